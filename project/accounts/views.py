@@ -1,0 +1,27 @@
+"""Profiles over the API: everyone logged in reads them, each user edits their own."""
+
+from core.permissions import IsOwnerOrReadOnly
+from rest_framework import mixins, viewsets
+
+from . import services
+from .models import Profile
+from .serializers import ProfileSerializer
+
+
+class ProfileViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = ProfileSerializer
+    permission_classes = [*viewsets.GenericViewSet.permission_classes, IsOwnerOrReadOnly]
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    owner_field = "user"
+
+    def get_queryset(self):
+        return Profile.objects.select_related("user")
+
+    def perform_update(self, serializer):
+        services.profile_update(profile=serializer.instance, **serializer.validated_data)

@@ -1,0 +1,28 @@
+"""URL map: the REST API under /api/, its OpenAPI schema and docs, and the admin."""
+
+from accounts.views import ProfileViewSet
+from core.views import health
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from posts.views import CommentViewSet, FileViewSet, LikeViewSet, PostViewSet
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+router = DefaultRouter()
+router.register("profiles", ProfileViewSet, basename="profile")
+router.register("posts", PostViewSet, basename="post")
+router.register("comments", CommentViewSet, basename="comment")
+router.register("files", FileViewSet, basename="file")
+router.register("likes", LikeViewSet, basename="like")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health/", health, name="health"),
+    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/", include(router.urls)),
+    path("api-auth/", include("rest_framework.urls")),
+]

@@ -1,0 +1,148 @@
+"""Posts with their photos and videos, and the likes and comments users leave on them."""
+
+from core.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.utils import timezone
+
+
+def _excerpt(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class PostQuerySet(SoftDeleteQuerySet):
+    def with_counts(self):
+        """like_count and comment_count of live likes and comments."""
+        return self.annotate(
+            like_count=Count("likes", filter=Q(likes__is_deleted=False), distinct=True),
+            comment_count=Count("comments", filter=Q(comments__is_deleted=False), distinct=True),
+        )
+
+    def liked_by_flag(self, user):
+        """liked_by_me: whether `user` has a live like on the post."""
+        if not user or not user.is_authenticated:
+            return self.annotate(liked_by_me=models.Value(False))
+        live_like = Like.objects.filter(post=OuterRef("pk"), user=user)
+        return self.annotate(liked_by_me=Exists(live_like))
+
+    def for_feed(self, user=None):
+        """Everything a list of posts shows, in a fixed number of queries."""
+        return (
+            self.select_related("author__profile")
+            .prefetch_related(Prefetch("files", queryset=File.objects.order_by("position", "id")))
+            .with_counts()
+            .liked_by_flag(user)
+        )
+
+
+class PostManager(AliveManager.from_queryset(PostQuerySet)):
+    pass
+
+
+class Post(SoftDeleteModel):
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    content = models.TextField(max_length=2200)
+    likers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Like", related_name="liked_posts"
+    )
+    commenters = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Comment", related_name="commented_posts"
+    )
+
+    objects = PostManager()
+    all_objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["author", "-created_at"], name="post_author_created_idx")]
+        constraints = [SoftDeleteModel.soft_delete_constraint("post_deleted_at_matches_flag")]
+
+    def __str__(self) -> str:
+        return f'Post #{self.pk} by {self.author.username}: "{_excerpt(self.content)}"'
+
+    def soft_delete(self, *, at=None) -> None:
+        """Delete the post with its files, likes and comments, all at the same instant."""
+        if self.is_deleted:
+            return
+        at = at or timezone.now()
+        super().soft_delete(at=at)
+        for model in (File, Like, Comment):
+            model.all_objects.filter(post=self).soft_delete(at=at)
+
+    def restore(self) -> None:
+        """Bring back the post and exactly the rows its deletion took."""
+        if not self.is_deleted:
+            return
+        at = self.deleted_at
+        for model in (File, Like, Comment):
+            model.all_objects.filter(post=self, deleted_at=at).restore()
+        super().restore()
+
+
+class File(SoftDeleteModel):
+    class Type(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="files")
+    type = models.CharField(max_length=5, choices=Type.choices)
+    url = models.URLField(max_length=500)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["post_id", "position", "id"]
+        constraints = [
+            SoftDeleteModel.soft_delete_constraint("file_deleted_at_matches_flag"),
+            models.CheckConstraint(
+                condition=Q(type__in=["image", "video"]), name="file_type_is_image_or_video"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"File #{self.pk} ({self.type}) of Post #{self.post_id}"
+
+
+class Like(SoftDeleteModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="likes"
+    )
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="likes")
+
+    class Meta:
+        ordering = ["post_id", "created_at", "id"]
+        constraints = [
+            SoftDeleteModel.soft_delete_constraint("like_deleted_at_matches_flag"),
+            # At most one live like per user and post; cancelled likes stay as history.
+            models.UniqueConstraint(
+                fields=["user", "post"],
+                condition=Q(is_deleted=False),
+                name="one_live_like_per_user_and_post",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Like #{self.pk}: {self.user.username} likes Post #{self.post_id}"
+
+
+class Comment(SoftDeleteModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
+    )
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="comments")
+    content = models.TextField(max_length=1000)
+
+    class Meta:
+        ordering = ["post_id", "created_at", "id"]
+        indexes = [models.Index(fields=["post", "created_at"], name="comment_post_created_idx")]
+        constraints = [
+            SoftDeleteModel.soft_delete_constraint("comment_deleted_at_matches_flag"),
+            models.CheckConstraint(condition=~Q(content=""), name="comment_content_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        excerpt = _excerpt(self.content, 24)
+        return f'Comment #{self.pk} by {self.user.username} on Post #{self.post_id}: "{excerpt}"'

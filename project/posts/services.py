@@ -1,0 +1,90 @@
+"""Writes on posts, files, likes and comments: each one transaction, nothing ever hard-deleted."""
+
+from collections.abc import Iterable, Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from .models import Comment, File, Like, Post
+
+
+@transaction.atomic
+def post_create(*, author, content: str, files: Iterable[Mapping]) -> Post:
+    """A post with its photos and videos (at least one), in one transaction."""
+    files = list(files)
+    if not files:
+        raise ValidationError({"files": ["A post needs at least one photo or video."]})
+    post = Post(author=author, content=content)
+    post.full_clean()
+    post.save()
+    for position, spec in enumerate(files):
+        file = File(post=post, type=spec["type"], url=spec["url"], position=position)
+        file.full_clean()
+        file.save()
+    return post
+
+
+def post_update(*, post: Post, content: str) -> Post:
+    post.content = content
+    post.full_clean()
+    post.save(update_fields=["content", "updated_at"])
+    return post
+
+
+@transaction.atomic
+def post_delete(*, post: Post) -> None:
+    """Soft-delete the post and its files, likes and comments."""
+    post.soft_delete()
+
+
+@transaction.atomic
+def post_restore(*, post: Post) -> None:
+    """Restore the post and the rows its deletion took, not rows deleted before it."""
+    post.restore()
+
+
+@transaction.atomic
+def like(*, user, post: Post) -> Like:
+    """Like a post; liking twice changes nothing; liking after unliking brings the like back."""
+    existing = Like.objects.filter(user=user, post=post).first()
+    if existing:
+        return existing
+    cancelled = (
+        Like.all_objects.select_for_update()
+        .filter(user=user, post=post, is_deleted=True)
+        .order_by("-deleted_at", "-id")
+        .first()
+    )
+    if cancelled:
+        cancelled.restore()
+        return cancelled
+    try:
+        with transaction.atomic():
+            return Like.objects.create(user=user, post=post)
+    except IntegrityError:
+        # Another request liked the same post a moment ago: the database kept one.
+        return Like.objects.get(user=user, post=post)
+
+
+@transaction.atomic
+def unlike(*, user, post: Post) -> bool:
+    """Cancel a like; True when there was one to cancel. Unliking twice changes nothing."""
+    return Like.objects.filter(user=user, post=post).soft_delete() > 0
+
+
+def comment_create(*, user, post: Post, content: str) -> Comment:
+    comment = Comment(user=user, post=post, content=content)
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def comment_update(*, comment: Comment, content: str) -> Comment:
+    comment.content = content
+    comment.full_clean()
+    comment.save(update_fields=["content", "updated_at"])
+    return comment
+
+
+def comment_delete(*, comment: Comment) -> None:
+    comment.soft_delete()

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""One command from a fresh clone: `python3 run.py lab` or `python3 run.py test`.
+
+Makes .venv (once), installs what the command needs (again only when a requirements file
+changed), then runs `python -m workbook <command>` inside it.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
+DEV_COMMANDS = {"test"}
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_installed(dev: bool) -> None:
+    requirements = ROOT / ("requirements-dev.txt" if dev else "requirements.txt")
+    inputs = [ROOT / "requirements.txt", requirements, ROOT / "pyproject.toml"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)).hexdigest()
+    stamp = VENV / f".installed-{'dev' if dev else 'lab'}"
+    if stamp.exists() and stamp.read_text() == digest and venv_python().exists():
+        return
+    if not venv_python().exists():
+        print(f"Creating a virtual environment in {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print(f"Installing {requirements.name} (first time only; a few minutes) ...", flush=True)
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-r", str(requirements), "-e", str(ROOT)], check=True)
+    stamp.write_text(digest)
+
+
+def main() -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036 - run.py is started by any python3
+        print("The workbook needs Python 3.11 or newer.", file=sys.stderr)
+        return 2
+    args = sys.argv[1:] or ["--help"]
+    if args[0] not in ("-h", "--help"):
+        ensure_installed(dev=args[0] in DEV_COMMANDS)
+    elif not venv_python().exists():
+        print(__doc__)
+        return 0
+    return subprocess.call([str(venv_python()), "-m", "workbook", *args], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

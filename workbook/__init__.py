@@ -1,0 +1,85 @@
+"""What the notebooks import: `import workbook; workbook.setup()` puts Django on PostgreSQL in the kernel."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+from .database import DatabaseUnavailable, location
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent / "project"
+
+__all__ = ["DatabaseUnavailable", "reset", "setup", "status_line"]
+
+
+def configure_django() -> None:
+    """Settings module and async guard, then django.setup(); safe to call twice."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Jupyter runs an asyncio event loop in the kernel; Django refuses synchronous ORM calls
+    # inside one (SynchronousOnlyOperation) unless this is set. Notebook cells run one at a
+    # time, so the guard protects nothing here.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if importlib.util.find_spec("config") is None:  # not installed with `pip install -e .`
+        sys.path.insert(0, str(PROJECT_DIR))
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def prepare_database(*, verbosity: int = 0) -> bool:
+    """Create the database if missing and apply migrations; True when any migration ran."""
+    configure_django()
+    from django.conf import settings
+    from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    from .database import ensure_database, unavailable_message
+
+    config = settings.DATABASES[DEFAULT_DB_ALIAS]
+    ensure_database(config)
+    connection = connections[DEFAULT_DB_ALIAS]
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if plan:
+            from django.core.management import call_command
+
+            call_command("migrate", verbosity=verbosity, interactive=False)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(unavailable_message(config, exc)) from exc
+    return bool(plan)
+
+
+def status_line() -> str:
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0].split()[0]
+    return (
+        f"Django {django.get_version()} · PostgreSQL {pg_version} · "
+        f"database {connection.settings_dict['NAME']!r} on {location()}"
+    )
+
+
+def setup(*, seed: bool = True) -> None:
+    """Ready the kernel: Django configured, database migrated (and seeded if empty); prints one line."""
+    prepare_database()
+    if seed:
+        from .seed import seed_if_empty
+
+        seed_if_empty()
+    print(status_line())
+
+
+def reset() -> None:
+    """Back to the seed data, with the same ids every time (TRUNCATE ... RESTART IDENTITY)."""
+    from .seed import reset as _reset
+
+    configure_django()
+    _reset()

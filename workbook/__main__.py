@@ -1,0 +1,5 @@
+"""`python -m workbook`: the workbook's command line."""
+
+from .cli import main
+
+raise SystemExit(main())

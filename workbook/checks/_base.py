@@ -1,0 +1,38 @@
+"""What every check shares: the pass line and the failure that teaches."""
+
+from __future__ import annotations
+
+
+class CheckFailed(AssertionError):
+    """A wrong answer. In a notebook it shows as a short hint, not a traceback."""
+
+    def __init__(self, exercise: str, problem: str, *, expected=None, got=None, hint: str = ""):
+        self.exercise, self.problem, self.hint = exercise, problem, hint
+        lines = [f"✗ {exercise}: {problem}"]
+        if expected is not None:
+            lines.append(f"  expected: {expected}")
+        if got is not None:
+            lines.append(f"  got:      {got}")
+        if hint:
+            lines.append(f"  hint:     {hint}")
+        super().__init__("\n".join(lines))
+
+    def _render_traceback_(self):  # IPython prints this instead of a traceback
+        return str(self).splitlines()
+
+
+class NotAnswered(CheckFailed):
+    """The exercise cell was not run, or still holds the stub."""
+
+
+def ok(exercise: str, message: str) -> None:
+    print(f"✓ {exercise}: {message}")
+
+
+def require_answer(exercise: str, answer) -> None:
+    if answer is None or answer is Ellipsis:
+        raise NotAnswered(
+            exercise,
+            "there is no answer yet",
+            hint="write your code in the exercise cell above, run it, then run this check",
+        )

@@ -1,0 +1,214 @@
+"""The command line: `python -m workbook lab | serve | reset | db | token | test`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import subprocess
+import sys
+
+from . import database
+from .database import DatabaseUnavailable
+
+REPO_ROOT = database.REPO_ROOT
+TEST_DB_NAME = "workbook_tests"
+
+
+def _ready(*, seed: bool = True) -> None:
+    """Database up, migrated, seeded once; prints the status line."""
+    from . import prepare_database, status_line
+    from .seed import seed_if_empty
+
+    if prepare_database(verbosity=1):
+        print("Migrations applied.")
+    if seed and seed_if_empty():
+        print("Seed data written: 3 users, 7 posts, likes and comments.")
+    print(status_line())
+
+
+def cmd_lab(args) -> int:
+    token = os.environ.get("JUPYTER_TOKEN")
+    if token is not None and not token.strip():
+        print(
+            "JUPYTER_TOKEN is set but empty: JupyterLab never runs without a token. "
+            "Unset it to get a random one, or set a long random value.",
+            file=sys.stderr,
+        )
+        return 2
+    _ready()
+    env = dict(os.environ, JUPYTER_TOKEN=token or secrets.token_urlsafe(24))
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={REPO_ROOT / 'notebooks'}",
+        f"--ServerApp.ip={args.ip}",
+        f"--ServerApp.port={args.port}",
+        *(["--no-browser"] if args.no_browser else []),
+        *args.jupyter_args,
+    ]
+    print(
+        f"Starting JupyterLab on http://{args.ip}:{args.port}/lab (the link with the token follows)."
+    )
+    return subprocess.call(command, env=env)
+
+
+def cmd_serve(args) -> int:
+    _ready()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings")
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--chdir",
+        str(REPO_ROOT / "project"),
+        "--access-logfile",
+        "-",
+    ]
+    print(
+        f"Serving the API on http://{args.host}:{args.port}/api/ (docs: /api/docs/). "
+        "Get a token with `python -m workbook token alice`."
+    )
+    return subprocess.call(command, env=env)
+
+
+def cmd_reset(args) -> int:
+    from . import prepare_database
+    from .seed import reset
+
+    prepare_database()
+    from django.db import connection
+
+    target = f"database {connection.settings_dict['NAME']!r} on {database.location()}"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"Refusing to reset {target} without confirmation: add --yes.", file=sys.stderr)
+            return 2
+        answer = input(
+            f"Replace every post, like, comment and user in {target} with the seed data? [y/N] "
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing changed.")
+            return 1
+    reset()
+    print(f"Reset {target} to the seed data.")
+    return 0
+
+
+def cmd_db(args) -> int:
+    if args.stop:
+        if database.database_url():
+            print(
+                "DATABASE_URL is set: that server is not the workbook's to stop.", file=sys.stderr
+            )
+            return 2
+        stopped = database.stop_embedded()
+        print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+        return 0
+    print(f"Database: {database.location()}")
+    from . import configure_django, status_line
+
+    configure_django()
+    from django.conf import settings
+
+    database.ensure_database(settings.DATABASES["default"])
+    print(status_line())
+    return 0
+
+
+def cmd_token(args) -> int:
+    from . import prepare_database
+
+    prepare_database()
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.filter(username=args.username).first()
+    if user is None:
+        print(f"No user {args.username!r}; the seed has alice, bob and carol.", file=sys.stderr)
+        return 2
+    token, _ = Token.objects.get_or_create(user=user)
+    print(token.key)
+    return 0
+
+
+def cmd_test(args) -> int:
+    """pytest on a database of its own; an embedded server it started is stopped after."""
+    os.environ.setdefault("WORKBOOK_DB_NAME", TEST_DB_NAME)
+    if os.environ["WORKBOOK_DB_NAME"] == database.DEFAULT_DB_NAME:
+        print(
+            "WORKBOOK_DB_NAME names the learner's database; the tests use their own.",
+            file=sys.stderr,
+        )
+        return 2
+    was_running = database.embedded_running()
+    try:
+        return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_ROOT)
+    finally:
+        if not database.database_url() and not was_running:
+            database.stop_embedded()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    lab = sub.add_parser("lab", help="database ready and seeded, then JupyterLab on notebooks/")
+    lab.add_argument("--ip", default="127.0.0.1")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--no-browser", action="store_true")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to JupyterLab")
+    lab.set_defaults(func=cmd_lab)
+
+    serve = sub.add_parser("serve", help="the site and its API under gunicorn on 127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+
+    reset = sub.add_parser("reset", help="back to the seed data (asks first)")
+    reset.add_argument("--yes", action="store_true", help="do not ask")
+    reset.set_defaults(func=cmd_reset)
+
+    db = sub.add_parser("db", help="where the database is and whether it answers")
+    db.add_argument("--stop", action="store_true", help="stop the embedded server")
+    db.set_defaults(func=cmd_db)
+
+    token = sub.add_parser("token", help="an API token for a user")
+    token.add_argument("username")
+    token.set_defaults(func=cmd_token)
+
+    test = sub.add_parser("test", help="every test and notebook, on a database of their own")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
+    test.set_defaults(func=cmd_test)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    passthrough = {"lab": "jupyter_args", "test": "pytest_args"}.get(args.command)
+    if extra and not passthrough:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if passthrough:
+        setattr(args, passthrough, extra + getattr(args, passthrough))
+    try:
+        return args.func(args)
+    except DatabaseUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
