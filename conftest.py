@@ -16,9 +16,7 @@ from workbook import database  # noqa: E402
 
 def pytest_configure(config):
     if os.environ["WORKBOOK_DB_NAME"] == database.DEFAULT_DB_NAME:
-        raise pytest.UsageError(
-            "WORKBOOK_DB_NAME names the learner's database; the tests use their own."
-        )
+        raise pytest.UsageError("WORKBOOK_DB_NAME names the learner's database; the tests use their own.")
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -48,9 +48,7 @@ def cmd_lab(args) -> int:
         *(["--no-browser"] if args.no_browser else []),
         *args.jupyter_args,
     ]
-    print(
-        f"Starting JupyterLab on http://{args.ip}:{args.port}/lab (the link with the token follows)."
-    )
+    print(f"Starting JupyterLab on http://{args.ip}:{args.port}/lab (the link with the token follows).")
     return subprocess.call(command, env=env)
 
 
@@ -93,9 +91,7 @@ def cmd_reset(args) -> int:
         if not sys.stdin.isatty():
             print(f"Refusing to reset {target} without confirmation: add --yes.", file=sys.stderr)
             return 2
-        answer = input(
-            f"Replace every post, like, comment and user in {target} with the seed data? [y/N] "
-        )
+        answer = input(f"Replace every post, like, comment and user in {target} with the seed data? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing changed.")
             return 1
@@ -107,9 +103,7 @@ def cmd_reset(args) -> int:
 def cmd_db(args) -> int:
     if args.stop:
         if database.database_url():
-            print(
-                "DATABASE_URL is set: that server is not the workbook's to stop.", file=sys.stderr
-            )
+            print("DATABASE_URL is set: that server is not the workbook's to stop.", file=sys.stderr)
             return 2
         stopped = database.stop_embedded()
         print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")

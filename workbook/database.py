@@ -151,9 +151,7 @@ def ensure_database(config: dict) -> bool:
 
     try:
         with _connect(config, "postgres") as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]
-            ).fetchone()
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone()
             if exists:
                 return False
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
@@ -171,9 +169,7 @@ def drop_database(config: dict, name: str) -> None:
     if name == DEFAULT_DB_NAME:
         raise ValueError("refusing to drop the learner's database")
     with _connect(config, "postgres") as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def embedded_running() -> bool:

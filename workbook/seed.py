@@ -88,15 +88,11 @@ def seed() -> None:
     with transaction.atomic():
         users = {}
         for i, (username, name, website, bio) in enumerate(USERS):
-            user = User(
-                username=username, email=f"{username}@example.com", date_joined=_at(-60 + i)
-            )
+            user = User(username=username, email=f"{username}@example.com", date_joined=_at(-60 + i))
             user.set_unusable_password()
             user.save()
             users[username] = user
-            Profile.objects.create(
-                user=user, name=name, website=website, bio=bio, created_at=_at(-60 + i)
-            )
+            Profile.objects.create(user=user, name=name, website=website, bio=bio, created_at=_at(-60 + i))
         posts = []
         for n, (author, content, files, _deleted) in enumerate(POSTS, start=1):
             created = _at(n * 60 * 24)  # one post a day

@@ -6,9 +6,7 @@ from django.db import models
 
 
 class Profile(SoftDeleteModel):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="profile"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="profile")
     name = models.CharField(max_length=100)
     website = models.URLField(blank=True)
     bio = models.TextField(blank=True, max_length=500)

@@ -42,13 +42,9 @@ class PostManager(AliveManager.from_queryset(PostQuerySet)):
 
 
 class Post(SoftDeleteModel):
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
-    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
     content = models.TextField(max_length=2200)
-    likers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Like", related_name="liked_posts"
-    )
+    likers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Like", related_name="liked_posts")
     commenters = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Comment", related_name="commented_posts"
     )
@@ -107,9 +103,7 @@ class File(SoftDeleteModel):
 
 
 class Like(SoftDeleteModel):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="likes"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="likes")
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="likes")
 
     class Meta:
@@ -129,9 +123,7 @@ class Like(SoftDeleteModel):
 
 
 class Comment(SoftDeleteModel):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="comments")
     content = models.TextField(max_length=1000)
 
