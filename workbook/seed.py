@@ -71,6 +71,21 @@ COMMENTS = [
 
 MEDIA_BASE = "https://media.example.com/"
 
+# File.metadata by file name: what a phone's upload would carry.
+METADATA = {
+    "haeundae-1.jpg": {"width": 1080, "height": 1350, "camera": "Galaxy S24"},
+    "haeundae-2.jpg": {"width": 1080, "height": 1080, "camera": "Galaxy S24"},
+    "han-river-run.mp4": {"width": 1080, "height": 1920, "duration_s": 31.5, "fps": 30},
+    "kimchi-jjigae.jpg": {"width": 1080, "height": 1080, "camera": "iPhone 15", "tags": ["food", "home"]},
+    "namsan.jpg": {"width": 1080, "height": 1350, "camera": "Galaxy S24", "tags": ["night", "seoul"]},
+    "namsan-timelapse.mp4": {"width": 1080, "height": 1920, "duration_s": 12.0, "fps": 24},
+    "first-snow.jpg": {"width": 1080, "height": 1350, "camera": "Pixel 9", "tags": ["seoul", "winter"]},
+    "yeouido-1.jpg": {"width": 1080, "height": 1350, "camera": "iPhone 15", "tags": ["spring"]},
+    "yeouido-2.jpg": {"width": 1080, "height": 1080, "camera": "iPhone 15", "tags": ["spring"]},
+    "yeouido-3.jpg": {"width": 1080, "height": 1350, "camera": "iPhone 15", "tags": ["spring", "seoul"]},
+    "blurry.jpg": {"width": 640, "height": 480, "camera": "iPhone 15"},
+}
+
 
 def _at(minutes: int) -> datetime:
     return START + timedelta(minutes=minutes)

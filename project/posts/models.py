@@ -2,6 +2,7 @@
 
 from core.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
@@ -88,9 +89,12 @@ class File(SoftDeleteModel):
     type = models.CharField(max_length=5, choices=Type.choices)
     url = models.URLField(max_length=500)
     position = models.PositiveSmallIntegerField(default=0)
+    # What the upload carried (size, camera, duration...): varies by type, so JSONB, not columns.
+    metadata = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["post_id", "position", "id"]
+        indexes = [GinIndex(fields=["metadata"], name="file_metadata_gin")]
         constraints = [
             SoftDeleteModel.soft_delete_constraint("file_deleted_at_matches_flag"),
             models.CheckConstraint(
