@@ -118,6 +118,7 @@ def seed() -> None:
                     type=kind,
                     url=MEDIA_BASE + name,
                     position=position,
+                    metadata=METADATA[name],
                     created_at=created,
                 )
             posts.append(post)

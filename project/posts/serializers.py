@@ -7,7 +7,7 @@ from .models import Comment, File, Like, Post
 class FileSerializer(serializers.ModelSerializer):
     class Meta:
         model = File
-        fields = ["id", "post", "type", "url", "position", "created_at"]
+        fields = ["id", "post", "type", "url", "position", "metadata", "created_at"]
         read_only_fields = fields
 
 
