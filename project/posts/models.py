@@ -3,8 +3,8 @@
 from core.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 
@@ -14,6 +14,28 @@ def _excerpt(text: str, limit: int = 30) -> str:
 
 
 class PostQuerySet(SoftDeleteQuerySet):
+    def soft_delete(self, *, at=None) -> int:
+        """Delete the posts with their files, likes and comments, all at the same instant.
+
+        Instance delete(), QuerySet.delete() and the admin's bulk action all come here,
+        so none of them leaves a live file, like or comment on a deleted post.
+        """
+        at = at or timezone.now()
+        with transaction.atomic(using=self.db):
+            ids = list(self.filter(is_deleted=False).values_list("pk", flat=True))
+            count = SoftDeleteQuerySet.soft_delete(Post.all_objects.filter(pk__in=ids), at=at)
+            for model in (File, Like, Comment):
+                model.all_objects.filter(post_id__in=ids).soft_delete(at=at)
+        return count
+
+    def restore(self) -> int:
+        """Bring back the posts and exactly the rows their deletion took (same deleted_at)."""
+        with transaction.atomic(using=self.db):
+            ids = list(self.filter(is_deleted=True).values_list("pk", flat=True))
+            for model in (File, Like, Comment):
+                model.all_objects.filter(post_id__in=ids, deleted_at=F("post__deleted_at")).restore()
+            return SoftDeleteQuerySet.restore(Post.all_objects.filter(pk__in=ids))
+
     def with_counts(self):
         """like_count and comment_count of live likes and comments."""
         return self.annotate(
@@ -61,23 +83,9 @@ class Post(SoftDeleteModel):
     def __str__(self) -> str:
         return f'Post #{self.pk} by {self.author.username}: "{_excerpt(self.content)}"'
 
-    def soft_delete(self, *, at=None) -> None:
-        """Delete the post with its files, likes and comments, all at the same instant."""
-        if self.is_deleted:
-            return
-        at = at or timezone.now()
-        super().soft_delete(at=at)
-        for model in (File, Like, Comment):
-            model.all_objects.filter(post=self).soft_delete(at=at)
-
-    def restore(self) -> None:
-        """Bring back the post and exactly the rows its deletion took."""
-        if not self.is_deleted:
-            return
-        at = self.deleted_at
-        for model in (File, Like, Comment):
-            model.all_objects.filter(post=self, deleted_at=at).restore()
-        super().restore()
+    # soft_delete() and restore() come from SoftDeleteModel, which goes through
+    # PostQuerySet: deleting a post takes its files, likes and comments with it, and
+    # restoring it brings back exactly those.
 
 
 class File(SoftDeleteModel):
