@@ -46,6 +46,8 @@ def cmd_lab(args) -> int:
         f"--ServerApp.ip={args.ip}",
         f"--ServerApp.port={args.port}",
         *(["--no-browser"] if args.no_browser else []),
+        # JupyterLab refuses to start as root unless told; root is this user's own choice.
+        *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         *args.jupyter_args,
     ]
     print(f"Starting JupyterLab on http://{args.ip}:{args.port}/lab (the link with the token follows).")

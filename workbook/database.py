@@ -64,12 +64,18 @@ def _short(path: Path) -> str:
         return str(path)
 
 
+def _import_pgserver():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
+        import pgserver
+        import pgserver._commands
+    return pgserver
+
+
 def _embedded_server():
     """Start the embedded server if it is not running (idempotent, shared by every process)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs warns when XDG_RUNTIME_DIR is unset
-            import pgserver
+        pgserver = _import_pgserver()
     except ImportError as exc:
         raise DatabaseUnavailable(
             "DATABASE_URL is not set and the embedded server is not installed: "
@@ -188,8 +194,8 @@ def stop_embedded() -> bool:
     """Stop the embedded server; True when one was running."""
     if not embedded_running():
         return False
-    from pgserver._commands import pg_ctl
-
+    pg_ctl = _import_pgserver()._commands.pg_ctl
+    # As root, pgserver runs the server as its own system user "pgserver".
     user = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
     pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata_dir(), user=user)
     return True
