@@ -140,14 +140,18 @@ def _connect(config: dict, dbname: str):
 
 def unavailable_message(config: dict, exc: Exception) -> str:
     where = location()
-    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    # psycopg nests its reasons ("connection failed: ... port 5999 failed: Connection refused"):
+    # the last one is the one a person can act on.
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    reason = first_line.rsplit(": ", 1)[-1]
     if where.kind == "embedded":
-        hint = "run `python -m workbook db` to see why, or `python -m workbook reset --yes` after fixing it"
+        log = _short(pgdata_dir() / "log")
+        hint = f"read the server's log in {log}, or set DATABASE_URL to another server"
     elif where.kind == "compose":
         hint = "start it with `docker compose up -d db`"
     else:
         hint = "start that server, or unset DATABASE_URL to use the embedded one"
-    return f"No PostgreSQL answers at {where} ({reason}): {hint}."
+    return f"No PostgreSQL answers at {where}: {reason}. To fix it, {hint}."
 
 
 def ensure_database(config: dict) -> bool:
