@@ -57,6 +57,8 @@ class PostQuerySet(SoftDeleteQuerySet):
             .prefetch_related(Prefetch("files", queryset=File.objects.order_by("position", "id")))
             .with_counts()
             .liked_by_flag(user)
+            # Meta.ordering is not applied to queries with GROUP BY (the counts), so say it.
+            .order_by(*Post._meta.ordering)
         )
 
 
