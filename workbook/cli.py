@@ -1,4 +1,4 @@
-"""The command line: `python -m workbook lab | serve | reset | db | token | test`."""
+"""The command line: `python -m workbook lab | serve | reset | db | token | test | student | regenerate`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 from . import database
 from .database import DatabaseUnavailable
@@ -154,6 +155,40 @@ def cmd_test(args) -> int:
             database.stop_embedded()
 
 
+def cmd_student(args) -> int:
+    """Student copies: solutions replaced by stubs, exercise outputs cleared."""
+    from .notebooks import write_student_copies
+
+    out = Path(args.out).resolve()
+    try:
+        written = write_student_copies(out, args.notebooks or None)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f"{len(written)} student copies in {out}")
+    return 0
+
+
+def cmd_regenerate(args) -> int:
+    """Execute notebooks in place on a fresh database of their own and save the outputs."""
+    os.environ.setdefault("WORKBOOK_DB_NAME", TEST_DB_NAME)
+    from .notebooks import RegenerateError, regenerate
+
+    try:
+        regenerate(args.notebooks or None, timeout=args.timeout)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except RegenerateError as exc:
+        for path, error in exc.failures:
+            print(f"--- {path.name}\n{error}", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -186,6 +221,20 @@ def build_parser() -> argparse.ArgumentParser:
     test = sub.add_parser("test", help="every test and notebook, on a database of their own")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest")
     test.set_defaults(func=cmd_test)
+
+    student = sub.add_parser("student", help="student copies of the notebooks, solutions removed")
+    student.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
+    student.add_argument(
+        "--out", default=str(REPO_ROOT / "student"), help="folder to write (default student/)"
+    )
+    student.set_defaults(func=cmd_student)
+
+    regen = sub.add_parser(
+        "regenerate", help="re-run notebooks and save their outputs, on a fresh database of their own"
+    )
+    regen.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
+    regen.add_argument("--timeout", type=int, default=300, help="seconds a cell may take")
+    regen.set_defaults(func=cmd_regenerate)
     return parser
 
 

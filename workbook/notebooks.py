@@ -1,0 +1,492 @@
+"""Notebook tooling: student copies, output regeneration, convention checks, and helpers notebooks import.
+
+Conventions every notebook in notebooks/ follows (tests/test_notebooks.py holds them):
+
+- Name: ``NN-topic.ipynb``, numbered in learning order.
+- The first code cell is exactly ``import workbook`` / ``workbook.setup()`` (BOOTSTRAP): it prints
+  one status line, which notebooks/sanitize.cfg replaces for nbval. A notebook that writes data,
+  or whose outputs show rows another notebook may change, calls ``workbook.reset()`` in the next
+  code cell (TRUNCATE ... RESTART IDENTITY, then the seed), so ids and outputs are the same on
+  every run and do not depend on which notebook ran before.
+- It starts with a Markdown cell saying what you will learn, and ends with a ``## Summary``
+  Markdown cell followed by a ``## Exercises`` section (headings at level 2).
+- Exercises: the exercise cell holds the solution between a line ``### BEGIN SOLUTION`` and a
+  line ``### END SOLUTION`` (the nbgrader convention; code outside the markers is kept in student
+  copies). The solution assigns the answer to a variable; the next code cell is the check cell,
+  whose lines call ``check.<name>(<answer variables>)`` after
+  ``from workbook.checks import <module> as check`` ran in an earlier cell. Every exercise cell
+  is followed by its check cell; nothing else in the notebook may use an exercise's variables
+  (in a student copy they hold ``...``), so every other cell runs in a student copy too.
+- Student copies (``python -m workbook student``) replace each solution block with
+  ``name = ...`` for every variable the solution assigns, then
+  ``raise NotImplementedError("Exercise <check name>: ...")``; outputs of exercise and check
+  cells are cleared. The check then finds ``...`` and raises NotAnswered with a friendly message
+  (``require_answer`` in workbook/checks/_base.py).
+- Outputs are committed and compared by nbval (no --nbval-lax). Regenerate them with
+  ``WORKBOOK_DB_NAME=<yours> python -m workbook regenerate [NN ...]``: it drops and recreates
+  that database (never the learner's 'workbook'), executes the notebooks in order in place,
+  and strips volatile metadata (execution timing, Python version), so running it twice writes
+  the same bytes. What must vary goes in notebooks/sanitize.cfg; a cell whose output depends on
+  the machine (a Docker Engine present or not) gets the tag ``nbval-ignore-output``, a cell
+  meant to raise gets ``raises-exception``.
+- Paths: never relative to the notebook (student copies live in another folder); use
+  ``workbook.database.REPO_ROOT``.
+- Helpers for notebooks: ``count_queries()`` (how many SQL queries a block ran),
+  ``er_diagram("accounts", "posts")`` (Mermaid ER diagram from the models' ``_meta``) and
+  ``mermaid(source)`` (show any Mermaid diagram; JupyterLab 4 and GitHub render the fence).
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import os
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .database import REPO_ROOT
+
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+STUDENT_DIR = REPO_ROOT / "student"
+BOOTSTRAP = "import workbook\nworkbook.setup()"
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+STUB_MESSAGE = (
+    "Exercise {name} is yours: write your code in place of this line, run the cell, then run the check below."
+)
+NAME_PATTERN = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
+CHECK_CALL = re.compile(r"^\s*check\.(\w+)\(", re.MULTILINE)
+DEFAULT_TIMEOUT = 300
+
+
+# ---------------------------------------------------------------- finding notebooks and cells
+
+
+def notebook_paths(names: Iterable[str] | None = None, *, directory: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The notebooks in learning order; `names` picks some ("05", "05-orm-exercises", a path)."""
+    every = sorted(p for p in directory.glob("*.ipynb") if NAME_PATTERN.match(p.name))
+    if not names:
+        return every
+    chosen = []
+    for name in names:
+        stem = Path(name).name.removesuffix(".ipynb")
+        matches = [p for p in every if p.stem == stem or p.stem.split("-", 1)[0] == stem]
+        if not matches:
+            known = ", ".join(p.stem for p in every) or "none"
+            raise ValueError(f"no notebook {name!r} in {directory} (there are: {known})")
+        chosen.extend(m for m in matches if m not in chosen)
+    return sorted(chosen)
+
+
+def read(path: Path):
+    import nbformat
+
+    return nbformat.read(str(path), as_version=4)
+
+
+def write(nb, path: Path) -> None:
+    import nbformat
+
+    nbformat.validate(nb)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        nbformat.write(nb, f)
+
+
+def is_exercise(cell) -> bool:
+    return cell.cell_type == "code" and any(
+        line.strip() == BEGIN_SOLUTION for line in cell.source.splitlines()
+    )
+
+
+def is_check(cell) -> bool:
+    return cell.cell_type == "code" and not is_exercise(cell) and bool(CHECK_CALL.search(cell.source))
+
+
+def check_names(cell) -> list[str]:
+    return CHECK_CALL.findall(cell.source)
+
+
+def exercise_name(nb, index: int) -> str:
+    """The exercise's name: the check function its check cell calls (q3), else its position."""
+    for cell in nb.cells[index + 1 :]:
+        if cell.cell_type != "code":
+            continue
+        names = check_names(cell)
+        if names:
+            return names[0]
+        break
+    number = sum(1 for cell in nb.cells[: index + 1] if is_exercise(cell))
+    return f"#{number}"
+
+
+# ---------------------------------------------------------------- student copies
+
+
+def assigned_names(code: str) -> list[str]:
+    """Variables a solution binds (assignments, with/except/for targets), in order of appearance."""
+    try:
+        tree = ast.parse(textwrap.dedent(code))
+    except SyntaxError:
+        return []
+    names: list[str] = []
+
+    def add_target(target) -> None:
+        if isinstance(target, ast.Name):
+            if target.id not in names:
+                names.append(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                add_target(element)
+        elif isinstance(target, ast.Starred):
+            add_target(target.value)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                add_target(target)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.For | ast.NamedExpr):
+            add_target(node.target)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            add_target(node.optional_vars)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            if node.name not in names:
+                names.append(node.name)
+    # Names bound inside functions or comprehensions are not answers; ast.walk reaches them,
+    # but solutions here do not define functions, and an extra `x = ...` harms nothing.
+    return names
+
+
+def stub_lines(solution: list[str], name: str, indent: str) -> list[str]:
+    names = assigned_names("\n".join(solution))
+    lines = [f"{indent}{n} = ..." for n in names]
+    lines.append(f"{indent}raise NotImplementedError({STUB_MESSAGE.format(name=name)!r})")
+    return lines
+
+
+def strip_solution(source: str, name: str) -> str:
+    """The cell with every BEGIN/END SOLUTION block replaced by the stub."""
+    out: list[str] = []
+    solution: list[str] | None = None
+    indent = ""
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == BEGIN_SOLUTION:
+            if solution is not None:
+                raise ValueError(f"exercise {name}: {BEGIN_SOLUTION} inside a solution")
+            solution, indent = [], line[: len(line) - len(line.lstrip())]
+        elif marker == END_SOLUTION:
+            if solution is None:
+                raise ValueError(f"exercise {name}: {END_SOLUTION} without {BEGIN_SOLUTION}")
+            out.extend(stub_lines(solution, name, indent))
+            solution = None
+        elif solution is not None:
+            solution.append(line)
+        else:
+            out.append(line)
+    if solution is not None:
+        raise ValueError(f"exercise {name}: {BEGIN_SOLUTION} without {END_SOLUTION}")
+    return "\n".join(out)
+
+
+def _clear_outputs(cell) -> None:
+    cell.outputs = []
+    cell.execution_count = None
+
+
+def student_copy(nb):
+    """A copy with the solutions replaced by stubs and exercise and check outputs cleared."""
+    nb = copy.deepcopy(nb)
+    for index, cell in enumerate(nb.cells):
+        if is_exercise(cell):
+            cell.source = strip_solution(cell.source, exercise_name(nb, index))
+            _clear_outputs(cell)
+        elif is_check(cell):
+            _clear_outputs(cell)
+    return nb
+
+
+def write_student_copies(
+    out_dir: Path = STUDENT_DIR, names: Iterable[str] | None = None, *, directory: Path = NOTEBOOKS_DIR
+) -> list[Path]:
+    written = []
+    for path in notebook_paths(names, directory=directory):
+        target = Path(out_dir) / path.name
+        write(student_copy(read(path)), target)
+        written.append(target)
+    return written
+
+
+# ---------------------------------------------------------------- executing and regenerating
+
+
+def execute(
+    nb,
+    *,
+    cwd: Path = NOTEBOOKS_DIR,
+    env: dict | None = None,
+    allow_errors: bool = False,
+    timeout: int = DEFAULT_TIMEOUT,
+):
+    """Run every cell in a fresh kernel of this environment; returns the notebook with outputs."""
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    kernel_env = dict(os.environ if env is None else env)
+    # The kernel must not inherit pytest's or nbval's view of the settings; it reads the same
+    # DJANGO_SETTINGS_MODULE and WORKBOOK_DB_NAME the learner's kernel would.
+    kernel_env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    client.execute(env=kernel_env)
+    return nb
+
+
+def normalize(nb):
+    """Drop what changes between runs or machines but means nothing: timing, Python version."""
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("collapsed", None)
+        if cell.cell_type == "code":
+            for output in cell.outputs:
+                output.get("metadata", {}).pop("execution", None)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def regenerate(
+    names: Sequence[str] | None = None,
+    *,
+    directory: Path = NOTEBOOKS_DIR,
+    fresh_database: bool = True,
+    timeout: int = DEFAULT_TIMEOUT,
+    report=print,
+) -> list[Path]:
+    """Execute notebooks in place, in order, on a freshly made database, and save their outputs.
+
+    Uses the database WORKBOOK_DB_NAME names (the caller sets it; never the learner's). A
+    notebook whose cell fails is left untouched and the error is raised after the others ran.
+    """
+    import time
+
+    from . import database
+
+    name = database.database_name()
+    if not name or name == database.DEFAULT_DB_NAME:
+        raise ValueError(
+            "set WORKBOOK_DB_NAME to a database of its own (not 'workbook'): regenerating resets it"
+        )
+    paths = notebook_paths(names, directory=directory)
+    if fresh_database:
+        config = database.django_database_config()
+        database.drop_database(config, config["NAME"])
+        database.ensure_database(config)
+    failures = []
+    for path in paths:
+        started = time.perf_counter()
+        nb = read(path)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                _clear_outputs(cell)
+        try:
+            execute(nb, cwd=path.parent, timeout=timeout)
+        except Exception as exc:  # nbclient's CellExecutionError, a dead kernel, a timeout
+            failures.append((path, exc))
+            last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines() or [repr(exc)]
+            report(f"✗ {path.name}: {last[-1]}")
+            continue
+        write(normalize(nb), path)
+        report(f"✓ {path.name} ({time.perf_counter() - started:.1f} s)")
+    if failures:
+        raise RegenerateError(failures)
+    return paths
+
+
+class RegenerateError(RuntimeError):
+    def __init__(self, failures):
+        self.failures = failures
+        names = ", ".join(path.name for path, _ in failures)
+        super().__init__(f"not regenerated (a cell failed): {names}")
+
+
+# ---------------------------------------------------------------- convention checks
+
+
+def problems(nb, name: str = "") -> list[str]:
+    """What breaks the conventions above; empty when the notebook follows them."""
+    found = []
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not code or code[0].source.strip() != BOOTSTRAP:
+        found.append(f"the first code cell is not the bootstrap {BOOTSTRAP!r}")
+    if (
+        not nb.cells
+        or nb.cells[0].cell_type != "markdown"
+        or "you will learn" not in nb.cells[0].source.lower()
+    ):
+        found.append("the first cell is not Markdown saying what you will learn")
+    headings = [
+        (i, line.strip().lower())
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("## ")
+    ]
+    summary = [i for i, h in headings if h.startswith("## summary")]
+    exercises = [i for i, h in headings if h.startswith("## exercises")]
+    if not summary:
+        found.append("no '## Summary' heading")
+    elif not exercises or exercises[-1] < summary[-1]:
+        found.append("no '## Exercises' heading after the summary")
+    elif any(h for i, h in headings if i > exercises[-1] and not h.startswith("## exercises")):
+        found.append("a section follows '## Exercises': the notebook must end with its exercises")
+    if exercises and not any(is_exercise(c) for c in nb.cells[exercises[-1] :]):
+        found.append("the closing exercises section has no exercise cell")
+    for index, cell in enumerate(nb.cells):
+        if not is_exercise(cell):
+            continue
+        label = f"exercise cell {index}"
+        try:
+            strip_solution(cell.source, label)
+        except ValueError as exc:
+            found.append(str(exc))
+        following = next((c for c in nb.cells[index + 1 :] if c.cell_type == "code"), None)
+        if following is None or not is_check(following):
+            found.append(f"{label} is not followed by a check cell (check.<name>(...))")
+        if not assigned_names(_solution_text(cell.source)):
+            found.append(f"{label}: the solution assigns no answer variable")
+    return found
+
+
+def _solution_text(source: str) -> str:
+    lines, inside = [], False
+    for line in source.splitlines():
+        if line.strip() == BEGIN_SOLUTION:
+            inside = True
+        elif line.strip() == END_SOLUTION:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- helpers notebooks import
+
+
+class count_queries:  # noqa: N801 - used as `with count_queries() as queries:`
+    """Counts the SQL queries run inside the block: `with count_queries() as q: ...; q.count`."""
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+        self._context = None
+
+    def __enter__(self):
+        from django.db import connections
+        from django.test.utils import CaptureQueriesContext
+
+        self._context = CaptureQueriesContext(connections[self.using])
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._context.__exit__(*exc_info)
+        return False
+
+    @property
+    def count(self) -> int:
+        return len(self._context)
+
+    @property
+    def sql(self) -> list[str]:
+        return [q["sql"] for q in self._context.captured_queries]
+
+    def __repr__(self) -> str:
+        return f"<{self.count} {'query' if self.count == 1 else 'queries'}>"
+
+
+class Mermaid:
+    """A Mermaid diagram: JupyterLab 4 (and GitHub) render the ```mermaid fence; text/plain is the source."""
+
+    def __init__(self, source: str):
+        self.source = source.strip() + "\n"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/markdown": f"```mermaid\n{self.source}```\n", "text/plain": self.source}
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def mermaid(source: str) -> Mermaid:
+    return Mermaid(source)
+
+
+def _column_type(field, connection) -> str:
+    db_type = field.db_type(connection) or field.get_internal_type()
+    db_type = db_type.replace("timestamp with time zone", "timestamptz")
+    return re.sub(r"[^A-Za-z0-9_]", "", db_type.split("(")[0].split()[0]) or "column"
+
+
+def er_diagram(*app_labels: str) -> Mermaid:
+    """An erDiagram of the apps' models from `_meta`, with the models they point at (keys only).
+
+    Foreign keys are drawn many-to-one, one-to-one fields one-to-one, and a many-to-many
+    through an explicit model as a dotted many-to-many line next to that model's two keys.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    models = [m for label in app_labels for m in apps.get_app_config(label).get_models()]
+    referenced = []
+    for model in models:
+        for field in model._meta.get_fields(include_hidden=False):
+            target = getattr(field, "related_model", None)
+            if field.concrete and field.is_relation and target not in models and target not in referenced:
+                referenced.append(target)
+
+    lines = ["erDiagram"]
+    for model in models + referenced:
+        full = model in models
+        lines.append(f"    {model.__name__} {{")
+        for field in model._meta.concrete_fields:
+            keys = []
+            if field.primary_key:
+                keys.append("PK")
+            if field.is_relation:
+                keys.append("FK")
+            if field.unique and not field.primary_key:
+                keys.append("UK")
+            if not full and not keys:
+                continue
+            line = f"        {_column_type(field, connection)} {field.column}"
+            if keys:
+                line += " " + ", ".join(keys)
+            if field.null:
+                line += ' "null"'
+            lines.append(line)
+        lines.append("    }")
+    for model in models:
+        for field in model._meta.get_fields(include_hidden=False):
+            if not field.is_relation or field.auto_created:
+                continue
+            target = field.related_model.__name__
+            if field.one_to_one:
+                lines.append(f'    {model.__name__} |o--|| {target} : "{field.name}"')
+            elif field.many_to_one:
+                right = "o|" if field.null else "||"
+                lines.append(f'    {model.__name__} }}o--{right} {target} : "{field.name}"')
+            elif field.many_to_many:
+                through = field.remote_field.through
+                label = field.name + (
+                    f" through {through.__name__}" if not through._meta.auto_created else ""
+                )
+                lines.append(f'    {model.__name__} }}o..o{{ {target} : "{label}"')
+    return Mermaid("\n".join(lines))
