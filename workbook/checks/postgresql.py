@@ -1,0 +1,321 @@
+"""Checks for 03-postgresql: JSONB with its GIN index, domains, indexes that a plan uses, full-text search.
+
+Every check computes the truth itself, on its own connection, inside a transaction it rolls back:
+what a learner's SQL creates there never stays in the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+from ._base import CheckFailed, ok, require_answer
+
+CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout")
+
+READINGS_ROWS = 50_000
+READINGS_DAY_QUERY = (
+    "SELECT device_id, value FROM readings WHERE taken_at >= '2026-03-10' AND taken_at < '2026-03-11'"
+)
+SEARCH_WORDS = ("beach", "sunsets", "snow")
+
+
+def connection_params() -> dict:
+    """Where Django's connection goes, for a psycopg connection of one's own."""
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    return {key: value for key, value in params.items() if key in CONNECTION_KEYS and value}
+
+
+@contextlib.contextmanager
+def scratch_transaction():
+    """A connection of the check's own, in a transaction that is always rolled back."""
+    import psycopg
+
+    with psycopg.connect(**connection_params()) as conn:
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+
+
+def create_readings(
+    conn, rows: int = READINGS_ROWS, *, table: str = "readings", temporary: bool = True
+) -> None:
+    """The sensor readings the index exercises use: one a minute from 2026-03-01, 1,000 devices."""
+    conn.execute(
+        f"CREATE {'TEMP ' if temporary else ''}TABLE {table} (id bigint PRIMARY KEY, device_id int NOT NULL, "
+        "taken_at timestamp NOT NULL, value numeric(6, 1) NOT NULL)"
+    )
+    conn.execute(
+        f"INSERT INTO {table} "
+        "SELECT g, g %% 1000, timestamp '2026-03-01' + g * interval '1 minute', (g * 7919) %% 1000 / 10.0 "
+        "FROM generate_series(1, %s) AS g",
+        [rows],
+    )
+    conn.execute(f"ANALYZE {table}")
+
+
+def plan_of(conn, query: str, params=None) -> dict:
+    """EXPLAIN's plan tree of a query, as JSON (no ANALYZE: nothing runs)."""
+    row = conn.execute(f"EXPLAIN (FORMAT JSON) {query}", params).fetchone()
+    plan = row[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]
+
+
+def plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def indexes_used(plan: dict) -> set[str]:
+    return {node["Index Name"] for node in plan_nodes(plan) if "Index Name" in node}
+
+
+def q1(answer) -> None:
+    """Live files shot on an iPhone 15, found by containment so the GIN index can answer."""
+    from django.db import connection
+    from django.db.models import QuerySet
+    from posts.models import File
+
+    exercise = "q1"
+    require_answer(exercise, answer)
+    if not isinstance(answer, QuerySet) or answer.model is not File:
+        raise CheckFailed(
+            exercise,
+            "the answer should be a QuerySet of File",
+            got=type(answer).__name__,
+            hint="start from File.objects and use a lookup on metadata",
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM posts_file WHERE NOT is_deleted AND metadata @> %s::jsonb "
+            "ORDER BY post_id, position, id",
+            [json.dumps({"camera": "iPhone 15"})],
+        )
+        expected = [row[0] for row in cursor.fetchall()]
+    got = list(answer.values_list("id", flat=True))
+    if sorted(got) != sorted(expected):
+        deleted = set(got) - set(expected)
+        hint = (
+            "a deleted file is among them: File.objects holds the live rows only"
+            if deleted and File.all_objects.filter(pk__in=deleted, is_deleted=True).exists()
+            else "look for metadata whose camera key is exactly 'iPhone 15'"
+        )
+        raise CheckFailed(
+            exercise, "these are not the live iPhone 15 files", expected=expected, got=got, hint=hint
+        )
+    sql, params = answer.query.sql_with_params()
+    with connection.cursor() as cursor, _rolled_back(connection):
+        # With sequential scans off, PostgreSQL takes the GIN index whenever the condition
+        # lets it: on 11 rows it would rightly scan the table either way.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    used = indexes_used(plan[0]["Plan"])
+    if "file_metadata_gin" not in used:
+        raise CheckFailed(
+            exercise,
+            "the rows are right, but the GIN index file_metadata_gin cannot answer this condition",
+            expected="a plan that uses file_metadata_gin",
+            got=f"indexes used: {sorted(used) or 'none'}",
+            hint="the index covers the whole column: ask metadata__contains={'camera': ...} (SQL @>)",
+        )
+    ok(exercise, f"{len(got)} live files, and PostgreSQL can find them through file_metadata_gin")
+
+
+@contextlib.contextmanager
+def _rolled_back(connection):
+    from django.db import transaction
+
+    with transaction.atomic(using=connection.alias):
+        sid = transaction.savepoint(using=connection.alias)
+        try:
+            yield
+        finally:
+            transaction.savepoint_rollback(sid, using=connection.alias)
+
+
+RATING_CASES = [
+    ("1", True),
+    ("5", True),
+    ("3", True),
+    ("0", False),
+    ("6", False),
+    ("-2", False),
+    ("NULL", False),
+]
+
+
+def q2(answer) -> None:
+    """A domain `rating`: whole numbers 1 to 5, never NULL."""
+    import psycopg
+
+    exercise = "q2"
+    require_answer(exercise, answer)
+    if not isinstance(answer, str) or "domain" not in answer.lower():
+        raise CheckFailed(
+            exercise,
+            "the answer should be the SQL text of a CREATE DOMAIN statement",
+            got=repr(answer)[:80],
+            hint='rating_sql = "CREATE DOMAIN rating AS ..."',
+        )
+    wrong = []
+    with scratch_transaction() as conn:
+        # A schema of the check's own, first on the search path, so `rating` lands there
+        # and the rollback takes it away again.
+        conn.execute("CREATE SCHEMA workbook_check")
+        conn.execute("SET LOCAL search_path TO workbook_check, public")
+        try:
+            conn.execute(answer)
+        except psycopg.Error as exc:
+            raise CheckFailed(
+                exercise,
+                "PostgreSQL refused the statement",
+                got=_first_line(exc),
+                hint="run it in a cell to see the whole error",
+            ) from None
+        kind = conn.execute(
+            "SELECT t.typtype, format_type(t.typbasetype, NULL) FROM pg_type t "
+            "JOIN pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE n.nspname = 'workbook_check' AND t.typname = 'rating'"
+        ).fetchone()
+        if kind is None or kind[0] != "d":
+            raise CheckFailed(
+                exercise,
+                "there is no domain named rating",
+                got=kind,
+                hint="CREATE DOMAIN rating AS integer ...",
+            )
+        if kind[1] not in ("integer", "smallint", "bigint"):
+            raise CheckFailed(exercise, "a rating is a whole number", expected="integer", got=kind[1])
+        for value, allowed in RATING_CASES:
+            conn.execute("SAVEPOINT probe")
+            try:
+                conn.execute(f"SELECT ({value})::rating")
+                accepted = True
+            except psycopg.Error:
+                accepted = False
+            conn.execute("ROLLBACK TO SAVEPOINT probe")
+            if accepted != allowed:
+                wrong.append(f"{value} {'accepted' if accepted else 'refused'}")
+    if wrong:
+        hint = (
+            "NULL passes every CHECK; the domain needs NOT NULL"
+            if wrong == ["NULL accepted"]
+            else "CHECK (VALUE BETWEEN 1 AND 5) keeps both ends in"
+        )
+        raise CheckFailed(
+            exercise,
+            "the domain lets the wrong values through",
+            expected="1 to 5 accepted; 0, 6, -2 and NULL refused",
+            got=", ".join(wrong),
+            hint=hint,
+        )
+    ok(exercise, "rating takes 1 to 5 and refuses 0, 6, -2 and NULL")
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def q3(answer) -> None:
+    """CREATE INDEX that lets the one-day query on `readings` use an index."""
+    import psycopg
+
+    exercise = "q3"
+    require_answer(exercise, answer)
+    if not isinstance(answer, str) or "index" not in answer.lower():
+        raise CheckFailed(
+            exercise,
+            "the answer should be the SQL text of a CREATE INDEX statement",
+            got=repr(answer)[:80],
+            hint='index_sql = "CREATE INDEX ... ON readings (...)"',
+        )
+    with scratch_transaction() as conn:
+        create_readings(conn)
+        before = indexes_used(plan_of(conn, READINGS_DAY_QUERY))
+        try:
+            conn.execute(answer)
+        except psycopg.Error as exc:
+            raise CheckFailed(
+                exercise,
+                "PostgreSQL refused the statement",
+                got=_first_line(exc),
+                hint="write it for the table `readings`, without a schema name",
+            ) from None
+        created = conn.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
+            "WHERE indrelid = 'readings'::regclass AND NOT indisprimary"
+        ).fetchall()
+        if not created:
+            raise CheckFailed(
+                exercise,
+                "no new index on readings",
+                hint="CREATE INDEX name ON readings (column)",
+            )
+        after = indexes_used(plan_of(conn, READINGS_DAY_QUERY)) - before
+    if not after:
+        raise CheckFailed(
+            exercise,
+            "the index exists, but the plan of the one-day query does not use it",
+            expected="a plan that reads an index",
+            got=", ".join(definition for _, definition in created),
+            hint="index the column the WHERE clause compares",
+        )
+    ok(exercise, f"the one-day query now reads {sorted(after)[0]} instead of all {READINGS_ROWS:,} rows")
+
+
+def search_truth() -> list[int]:
+    """Live posts matching any of SEARCH_WORDS, best rank first, computed in SQL."""
+    from django.db import connection
+
+    query = " | ".join(SEARCH_WORDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM posts_post "
+            "WHERE NOT is_deleted AND to_tsvector('english', content) @@ to_tsquery('english', %s) "
+            "ORDER BY ts_rank(to_tsvector('english', content), to_tsquery('english', %s)) DESC, id",
+            [query, query],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def q4(answer) -> None:
+    """Full-text search on Post.content, best match first."""
+    from django.db.models import QuerySet
+    from posts.models import Post
+
+    exercise = "q4"
+    require_answer(exercise, answer)
+    if not isinstance(answer, QuerySet) or answer.model is not Post:
+        raise CheckFailed(
+            exercise,
+            "the answer should be a QuerySet of Post",
+            got=type(answer).__name__,
+            hint="Post.objects.annotate(rank=SearchRank(...)).filter(...).order_by(...)",
+        )
+    expected = search_truth()
+    got = list(answer.values_list("id", flat=True))
+    if sorted(got) != sorted(expected):
+        hint = (
+            "'sunsets' is not in any post as written: full-text search stems words (sunsets → sunset)"
+            if not got
+            else "match any of the three words: SearchQuery(a) | SearchQuery(b) | ..., or websearch with 'or'"
+        )
+        raise CheckFailed(exercise, "not the posts that match", expected=expected, got=got, hint=hint)
+    if got != expected:
+        raise CheckFailed(
+            exercise,
+            "the right posts, in the wrong order",
+            expected=expected,
+            got=got,
+            hint="annotate rank=SearchRank(vector, query) and order_by('-rank')",
+        )
+    ok(exercise, f"posts {got}, best match first")
