@@ -14,3 +14,13 @@ def int_param(request, name: str) -> int | None:
     if value < 1:
         raise ValidationError({name: ["Must be 1 or more."]})
     return value
+
+
+def text_param(request, name: str) -> str | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    # PostgreSQL text cannot hold NUL; the query would fail with a DataError (a 500).
+    if "\x00" in raw:
+        raise ValidationError({name: ["Null characters are not allowed."]})
+    return raw

@@ -1,6 +1,6 @@
 """Posts, files, likes and comments over the API. Every list runs a fixed number of queries."""
 
-from core.params import int_param
+from core.params import int_param, text_param
 from core.permissions import IsOwnerOrReadOnly
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -30,7 +30,7 @@ class PostViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         queryset = Post.objects.for_feed(self.request.user)
-        author = self.request.query_params.get("author")
+        author = text_param(self.request, "author")
         if author:
             queryset = queryset.filter(author__username=author)
         return queryset
@@ -151,7 +151,7 @@ def _filter_by_post_and_user(request, queryset):
     post = int_param(request, "post")
     if post:
         queryset = queryset.filter(post_id=post)
-    username = request.query_params.get("user")
+    username = text_param(request, "user")
     if username:
         queryset = queryset.filter(user__username=username)
     return queryset
