@@ -18,6 +18,9 @@ class ProfileViewSet(
     permission_classes = [*viewsets.GenericViewSet.permission_classes, IsOwnerOrReadOnly]
     lookup_field = "user__username"
     lookup_url_kwarg = "username"
+    # What Django's username validator allows; the router's default, [^/.]+, turned
+    # "alice.kim" away with a 404 (and let a NUL through to PostgreSQL, a 500).
+    lookup_value_regex = r"[\w.@+-]+"
     owner_field = "user"
 
     def get_queryset(self):
