@@ -3,11 +3,12 @@
 Conventions every notebook in notebooks/ follows (tests/test_notebooks.py holds them):
 
 - Name: ``NN-topic.ipynb``, numbered in learning order.
-- The first code cell is exactly ``import workbook`` / ``workbook.setup()`` (BOOTSTRAP): it prints
-  one status line, which notebooks/sanitize.cfg replaces for nbval. A notebook that writes data,
-  or whose outputs show rows another notebook may change, calls ``workbook.reset()`` in the next
-  code cell (TRUNCATE ... RESTART IDENTITY, then the seed), so ids and outputs are the same on
-  every run and do not depend on which notebook ran before.
+- The first code cell is exactly ``import workbook`` / ``workbook.setup()`` (BOOTSTRAP; the blank
+  line ``ruff format`` puts between them is fine): it prints one status line, which
+  notebooks/sanitize.cfg replaces for nbval. A notebook that writes data, or whose outputs show
+  rows another notebook may change, calls ``workbook.reset()`` in the next code cell
+  (TRUNCATE ... RESTART IDENTITY, then the seed), so ids and outputs are the same on every run
+  and do not depend on which notebook ran before.
 - It starts with a Markdown cell saying what you will learn, and ends with a ``## Summary``
   Markdown cell followed by a ``## Exercises`` section (headings at level 2).
 - Exercises: the exercise cell holds the solution between a line ``### BEGIN SOLUTION`` and a
@@ -93,6 +94,12 @@ def write(nb, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="\n") as f:
         nbformat.write(nb, f)
+
+
+def is_bootstrap(cell) -> bool:
+    """The two bootstrap lines; `ruff format` puts a blank line between them, which is fine."""
+    lines = [line.strip() for line in cell.source.splitlines() if line.strip()]
+    return cell.cell_type == "code" and lines == BOOTSTRAP.splitlines()
 
 
 def is_exercise(cell) -> bool:
@@ -325,7 +332,7 @@ def problems(nb, name: str = "") -> list[str]:
     """What breaks the conventions above; empty when the notebook follows them."""
     found = []
     code = [c for c in nb.cells if c.cell_type == "code"]
-    if not code or code[0].source.strip() != BOOTSTRAP:
+    if not code or not is_bootstrap(code[0]):
         found.append(f"the first code cell is not the bootstrap {BOOTSTRAP!r}")
     if (
         not nb.cells
