@@ -1,0 +1,82 @@
+"""Health, the OpenAPI schema and its docs, and the error handler that keeps DB errors from being 500s."""
+
+import pytest
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.management import call_command
+from django.db import DataError, IntegrityError, connections
+
+from core.exceptions import exception_handler
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_is_200_when_postgresql_answers(anon):
+    response = anon.get("/api/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "up"}
+
+
+def test_health_is_503_when_postgresql_does_not_answer(anon, closed_port, monkeypatch):
+    default = connections["default"]
+    down = type(default)({**default.settings_dict, "HOST": "127.0.0.1", "PORT": str(closed_port)}, "down")
+    monkeypatch.setattr("core.views.connection", down)
+    try:
+        response = anon.get("/api/health/")
+    finally:
+        down.close()
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "down"}
+
+
+def test_health_needs_no_login_and_ignores_bad_credentials(anon):
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert anon.get("/api/health/").status_code == 200
+
+
+def test_the_openapi_schema_generates_without_warnings(tmp_path):
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+    text = out.read_text()
+    for path in ("/api/posts/{id}/like/", "/api/posts/{id}/comments/", "/api/profiles/{username}/"):
+        assert f"  {path}:" in text
+
+
+def test_the_schema_and_its_docs_are_served_without_login(anon):
+    schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    assert schema.json()["info"]["title"] == "Workbook Instagram API"
+    docs = anon.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger-ui" in docs.content
+    assert anon.get("/api/redoc/").status_code == 200
+
+
+def test_the_api_root_lists_every_collection(as_alice):
+    body = as_alice.get("/api/").json()
+    assert set(body) == {"profiles", "posts", "comments", "files", "likes"}
+
+
+@pytest.mark.parametrize(
+    ("exc", "detail"),
+    [
+        (DjangoValidationError({"content": ["Too long."]}), {"content": ["Too long."]}),
+        (DjangoValidationError("Bad."), {"non_field_errors": ["Bad."]}),
+        (
+            IntegrityError("duplicate key"),
+            {"non_field_errors": ["This conflicts with data that already exists."]},
+        ),
+        (
+            DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes"),
+            {"non_field_errors": ["A value in this request cannot be stored in the database."]},
+        ),
+    ],
+    ids=["field-error", "plain-error", "integrity", "data"],
+)
+def test_database_and_model_errors_become_400_with_messages(exc, detail):
+    response = exception_handler(exc, {})
+    assert response.status_code == 400
+    assert response.data == detail
+
+
+def test_other_exceptions_are_left_to_django(db):
+    assert exception_handler(RuntimeError("boom"), {}) is None

@@ -1,0 +1,11 @@
+from core.tests.fixtures import (  # noqa: F401
+    alice,
+    anon,
+    as_alice,
+    as_bob,
+    bob,
+    carol,
+    closed_port,
+    fast_password_hashing,
+    post,
+)
