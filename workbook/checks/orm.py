@@ -1,0 +1,822 @@
+"""Checks for 05-orm-exercises (and the warm-up in 00-start-here): each compares with the database now.
+
+A check computes the right answer itself with a reference query, then compares: the kind of
+object (a QuerySet where it matters), the rows, their order where the exercise asks for one,
+soft-deleted rows left out, and the number of queries where that is the point.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ._base import CheckFailed, ok, require_answer
+
+SHOW = 6  # rows a failure message lists before "…"
+
+# The questions' parameters (not their answers): the seed's post numbers keep these ids after
+# workbook.reset().
+Q7_DAYS = (date(2026, 3, 4), date(2026, 3, 6))
+Q12_POST = 6
+Q13_USER, Q13_POST = "bob", 4
+Q14_POST = 2
+Q17_POST = 4
+Q18_USER, Q18_POST = "bob", 4
+
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def is_queryset(answer) -> bool:
+    from django.db.models import QuerySet
+
+    return isinstance(answer, QuerySet)
+
+
+def describe(rows) -> str:
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:SHOW])
+    more = f", … ({len(rows)} in all)" if len(rows) > SHOW else ""
+    return f"[{shown}{more}]"
+
+
+def expect_queryset(exercise: str, answer, model, hint: str) -> None:
+    """The answer must be a QuerySet of `model`, not a list, a single object or another model's rows."""
+    if not is_queryset(answer):
+        kind = type(answer).__name__
+        raise CheckFailed(
+            exercise,
+            f"the answer is a {kind}, not a QuerySet",
+            expected=f"a QuerySet of {model.__name__} (lazy: it can still be filtered, ordered, counted)",
+            got=kind,
+            hint=hint,
+        )
+    if answer.model is not model:
+        raise CheckFailed(
+            exercise,
+            f"the QuerySet holds {answer.model.__name__} rows",
+            expected=f"{model.__name__} rows",
+            got=f"{answer.model.__name__} rows",
+            hint=hint,
+        )
+
+
+def compare_rows(exercise: str, got, expected, *, ordered: bool, hint: str) -> None:
+    """Same rows (by primary key), in the same order when `ordered`; deleted rows named as such."""
+    got, expected = list(got), list(expected)
+    got_ids, expected_ids = [r.pk for r in got], [r.pk for r in expected]
+    if got_ids == expected_ids:
+        return
+    if len(set(got_ids)) < len(got_ids) and set(got_ids) == set(expected_ids):
+        raise CheckFailed(
+            exercise,
+            "the right rows, but some more than once",
+            expected=describe(expected),
+            got=describe(got),
+            hint="a join across a relation repeats a row once per match: .distinct() keeps one of each",
+        )
+    if sorted(got_ids) == sorted(expected_ids):
+        if not ordered:
+            return
+        raise CheckFailed(
+            exercise,
+            "the right rows in the wrong order",
+            expected=describe(expected),
+            got=describe(got),
+            hint=hint,
+        )
+    deleted = [r for r in got if getattr(r, "is_deleted", False) and r.pk not in expected_ids]
+    if deleted:
+        raise CheckFailed(
+            exercise,
+            f"soft-deleted rows are included: {describe(deleted)}",
+            expected=describe(expected),
+            got=describe(got),
+            hint="Model.all_objects sees deleted rows too; Model.objects sees only live ones",
+        )
+    missing = [r for r in expected if r.pk not in set(got_ids)]
+    extra = [r for r in got if r.pk not in set(expected_ids)]
+    problem = "; ".join(
+        part
+        for part in (
+            f"missing {describe(missing)}" if missing else "",
+            f"not asked for {describe(extra)}" if extra else "",
+        )
+        if part
+    )
+    raise CheckFailed(exercise, problem, expected=describe(expected), got=describe(got), hint=hint)
+
+
+def _user(username: str):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
+
+
+def _seed_pairs() -> set[tuple[str, str]]:
+    from workbook.seed import POSTS
+
+    return {(author, content) for author, content, *_ in POSTS}
+
+
+# ---------------------------------------------------------------- 00-start-here
+
+
+def warmup(usernames) -> None:
+    """Every username, sorted, as plain strings."""
+    from django.contrib.auth import get_user_model
+
+    require_answer("warmup", usernames)
+    expected = list(get_user_model().objects.order_by("username").values_list("username", flat=True))
+    got = list(usernames)
+    if got and not all(isinstance(u, str) for u in got):
+        raise CheckFailed(
+            "warmup",
+            "the list holds objects, not usernames",
+            expected=expected,
+            got=describe(got),
+            hint='values_list("username", flat=True) gives the strings themselves',
+        )
+    if got != expected:
+        problem = "the right names in another order" if sorted(got) == expected else "not every username"
+        raise CheckFailed(
+            "warmup",
+            problem,
+            expected=expected,
+            got=got,
+            hint='.order_by("username") sorts in the database',
+        )
+    ok("warmup", f"{len(expected)} users: {', '.join(expected)}. That is how every check answers.")
+
+
+# ---------------------------------------------------------------- the course's three
+
+
+def q1(new_posts) -> None:
+    """Three posts inserted now: saved, distinct, live, none of them a seed post."""
+    from posts.models import Post
+
+    require_answer("q1", new_posts)
+    hint = "Post.objects.create(author=..., content=...) inserts a row and returns it"
+    if is_queryset(new_posts) or not isinstance(new_posts, list | tuple):
+        raise CheckFailed(
+            "q1",
+            "new_posts is not a list of the posts you created",
+            expected="[post_a, post_b, post_c]",
+            got=type(new_posts).__name__,
+            hint=hint,
+        )
+    if len(new_posts) != 3 or not all(isinstance(p, Post) for p in new_posts):
+        raise CheckFailed("q1", "not three Post objects", expected=3, got=describe(new_posts), hint=hint)
+    if any(p.pk is None for p in new_posts):
+        raise CheckFailed(
+            "q1",
+            "a post was never saved: it has no id",
+            expected="three ids from the database",
+            got=[p.pk for p in new_posts],
+            hint="Post(...) only builds the object; .save() or Post.objects.create(...) inserts it",
+        )
+    if len({p.pk for p in new_posts}) != 3:
+        raise CheckFailed(
+            "q1",
+            "the same post more than once",
+            expected="three ids",
+            got=[p.pk for p in new_posts],
+            hint=hint,
+        )
+    stored = Post.objects.filter(pk__in=[p.pk for p in new_posts]).select_related("author")
+    if stored.count() != 3:
+        raise CheckFailed(
+            "q1",
+            "not every post is a live row in the database",
+            expected=3,
+            got=stored.count(),
+            hint="create them again with Post.objects.create(...)",
+        )
+    seed = [p for p in stored if (p.author.username, p.content) in _seed_pairs()]
+    if seed:
+        raise CheckFailed(
+            "q1",
+            f"these are seed posts, not new ones: {describe(seed)}",
+            expected="three posts you inserted",
+            got=describe(stored),
+            hint=hint,
+        )
+    ok("q1", f"3 posts inserted, ids {', '.join(str(p.pk) for p in sorted(new_posts, key=lambda p: p.pk))}")
+
+
+def q2(answer, new_posts) -> None:
+    """The posts of q1 as a QuerySet whose repr tells them apart (each post's __str__)."""
+    from django.db import models
+    from posts.models import Post
+
+    require_answer("q2", answer)
+    require_answer("q2", new_posts)
+    hint = "Post.objects.filter(pk__in=[p.pk for p in new_posts]) gives exactly those rows"
+    expect_queryset("q2", answer, Post, hint)
+    expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
+    compare_rows("q2", answer, expected, ordered=False, hint=hint)
+    names = [str(p) for p in answer]
+    default = [n for n, p in zip(names, answer, strict=True) if n == models.Model.__str__(p)]
+    if default or len(set(names)) != len(names):
+        raise CheckFailed(
+            "q2",
+            "the objects are not told apart by their names",
+            expected="a distinct __str__ for each post",
+            got=names,
+            hint="a model's __str__ decides what a QuerySet's repr shows",
+        )
+    ok("q2", f"a QuerySet of your {len(names)} posts, each shown by its __str__")
+
+
+def q3(carol_posts) -> None:
+    from posts.models import Post
+
+    require_answer("q3", carol_posts)
+    hint = 'Post.objects.filter(author__username="carol")'
+    expect_queryset("q3", carol_posts, Post, hint)
+    expected = Post.objects.filter(author__username="carol")
+    compare_rows("q3", carol_posts, expected, ordered=False, hint=hint)
+    ok("q3", f"carol's {len(expected)} live posts, found with filter()")
+
+
+# ---------------------------------------------------------------- building up
+
+
+def q4(not_carol) -> None:
+    from posts.models import Post
+
+    require_answer("q4", not_carol)
+    hint = 'exclude(author__username="carol") keeps every row that does not match'
+    expect_queryset("q4", not_carol, Post, hint)
+    expected = Post.objects.exclude(author__username="carol")
+    compare_rows("q4", not_carol, expected, ordered=False, hint=hint)
+    ok("q4", f"{len(expected)} live posts not by carol, with exclude()")
+
+
+def q5(answer) -> None:
+    """(by alice OR mentions seoul, any case) AND NOT mentions namsan."""
+    from django.db.models import Q
+    from posts.models import Post
+
+    require_answer("q5", answer)
+    hint = (
+        '(Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan"): '
+        "| is OR, & is AND, ~ is NOT"
+    )
+    expect_queryset("q5", answer, Post, hint)
+    expected = Post.objects.filter(
+        (Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan")
+    )
+    got = list(answer)
+    namsan = [p for p in got if "namsan" in p.content.lower()]
+    if namsan:
+        raise CheckFailed(
+            "q5",
+            f"a post that mentions Namsan is there: {describe(namsan)}",
+            expected=describe(expected),
+            got=describe(got),
+            hint="~Q(content__icontains='namsan') leaves those out",
+        )
+    if expected and not got:
+        raise CheckFailed(
+            "q5",
+            "no post matched",
+            expected=describe(expected),
+            got="[]",
+            hint="& needs both conditions to hold, | either of them: by alice OR mentions seoul",
+        )
+    seoul = [p for p in expected if "seoul" in p.content.lower() and p.pk not in {g.pk for g in got}]
+    if seoul:
+        raise CheckFailed(
+            "q5",
+            f"missing {describe(seoul)}",
+            expected=describe(expected),
+            got=describe(got),
+            hint="content__contains is case-sensitive; content__icontains is not",
+        )
+    compare_rows("q5", got, expected, ordered=False, hint=hint)
+    ok("q5", f"{len(expected)} posts: Q objects combined with |, & and ~")
+
+
+def q6(likes) -> None:
+    """Live likes on posts whose author is alice or carol: `in` across a relation."""
+    from posts.models import Like
+
+    require_answer("q6", likes)
+    hint = (
+        'Like.objects.filter(post__author__username__in=["alice", "carol"]): double underscores follow the FK'
+    )
+    expect_queryset("q6", likes, Like, hint)
+    expected = Like.objects.filter(post__author__username__in=["alice", "carol"])
+    compare_rows("q6", likes, expected, ordered=False, hint=hint)
+    ok("q6", f"{len(expected)} live likes, found across two relations with __in")
+
+
+def q7(posts) -> None:
+    """Posts of 4 to 6 March 2026 (Seoul days), both days included."""
+    from django.utils import timezone
+    from posts.models import Post
+
+    require_answer("q7", posts)
+    hint = "created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included"
+    expect_queryset("q7", posts, Post, hint)
+    expected = Post.objects.filter(created_at__date__range=Q7_DAYS)
+    got = list(posts)
+    last_day = [p for p in expected if timezone.localtime(p.created_at).date() == Q7_DAYS[1]]
+    late = [p for p in last_day if p.pk not in {g.pk for g in got}]
+    if late:
+        raise CheckFailed(
+            "q7",
+            f"the last day is missing: {describe(late)}",
+            expected=describe(expected),
+            got=describe(got),
+            hint="a datetime range ends at 00:00 of the last day; the __date transform compares whole days",
+        )
+    compare_rows("q7", got, expected, ordered=False, hint=hint)
+    ok("q7", f"{len(expected)} posts from {Q7_DAYS[0]} to {Q7_DAYS[1]}, with __date__range")
+
+
+def q8(answer) -> None:
+    """The first four posts by author's username A→Z, newest first within each author."""
+    from posts.models import Post
+
+    require_answer("q8", answer)
+    hint = 'order_by("author__username", "-created_at")[:4]: a minus sign means descending'
+    expect_queryset("q8", answer, Post, hint)
+    expected = Post.objects.order_by("author__username", "-created_at")[:4]
+    compare_rows("q8", answer, expected, ordered=True, hint=hint)
+    ok("q8", "4 posts in the asked order: order_by() then a slice, one query with LIMIT 4")
+
+
+def q9(posts) -> None:
+    """Every live post with n_likes = its number of live likes."""
+    from posts.models import Like, Post
+
+    require_answer("q9", posts)
+    hint = 'annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False)))'
+    expect_queryset("q9", posts, Post, hint)
+    got = list(posts)
+    compare_rows("q9", got, Post.objects.all(), ordered=False, hint="annotate every live post: Post.objects")
+    missing = [p for p in got if not hasattr(p, "n_likes")]
+    if missing:
+        raise CheckFailed(
+            "q9",
+            "the posts have no n_likes attribute",
+            expected="post.n_likes on every post",
+            got=describe(missing),
+            hint=hint,
+        )
+    wrong = []
+    for post in got:
+        live = Like.objects.filter(post=post).count()
+        if post.n_likes != live:
+            every = Like.all_objects.filter(post=post).count()
+            wrong.append((post, live, post.n_likes, every))
+    if wrong:
+        post, live, counted, every = wrong[0]
+        cancelled = counted == every and every != live
+        raise CheckFailed(
+            "q9",
+            f"{post} has n_likes={counted}",
+            expected=f"{live} live likes",
+            got=counted,
+            hint=(
+                "Count('likes') counts cancelled likes too (a join does not use the default manager): "
+                "add filter=Q(likes__is_deleted=False)"
+                if cancelled
+                else hint
+            ),
+        )
+    ok("q9", f"n_likes is right on all {len(got)} posts")
+
+
+def q10(stats) -> None:
+    """{"likes": live likes, "likers": distinct users with a live like}."""
+    from posts.models import Like
+
+    require_answer("q10", stats)
+    hint = 'Like.objects.aggregate(likes=Count("id"), likers=Count("user", distinct=True))'
+    if not isinstance(stats, dict):
+        raise CheckFailed(
+            "q10",
+            f"the answer is a {type(stats).__name__}, not a dict",
+            expected="{'likes': ..., 'likers': ...}",
+            got=type(stats).__name__,
+            hint="aggregate() returns a dict; annotate() returns a QuerySet",
+        )
+    expected = {
+        "likes": Like.objects.count(),
+        "likers": Like.objects.values("user").distinct().count(),
+    }
+    if set(stats) != set(expected):
+        raise CheckFailed("q10", "other keys", expected=sorted(expected), got=sorted(stats), hint=hint)
+    if stats["likes"] != expected["likes"]:
+        raise CheckFailed(
+            "q10",
+            "the number of likes is off",
+            expected=expected["likes"],
+            got=stats["likes"],
+            hint="Like.objects counts live likes only; Like.all_objects counts cancelled ones too",
+        )
+    if stats["likers"] != expected["likers"]:
+        raise CheckFailed(
+            "q10",
+            "the number of likers is off",
+            expected=expected["likers"],
+            got=stats["likers"],
+            hint='Count("user", distinct=True) counts each user once',
+        )
+    ok("q10", f"{expected['likes']} live likes from {expected['likers']} users, in one aggregate() query")
+
+
+def q11(feed) -> None:
+    """Every live post, its author and its live files in at most two queries."""
+    from posts.models import File, Post
+
+    from workbook.notebooks import count_queries
+
+    require_answer("q11", feed)
+    hint = (
+        'select_related("author") joins the author in; prefetch_related("files") fetches every file at once'
+    )
+    expect_queryset("q11", feed, Post, hint)
+    with count_queries() as evaluating:
+        posts = list(feed.all())  # .all(): a fresh copy, so a cached result cannot hide queries
+    with count_queries() as authors:
+        [p.author.username for p in posts]
+    with count_queries() as files:
+        got_files = {p.pk: [f.pk for f in p.files.all()] for p in posts}
+    compare_rows("q11", posts, Post.objects.all(), ordered=False, hint="start from Post.objects")
+    for post in posts:
+        live = list(File.objects.filter(post=post).order_by("position", "id").values_list("pk", flat=True))
+        if sorted(got_files[post.pk]) != sorted(live):
+            raise CheckFailed(
+                "q11",
+                f"{post} shows other files than its live ones",
+                expected=live,
+                got=got_files[post.pk],
+                hint="prefetch_related('files') uses the live files; Prefetch with File.all_objects does not",
+            )
+    total = evaluating.count + authors.count + files.count
+    if authors.count:
+        raise CheckFailed(
+            "q11",
+            f"each author cost a query of its own ({authors.count} more)",
+            expected="at most 2 queries",
+            got=f"{total} queries",
+            hint='select_related("author") fetches authors in the same query as the posts',
+        )
+    if files.count:
+        raise CheckFailed(
+            "q11",
+            f"each post's files cost a query of its own ({files.count} more)",
+            expected="at most 2 queries",
+            got=f"{total} queries",
+            hint='prefetch_related("files") fetches the files of every post in one more query',
+        )
+    if total > 2:
+        raise CheckFailed("q11", "too many queries", expected="at most 2", got=total, hint=hint)
+    naive = 1 + 2 * len(posts)
+    ok("q11", f"{len(posts)} posts with authors and files in {total} queries (without both: {naive})")
+
+
+def q12(updated, before) -> None:
+    """One UPDATE moved every file of post 6 one position down: position = position + 1."""
+    from posts.models import File
+
+    require_answer("q12", updated)
+    require_answer("q12", before)
+    hint = f'File.objects.filter(post_id={Q12_POST}).update(position=F("position") + 1)'
+    if not isinstance(updated, int) or isinstance(updated, bool):
+        raise CheckFailed(
+            "q12",
+            f"updated is a {type(updated).__name__}, not the number of rows update() changed",
+            expected=f"{len(before)} (an int)",
+            got=repr(updated),
+            hint="QuerySet.update() returns how many rows it changed; a loop of save() calls returns nothing",
+        )
+    now = dict(File.all_objects.filter(pk__in=before).values_list("pk", "position"))
+    if updated != len(before):
+        raise CheckFailed(
+            "q12",
+            f"update() changed {updated} rows",
+            expected=f"{len(before)}: the files of post {Q12_POST}",
+            got=updated,
+            hint=hint,
+        )
+    shifted = {pk: now.get(pk, 0) - position for pk, position in before.items()}
+    if set(shifted.values()) == {2}:
+        raise CheckFailed(
+            "q12",
+            "the positions moved by 2: the exercise ran twice",
+            expected="+1",
+            got="+2",
+            hint="run the cell that records `before` again, then the exercise once",
+        )
+    if set(shifted.values()) != {1}:
+        raise CheckFailed(
+            "q12",
+            "the positions did not each move one down",
+            expected={pk: position + 1 for pk, position in before.items()},
+            got=now,
+            hint="F('position') + 1 lets the database add 1 to each row's own value",
+        )
+    ok("q12", f"{updated} files moved one position down in a single UPDATE, computed by PostgreSQL")
+
+
+def q13(result) -> None:
+    """Like.objects.get_or_create for bob on post 4: a live like, one only."""
+    from posts.models import Like
+
+    require_answer("q13", result)
+    hint = f"Like.objects.get_or_create(user=bob, post_id={Q13_POST}) returns (like, created)"
+    if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool)):
+        raise CheckFailed(
+            "q13",
+            f"the answer is a {type(result).__name__}, not the pair get_or_create returns",
+            expected="(like, created)",
+            got=repr(result),
+            hint=hint,
+        )
+    like, created = result
+    if not isinstance(like, Like) or like.pk is None:
+        raise CheckFailed(
+            "q13", "the first item is not a saved Like", expected="a Like", got=repr(like), hint=hint
+        )
+    if (like.user.username, like.post_id) != (Q13_USER, Q13_POST):
+        raise CheckFailed(
+            "q13",
+            "a like by someone else or on another post",
+            expected=f"{Q13_USER} likes Post #{Q13_POST}",
+            got=str(like),
+            hint=hint,
+        )
+    stored = Like.all_objects.get(pk=like.pk)
+    if stored.is_deleted:
+        raise CheckFailed(
+            "q13",
+            f"{like} is a cancelled like (is_deleted=True)",
+            expected="a live like",
+            got="the cancelled one",
+            hint="Like.all_objects.get_or_create finds cancelled likes too; Like.objects only live ones",
+        )
+    live = Like.objects.filter(user__username=Q13_USER, post_id=Q13_POST).count()
+    if live != 1:
+        raise CheckFailed("q13", "not exactly one live like", expected=1, got=live, hint=hint)
+    ok(
+        "q13",
+        f"{like} ({'created now' if created else 'found, not created again'}); run it again: created=False",
+    )
+
+
+def q14(gone) -> None:
+    """Post 2 soft-deleted through the model (its files, likes, comments with it); gone = deleted posts."""
+    from posts.models import File, Post
+
+    require_answer("q14", gone)
+    hint = "Post.all_objects.deleted() (or .filter(is_deleted=True)): Post.objects never sees deleted rows"
+    expect_queryset("q14", gone, Post, hint)
+    post = Post.all_objects.get(pk=Q14_POST)
+    if not post.is_deleted:
+        raise CheckFailed(
+            "q14",
+            f"{post} is still live",
+            expected="is_deleted=True",
+            got="is_deleted=False",
+            hint=f"Post.objects.get(pk={Q14_POST}).delete() marks it deleted (a soft delete)",
+        )
+    live_files = File.objects.filter(post=post).count()
+    if live_files:
+        raise CheckFailed(
+            "q14",
+            f"{live_files} files of the deleted post are still live",
+            expected=0,
+            got=live_files,
+            hint="delete through the model (post.delete()), which takes files, likes and comments along; "
+            "an update(is_deleted=True) marks the post only",
+        )
+    compare_rows("q14", gone, Post.all_objects.deleted(), ordered=False, hint=hint)
+    ok("q14", f"{post} is soft-deleted; {len(gone)} deleted posts are still in the table")
+
+
+def q15(post) -> None:
+    """Post 2 restored with exactly the rows its deletion took."""
+    from posts.models import File, Post
+
+    require_answer("q15", post)
+    hint = f"Post.all_objects.get(pk={Q14_POST}).restore() brings back the post and what its deletion took"
+    if not isinstance(post, Post) or post.pk != Q14_POST:
+        raise CheckFailed(
+            "q15", f"not Post #{Q14_POST}", expected=f"Post #{Q14_POST}", got=repr(post), hint=hint
+        )
+    stored = Post.all_objects.get(pk=post.pk)
+    if stored.is_deleted:
+        raise CheckFailed("q15", f"{stored} is still deleted", expected="live", got="deleted", hint=hint)
+    hidden = File.all_objects.filter(post=stored, is_deleted=True).count()
+    if hidden:
+        raise CheckFailed(
+            "q15",
+            f"the post is back but {hidden} of its files are still deleted",
+            expected="every file live again",
+            got=f"{hidden} deleted",
+            hint="restore() brings back the rows deleted with the post; setting is_deleted=False does not",
+        )
+    files = File.objects.filter(post=stored).count()
+    ok("q15", f"{stored} is live again, with its {files} file{'' if files == 1 else 's'}")
+
+
+def q16(draft, error) -> None:
+    """A post and an invalid comment in one transaction.atomic(): both refused, the post rolled back."""
+    from django.db import IntegrityError
+    from posts.models import Post
+
+    require_answer("q16", draft)
+    hint = (
+        "put both create() calls inside one `with transaction.atomic():` and catch IntegrityError outside it"
+    )
+    if not isinstance(error, IntegrityError):
+        raise CheckFailed(
+            "q16",
+            "no IntegrityError was caught",
+            expected="IntegrityError (comment_content_not_empty)",
+            got=repr(error),
+            hint="a comment with content='' breaks the CHECK constraint comment_content_not_empty",
+        )
+    if not isinstance(draft, Post) or draft.pk is None:
+        raise CheckFailed(
+            "q16",
+            "draft is not the post created inside the block",
+            expected="a Post",
+            got=repr(draft),
+            hint=hint,
+        )
+    if Post.all_objects.filter(pk=draft.pk).exists():
+        raise CheckFailed(
+            "q16",
+            f"{draft} is still in the database",
+            expected="rolled back with the comment",
+            got="kept",
+            hint=hint,
+        )
+    ok("q16", f"the error rolled back the post too: id {draft.pk} was handed out, yet no row has it")
+
+
+def q17(usernames) -> None:
+    """Who wrote the live comments on post 4, as a flat values_list."""
+    from posts.models import Comment
+
+    require_answer("q17", usernames)
+    hint = f'Comment.objects.filter(post_id={Q17_POST}).values_list("user__username", flat=True)'
+    expect_queryset("q17", usernames, Comment, hint)
+    expected = list(Comment.objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
+    got = list(usernames)
+    if got and not all(isinstance(u, str) for u in got):
+        first = got[0]
+        kind = type(first).__name__
+        raise CheckFailed(
+            "q17",
+            f"the items are {kind}s, not usernames",
+            expected=expected,
+            got=describe(got),
+            hint="values_list(..., flat=True) gives the values themselves; without flat, 1-tuples; "
+            "values() gives dicts",
+        )
+    if got != expected:
+        every = list(Comment.all_objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
+        raise CheckFailed(
+            "q17",
+            "other usernames",
+            expected=expected,
+            got=got,
+            hint=("a deleted comment is included: use Comment.objects" if got == every else hint),
+        )
+    ok("q17", f"{expected}: plain strings, without building a Comment object per row")
+
+
+def q18(answer) -> None:
+    """Has bob a live comment on post 4? A bool from exists()."""
+    from posts.models import Comment
+
+    require_answer("q18", answer)
+    hint = f'Comment.objects.filter(user__username="{Q18_USER}", post_id={Q18_POST}).exists()'
+    expected = Comment.objects.filter(user__username=Q18_USER, post_id=Q18_POST).exists()
+    if not isinstance(answer, bool):
+        raise CheckFailed(
+            "q18",
+            f"the answer is a {type(answer).__name__}, not True or False",
+            expected=expected,
+            got=repr(answer),
+            hint="exists() asks the database for one row at most and returns a bool",
+        )
+    if answer != expected:
+        deleted = Comment.all_objects.filter(user__username=Q18_USER, post_id=Q18_POST, is_deleted=True)
+        raise CheckFailed(
+            "q18",
+            "the wrong answer",
+            expected=expected,
+            got=answer,
+            hint="bob's comment there is deleted: Comment.objects does not see it"
+            if deleted.exists() and answer
+            else hint,
+        )
+    ok("q18", f"{answer}: exists() ran SELECT 1 ... LIMIT 1")
+
+
+def q19(users) -> None:
+    """Users with a live like on any of alice's posts, each once, sorted by username."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    require_answer("q19", users)
+    hint = (
+        'User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)'
+        '.distinct().order_by("username")'
+    )
+    expect_queryset("q19", users, User, hint)
+    expected = (
+        User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)
+        .distinct()
+        .order_by("username")
+    )
+    compare_rows("q19", users, expected, ordered=True, hint=hint)
+    ok("q19", f"{', '.join(u.username for u in expected)}: each once, thanks to distinct()")
+
+
+# ---------------------------------------------------------------- closing exercises
+
+
+def q20(top) -> None:
+    """The three live posts with the most live likes (newest first on a tie), authors in the same query."""
+    from django.db.models import Count, Q
+    from posts.models import Post
+
+    from workbook.notebooks import count_queries
+
+    require_answer("q20", top)
+    hint = (
+        'Post.objects.select_related("author").annotate(n_likes=Count("likes", '
+        'filter=Q(likes__is_deleted=False))).order_by("-n_likes", "-created_at")[:3]'
+    )
+    expect_queryset("q20", top, Post, hint)
+    with count_queries() as queries:
+        got = list(top.all())
+        [p.author.username for p in got]
+    expected = list(
+        Post.objects.annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by(
+            "-n_likes", "-created_at"
+        )[:3]
+    )
+    if got and not all(hasattr(p, "n_likes") for p in got):
+        raise CheckFailed(
+            "q20", "the posts have no n_likes", expected="post.n_likes", got=describe(got), hint=hint
+        )
+    shown = [f"{p} ({p.n_likes})" for p in expected]
+    if [p.pk for p in got] != [p.pk for p in expected]:
+        raise CheckFailed(
+            "q20",
+            "other posts, or another order",
+            expected=shown,
+            got=[f"{p} ({getattr(p, 'n_likes', '?')})" for p in got],
+            hint="count live likes only (filter=Q(likes__is_deleted=False)), "
+            'then order_by("-n_likes", "-created_at") and slice [:3]',
+        )
+    wrong = [p for p, e in zip(got, expected, strict=True) if p.n_likes != e.n_likes]
+    if wrong:
+        raise CheckFailed("q20", "n_likes is off", expected=shown, got=describe(wrong), hint=hint)
+    if queries.count > 1:
+        raise CheckFailed(
+            "q20",
+            f"the authors cost {queries.count - 1} more queries",
+            expected="1 query",
+            got=queries.count,
+            hint='select_related("author") joins them into the same query',
+        )
+    ok("q20", f"{', '.join(shown)} in 1 query")
+
+
+def q21(per_author) -> None:
+    """{username: number of live comments that user wrote}, grouped by the database."""
+    from django.db.models import Count
+    from posts.models import Comment
+
+    require_answer("q21", per_author)
+    hint = 'dict(Comment.objects.values_list("user__username").annotate(n=Count("id")))'
+    if not isinstance(per_author, dict):
+        raise CheckFailed(
+            "q21",
+            f"the answer is a {type(per_author).__name__}, not a dict",
+            expected="{'alice': ..., 'bob': ..., 'carol': ...}",
+            got=type(per_author).__name__,
+            hint="dict(...) turns a values_list of (username, count) pairs into a dict",
+        )
+    expected = dict(Comment.objects.values_list("user__username").annotate(n=Count("id")).order_by())
+    if per_author != expected:
+        every = dict(Comment.all_objects.values_list("user__username").annotate(n=Count("id")).order_by())
+        raise CheckFailed(
+            "q21",
+            "other counts",
+            expected=dict(sorted(expected.items())),
+            got=dict(sorted(per_author.items(), key=lambda item: str(item[0]))),
+            hint="deleted comments are counted: start from Comment.objects" if per_author == every else hint,
+        )
+    ok("q21", f"{dict(sorted(expected.items()))}: values() then annotate() is a GROUP BY")
