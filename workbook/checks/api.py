@@ -1,0 +1,209 @@
+"""Checks for 06-rest-api: pagination, creating a post, status codes, queries per request.
+
+The truth comes from the database and from requests the check sends itself, through DRF's test
+client, inside a transaction it rolls back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from ._base import CheckFailed, ok, require_answer
+
+# What the learner predicts in q3, and the request the check sends to find the real answer.
+SCENARIOS = {
+    "anonymous lists posts": (None, "get", "/api/posts/"),
+    "bob deletes alice's post 1": ("bob", "delete", "/api/posts/1/"),
+    "alice reads deleted post 7": ("alice", "get", "/api/posts/7/"),
+    "bob likes post 3 again": ("bob", "post", "/api/posts/3/like/"),
+    "carol comments with empty text": ("carol", "post", "/api/posts/1/comments/"),
+}
+SCENARIO_BODIES = {"carol comments with empty text": {"content": ""}}
+
+
+def client_for(username: str | None):
+    """DRF's test client, logged in as `username` (None: anonymous)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if username:
+        client.force_authenticate(get_user_model().objects.get(username=username))
+    return client
+
+
+@contextlib.contextmanager
+def rolled_back():
+    """Whatever the block writes is undone, so a check never changes the learner's data."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        try:
+            yield
+        finally:
+            transaction.savepoint_rollback(sid)
+
+
+def _response_parts(exercise: str, answer):
+    from django.http import HttpResponseBase
+
+    require_answer(exercise, answer)
+    if not isinstance(answer, HttpResponseBase):
+        raise CheckFailed(
+            exercise,
+            "the answer should be the response the client returned",
+            got=type(answer).__name__,
+            hint="response = client.get(...) or client.post(...), then check.qN(response)",
+        )
+    request = getattr(answer, "renderer_context", {}) or {}
+    request = request.get("request")
+    user = getattr(request, "user", None)
+    username = getattr(user, "username", "") or None
+    return request, username
+
+
+def q1(answer) -> None:
+    """Page 2 of the post list, 2 posts per page, as carol."""
+    from posts.models import Like, Post
+
+    exercise = "q1"
+    request, username = _response_parts(exercise, answer)
+    if answer.status_code != 200:
+        raise CheckFailed(
+            exercise,
+            f"the request did not succeed ({answer.status_code})",
+            expected=200,
+            got=answer.status_code,
+            hint="the list needs a logged-in user: client.force_authenticate(carol)",
+        )
+    if username != "carol":
+        raise CheckFailed(exercise, "the request was not made as carol", expected="carol", got=username)
+    expected = list(Post.objects.values_list("id", flat=True)[2:4])
+    got = [post["id"] for post in answer.data.get("results", [])]
+    if got != expected:
+        raise CheckFailed(
+            exercise,
+            "these are not the posts of page 2 with 2 per page",
+            expected=expected,
+            got=got,
+            hint="the list takes ?page=2&page_size=2",
+        )
+    liked = set(
+        Like.objects.filter(user__username="carol", post_id__in=expected).values_list("post_id", flat=True)
+    )
+    flags = {post["id"]: post["liked_by_me"] for post in answer.data["results"]}
+    if flags != {pk: pk in liked for pk in expected}:
+        raise CheckFailed(exercise, "liked_by_me does not match carol's likes", got=flags)
+    ok(exercise, f"page 2 holds posts {got}, newest first, as carol sees them")
+
+
+def q2(answer) -> None:
+    """bob creates a post with one video."""
+    from posts.models import Post
+
+    exercise = "q2"
+    request, username = _response_parts(exercise, answer)
+    if answer.status_code != 201:
+        detail = getattr(answer, "data", None)
+        raise CheckFailed(
+            exercise,
+            "the post was not created",
+            expected="201 Created",
+            got=f"{answer.status_code} {detail}",
+            hint='POST /api/posts/ with {"content": ..., "files": [{"type": "video", "url": ...}]}',
+        )
+    post = Post.objects.filter(pk=answer.data.get("id")).select_related("author").first()
+    if post is None:
+        raise CheckFailed(
+            exercise, "the database has no live post with the id the response gave", got=answer.data
+        )
+    if post.author.username != "bob":
+        raise CheckFailed(
+            exercise,
+            "the post belongs to someone else",
+            expected="bob",
+            got=post.author.username,
+            hint="the API makes the logged-in user the author: force_authenticate(bob)",
+        )
+    types = list(post.files.values_list("type", flat=True))
+    if types != ["video"]:
+        raise CheckFailed(
+            exercise, "the post should have exactly one file, a video", expected=["video"], got=types
+        )
+    ok(exercise, f"{post} with one video, stored by PostgreSQL")
+
+
+def scenario_statuses() -> dict[str, int]:
+    """The status each SCENARIOS request gets, sent now and rolled back."""
+    statuses = {}
+    for name, (username, method, path) in SCENARIOS.items():
+        with rolled_back():
+            client = client_for(username)
+            response = getattr(client, method)(path, SCENARIO_BODIES.get(name), format="json")
+            statuses[name] = response.status_code
+    return statuses
+
+
+def q3(answer) -> None:
+    """The status code of each scenario, predicted."""
+    exercise = "q3"
+    require_answer(exercise, answer)
+    if not isinstance(answer, dict) or set(answer) != set(SCENARIOS):
+        raise CheckFailed(
+            exercise,
+            "the answer should be a dict with one status code for each scenario",
+            expected=sorted(SCENARIOS),
+            got=sorted(answer) if isinstance(answer, dict) else type(answer).__name__,
+        )
+    truth = scenario_statuses()
+    wrong = {name: answer[name] for name in SCENARIOS if answer[name] != truth[name]}
+    if wrong:
+        name = next(iter(wrong))
+        raise CheckFailed(
+            exercise,
+            f"{len(wrong)} of {len(SCENARIOS)} predictions are off; the first: {name!r}",
+            expected=truth[name],
+            got=answer[name],
+            hint="send the request with a client to see; 401 needs an authentication scheme that asks for "
+            "credentials, 404 is what a soft-deleted row looks like",
+        )
+    ok(exercise, "all five status codes predicted: " + ", ".join(str(truth[n]) for n in SCENARIOS))
+
+
+def list_query_count(page_size: int) -> int:
+    """SQL queries of GET /api/posts/?page_size=N as alice (force_authenticate: no token lookup)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("alice")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/api/posts/?page_size={page_size}")
+    if response.status_code != 200:
+        raise RuntimeError(f"GET /api/posts/ answered {response.status_code}")
+    return len(queries)
+
+
+def q4(answer) -> None:
+    """How many queries the post list costs, whatever its size."""
+    exercise = "q4"
+    require_answer(exercise, answer)
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        raise CheckFailed(exercise, "the answer should be a whole number", got=repr(answer))
+    counts = {size: list_query_count(size) for size in (1, 3, 6)}
+    if len(set(counts.values())) != 1:
+        raise CheckFailed(
+            exercise,
+            "the list's query count changes with its size here, so there is no single answer",
+            got=counts,
+            hint="Post.objects.for_feed() should load authors and files in a fixed number of queries",
+        )
+    expected = counts[6]
+    if answer != expected:
+        hint = (
+            "that would be one query per post (N+1): for_feed() uses select_related and prefetch_related"
+            if answer > expected
+            else "count them with `with count_queries() as q:` around the request"
+        )
+        raise CheckFailed(exercise, "not the number of queries", expected=expected, got=answer, hint=hint)
+    ok(exercise, f"{expected} queries for 1, 3 or 6 posts: the count does not grow with the page")
