@@ -70,12 +70,13 @@ class FileAdmin(SoftDeleteAdmin):
 @admin.register(Like)
 class LikeAdmin(SoftDeleteAdmin):
     list_display = ["__str__", "user", "post", "created_at", "is_deleted"]
-    list_select_related = ["user"]
+    # The post column prints the post's __str__, which names its author.
+    list_select_related = ["user", "post__author"]
     search_fields = ["user__username"]
 
 
 @admin.register(Comment)
 class CommentAdmin(SoftDeleteAdmin):
     list_display = ["__str__", "user", "post", "created_at", "is_deleted"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "post__author"]
     search_fields = ["content", "user__username"]
