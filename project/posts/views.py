@@ -21,12 +21,17 @@ from .serializers import (
 
 POST_FILTER = OpenApiParameter("post", int, description="Only rows of this post")
 USER_FILTER = OpenApiParameter("user", str, description="Only rows of this username")
+AUTHOR_FILTER = OpenApiParameter("author", str, description="Only posts of this username")
 
 
 class PostViewSet(viewsets.ModelViewSet):
     permission_classes = [*viewsets.ModelViewSet.permission_classes, IsOwnerOrReadOnly]
     owner_field = "author"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @extend_schema(parameters=[AUTHOR_FILTER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = Post.objects.for_feed(self.request.user)
