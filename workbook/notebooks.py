@@ -14,7 +14,7 @@ Conventions every notebook in notebooks/ follows (tests/test_notebooks.py holds 
 - Exercises: the exercise cell holds the solution between a line ``### BEGIN SOLUTION`` and a
   line ``### END SOLUTION`` (the nbgrader convention; code outside the markers is kept in student
   copies). The solution assigns the answer to a variable; the next code cell is the check cell,
-  whose lines call ``check.<name>(<answer variables>)`` after
+  which calls ``check.<name>(<answer variables>)`` at its top level (not indented) after
   ``from workbook.checks import <module> as check`` ran in an earlier cell. Every exercise cell
   is followed by its check cell; nothing else in the notebook may use an exercise's variables
   (in a student copy they hold ``...``), so every other cell runs in a student copy too.
@@ -58,7 +58,7 @@ STUB_MESSAGE = (
     "Exercise {name} is yours: write your code in place of this line, run the cell, then run the check below."
 )
 NAME_PATTERN = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
-CHECK_CALL = re.compile(r"^\s*check\.(\w+)\(", re.MULTILINE)
+CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.MULTILINE)  # at the top level of a cell
 DEFAULT_TIMEOUT = 300
 
 
@@ -112,6 +112,19 @@ def is_check(cell) -> bool:
     return cell.cell_type == "code" and not is_exercise(cell) and bool(CHECK_CALL.search(cell.source))
 
 
+def check_cells(nb) -> set[int]:
+    """Indices of the check cells: the code cell right after each exercise cell."""
+    found = set()
+    for index, cell in enumerate(nb.cells):
+        if is_exercise(cell):
+            following = next(
+                (i for i in range(index + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"), None
+            )
+            if following is not None and is_check(nb.cells[following]):
+                found.add(following)
+    return found
+
+
 def check_names(cell) -> list[str]:
     return CHECK_CALL.findall(cell.source)
 
@@ -138,12 +151,11 @@ def assigned_names(code: str) -> list[str]:
         tree = ast.parse(textwrap.dedent(code))
     except SyntaxError:
         return []
-    names: list[str] = []
+    found: list[tuple[int, int, str]] = []
 
     def add_target(target) -> None:
         if isinstance(target, ast.Name):
-            if target.id not in names:
-                names.append(target.id)
+            found.append((target.lineno, target.col_offset, target.id))
         elif isinstance(target, ast.Tuple | ast.List):
             for element in target.elts:
                 add_target(element)
@@ -159,10 +171,13 @@ def assigned_names(code: str) -> list[str]:
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             add_target(node.optional_vars)
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            if node.name not in names:
-                names.append(node.name)
+            found.append((node.lineno, node.col_offset, node.name))
     # Names bound inside functions or comprehensions are not answers; ast.walk reaches them,
     # but solutions here do not define functions, and an extra `x = ...` harms nothing.
+    names: list[str] = []
+    for *_, name in sorted(found):
+        if name not in names:
+            names.append(name)
     return names
 
 
@@ -206,11 +221,12 @@ def _clear_outputs(cell) -> None:
 def student_copy(nb):
     """A copy with the solutions replaced by stubs and exercise and check outputs cleared."""
     nb = copy.deepcopy(nb)
+    checks = check_cells(nb)
     for index, cell in enumerate(nb.cells):
         if is_exercise(cell):
             cell.source = strip_solution(cell.source, exercise_name(nb, index))
             _clear_outputs(cell)
-        elif is_check(cell):
+        elif index in checks:
             _clear_outputs(cell)
     return nb
 

@@ -1,0 +1,281 @@
+"""The notebooks follow the workbook's conventions, and the tooling that copies and regenerates them works."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from configparser import ConfigParser
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from workbook import database
+from workbook import notebooks as nbtools
+
+PATHS = nbtools.notebook_paths()
+IDS = [p.stem for p in PATHS]
+
+
+def test_the_course_notebooks_are_there():
+    stems = [p.stem for p in PATHS]
+    for stem in ("00-start-here", "04-data-modeling", "05-orm-exercises"):
+        assert stem in stems
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_notebook_follows_the_conventions(path):
+    """Bootstrap first, what you will learn, summary then exercises, every exercise checked."""
+    assert nbtools.problems(nbtools.read(path)) == []
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_notebook_is_committed_with_the_outputs_of_one_clean_run(path):
+    """Execution counts 1, 2, 3 ... top to bottom: outputs from one run, as regenerate writes them."""
+    nb = nbtools.read(path)
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), f"{path.name}: run `python -m workbook regenerate`"
+    assert nb.cells[[c.cell_type for c in nb.cells].index("code")].outputs, "the bootstrap printed nothing"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_notebook_has_no_volatile_metadata(path):
+    nb = nbtools.read(path)
+    assert "version" not in nb.metadata.get("language_info", {})
+    for cell in nb.cells:
+        assert "execution" not in cell.metadata, f"{path.name}: timing metadata in cell {cell.get('id')}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_student_copy_has_no_solution_and_no_exercise_output(path):
+    nb = nbtools.read(path)
+    copy = nbtools.student_copy(nb)
+    check_cells = nbtools.check_cells(nb)
+    assert len(copy.cells) == len(nb.cells)
+    for index, (cell, original) in enumerate(zip(copy.cells, nb.cells, strict=True)):
+        if nbtools.is_exercise(original):
+            assert nbtools.BEGIN_SOLUTION not in cell.source and nbtools.END_SOLUTION not in cell.source
+            solution = nbtools._solution_text(original.source).splitlines()
+            outside = [line for line in original.source.splitlines() if line not in solution]
+            for line in solution:
+                if len(line.strip()) > 8 and line not in outside:
+                    assert line not in cell.source.splitlines(), f"solution line left in cell {index}: {line}"
+            assert f"Exercise {nbtools.exercise_name(nb, index)} is yours" in cell.source
+            assert cell.outputs == [] and cell.execution_count is None
+        elif index in check_cells:
+            assert cell.source == original.source
+            assert cell.outputs == [] and cell.execution_count is None
+        else:
+            assert cell == original, f"cell {index} changed in the student copy"
+    # The original is left alone.
+    assert nbtools.read(path) == nb
+
+
+# ---------------------------------------------------------------- the stub, on small cells
+
+
+def test_stub_assigns_every_answer_variable_to_ellipsis_then_raises():
+    source = "\n".join(
+        [
+            "before = 1",
+            "### BEGIN SOLUTION",
+            "try:",
+            "    with transaction.atomic() as block:",
+            "        draft = make()",
+            "except IntegrityError as exc:",
+            "    error = exc",
+            "like, created = Like.objects.get_or_create()",
+            "### END SOLUTION",
+            "draft",
+        ]
+    )
+    stub = nbtools.strip_solution(source, "q16")
+    assert stub.splitlines() == [
+        "before = 1",
+        "block = ...",
+        "draft = ...",
+        "exc = ...",
+        "error = ...",
+        "like = ...",
+        "created = ...",
+        f"raise NotImplementedError({nbtools.STUB_MESSAGE.format(name='q16')!r})",
+        "draft",
+    ]
+    namespace = {}
+    with pytest.raises(NotImplementedError, match="Exercise q16 is yours"):
+        exec(stub, namespace)
+    assert namespace["draft"] is ... and namespace["created"] is ...
+
+
+def test_stub_keeps_the_indentation_of_the_markers():
+    source = "if True:\n    ### BEGIN SOLUTION\n    answer = 42\n    ### END SOLUTION\n"
+    assert nbtools.strip_solution(source, "q1").splitlines()[1:] == [
+        "    answer = ...",
+        f"    raise NotImplementedError({nbtools.STUB_MESSAGE.format(name='q1')!r})",
+    ]
+
+
+@pytest.mark.parametrize(
+    "source, says",
+    [
+        ("### BEGIN SOLUTION\nx = 1\n", "without ### END SOLUTION"),
+        ("x = 1\n### END SOLUTION\n", "without ### BEGIN SOLUTION"),
+        ("### BEGIN SOLUTION\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "inside a solution"),
+    ],
+)
+def test_unbalanced_markers_are_refused(source, says):
+    with pytest.raises(ValueError, match=says):
+        nbtools.strip_solution(source, "q1")
+
+
+def _toy(cells):
+    return new_notebook(cells=cells)
+
+
+def test_problems_names_each_broken_convention():
+    nb = _toy(
+        [
+            new_markdown_cell("# Toy"),
+            new_code_cell("print('no bootstrap')"),
+            new_markdown_cell("## Summary"),
+            new_code_cell("### BEGIN SOLUTION\nprint('no answer')\n### END SOLUTION"),
+            new_code_cell("print('no check')"),
+        ]
+    )
+    found = "\n".join(nbtools.problems(nb))
+    for expected in (
+        "not the bootstrap",
+        "what you will learn",
+        "no '## Exercises' heading",
+        "not followed by a check cell",
+        "assigns no answer variable",
+    ):
+        assert expected in found
+
+
+def test_problems_is_empty_for_a_notebook_that_follows_them():
+    nb = _toy(
+        [
+            new_markdown_cell("# Toy\n\nWhat you will learn: nothing much."),
+            new_code_cell("import workbook\n\nworkbook.setup()"),
+            new_markdown_cell("## Summary\n\nDone.\n\n## Exercises"),
+            new_code_cell("### BEGIN SOLUTION\nanswer = 42\n### END SOLUTION"),
+            new_code_cell("check.q1(answer)"),
+        ]
+    )
+    assert nbtools.problems(nb) == []
+    assert nbtools.exercise_name(nb, 3) == "q1"
+
+
+def test_notebook_names_are_picked_by_number_or_stem():
+    assert [p.stem for p in nbtools.notebook_paths(["05"])] == ["05-orm-exercises"]
+    assert [p.stem for p in nbtools.notebook_paths(["notebooks/04-data-modeling.ipynb", "00"])] == [
+        "00-start-here",
+        "04-data-modeling",
+    ]
+    with pytest.raises(ValueError, match="no notebook '99'"):
+        nbtools.notebook_paths(["99"])
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def _cli(*args, **env):
+    return subprocess.run(
+        [sys.executable, "-m", "workbook", *args],
+        capture_output=True,
+        text=True,
+        cwd=database.REPO_ROOT,
+        env=dict(os.environ, **env),
+        timeout=120,
+    )
+
+
+def test_student_command_writes_copies_into_the_folder_given(tmp_path):
+    result = _cli("student", "--out", str(tmp_path / "handout"), "05", "04")
+    assert result.returncode == 0, result.stderr
+    written = sorted(p.name for p in (tmp_path / "handout").iterdir())
+    assert written == ["04-data-modeling.ipynb", "05-orm-exercises.ipynb"]
+    copy = nbformat.read(tmp_path / "handout" / "05-orm-exercises.ipynb", as_version=4)
+    assert not any(nbtools.is_exercise(c) for c in copy.cells)
+    assert "2 student copies" in result.stdout
+
+
+def test_student_command_refuses_an_unknown_notebook(tmp_path):
+    result = _cli("student", "--out", str(tmp_path), "42")
+    assert result.returncode == 2 and "no notebook '42'" in result.stderr
+
+
+def test_student_folder_is_gitignored():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", "student/05-orm-exercises.ipynb"], cwd=database.REPO_ROOT
+    )
+    assert ignored.returncode == 0
+
+
+def test_regenerate_refuses_the_learners_database():
+    result = _cli("regenerate", "00", WORKBOOK_DB_NAME=database.DEFAULT_DB_NAME)
+    assert result.returncode == 2 and "WORKBOOK_DB_NAME" in result.stderr
+
+
+# ---------------------------------------------------------------- regeneration
+
+
+def _sanitizer():
+    """nbval's replacements from notebooks/sanitize.cfg, applied to a whole file's text."""
+    config = ConfigParser()
+    config.read(nbtools.NOTEBOOKS_DIR / "sanitize.cfg")
+    pairs = [(config[s]["regex"], config[s]["replace"]) for s in config.sections()]
+
+    def sanitize(text: str) -> str:
+        for regex, replace in pairs:
+            text = re.sub(regex, replace, text)
+        return text
+
+    return sanitize
+
+
+@pytest.fixture
+def regenerate_database(monkeypatch):
+    name = f"{os.environ.get('WORKBOOK_DB_NAME') or 'workbook_tests'}_regenerate"
+    monkeypatch.setenv("WORKBOOK_DB_NAME", name)
+    yield name
+    config = database.django_database_config()
+    database.drop_database(config, name)
+
+
+def test_regenerate_is_idempotent_and_matches_the_committed_outputs(tmp_path, regenerate_database):
+    """Two runs write the same bytes, and the same outputs as committed (up to sanitize.cfg)."""
+    names = ["04-data-modeling", "05-orm-exercises"]
+    for name in names:
+        shutil.copy(nbtools.NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path)
+    nbtools.regenerate(names, directory=tmp_path, report=lambda line: None)
+    first = {n: (tmp_path / f"{n}.ipynb").read_text(encoding="utf-8") for n in names}
+    nbtools.regenerate(names, directory=tmp_path, report=lambda line: None)
+    second = {n: (tmp_path / f"{n}.ipynb").read_text(encoding="utf-8") for n in names}
+    assert first == second
+    sanitize = _sanitizer()
+    for name in names:
+        committed = (nbtools.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
+        # The plot's PNG is not compared (nbval skips images too); everything else is.
+        strip_png = re.compile(r'"image/png": "[^"]*"')
+        assert strip_png.sub("", sanitize(first[name])) == strip_png.sub("", sanitize(committed)), name
+
+
+def test_regenerate_leaves_a_failing_notebook_untouched(tmp_path, regenerate_database):
+    nb = _toy(
+        [
+            new_markdown_cell("What you will learn"),
+            new_code_cell("import workbook\nworkbook.setup()"),
+            new_code_cell("1 / 0"),
+        ]
+    )
+    path = tmp_path / "01-broken.ipynb"
+    nbtools.write(nb, path)
+    before = path.read_bytes()
+    lines = []
+    with pytest.raises(nbtools.RegenerateError, match="01-broken.ipynb"):
+        nbtools.regenerate(directory=tmp_path, report=lines.append)
+    assert path.read_bytes() == before
+    assert lines and "ZeroDivisionError" in lines[0]

@@ -1,0 +1,61 @@
+"""Student copies run: every ordinary cell without error, every exercise with its stub, every check kindly.
+
+Each copy runs in a kernel of its own on a database of its own (made here, dropped after), so the
+learner's data and the other tests' databases are never touched.
+"""
+
+import os
+
+import pytest
+
+from workbook import database
+from workbook import notebooks as nbtools
+
+PATHS = nbtools.notebook_paths()
+
+
+@pytest.fixture
+def throwaway_database(request):
+    """A database name of this test's own, dropped before and after."""
+    base = os.environ.get("WORKBOOK_DB_NAME") or "workbook_tests"
+    name = f"{base}_student_{request.node.callspec.id.split('-')[0]}"
+    config = dict(database.django_database_config(), NAME=name)
+    database.drop_database(config, name)
+    yield name
+    database.drop_database(config, name)
+
+
+def _errors(cell):
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_student_copy_runs_with_only_exercises_failing(path, tmp_path, throwaway_database):
+    [copy_path] = nbtools.write_student_copies(tmp_path, [path.stem], directory=path.parent)
+    copy = nbtools.read(copy_path)
+    env = dict(os.environ, WORKBOOK_DB_NAME=throwaway_database)
+    nbtools.execute(copy, cwd=tmp_path, env=env, allow_errors=True)
+
+    original = nbtools.read(path)
+    check_cells = nbtools.check_cells(original)
+    exercises = checks = 0
+    for index, cell in enumerate(copy.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = _errors(cell)
+        where = f"{path.name} cell {index}:\n{cell.source}"
+        if nbtools.is_exercise(original.cells[index]):
+            exercises += 1
+            name = nbtools.exercise_name(original, index)
+            assert [e.ename for e in errors] == ["NotImplementedError"], where
+            assert f"Exercise {name} is yours" in errors[0].evalue, where
+        elif index in check_cells:
+            checks += 1
+            assert [e.ename for e in errors] == ["NotAnswered"], f"{where}\n{errors}"
+            assert "there is no answer yet" in errors[0].evalue, where
+        elif "raises-exception" in cell.metadata.get("tags", []):
+            assert errors, f"{where}\nis tagged raises-exception but raised nothing"
+        else:
+            detail = "\n".join(f"{e.ename}: {e.evalue}" for e in errors)
+            assert not errors, f"{where}\nfailed in the student copy:\n{detail}"
+    assert exercises >= 1 and checks >= exercises, f"{path.name}: {exercises} exercises, {checks} checks"
