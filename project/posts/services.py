@@ -43,9 +43,20 @@ def post_restore(*, post: Post) -> None:
     post.restore()
 
 
+def _lock_live_post(post: Post) -> None:
+    """Refuse a new like or comment on a deleted post.
+
+    The row lock also waits for a post_delete running at this moment, so its cascade
+    cannot miss a like or comment written beside it.
+    """
+    if not list(Post.objects.select_for_update().filter(pk=post.pk).values_list("pk", flat=True)):
+        raise ValidationError({"post": ["This post has been deleted."]})
+
+
 @transaction.atomic
 def like(*, user, post: Post) -> Like:
     """Like a post; liking twice changes nothing; liking after unliking brings the like back."""
+    _lock_live_post(post)
     existing = Like.objects.filter(user=user, post=post).first()
     if existing:
         return existing
@@ -72,7 +83,9 @@ def unlike(*, user, post: Post) -> bool:
     return Like.objects.filter(user=user, post=post).soft_delete() > 0
 
 
+@transaction.atomic
 def comment_create(*, user, post: Post, content: str) -> Comment:
+    _lock_live_post(post)
     comment = Comment(user=user, post=post, content=content)
     comment.full_clean()
     comment.save()
