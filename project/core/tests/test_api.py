@@ -41,6 +41,21 @@ def test_the_openapi_schema_generates_without_warnings(tmp_path):
         assert f"  {path}:" in text
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/api/posts/", {"author", "page", "page_size"}),
+        ("/api/comments/", {"post", "user", "page", "page_size"}),
+        ("/api/likes/", {"post", "user", "page", "page_size"}),
+        ("/api/files/", {"post", "page", "page_size"}),
+    ],
+)
+def test_the_schema_documents_every_query_parameter_a_list_reads(anon, path, params):
+    schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+    assert documented == params
+
+
 def test_the_schema_and_its_docs_are_served_without_login(anon):
     schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert schema.status_code == 200

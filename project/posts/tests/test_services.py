@@ -120,3 +120,29 @@ def test_liking_other_posts_does_not_touch_this_one(alice, bob):
     services.like(user=bob, post=first)
     services.unlike(user=bob, post=second)
     assert Like.objects.filter(post=first, user=bob).exists()
+
+
+def test_like_on_a_deleted_post_is_refused(post, bob):
+    services.post_delete(post=post)
+    with pytest.raises(ValidationError) as excinfo:
+        services.like(user=bob, post=post)
+    assert excinfo.value.message_dict == {"post": ["This post has been deleted."]}
+    assert not Like.all_objects.exists()
+
+
+def test_comment_on_a_deleted_post_is_refused(post, bob):
+    stale = Post.objects.get(pk=post.pk)
+    services.post_delete(post=post)
+    with pytest.raises(ValidationError):
+        services.comment_create(user=bob, post=stale, content="Too late")
+    assert not Comment.all_objects.exists()
+
+
+def test_restoring_a_post_does_not_revive_a_like_cancelled_after_a_relike(post, bob):
+    """like -> unlike -> like again restores the same row, so there is one row to bring back."""
+    services.like(user=bob, post=post)
+    services.unlike(user=bob, post=post)
+    services.like(user=bob, post=post)
+    services.post_delete(post=post)
+    services.post_restore(post=Post.all_objects.get(pk=post.pk))
+    assert Like.objects.filter(post=post, user=bob).count() == 1
