@@ -1,0 +1,307 @@
+"""docker-compose.yml and docker-compose.prod.yml as files, no Docker Engine needed.
+
+Both must match the compose specification's JSON schema, keep the stack's safety rules (nothing
+but loopback published, PostgreSQL never, a pg_isready healthcheck the site waits for, a lab
+that cannot start without a token) and, where a compose client is installed, pass its own
+`config` check with the committed example settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT / "docker-compose.yml"
+PROD = ROOT / "docker-compose.prod.yml"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def env_file(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name.strip()] = value.strip()
+    return values
+
+
+def interpolate(text: str, values: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error} and $$, as compose reads them."""
+
+    def one(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, arg = match.group("name"), match.group("op") or "", match.group("arg") or ""
+        value = values.get(name)
+        if op in (":-", "-"):
+            return value if value or (op == "-" and value is not None) else arg
+        if op in (":?", "?") and (value is None or (op == ":?" and not value)):
+            raise KeyError(f"{name} is required: {arg}")
+        return value or ""
+
+    pattern = r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:-|-|:\?|\?)(?P<arg>[^}]*))?\}"
+    return re.sub(pattern, one, text)
+
+
+def published(service: dict, values: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(host address, host port, container port) of each port a service publishes."""
+    result = []
+    for entry in service.get("ports", []):
+        if isinstance(entry, dict):
+            result.append((entry.get("host_ip", ""), str(entry.get("published", "")), str(entry["target"])))
+            continue
+        parts = interpolate(str(entry), values).split("/")[0].split(":")
+        host_ip, host_port, container_port = [""] * (3 - len(parts)) + parts
+        result.append((host_ip, host_port, container_port))
+    return result
+
+
+def requirements(path: Path) -> set[str]:
+    """The variables a compose file refuses to start without (${NAME:?...})."""
+    return set(re.findall(r"\$\{(\w+):\?", path.read_text()))
+
+
+@pytest.fixture(scope="module")
+def dev() -> dict:
+    return load(DEV)
+
+
+@pytest.fixture(scope="module")
+def prod() -> dict:
+    return load(PROD)
+
+
+@pytest.fixture(scope="module")
+def dev_values() -> dict[str, str]:
+    return env_file(ROOT / ".env.example")
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules both files keep
+
+
+@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
+def test_compose_spec_without_the_obsolete_version_key(path):
+    assert "version" not in load(path), "the compose specification has no `version:`; compose warns about it"
+
+
+@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
+def test_postgresql_is_not_published_on_the_host(path, dev_values):
+    services = load(path)["services"]
+    assert "ports" not in services["db"]
+    for name, service in services.items():
+        for _ip, host_port, container_port in published(service, dev_values):
+            assert "5432" not in (host_port, container_port), f"{path.name}: {name} publishes 5432"
+
+
+@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
+def test_every_published_port_is_bound_to_loopback_by_default(path):
+    # With every variable at its default: the production proxy opens up only when .env says so.
+    for name, service in load(path)["services"].items():
+        for host_ip, host_port, _target in published(service, {}):
+            assert host_ip == "127.0.0.1", (
+                f"{path.name}: {name} publishes {host_port} on {host_ip or 'every address'}"
+            )
+
+
+@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
+def test_db_healthcheck_is_pg_isready_over_tcp_with_user_and_database(path):
+    db = load(path)["services"]["db"]
+    test = db["healthcheck"]["test"]
+    command = test[-1] if isinstance(test, list) else test
+    assert "pg_isready" in command
+    assert re.search(r"-h\s+(127\.0\.0\.1|localhost)\b", command), "over TCP, as the other services connect"
+    assert re.search(r"-U\s+\S+", command) and re.search(r"-d\s+\S+", command)
+    volume = db["volumes"][0].split(":")[0]
+    assert volume in load(path)["volumes"], "the data lives in a named volume"
+
+
+@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
+def test_web_waits_for_a_healthy_db_and_proxy_for_a_healthy_web(path):
+    services = load(path)["services"]
+    assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+# ---------------------------------------------------------------------------------------------
+# docker-compose.yml: the laptop's stack
+
+
+def test_the_stack_has_db_web_proxy_and_lab(dev):
+    assert set(dev["services"]) == {"db", "web", "proxy", "lab"}
+
+
+def test_each_built_service_builds_the_dockerfile_target_of_its_name(dev):
+    stages = set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", (ROOT / "Dockerfile").read_text(), re.M | re.I))
+    for name in ("web", "proxy", "lab"):
+        assert dev["services"][name]["build"]["target"] == name
+        assert name in stages, f"the Dockerfile has no stage {name}"
+
+
+def test_lab_requires_a_non_empty_token_and_keeps_the_notebooks_on_the_host(dev, dev_values):
+    lab = dev["services"]["lab"]
+    token = lab["environment"]["JUPYTER_TOKEN"]
+    assert token.startswith("${JUPYTER_TOKEN:?"), "`:?` refuses an unset and an empty token alike"
+    with pytest.raises(KeyError):
+        interpolate(token, {"JUPYTER_TOKEN": ""})
+    assert dev_values.get("JUPYTER_TOKEN"), ".env.example must give the token a value"
+    assert any(str(v).startswith("./notebooks:") for v in lab["volumes"])
+    for _ip, _host, target in published(lab, dev_values):
+        assert target == "8888"
+
+
+def test_env_example_sets_every_variable_the_stack_requires(dev_values):
+    missing = sorted(name for name in requirements(DEV) if not dev_values.get(name))
+    assert not missing, f".env.example leaves out {missing}: `cp .env.example .env` would not start"
+
+
+# ---------------------------------------------------------------------------------------------
+# docker-compose.prod.yml: the server's stack, from the images CD pushed
+
+
+def test_production_runs_pushed_images_and_no_lab(prod):
+    services = prod["services"]
+    assert set(services) == {"db", "web", "proxy"}
+    for name in ("web", "proxy"):
+        assert "build" not in services[name], "the server pulls images, it never builds"
+        assert re.fullmatch(
+            rf"\$\{{IMAGE_PREFIX:\?[^}}]*\}}-{name}:\$\{{IMAGE_TAG(:-latest)?\}}", services[name]["image"]
+        )
+    assert all(service["restart"] == "unless-stopped" for service in services.values())
+    assert services["web"]["environment"]["DJANGO_ENV"] == "production"
+    assert services["db"]["env_file"] == services["web"]["env_file"] == ".env.prod"
+
+
+def test_env_prod_example_has_what_production_settings_demand():
+    values = env_file(ROOT / ".env.prod.example")
+    for name in (
+        "DJANGO_SECRET_KEY",
+        "DJANGO_ALLOWED_HOSTS",
+        "CSRF_TRUSTED_ORIGINS",
+        "DATABASE_URL",
+        "POSTGRES_DB",
+        "POSTGRES_USER",
+        "POSTGRES_PASSWORD",
+    ):
+        assert name in values, f".env.prod.example lacks {name}"
+    for secret in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "DJANGO_SUPERUSER_PASSWORD"):
+        assert values[secret] == "", f"{secret} must be left for each server to fill in"
+    # The web image's healthcheck and the deploy's check of /api/health/ ask 127.0.0.1.
+    assert "127.0.0.1" in values["DJANGO_ALLOWED_HOSTS"].split(",")
+    url = urlsplit(values["DATABASE_URL"])
+    assert (url.hostname, url.username, url.path.lstrip("/")) == (
+        "db",
+        values["POSTGRES_USER"],
+        values["POSTGRES_DB"],
+    )
+    assert ".env.prod" in (ROOT / ".gitignore").read_text().split()
+
+
+# ---------------------------------------------------------------------------------------------
+# The compose specification's schema
+
+
+def compose_schema() -> dict:
+    try:
+        from importlib.resources import files
+
+        return json.loads(
+            (files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text()
+        )
+    except ModuleNotFoundError:
+        message = (
+            "check-jsonschema, which ships the compose-spec schema, is missing: see requirements-dev.txt"
+        )
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def schema_errors(document: dict) -> list[str]:
+    import jsonschema
+
+    schema = compose_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
+def test_matches_the_compose_specification_schema(path):
+    assert schema_errors(load(path)) == []
+
+
+def test_the_schema_check_rejects_a_mistake(dev):
+    broken = json.loads(json.dumps(dev))
+    broken["services"]["web"]["depends_on"]["db"]["condition"] = "service_healty"
+    broken["services"]["web"]["helthcheck"] = broken["services"]["web"].pop("healthcheck")
+    assert len(schema_errors(broken)) >= 2
+
+
+# ---------------------------------------------------------------------------------------------
+# `docker compose config` (v2) or `docker-compose config` (v1), where one is installed
+
+
+def compose_cli() -> list[str]:
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if (
+            shutil.which(command[0])
+            and subprocess.run([*command, "version"], capture_output=True).returncode == 0
+        ):
+            return command
+    pytest.skip("no compose client (`docker compose` or `docker-compose`) is installed; the schema check ran")
+
+
+def compose_config(compose_file: Path, files: dict[str, str], extra_env: dict | None = None, *, tmp: Path):
+    """`config -q` on a copy beside the given files, so a learner's own .env never counts."""
+    for name, text in files.items():
+        (tmp / name).write_text(text)
+    shutil.copy(compose_file, tmp / compose_file.name)
+    # Only what a compose client needs to run: the shell's own variables would override the files.
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME") or k.startswith("DOCKER_")}
+    env.update(extra_env or {})
+    return subprocess.run(
+        [*compose_cli(), "-f", compose_file.name, "config", "-q"],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_compose_config_accepts_the_stack_with_env_example(tmp_path):
+    result = compose_config(DEV, {".env": (ROOT / ".env.example").read_text()}, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_compose_config_refuses_an_empty_jupyter_token(tmp_path):
+    env = (ROOT / ".env.example").read_text()
+    env = re.sub(r"^JUPYTER_TOKEN=.*$", "JUPYTER_TOKEN=", env, flags=re.M)
+    result = compose_config(DEV, {".env": env}, tmp=tmp_path)
+    assert result.returncode != 0 and "JUPYTER_TOKEN" in result.stderr
+
+
+def test_compose_config_accepts_production_with_env_prod_example(tmp_path):
+    files = {
+        ".env.prod": (ROOT / ".env.prod.example").read_text(),
+        ".env": "IMAGE_PREFIX=ghcr.io/owner/repo\n",
+    }
+    result = compose_config(PROD, files, tmp=tmp_path)
+    assert result.returncode == 0, result.stderr
+    files[".env"] = ""
+    result = compose_config(PROD, files, tmp=tmp_path)
+    assert result.returncode != 0 and "IMAGE_PREFIX" in result.stderr
