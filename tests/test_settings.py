@@ -1,0 +1,141 @@
+"""Settings come from the environment only: production values are mandatory, booleans are booleans."""
+
+import importlib.util
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = REPO_ROOT / "project" / "config" / "settings.py"
+DJANGO_VARIABLES = [
+    "DJANGO_ENV",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_DEBUG",
+    "DJANGO_ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "DJANGO_SECURE_COOKIES",
+    "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SECURE_HSTS_SECONDS",
+    "DJANGO_USE_X_FORWARDED_HOST",
+    "DJANGO_STATIC_ROOT",
+    "DJANGO_LOG_LEVEL",
+]
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    "DJANGO_ALLOWED_HOSTS": "workbook.example.com,www.workbook.example.com",
+    "DJANGO_DEBUG": "false",
+}
+
+
+def load_settings(monkeypatch, **env: str):
+    """Execute settings.py afresh under exactly these Django variables (the live settings stay)."""
+    for name in DJANGO_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("settings_under_test", SETTINGS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k not in DJANGO_VARIABLES}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "project/manage.py", *args],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_when_production_runs_with_debug_on():
+    """The check above can fail: DEBUG on is a deploy warning."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_DEBUG": "true"})
+    assert result.returncode != 0
+    assert "security.W018" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_production_without_a_mandatory_value_does_not_start(monkeypatch, missing):
+    env = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ImproperlyConfigured, match=f"Set the {missing} environment variable"):
+        load_settings(monkeypatch, **env)
+
+
+def test_manage_py_names_the_missing_secret_key_in_production():
+    env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: Set the DJANGO_SECRET_KEY environment variable" in result.stderr
+
+
+def test_production_settings_are_secure_by_default(monkeypatch):
+    settings = load_settings(monkeypatch, **PRODUCTION)
+    assert settings.DEBUG is False
+    assert settings.SECRET_KEY == PRODUCTION["DJANGO_SECRET_KEY"]
+    assert settings.ALLOWED_HOSTS == ["workbook.example.com", "www.workbook.example.com"]
+    assert settings.SESSION_COOKIE_SECURE is settings.CSRF_COOKIE_SECURE is True
+    assert settings.SECURE_SSL_REDIRECT is True
+    assert settings.SECURE_HSTS_SECONDS == 31536000
+
+
+def test_development_defaults_are_local_and_not_debug(monkeypatch):
+    settings = load_settings(monkeypatch)
+    assert settings.DEBUG is False
+    assert settings.ALLOWED_HOSTS == ["127.0.0.1", "localhost", "testserver"]
+    assert settings.SESSION_COOKIE_SECURE is False and settings.SECURE_SSL_REDIRECT is False
+    assert settings.SECURE_HSTS_SECONDS == 0
+
+
+@pytest.mark.parametrize("value", ["0", "false", "False", "FALSE", "no", "off", ""])
+def test_django_debug_false_strings_are_false(monkeypatch, value):
+    assert load_settings(monkeypatch, DJANGO_DEBUG=value).DEBUG is False
+
+
+@pytest.mark.parametrize("value", ["1", "true", "True", "yes", "on"])
+def test_django_debug_true_strings_are_true(monkeypatch, value):
+    assert load_settings(monkeypatch, DJANGO_DEBUG=value).DEBUG is True
+
+
+def test_the_secure_switches_parse_booleans_and_numbers(monkeypatch):
+    settings = load_settings(
+        monkeypatch,
+        **PRODUCTION,
+        DJANGO_SECURE_COOKIES="0",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_HSTS_SECONDS="60",
+        CSRF_TRUSTED_ORIGINS="https://a.example,https://b.example",
+    )
+    assert settings.SESSION_COOKIE_SECURE is False and settings.SECURE_SSL_REDIRECT is False
+    assert settings.SECURE_HSTS_SECONDS == 60
+    assert settings.CSRF_TRUSTED_ORIGINS == ["https://a.example", "https://b.example"]
+
+
+def test_the_database_comes_from_database_url(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://shop:pw@db.example:6543/shop")
+    monkeypatch.setenv("WORKBOOK_DB_NAME", "shop_tests")
+    database = load_settings(monkeypatch).DATABASES["default"]
+    assert (database["HOST"], str(database["PORT"]), database["NAME"]) == ("db.example", "6543", "shop_tests")
+
+
+@pytest.mark.django_db
+def test_the_models_and_the_committed_migrations_agree():
+    # makemigrations --check exits with status 1 when a model change has no migration.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
