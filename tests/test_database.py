@@ -54,6 +54,10 @@ def test_a_database_url_without_a_name_uses_workbook(clean_env):
     assert database.django_database_config()["NAME"] == "workbook"
 
 
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="DATABASE_URL is set: this run must not start the embedded server (the embedded run covers it)",
+)
 def test_without_database_url_the_embedded_server_is_used_over_its_socket(clean_env):
     clean_env.setenv("WORKBOOK_DB_NAME", "h1_tests_embedded")
     config = database.django_database_config()
