@@ -1,0 +1,263 @@
+"""The 01-docker checks take the right answers and refuse plausible wrong ones; the file readers work."""
+
+import pytest
+
+from workbook import diagrams
+from workbook.checks import CheckFailed, NotAnswered
+from workbook.checks import docker as check
+
+# q1: the image-name parser
+
+
+def right_parser(name):
+    return check.reference(name)
+
+
+def naive_split(name):
+    """Splits at the first ':' and '/', as if neither registries nor ports existed."""
+    path, _, tag = name.partition(":")
+    repository, _, image = path.rpartition("/")
+    return {
+        "registry": "docker.io",
+        "repository": repository or "library",
+        "name": image,
+        "tag": tag or "latest",
+        "digest": None,
+    }
+
+
+def no_library(name):
+    parts = check.reference(name)
+    if parts["repository"] == "library" and not name.startswith("docker.io/library/"):
+        parts["repository"] = None
+    return parts
+
+
+def no_latest(name):
+    parts = check.reference(name)
+    if ":" not in name.rpartition("/")[2].partition("@")[0]:
+        parts["tag"] = None
+    return parts
+
+
+def latest_with_digest(name):
+    parts = check.reference(name)
+    parts["tag"] = parts["tag"] or "latest"
+    return parts
+
+
+def port_is_a_tag(name):
+    """Takes the first ':' anywhere as the tag, so localhost:5000/app breaks."""
+    parts = check.reference(name)
+    if ":" in name and "@" not in name:
+        before, _, after = name.partition(":")
+        parts["tag"] = after
+    return parts
+
+
+def test_reference_reads_the_examples_of_the_notebook():
+    assert check.reference("postgres:16") == {
+        "registry": "docker.io",
+        "repository": "library",
+        "name": "postgres",
+        "tag": "16",
+        "digest": None,
+    }
+    assert check.reference("localhost:5000/workbook-web")["registry"] == "localhost:5000"
+    assert check.reference("ghcr.io/acme/team/api")["repository"] == "acme/team"
+    digest_only = check.reference(f"nginx@{check.DIGEST}")
+    assert digest_only["tag"] is None and digest_only["digest"] == check.DIGEST
+
+
+def test_q1_accepts_a_right_parser(capsys):
+    check.q1(right_parser)
+    assert capsys.readouterr().out.startswith("✓ q1")
+
+
+@pytest.mark.parametrize(
+    "parser, says",
+    [
+        (naive_split, "registry"),
+        (no_library, "library"),
+        (no_latest, "latest"),
+        (latest_with_digest, "digest alone sets no tag"),
+        (port_is_a_tag, "registry port"),
+    ],
+)
+def test_q1_rejects(parser, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.q1(parser)
+
+
+def test_q1_reports_an_exception_and_a_wrong_type():
+    with pytest.raises(CheckFailed, match="raised ValueError"):
+        check.q1(lambda name: int(name))
+    with pytest.raises(CheckFailed, match="return a dict"):
+        check.q1(lambda name: tuple(check.reference(name).values()))
+    with pytest.raises(CheckFailed, match="function itself"):
+        check.q1(check.reference("nginx"))
+
+
+def test_q1_treats_the_student_stub_as_no_answer():
+    def stub(name):
+        raise NotImplementedError("Exercise q1 is yours")
+
+    with pytest.raises(NotAnswered, match="there is no answer yet"):
+        check.q1(stub)
+
+
+# q2: a Dockerfile that caches its dependencies
+
+GOOD = """
+FROM python:3.12-slim
+WORKDIR /app
+COPY requirements.txt ./
+RUN pip install -r requirements.txt
+COPY . .
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]
+"""
+
+
+def test_q2_accepts_dependencies_first(capsys):
+    check.q2(GOOD)
+    assert "pip install stays cached" in capsys.readouterr().out
+
+
+def test_q2_accepts_a_multi_stage_answer(capsys):
+    check.q2(
+        "FROM python:3.12-slim AS deps\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nFROM deps AS app\nCOPY config/ config/\nCOPY . .\n"
+        'CMD ["gunicorn", "config.wsgi"]\n'
+    )
+    assert capsys.readouterr().out.startswith("✓ q2")
+
+
+@pytest.mark.parametrize(
+    "dockerfile, says",
+    [
+        (check.NAIVE_DOCKERFILE, "still runs pip install again"),
+        (GOOD.replace("COPY . .\n", ""), "no longer contains the code"),
+        (
+            GOOD.replace(
+                "COPY requirements.txt ./\nRUN pip install -r requirements.txt\n",
+                "RUN pip install -r requirements.txt\nCOPY requirements.txt ./\n",
+            ),
+            "before requirements.txt is in the image",
+        ),
+        (GOOD.replace("RUN pip install -r requirements.txt\n", ""), "nothing runs pip install"),
+        (GOOD.replace('CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n', ""), "what to run"),
+        ("python:3.12-slim", "Dockerfile's text"),
+    ],
+)
+def test_q2_rejects(dockerfile, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.q2(dockerfile)
+
+
+# q3: what a service waits for
+
+
+def test_q3_accepts_the_transitive_dependencies(capsys):
+    check.q3(check.dependencies)
+    assert capsys.readouterr().out.startswith("✓ q3")
+
+
+def direct_only(compose, service):
+    return set(compose["services"][service].get("depends_on") or [])
+
+
+def including_itself(compose, service):
+    return check.dependencies(compose, service) | {service}
+
+
+def mapping_only(compose, service):
+    found = set()
+    for name in (compose["services"][service].get("depends_on") or {}).items():
+        found.add(name[0])
+        found |= mapping_only(compose, name[0])
+    return found
+
+
+@pytest.mark.parametrize(
+    "function, says",
+    [
+        (direct_only, "follow depends_on further"),
+        (including_itself, "does not wait for itself"),
+        (mapping_only, "raised AttributeError"),
+        (lambda compose, service: sorted(compose["services"]), "only depends_on counts|itself"),
+    ],
+)
+def test_q3_rejects(function, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.q3(function)
+
+
+def test_project_compose_waits_are_read_from_the_file():
+    compose = diagrams.read_compose()
+    for service in compose["services"]:
+        for dependency in check.dependencies(compose, service):
+            assert diagrams.start_order(compose).index(dependency) < diagrams.start_order(compose).index(
+                service
+            )
+
+
+# the readers the checks and notebooks share
+
+
+def test_dockerfile_parser_joins_continuations_and_reads_stages():
+    parsed = diagrams.parse_dockerfile(
+        "ARG V=3.12\nFROM python:${V}-slim AS base\n# comment\n"
+        "RUN apt-get update \\\n    && apt-get install -y curl\n"
+        'FROM base AS app\nCOPY --chown=1000 ["a.txt", "b/", "/app/"]\nCMD ["python"]\n'
+    )
+    assert parsed.args == {"V": "3.12"}
+    assert [(s.name, s.base) for s in parsed.stages] == [("base", "python:3.12-slim"), ("app", "base")]
+    run = parsed.stage("base").instructions[0]
+    assert run.text == "RUN apt-get update && apt-get install -y curl" and run.line == 4
+    copy = parsed.stage("app").instructions[0]
+    assert copy.flags == {"chown": "1000"} and copy.sources == ["a.txt", "b/"] and copy.dest == "/app/"
+    assert diagrams.dockerfile_cmd(parsed, "app") == ["python"]
+
+
+def test_rebuilt_follows_from_and_copy_from_and_dockerignore():
+    parsed = diagrams.parse_dockerfile(
+        "FROM python:3.12-slim AS deps\nCOPY req.txt .\nRUN pip install -r req.txt\n"
+        "FROM deps AS build\nCOPY src/ src/\nRUN make\n"
+        "FROM nginx:1.28 AS site\nCOPY conf /etc/nginx/\nCOPY --from=build /out /usr/share/nginx/html\n"
+    )
+    assert [i.line for i in diagrams.rebuilt(parsed, "site", "src/app.py", ignore=[])] == [5, 6, 9]
+    assert [i.line for i in diagrams.rebuilt(parsed, "site", "req.txt", ignore=[])] == [2, 3, 5, 6, 9]
+    assert diagrams.rebuilt(parsed, "site", "src/app.py", ignore=["src"]) == []
+    assert diagrams.rebuilt(parsed, "deps", "src/app.py", ignore=[]) == []
+
+
+def test_dockerignore_negation_and_globs():
+    patterns = [".env", ".env.*", "!.env.example", "**/__pycache__", "*.egg-info"]
+    assert diagrams.ignored(".env.prod", patterns)
+    assert not diagrams.ignored(".env.example", patterns)
+    assert diagrams.ignored("project/posts/__pycache__/models.cpython-312.pyc", patterns)
+    assert diagrams.ignored("django_docker_workbook.egg-info/PKG-INFO", patterns)
+    assert not diagrams.ignored("project/posts/models.py", patterns)
+
+
+def test_compose_interpolation_shows_defaults_not_the_environment(monkeypatch):
+    monkeypatch.setenv("WEB_PORT", "9999")
+    assert diagrams.interpolate("127.0.0.1:${WEB_PORT:-8000}:8080") == "127.0.0.1:8000:8080"
+    assert diagrams.interpolate("${POSTGRES_PASSWORD:?set it}") == "<POSTGRES_PASSWORD>"
+    assert diagrams.interpolate("pg_isready -U $$POSTGRES_USER") == "pg_isready -U $POSTGRES_USER"
+    assert diagrams.interpolate("${A:-x}", {"A": "y"}) == "y"
+
+
+def test_compose_graph_has_every_service_and_dependency():
+    compose = diagrams.read_compose()
+    graph = str(diagrams.compose_graph(compose))
+    for name, service in compose["services"].items():
+        assert f'    {name}["{name}<br/>' in graph
+        for dependency in diagrams.depends_on(service):
+            assert f"{dependency} -. " in graph
+
+
+def test_nginx_site_reads_locations():
+    site = diagrams.nginx_site()
+    answers = {location.match: location.answer for location in site["locations"]}
+    assert answers.get("/static/") == "files" and answers.get("/") == "proxy"
