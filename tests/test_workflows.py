@@ -501,3 +501,11 @@ def test_workflows_match_githubs_workflow_schema(path):
     found = validator.iter_errors(load_workflow(path))
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in found]
     assert not errors, errors
+
+
+def test_deploy_md_documents_every_secret_cd_reads():
+    names = set(re.findall(r"\$\{\{\s*secrets\.(\w+)", CD_FILE.read_text())) - {"GITHUB_TOKEN"}
+    assert set(DEPLOY_SECRETS) <= names
+    deploy_md = (ROOT / "DEPLOY.md").read_text()
+    undocumented = sorted(name for name in names if f"| `{name}` |" not in deploy_md)
+    assert not undocumented, f"DEPLOY.md's table of secrets lacks {undocumented}"
