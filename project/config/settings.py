@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from workbook.database import django_database_config
 
@@ -16,10 +17,15 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if PRODUCTION:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+    # A blank line in an env file (DJANGO_SECRET_KEY=) sets the variable to "": as missing as
+    # an absent one, but Django would only notice at the first request that needs it.
+    for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)):
+        if not _value:
+            raise ImproperlyConfigured(f"Set the {_name} environment variable; it is empty.")
 else:
     # A development key: the embedded workbook listens on 127.0.0.1 only.
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-for-the-local-workbook")
-    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "dev-only-insecure-key-for-the-local-workbook"
+    ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[]) or ["127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
