@@ -79,6 +79,19 @@ def test_production_without_a_mandatory_value_does_not_start(monkeypatch, missin
         load_settings(monkeypatch, **env)
 
 
+@pytest.mark.parametrize("empty", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_production_with_an_empty_mandatory_value_does_not_start(monkeypatch, empty):
+    """`DJANGO_SECRET_KEY=` copied unchanged from an example env file is as missing as no line at all."""
+    with pytest.raises(ImproperlyConfigured, match=f"Set the {empty} environment variable; it is empty."):
+        load_settings(monkeypatch, **{**PRODUCTION, empty: ""})
+
+
+def test_development_falls_back_to_its_defaults_when_values_are_empty(monkeypatch):
+    settings = load_settings(monkeypatch, DJANGO_SECRET_KEY="", DJANGO_ALLOWED_HOSTS="")
+    assert settings.SECRET_KEY == "dev-only-insecure-key-for-the-local-workbook"
+    assert settings.ALLOWED_HOSTS == ["127.0.0.1", "localhost", "testserver"]
+
+
 def test_manage_py_names_the_missing_secret_key_in_production():
     env = {k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"}
     result = manage("check", **env)
