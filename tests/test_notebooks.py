@@ -1,5 +1,6 @@
 """The notebooks follow the workbook's conventions, and the tooling that copies and regenerates them works."""
 
+import difflib
 import os
 import re
 import shutil
@@ -254,13 +255,21 @@ def test_regenerate_is_idempotent_and_matches_the_committed_outputs(tmp_path, re
     first = {n: (tmp_path / f"{n}.ipynb").read_text(encoding="utf-8") for n in names}
     nbtools.regenerate(names, directory=tmp_path, report=lambda line: None)
     second = {n: (tmp_path / f"{n}.ipynb").read_text(encoding="utf-8") for n in names}
-    assert first == second
+    for name in names:
+        difference = "".join(
+            list(difflib.unified_diff(first[name].splitlines(True), second[name].splitlines(True), n=1))[:40]
+        )
+        assert first[name] == second[name], f"{name} changed between two runs:\n{difference}"
     sanitize = _sanitizer()
     for name in names:
         committed = (nbtools.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
         # The plot's PNG is not compared (nbval skips images too); everything else is.
         strip_png = re.compile(r'"image/png": "[^"]*"')
-        assert strip_png.sub("", sanitize(first[name])) == strip_png.sub("", sanitize(committed)), name
+        fresh, stored = strip_png.sub("", sanitize(first[name])), strip_png.sub("", sanitize(committed))
+        difference = "".join(
+            list(difflib.unified_diff(stored.splitlines(True), fresh.splitlines(True), n=1))[:40]
+        )
+        assert fresh == stored, f"{name}: regenerated outputs differ from the committed ones:\n{difference}"
 
 
 def test_regenerate_leaves_a_failing_notebook_untouched(tmp_path, regenerate_database):
