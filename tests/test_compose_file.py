@@ -270,6 +270,7 @@ def compose_config(compose_file: Path, files: dict[str, str], extra_env: dict | 
     for name, text in files.items():
         (tmp / name).write_text(text)
     shutil.copy(compose_file, tmp / compose_file.name)
+    shutil.copy(ROOT / "Dockerfile", tmp / "Dockerfile")  # the build context's, should a client look
     # Only what a compose client needs to run: the shell's own variables would override the files.
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME") or k.startswith("DOCKER_")}
     env.update(extra_env or {})
