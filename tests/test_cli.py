@@ -80,7 +80,7 @@ def test_an_unknown_command_is_a_usage_error():
 @pytest.fixture(scope="module")
 def throwaway():
     """A database of this module's own, migrated and seeded by `reset --yes`; dropped after."""
-    name = f"h1_tests_cli_{os.getpid()}"
+    name = f"{os.environ['WORKBOOK_DB_NAME']}_cli_{os.getpid()}"
     config = {**database.django_database_config(), "NAME": name}
     database.drop_database(config, name)
     try:

@@ -59,9 +59,9 @@ def test_a_database_url_without_a_name_uses_workbook(clean_env):
     reason="DATABASE_URL is set: this run must not start the embedded server (the embedded run covers it)",
 )
 def test_without_database_url_the_embedded_server_is_used_over_its_socket(clean_env):
-    clean_env.setenv("WORKBOOK_DB_NAME", "h1_tests_embedded")
+    clean_env.setenv("WORKBOOK_DB_NAME", "embedded_name_check")
     config = database.django_database_config()
-    assert (config["USER"], config["NAME"], config["PORT"]) == ("postgres", "h1_tests_embedded", "")
+    assert (config["USER"], config["NAME"], config["PORT"]) == ("postgres", "embedded_name_check", "")
     assert Path(config["HOST"]).is_dir(), "HOST is the server's socket directory"
     clean_env.delenv("WORKBOOK_DB_NAME")
     assert database.django_database_config()["NAME"] == "workbook"
@@ -133,7 +133,7 @@ def _exists(config, name: str) -> bool:
 
 
 def test_ensure_database_creates_once_and_drop_database_removes(monkeypatch):
-    name = f"h1_tests_scratch_{os.getpid()}"
+    name = f"{os.environ['WORKBOOK_DB_NAME']}_scratch_{os.getpid()}"
     monkeypatch.setenv("WORKBOOK_DB_NAME", name)
     config = database.django_database_config()
     database.drop_database(config, name)
