@@ -39,8 +39,8 @@ def ensure_installed(dev: bool) -> None:
 
 
 def main() -> int:
-    if sys.version_info < (3, 11):  # noqa: UP036 - run.py is started by any python3
-        print("The workbook needs Python 3.11 or newer.", file=sys.stderr)
+    if not (3, 11) <= sys.version_info[:2] <= (3, 12):  # run.py is started by any python3
+        print("The workbook needs Python 3.11 or 3.12.", file=sys.stderr)
         return 2
     args = sys.argv[1:] or ["--help"]
     if args[0] not in ("-h", "--help"):
