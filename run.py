@@ -7,14 +7,26 @@ changed), then runs `python -m workbook <command>` inside it.
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
-import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
 DEV_COMMANDS = {"test"}
+SUPPORTED = ((3, 11), (3, 12))  # the embedded PostgreSQL (pgserver) has wheels for these
+
+
+def base_python() -> str | None:
+    """This interpreter when supported, else a python3.12 / python3.11 found on PATH."""
+    if sys.version_info[:2] in SUPPORTED:
+        return sys.executable
+    for major, minor in reversed(SUPPORTED):
+        found = shutil.which(f"python{major}.{minor}")
+        if found:
+            return found
+    return None
 
 
 def venv_python() -> Path:
@@ -29,8 +41,14 @@ def ensure_installed(dev: bool) -> None:
     if stamp.exists() and stamp.read_text() == digest and venv_python().exists():
         return
     if not venv_python().exists():
-        print(f"Creating a virtual environment in {VENV} ...", flush=True)
-        venv.create(VENV, with_pip=True)
+        python = base_python()
+        if python is None:
+            raise SystemExit(
+                f"The workbook needs Python 3.11 or 3.12 (this is {sys.version.split()[0]}, and no "
+                "python3.12 or python3.11 is on PATH): install one, then run this command again."
+            )
+        print(f"Creating a virtual environment in {VENV} with {python} ...", flush=True)
+        subprocess.run([python, "-m", "venv", str(VENV)], check=True)
     print(f"Installing {requirements.name} (first time only; a few minutes) ...", flush=True)
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
@@ -39,9 +57,6 @@ def ensure_installed(dev: bool) -> None:
 
 
 def main() -> int:
-    if not (3, 11) <= sys.version_info[:2] <= (3, 12):  # run.py is started by any python3
-        print("The workbook needs Python 3.11 or 3.12.", file=sys.stderr)
-        return 2
     args = sys.argv[1:] or ["--help"]
     if args[0] not in ("-h", "--help"):
         ensure_installed(dev=args[0] in DEV_COMMANDS)
