@@ -1,0 +1,106 @@
+# The workbook's images, one file, three targets that docker-compose.yml builds:
+#   web    the Django site under gunicorn, static files collected at build time
+#   proxy  nginx with those static files baked in, passing everything else to web
+#   lab    JupyterLab with the notebooks' tools and the same project code
+# Build one by hand: docker build --target web -t workbook-web .
+
+ARG PYTHON_VERSION=3.12
+ARG NGINX_VERSION=1.28
+
+# ---------------------------------------------------------------------------------------------
+# What web and lab share: Python, and the project importable from /app and /app/project without
+# an install step (settings import the workbook package; manage.py's apps live in project/).
+FROM python:${PYTHON_VERSION}-slim AS python
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    PYTHONPATH=/app:/app/project
+WORKDIR /app
+
+# The site's dependencies in a layer of their own, before any code: a code change reuses it.
+FROM python AS site-deps
+COPY requirements-site.txt ./
+RUN pip install -r requirements-site.txt
+
+# collectstatic, once, for web (whitenoise, when gunicorn runs alone) and proxy (nginx).
+FROM site-deps AS static
+COPY workbook/ workbook/
+COPY project/ project/
+# Settings read DATABASE_URL on import; collectstatic never connects, so an unreachable URL is
+# enough and the build needs no database.
+RUN DATABASE_URL=postgres://build@localhost/unused DJANGO_STATIC_ROOT=/app/staticfiles \
+    python project/manage.py collectstatic --noinput --verbosity 0
+
+# ---------------------------------------------------------------------------------------------
+FROM site-deps AS web
+ARG WEB_UID=10001
+RUN groupadd --system --gid "${WEB_UID}" web \
+ && useradd --system --uid "${WEB_UID}" --gid web --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin web
+COPY docker/web-entrypoint.sh /usr/local/bin/web-entrypoint
+COPY --from=static /app/staticfiles /app/staticfiles
+COPY workbook/ workbook/
+COPY project/ project/
+# Code and static files stay root-owned: the site's user can read them, not change them.
+# XDG_RUNTIME_DIR: gunicorn (25.1+) puts its control socket there, and /tmp stays writable when
+# the container's filesystem is read-only.
+ENV DJANGO_SETTINGS_MODULE=config.settings \
+    DJANGO_STATIC_ROOT=/app/staticfiles \
+    WEB_CONCURRENCY=2 \
+    XDG_RUNTIME_DIR=/tmp
+# Numeric, so that the runtime (and Kubernetes' runAsNonRoot) can tell it is not root.
+USER ${WEB_UID}:${WEB_UID}
+EXPOSE 8000
+HEALTHCHECK --interval=5s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8000/api/health/', timeout=4)"]
+ENTRYPOINT ["web-entrypoint"]
+# Access log on stdout (`docker compose logs web` shows every request gunicorn answered);
+# X-Forwarded-* trusted from any address because only the compose network reaches port 8000.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
+     "--forwarded-allow-ips", "*"]
+
+# ---------------------------------------------------------------------------------------------
+# nginx as an unprivileged user: port 8080, pid and temporary files under /tmp (nginx/nginx.conf).
+# The uid is the one the official image gives its `nginx` user; no passwd entry is needed.
+FROM nginx:${NGINX_VERSION} AS proxy
+ARG NGINX_UID=101
+COPY nginx/nginx.conf /etc/nginx/nginx.conf
+COPY nginx/default.conf /etc/nginx/conf.d/default.conf
+COPY --from=static /app/staticfiles /usr/share/nginx/static
+USER ${NGINX_UID}
+EXPOSE 8080
+# bash's /dev/tcp: the official (Debian) nginx image has bash but no guarantee of curl or wget.
+HEALTHCHECK --interval=5s --timeout=5s --start-period=10s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /nginx-health HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+
+# ---------------------------------------------------------------------------------------------
+# The lab's user gets the uid and gid of whoever owns ./notebooks on the host (LAB_UID/LAB_GID),
+# so the bind-mounted notebooks stay writable and the files it saves stay the learner's.
+FROM site-deps AS lab
+ARG LAB_UID=1000
+ARG LAB_GID=1000
+RUN if [ "${LAB_UID}" = 0 ]; then echo "LAB_UID=0 would run JupyterLab as root" >&2; exit 1; fi \
+ && (getent group "${LAB_GID}" >/dev/null || groupadd --gid "${LAB_GID}" lab) \
+ && useradd --uid "${LAB_UID}" --gid "${LAB_GID}" --create-home --shell /bin/bash lab
+COPY requirements.txt requirements-dev.txt ./
+# The test and lint tools too: the notebooks on CI run them, and nbval runs in this container.
+# JupyterLab's news feed is off: the lab asks no outside server for anything.
+RUN pip install -r requirements-dev.txt \
+ && jupyter labextension disable "@jupyterlab/apputils-extension:announcements"
+COPY docker/lab-entrypoint.sh /usr/local/bin/lab-entrypoint
+COPY . .
+# Whitenoise (Django in a kernel, or `python -m workbook serve` here) warns on every new client
+# when STATIC_ROOT is missing; the notebooks' outputs must not carry that warning.
+COPY --from=static /app/staticfiles /app/staticfiles
+# Writable without a bind mount too (docker run on the image alone).
+COPY --chown=${LAB_UID}:${LAB_GID} notebooks/ notebooks/
+ENV HOME=/home/lab \
+    SHELL=/bin/bash
+USER ${LAB_UID}:${LAB_GID}
+EXPOSE 8888
+HEALTHCHECK --interval=5s --timeout=5s --start-period=90s --retries=3 \
+    CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8888/api', timeout=4)"]
+ENTRYPOINT ["lab-entrypoint"]
+CMD ["python", "-m", "workbook", "lab", "--ip", "0.0.0.0", "--port", "8888", "--no-browser"]

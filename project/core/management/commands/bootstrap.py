@@ -1,0 +1,80 @@
+"""First start of the site (the web container runs it before gunicorn): migrate, seed, admin user.
+
+Safe on every start: migrations that already ran are skipped, the demo data is written only
+into a database without users, and the admin user is created only when it does not exist.
+Nothing is ever deleted. A PostgreSQL advisory lock makes two containers starting at once
+take turns instead of racing each other's migrations.
+"""
+
+import os
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+
+from workbook.database import DatabaseUnavailable, ensure_database, unavailable_message
+from workbook.seed import seed_if_empty
+
+# Any constant bigint: the key of the advisory lock this command holds while it works.
+LOCK_KEY = 0x776F726B626F6F6B  # "workbook"
+
+
+class Command(BaseCommand):
+    help = (
+        "Migrate; seed the demo data if the database has no users; create the admin user from "
+        "DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD if absent."
+    )
+
+    def handle(self, *args, **options):
+        config = settings.DATABASES[DEFAULT_DB_ALIAS]
+        try:
+            ensure_database(config)
+            connection = connections[DEFAULT_DB_ALIAS]
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+            try:
+                self._bootstrap(options["verbosity"])
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        except DatabaseUnavailable as exc:
+            raise CommandError(str(exc)) from exc
+        except OperationalError as exc:
+            raise CommandError(unavailable_message(config, exc)) from exc
+
+    def _bootstrap(self, verbosity: int) -> None:
+        call_command("migrate", interactive=False, verbosity=verbosity)
+        if seed_if_empty():
+            self.stdout.write("Demo data written: alice, bob and carol, their posts, likes and comments.")
+        else:
+            self.stdout.write("Demo data: the database already has users, nothing written.")
+        self._admin_user()
+
+    def _admin_user(self) -> None:
+        # The variables Django's own `createsuperuser --noinput` reads.
+        username = os.environ.get("DJANGO_SUPERUSER_USERNAME", "").strip()
+        if not username:
+            self.stdout.write("Admin user: DJANGO_SUPERUSER_USERNAME is not set, none created.")
+            return
+        User = get_user_model()
+        if User.objects.filter(username=username).exists():
+            self.stdout.write(f"Admin user: {username!r} exists, left as it is.")
+            return
+        missing = [
+            name
+            for name in ("DJANGO_SUPERUSER_EMAIL", "DJANGO_SUPERUSER_PASSWORD")
+            if not os.environ.get(name, "").strip()
+        ]
+        if missing:
+            raise CommandError(
+                f"DJANGO_SUPERUSER_USERNAME is set but {' and '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} empty: "
+                "set all three, or none."
+            )
+        from accounts.models import Profile
+
+        call_command("createsuperuser", interactive=False, username=username, verbosity=0)
+        Profile.objects.create(user=User.objects.get(username=username), name=username)
+        self.stdout.write(f"Admin user: {username!r} created.")

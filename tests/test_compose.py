@@ -1,0 +1,502 @@
+"""The compose stack, end to end, and the first-start command its web container runs.
+
+The tests marked `docker` build the images, start db, web, proxy and lab, use the site through
+nginx as a browser would, run the notebooks with nbval inside the lab container against db,
+restart db, restart the whole stack, and tear everything down (volumes too), also on failure.
+They are skipped, with the reason, where no Docker Engine answers. The stack runs under a
+compose project name and free ports of its own, so a learner's stack and its data, and ports
+5432, 8000 and 8888, are never touched. Works with `docker compose` (v2) and `docker-compose` (v1).
+
+The other tests run `manage.py bootstrap` on the test database, without Docker.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from workbook import seed
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = ("db", "web", "proxy", "lab")
+HEALTH_TIMEOUT = 300  # seconds; a cold first start on a slow laptop stays well under it
+NBVAL_DB_NAME = "compose_nbval"  # the notebooks' own database on db, never the learner's
+
+
+# ---------------------------------------------------------------------------------------------
+# manage.py bootstrap, without Docker
+
+
+ADMIN_ENV = {
+    "DJANGO_SUPERUSER_USERNAME": "boss",
+    "DJANGO_SUPERUSER_EMAIL": "boss@example.com",
+    "DJANGO_SUPERUSER_PASSWORD": "first-password-1",
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bootstrap_seeds_an_empty_database_once_and_creates_the_admin_once(monkeypatch, capsys):
+    from posts.models import Post
+
+    for name, value in ADMIN_ENV.items():
+        monkeypatch.setenv(name, value)
+    User = get_user_model()
+
+    call_command("bootstrap", verbosity=0)
+    first = capsys.readouterr().out
+    assert "Demo data written" in first
+    assert "'boss' created" in first
+    seeded_posts = Post.all_objects.count()
+    assert seeded_posts == len(seed.POSTS)
+    boss = User.objects.get(username="boss")
+    assert boss.is_superuser and boss.is_staff and boss.check_password("first-password-1")
+    assert boss.profile.name == "boss"
+
+    # The admin changes the password; .env still holds the old one: a restart must not reset it.
+    boss.set_password("changed-in-the-admin")
+    boss.save()
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "first-password-1")
+    call_command("bootstrap", verbosity=0)
+    second = capsys.readouterr().out
+    assert "already has users" in second
+    assert "'boss' exists" in second
+    assert Post.all_objects.count() == seeded_posts
+    assert User.objects.count() == len(seed.USERS) + 1
+    assert User.objects.get(username="boss").check_password("changed-in-the-admin")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bootstrap_never_seeds_a_database_that_has_users(monkeypatch, capsys):
+    from posts.models import Post
+
+    monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
+    get_user_model().objects.create_user(username="someone")
+    call_command("bootstrap", verbosity=0)
+    out = capsys.readouterr().out
+    assert Post.all_objects.count() == 0
+    assert "none created" in out
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("missing", ["DJANGO_SUPERUSER_EMAIL", "DJANGO_SUPERUSER_PASSWORD"])
+def test_bootstrap_refuses_an_admin_without_email_or_password(monkeypatch, missing):
+    for name, value in ADMIN_ENV.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv(missing, "")
+    with pytest.raises(CommandError, match=missing):
+        call_command("bootstrap", verbosity=0)
+    assert not get_user_model().objects.filter(username="boss").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# The stack
+
+
+def compose_cli() -> list[str] | None:
+    """`docker compose` (v2, GitHub's runners) when it answers, else `docker-compose` (v1)."""
+    for command in (["docker", "compose"], ["docker-compose"]):
+        if shutil.which(command[0]) is None:
+            continue
+        probe = subprocess.run([*command, "version"], capture_output=True, text=True)
+        if probe.returncode == 0:
+            return command
+    return None
+
+
+def free_port() -> int:
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in (5432, 8000, 8888):
+            return port
+
+
+def env_example() -> dict[str, str]:
+    values = {}
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            values[name] = value
+    return values
+
+
+@dataclass
+class Stack:
+    """One compose project: commands, its ports and secrets, and timings to print at the end."""
+
+    cli: list[str]
+    project: str
+    env_file: Path
+    values: dict[str, str]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def site(self) -> str:
+        return f"http://127.0.0.1:{self.values['WEB_PORT']}"
+
+    @property
+    def lab(self) -> str:
+        return f"http://127.0.0.1:{self.values['LAB_PORT']}"
+
+    def compose(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
+        # The env file alone decides the stack's settings: values a shell exported (or a
+        # learner's .env) must not leak in, since the environment takes precedence over it.
+        env = {k: v for k, v in os.environ.items() if k not in self.values and not k.startswith("COMPOSE_")}
+        command = [
+            *self.cli,
+            "--env-file",
+            str(self.env_file),
+            "-p",
+            self.project,
+            "-f",
+            "docker-compose.yml",
+        ]
+        result = subprocess.run(
+            [*command, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"`compose {' '.join(args)}` exited {result.returncode}:\n"
+                + _tail(result.stdout + result.stderr)
+            )
+        return result
+
+    def exec(self, service: str, *args: str, env: dict[str, str] | None = None, check: bool = True):
+        flags = [item for name, value in (env or {}).items() for item in ("-e", f"{name}={value}")]
+        return self.compose("exec", "-T", *flags, service, *args, check=check)
+
+    def container(self, service: str) -> dict:
+        ids = self.compose("ps", "-q", service).stdout.split()
+        assert ids, f"no container for {service}"
+        return json.loads(
+            subprocess.run(["docker", "inspect", ids[0]], capture_output=True, check=True).stdout
+        )[0]
+
+    def health(self, service: str) -> str:
+        state = self.container(service)["State"]
+        return state.get("Health", {}).get("Status", state["Status"])
+
+    def wait_healthy(self, services=SERVICES, timeout: float = HEALTH_TIMEOUT) -> float:
+        start = time.monotonic()
+        while True:
+            states = {s: self.health(s) for s in services}
+            if all(v == "healthy" for v in states.values()):
+                return time.monotonic() - start
+            if time.monotonic() - start > timeout:
+                logs = self.compose("logs", "--no-color", "--tail", "40", check=False).stdout
+                raise AssertionError(f"not healthy after {timeout} s: {states}\n{logs}")
+            time.sleep(1)
+
+    def logs(self, service: str) -> str:
+        return self.compose("logs", "--no-color", service).stdout
+
+    def token(self, username: str) -> str:
+        return self.exec("web", "python", "-m", "workbook", "token", username).stdout.strip().splitlines()[-1]
+
+    def timed(self, name: str, seconds: float) -> None:
+        self.timings[name] = seconds
+
+
+def _tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _engine_or_skip() -> list[str]:
+    docker = pytest.importorskip("docker", reason="the Docker SDK (docker) is not installed")
+    try:
+        docker.from_env().ping()
+    except Exception as exc:  # DockerException, or a socket error the SDK passes on
+        pytest.skip(f"no Docker Engine answers ({exc.__class__.__name__}: {str(exc)[:120]})")
+    cli = compose_cli()
+    if cli is None:
+        pytest.skip("a Docker Engine answers but neither `docker compose` nor `docker-compose` is installed")
+    return cli
+
+
+def _lab_ids() -> tuple[str, str]:
+    """The uid:gid that owns ./notebooks, so the lab can write the bind mount (1000 if root's)."""
+    stat = (ROOT / "notebooks").stat()
+    if stat.st_uid == 0:
+        return "1000", "1000"
+    return str(stat.st_uid), str(stat.st_gid)
+
+
+@pytest.fixture(scope="module")
+def stack(request, tmp_path_factory):
+    cli = _engine_or_skip()
+    values = env_example()
+    lab_uid, lab_gid = _lab_ids()
+    values.update(
+        WEB_PORT=str(free_port()),
+        LAB_PORT=str(free_port()),
+        JUPYTER_TOKEN=secrets.token_urlsafe(24),
+        POSTGRES_PASSWORD=secrets.token_hex(16),
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(16),
+        LAB_UID=lab_uid,
+        LAB_GID=lab_gid,
+    )
+    env_file = tmp_path_factory.mktemp("compose") / "smoke.env"
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    project = f"wbsmoke{os.getpid()}{secrets.token_hex(2)}"
+    stack = Stack(cli=cli, project=project, env_file=env_file, values=values)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+
+    def teardown():
+        start = time.monotonic()
+        stack.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
+        # Untag the project's images but keep their parent layers: the next run's build cache.
+        images = subprocess.run(
+            ["docker", "images", "-q", "--filter", f"reference={project}*"], capture_output=True, text=True
+        ).stdout.split()
+        if images:
+            subprocess.run(["docker", "rmi", "--no-prune", *set(images)], capture_output=True)
+        stack.timed("down -v", time.monotonic() - start)
+        lines = [f"\ncompose smoke test ({' '.join(cli)}, project {project}), timings:"]
+        lines += [f"  {name:<36} {seconds:6.1f} s" for name, seconds in stack.timings.items()]
+        with capture.global_and_fixture_disabled():
+            print("\n".join(lines), flush=True)
+
+    request.addfinalizer(teardown)
+
+    start = time.monotonic()
+    stack.compose("build")
+    stack.timed("build (3 images)", time.monotonic() - start)
+    start = time.monotonic()
+    stack.compose("up", "-d")
+    stack.wait_healthy()
+    stack.timed("up to all 4 healthy", time.monotonic() - start)
+    return stack
+
+
+@pytest.fixture(scope="module")
+def api(stack):
+    import requests
+
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {stack.token('alice')}"
+    return session
+
+
+@pytest.mark.docker
+def test_every_service_runs_as_a_non_root_user_and_publishes_on_loopback_only(stack):
+    for service in SERVICES:
+        status = stack.exec(service, "cat", "/proc/1/status").stdout
+        uid = re.search(r"^Uid:\s+(\d+)", status, re.M).group(1)
+        assert uid != "0", f"{service}'s main process runs as root"
+        bindings = [
+            binding
+            for port_bindings in (stack.container(service)["NetworkSettings"]["Ports"] or {}).values()
+            for binding in (port_bindings or [])
+        ]
+        assert all(b["HostIp"] == "127.0.0.1" for b in bindings), (service, bindings)
+        assert all(b["HostPort"] != "5432" for b in bindings), (service, bindings)
+    assert not any((stack.container("db")["NetworkSettings"]["Ports"] or {}).values()), (
+        "PostgreSQL must not be published on the host"
+    )
+
+
+@pytest.mark.docker
+def test_static_files_come_from_nginx_and_never_reach_gunicorn(stack):
+    import requests
+
+    marker = secrets.token_hex(8)
+    static = requests.get(
+        f"{stack.site}/static/admin/css/base.css?smoke={marker}", headers={"Accept-Encoding": "gzip"}
+    )
+    assert static.status_code == 200
+    assert static.headers["Content-Type"].startswith("text/css")
+    assert static.headers.get("Content-Encoding") == "gzip"
+    assert "max-age=" in static.headers.get("Cache-Control", "")
+    assert static.headers.get("X-Content-Type-Options") == "nosniff"
+    assert "body" in static.text
+
+    dynamic = requests.get(f"{stack.site}/api/health/?smoke={marker}")
+    assert dynamic.status_code == 200
+    assert dynamic.json() == {"status": "ok", "database": "up"}
+    assert dynamic.headers.get("X-Frame-Options") == "DENY"  # one copy, nginx's
+
+    # gunicorn logs every request it answers: the API call is there, the static file is not.
+    web_log = stack.logs("web")
+    assert f"/api/health/?smoke={marker}" in web_log
+    assert "/static/" not in web_log
+    assert f"/static/admin/css/base.css?smoke={marker}" in stack.logs("proxy")
+
+
+@pytest.mark.docker
+def test_api_through_nginx_lists_the_seed_posts_and_forwards_scheme_and_host(stack, api):
+    import requests
+
+    assert requests.get(f"{stack.site}/api/posts/").status_code in (401, 403)
+    alive = sorted(content for _author, content, _files, deleted in seed.POSTS if not deleted)
+    listing = api.get(f"{stack.site}/api/posts/", params={"page_size": 100}).json()
+    assert listing["count"] == len(alive)
+    assert sorted(post["content"] for post in listing["results"]) == alive
+
+    # A client claiming https through X-Forwarded-Proto is overruled by nginx, and Django builds
+    # its links from the host and port the browser used.
+    page = api.get(
+        f"{stack.site}/api/posts/", params={"page_size": 2}, headers={"X-Forwarded-Proto": "https"}
+    ).json()
+    assert page["next"].startswith(f"{stack.site}/api/posts/?")
+
+
+@pytest.mark.docker
+def test_session_login_and_csrf_protected_post_work_through_nginx(stack):
+    import requests
+
+    session = requests.Session()
+    login_form = session.get(f"{stack.site}/admin/login/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_form.text).group(1)
+    logged_in = session.post(
+        f"{stack.site}/admin/login/?next=/admin/",
+        data={
+            "username": stack.values["DJANGO_SUPERUSER_USERNAME"],
+            "password": stack.values["DJANGO_SUPERUSER_PASSWORD"],
+            "csrfmiddlewaretoken": csrf,
+        },
+        headers={"Origin": stack.site, "Referer": f"{stack.site}/admin/login/"},
+        allow_redirects=False,
+    )
+    assert logged_in.status_code == 302, logged_in.text[:500]
+    assert "sessionid" in session.cookies
+
+    post = {
+        "content": "Posted through nginx",
+        "files": [{"type": "image", "url": "https://example.com/a.jpg"}],
+    }
+    token = session.cookies["csrftoken"]
+    without_token = session.post(f"{stack.site}/api/posts/", json=post, headers={"Origin": stack.site})
+    assert without_token.status_code == 403 and "CSRF" in without_token.text
+    foreign = session.post(
+        f"{stack.site}/api/posts/", json=post, headers={"Origin": "http://evil.example", "X-CSRFToken": token}
+    )
+    assert foreign.status_code == 403 and "CSRF" in foreign.text
+    created = session.post(
+        f"{stack.site}/api/posts/", json=post, headers={"Origin": stack.site, "X-CSRFToken": token}
+    )
+    assert created.status_code == 201, created.text[:500]
+    assert created.json()["content"] == "Posted through nginx"
+
+
+@pytest.mark.docker
+def test_nginx_rejects_an_oversized_upload_itself(stack):
+    import requests
+
+    too_big = requests.post(
+        f"{stack.site}/api/posts/?smoke=oversized",
+        data=b"x" * (26 * 1024 * 1024),
+        headers={"Origin": stack.site},
+    )
+    assert too_big.status_code == 413
+    assert "smoke=oversized" not in stack.logs("web")
+
+
+@pytest.mark.docker
+def test_jupyterlab_needs_its_token_and_reaches_the_api_through_nginx(stack):
+    import requests
+
+    assert requests.get(f"{stack.lab}/api/contents").status_code == 403
+    contents = requests.get(
+        f"{stack.lab}/api/contents", headers={"Authorization": f"token {stack.values['JUPYTER_TOKEN']}"}
+    )
+    assert contents.status_code == 200
+
+    from_lab = stack.exec(
+        "lab",
+        "python",
+        "-c",
+        "import os, urllib.request; "
+        "print(urllib.request.urlopen(os.environ['WORKBOOK_API_URL'] + '/api/health/').read().decode())",
+    )
+    assert json.loads(from_lab.stdout) == {"status": "ok", "database": "up"}
+
+    refused = stack.compose(
+        "run", "--rm", "-T", "--no-deps", "-e", "JUPYTER_TOKEN=", "lab", check=False, timeout=120
+    )
+    assert refused.returncode != 0
+    assert "never runs without a token" in refused.stdout + refused.stderr
+
+
+@pytest.mark.docker
+def test_notebooks_pass_nbval_inside_the_lab_container_against_db(stack):
+    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    start = time.monotonic()
+    result = stack.exec(
+        "lab",
+        "python",
+        "-m",
+        "pytest",
+        "notebooks/",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        env={"WORKBOOK_DB_NAME": NBVAL_DB_NAME},
+        check=False,
+    )
+    stack.timed(f"nbval in lab ({len(notebooks)} notebooks)", time.monotonic() - start)
+    if not notebooks:
+        assert result.returncode == 5, _tail(result.stdout + result.stderr)  # pytest: nothing collected
+        return
+    assert result.returncode == 0, _tail(result.stdout + result.stderr, 80)
+    # The notebooks ran on a database of their own: the learner's still has exactly the seed's
+    # users and the admin.
+    users = stack.exec(
+        "db",
+        "psql",
+        "-U",
+        stack.values["POSTGRES_USER"],
+        "-d",
+        stack.values["POSTGRES_DB"],
+        "-tAc",
+        "SELECT count(*) FROM auth_user",
+    )
+    assert int(users.stdout.strip()) == len(seed.USERS) + 1
+
+
+@pytest.mark.docker
+def test_web_serves_again_after_db_restarts(stack):
+    import requests
+
+    start = time.monotonic()
+    stack.compose("restart", "db")
+    stack.wait_healthy(["db"])
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            status = requests.get(f"{stack.site}/api/health/", timeout=5).status_code
+        except requests.RequestException:
+            status = None
+        if status == 200:
+            break
+        assert time.monotonic() < deadline, f"/api/health/ answers {status} 60 s after db restarted"
+        time.sleep(1)
+    stack.timed("db restart to health 200", time.monotonic() - start)
+
+
+@pytest.mark.docker
+def test_data_survives_down_and_up_and_is_not_seeded_again(stack, api):
+    before = api.get(f"{stack.site}/api/posts/").json()["count"]
+    start = time.monotonic()
+    stack.compose("down", "--timeout", "10")
+    stack.compose("up", "-d")
+    stack.wait_healthy()
+    stack.timed("down, up to healthy again", time.monotonic() - start)
+    assert api.get(f"{stack.site}/api/posts/").json()["count"] == before
+    web_log = stack.logs("web")
+    assert "already has users" in web_log
+    assert "exists, left as it is" in web_log
