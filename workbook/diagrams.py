@@ -588,8 +588,11 @@ def needs(job: dict) -> list[str]:
 def secrets_used(workflow: dict) -> list[str]:
     import yaml
 
-    # `steps.secrets.outputs` is a step called "secrets", not a secret: only a bare `secrets.` counts.
-    return sorted(set(re.findall(r"(?<![\w.])secrets\.(\w+)", yaml.safe_dump(workflow))))
+    # Only inside ${{ }} expressions (a run script may call Python's secrets module), and only a
+    # bare `secrets.`: `steps.secrets.outputs` is a step called "secrets".
+    text = yaml.safe_dump(workflow, width=10_000)
+    expressions = re.findall(r"\$\{\{(.*?)\}\}", text, flags=re.S)
+    return sorted({name for e in expressions for name in re.findall(r"(?<![\w.])secrets\.(\w+)", e)})
 
 
 def step_name(step: dict) -> str:
