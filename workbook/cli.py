@@ -37,18 +37,27 @@ def cmd_lab(args) -> int:
             file=sys.stderr,
         )
         return 2
+    if not Path(args.root).is_dir():
+        print(
+            f"No folder {args.root}: make student copies with `python -m workbook student` first.",
+            file=sys.stderr,
+        )
+        return 2
     _ready()
     env = dict(os.environ, JUPYTER_TOKEN=token or secrets.token_urlsafe(24))
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
-        f"--ServerApp.root_dir={REPO_ROOT / 'notebooks'}",
+        f"--ServerApp.root_dir={Path(args.root).resolve()}",
         f"--ServerApp.ip={args.ip}",
         f"--ServerApp.port={args.port}",
         *(["--no-browser"] if args.no_browser else []),
         # JupyterLab refuses to start as root unless told; root is this user's own choice.
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        # No news feed and no update check: nothing leaves the machine, no pop-up in class.
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         *args.jupyter_args,
     ]
     print(f"Starting JupyterLab on http://{args.ip}:{args.port}/lab (the link with the token follows).")
@@ -197,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--ip", default="127.0.0.1")
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true")
+    lab.add_argument(
+        "--root",
+        default=str(REPO_ROOT / "notebooks"),
+        help="folder JupyterLab opens (default notebooks/; student copies: --root student)",
+    )
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to JupyterLab")
     lab.set_defaults(func=cmd_lab)
 
