@@ -77,22 +77,21 @@ def find_image(client, name: str):
 
 
 def project_images(client, targets=("web", "proxy", "lab")) -> dict:
-    """{target: image} for images of this project's Dockerfile that compose built here.
+    """{target: image} for the images `docker compose build` made from this project's Dockerfile.
 
-    Compose names them <project>-<service> (or <project>_<service>, compose 1); the project is
-    COMPOSE_PROJECT_NAME or the folder's name. Failing those, the newest image named like a target.
+    Compose names them <project>-<service> (<project>_<service> before compose 2); the project is
+    COMPOSE_PROJECT_NAME, or the name of the folder that holds docker-compose.yml.
     """
     if client is None:
         return {}
-    project = os.environ.get("COMPOSE_PROJECT_NAME") or REPO_ROOT.name
+    project = (os.environ.get("COMPOSE_PROJECT_NAME") or REPO_ROOT.name).lower()
     found = {}
-    images = sorted(client.images.list(), key=lambda image: image.attrs.get("Created", ""), reverse=True)
     for target in targets:
-        preferred = {f"{project}-{target}:latest", f"{project}_{target}:latest"}
-        named = [i for i in images if preferred & set(i.tags)]
-        similar = [i for i in images if any(re.search(rf"[-_]{target}:latest$", tag) for tag in i.tags)]
-        if named or similar:
-            found[target] = (named or similar)[0]
+        for name in (f"{project}-{target}", f"{project}_{target}"):
+            image = find_image(client, name)
+            if image is not None:
+                found[target] = image
+                break
     return found
 
 
