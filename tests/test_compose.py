@@ -260,11 +260,18 @@ def stack(request, tmp_path_factory):
         start = time.monotonic()
         stack.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
         # Untag the project's images but keep their parent layers: the next run's build cache.
-        images = subprocess.run(
-            ["docker", "images", "-q", "--filter", f"reference={project}*"], capture_output=True, text=True
-        ).stdout.split()
+        # By name, not id: an image identical to the learner's has the same id and must stay theirs.
+        listing = [
+            "docker",
+            "images",
+            "--filter",
+            f"reference={project}*",
+            "--format",
+            "{{.Repository}}:{{.Tag}}",
+        ]
+        images = subprocess.run(listing, capture_output=True, text=True).stdout.split()
         if images:
-            subprocess.run(["docker", "rmi", "--no-prune", *set(images)], capture_output=True)
+            subprocess.run(["docker", "rmi", "--no-prune", *images], capture_output=True)
         stack.timed("down -v", time.monotonic() - start)
         lines = [f"\ncompose smoke test ({' '.join(cli)}, project {project}), timings:"]
         lines += [f"  {name:<36} {seconds:6.1f} s" for name, seconds in stack.timings.items()]
