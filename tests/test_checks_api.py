@@ -90,7 +90,7 @@ def test_q2_rejects_a_post_deleted_since(seeded):
 # q3: predicted status codes
 
 RIGHT = {
-    "anonymous lists posts": 403,
+    "anonymous lists posts": 401,
     "bob deletes alice's post 1": 403,
     "alice reads deleted post 7": 404,
     "bob likes post 3 again": 200,
@@ -106,7 +106,7 @@ def test_q3_accepts_the_real_codes(seeded, capsys):
 @pytest.mark.parametrize(
     "name, wrong",
     [
-        ("anonymous lists posts", 401),
+        ("anonymous lists posts", 403),
         ("alice reads deleted post 7", 200),
         ("bob likes post 3 again", 409),
         ("bob deletes alice's post 1", 404),

@@ -95,9 +95,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR.parent / "staticfiles")
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header lets an anonymous request get 401 (log in),
+    # kept apart from 403 (logged in, not allowed).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageSizePagination",
