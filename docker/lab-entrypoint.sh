@@ -12,6 +12,9 @@ case " $* " in
         "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'" >&2
       exit 2
     fi
+    # JupyterLab hides a token it did not make itself ("?token=..."): say where it is.
+    echo "lab: open http://127.0.0.1:${LAB_PORT:-8888}/lab and log in with JUPYTER_TOKEN from .env" \
+      "(or add ?token=<JUPYTER_TOKEN> to the link)."
     ;;
 esac
 
@@ -23,9 +26,14 @@ fi
 
 notebooks=/app/notebooks
 if [ -d "$notebooks" ] && [ ! -w "$notebooks" ]; then
-  echo "lab: notebooks/ belongs to uid:gid $(stat -c %u:%g "$notebooks") and uid $(id -u) cannot write it," \
-    "so saving a notebook will fail. Set LAB_UID and LAB_GID in .env to the numbers \`id -u\` and" \
-    "\`id -g\` print on the host, then run \`docker compose up --build\`." >&2
+  owner=$(stat -c %u:%g "$notebooks")
+  if [ "${owner%%:*}" = 0 ]; then
+    fix="give the folder to your own user on the host (sudo chown -R \"\$(id -u):\$(id -g)\" notebooks)"
+  else
+    fix="set LAB_UID=${owner%%:*} and LAB_GID=${owner##*:} in .env and run \`docker compose up --build\`"
+  fi
+  echo "lab: notebooks/ belongs to uid:gid $owner and uid $(id -u) cannot write it, so saving a" \
+    "notebook will fail: $fix." >&2
 fi
 
 exec "$@"
