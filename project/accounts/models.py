@@ -1,6 +1,6 @@
 """Profile: one per auth user, what others see of them."""
 
-from core.models import SoftDeleteModel
+from core.models import SoftDeleteModel, bounded_text, max_length_constraint
 from django.conf import settings
 from django.db import models
 
@@ -9,11 +9,14 @@ class Profile(SoftDeleteModel):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="profile")
     name = models.CharField(max_length=100)
     website = models.URLField(blank=True)
-    bio = models.TextField(blank=True, max_length=500)
+    bio = bounded_text(500, blank=True)
 
     class Meta:
         ordering = ["user__username"]
-        constraints = [SoftDeleteModel.soft_delete_constraint("profile_deleted_at_matches_flag")]
+        constraints = [
+            SoftDeleteModel.soft_delete_constraint("profile_deleted_at_matches_flag"),
+            max_length_constraint("bio", 500, "profile_bio_at_most_500"),
+        ]
 
     def __str__(self) -> str:
         return f"@{self.user.username} ({self.name})"

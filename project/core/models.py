@@ -1,7 +1,29 @@
 """Timestamps and soft delete shared by every model of the service."""
 
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+
+
+def not_blank(value: str) -> None:
+    """Refuse text that is only whitespace (blank=False lets "   " through)."""
+    if not value.strip():
+        raise ValidationError("This field cannot be blank.", code="blank")
+
+
+def bounded_text(max_length: int, *, validators=(), **kwargs) -> models.TextField:
+    """A TextField whose max_length is validated (TextField alone only sizes form widgets)."""
+    return models.TextField(
+        max_length=max_length, validators=[MaxLengthValidator(max_length), *validators], **kwargs
+    )
+
+
+def max_length_constraint(field: str, max_length: int, name: str) -> models.CheckConstraint:
+    """The same bound in PostgreSQL, so no write path can store longer text."""
+    return models.CheckConstraint(condition=LessThanOrEqual(Length(field), max_length), name=name)
 
 
 class SoftDeleteQuerySet(models.QuerySet):

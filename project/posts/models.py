@@ -1,6 +1,13 @@
 """Posts with their photos and videos, and the likes and comments users leave on them."""
 
-from core.models import AliveManager, SoftDeleteModel, SoftDeleteQuerySet
+from core.models import (
+    AliveManager,
+    SoftDeleteModel,
+    SoftDeleteQuerySet,
+    bounded_text,
+    max_length_constraint,
+    not_blank,
+)
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models, transaction
@@ -68,7 +75,7 @@ class PostManager(AliveManager.from_queryset(PostQuerySet)):
 
 class Post(SoftDeleteModel):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
-    content = models.TextField(max_length=2200)
+    content = bounded_text(2200, validators=[not_blank])
     likers = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Like", related_name="liked_posts")
     commenters = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Comment", related_name="commented_posts"
@@ -80,7 +87,11 @@ class Post(SoftDeleteModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["author", "-created_at"], name="post_author_created_idx")]
-        constraints = [SoftDeleteModel.soft_delete_constraint("post_deleted_at_matches_flag")]
+        constraints = [
+            SoftDeleteModel.soft_delete_constraint("post_deleted_at_matches_flag"),
+            models.CheckConstraint(condition=Q(content__regex=r"\S"), name="post_content_not_blank"),
+            max_length_constraint("content", 2200, "post_content_at_most_2200"),
+        ]
 
     def __str__(self) -> str:
         return f'Post #{self.pk} by {self.author.username}: "{_excerpt(self.content)}"'
@@ -139,14 +150,16 @@ class Like(SoftDeleteModel):
 class Comment(SoftDeleteModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="comments")
-    content = models.TextField(max_length=1000)
+    content = bounded_text(1000, validators=[not_blank])
 
     class Meta:
         ordering = ["post_id", "created_at", "id"]
         indexes = [models.Index(fields=["post", "created_at"], name="comment_post_created_idx")]
         constraints = [
             SoftDeleteModel.soft_delete_constraint("comment_deleted_at_matches_flag"),
-            models.CheckConstraint(condition=~Q(content=""), name="comment_content_not_empty"),
+            # Not empty and not only whitespace.
+            models.CheckConstraint(condition=Q(content__regex=r"\S"), name="comment_content_not_empty"),
+            max_length_constraint("content", 1000, "comment_content_at_most_1000"),
         ]
 
     def __str__(self) -> str:

@@ -215,3 +215,28 @@ def test_a_post_cannot_be_physically_removed_while_its_files_exist(post):
 
     with pytest.raises(ProtectedError), transaction.atomic():
         post.hard_delete()
+
+
+@pytest.mark.parametrize("content", ["   ", "\n\t "])
+def test_postgresql_refuses_a_comment_of_only_whitespace(post, bob, content):
+    with pytest.raises(IntegrityError, match="comment_content_not_empty"), transaction.atomic():
+        Comment.objects.bulk_create([Comment(user=bob, post=post, content=content)])
+
+
+@pytest.mark.parametrize(
+    ("model_fields", "constraint"),
+    [
+        ({"content": "x" * 2201}, "post_content_at_most_2200"),
+        ({"content": " "}, "post_content_not_blank"),
+    ],
+)
+def test_postgresql_holds_the_bounds_of_post_content(post, model_fields, constraint):
+    with pytest.raises(IntegrityError, match=constraint), transaction.atomic():
+        Post.all_objects.filter(pk=post.pk).update(**model_fields)
+    assert Post.objects.get(pk=post.pk).content == post.content
+
+
+def test_postgresql_refuses_a_comment_longer_than_1000_characters(post, bob):
+    Comment.objects.create(user=bob, post=post, content="x" * 1000)
+    with pytest.raises(IntegrityError, match="comment_content_at_most_1000"), transaction.atomic():
+        Comment.objects.bulk_create([Comment(user=bob, post=post, content="x" * 1001)])

@@ -146,3 +146,17 @@ def test_restoring_a_post_does_not_revive_a_like_cancelled_after_a_relike(post, 
     services.post_delete(post=post)
     services.post_restore(post=Post.all_objects.get(pk=post.pk))
     assert Like.objects.filter(post=post, user=bob).count() == 1
+
+
+@pytest.mark.parametrize("content", ["   ", "x" * 1001])
+def test_comment_create_refuses_blank_or_too_long_text_before_the_database_does(post, bob, content):
+    with pytest.raises(ValidationError) as excinfo:
+        services.comment_create(user=bob, post=post, content=content)
+    assert "content" in excinfo.value.message_dict
+    assert not Comment.all_objects.filter(post=post, user=bob).exists()
+
+
+def test_post_update_refuses_content_longer_than_2200_characters(post):
+    with pytest.raises(ValidationError) as excinfo:
+        services.post_update(post=post, content="x" * 2201)
+    assert "content" in excinfo.value.message_dict
