@@ -1,21 +1,9 @@
 """The 06-rest-api checks accept the right answers and reject plausible wrong ones."""
 
 import pytest
-from django.db import connection
 
 from workbook.checks import CheckFailed
 from workbook.checks import api as check
-
-
-@pytest.fixture
-def seeded(db):
-    """The seed, with sequences restarted so ids are the ones the notebook shows."""
-    from workbook.seed import seed, seed_tables
-
-    with connection.cursor() as cursor:
-        tables = ", ".join(connection.ops.quote_name(t) for t in seed_tables())
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    seed()
 
 
 def _post(client, **overrides):

@@ -8,17 +8,6 @@ from workbook.checks import CheckFailed, NotAnswered
 from workbook.checks import modeling as check
 
 
-@pytest.fixture
-def seeded(db):
-    """The seed, with sequences restarted so ids are the ones the notebook shows."""
-    from workbook.seed import seed, seed_tables
-
-    with connection.cursor() as cursor:
-        tables = ", ".join(connection.ops.quote_name(t) for t in seed_tables())
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    seed()
-
-
 def rejects(function, *args, says: str):
     with pytest.raises(CheckFailed) as failure:
         function(*args)

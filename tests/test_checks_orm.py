@@ -2,22 +2,11 @@
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Prefetch, Q
 
 from workbook.checks import CheckFailed, NotAnswered
 from workbook.checks import orm as check
-
-
-@pytest.fixture
-def seeded(db):
-    """The seed, with sequences restarted so ids are the ones the notebook shows."""
-    from workbook.seed import seed, seed_tables
-
-    with connection.cursor() as cursor:
-        tables = ", ".join(connection.ops.quote_name(t) for t in seed_tables())
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    seed()
 
 
 @pytest.fixture

@@ -10,13 +10,6 @@ from workbook.checks import postgresql as check
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def seeded(db):
-    from workbook.seed import seed
-
-    seed()
-
-
 def _files():
     from posts.models import File
 

@@ -1,3 +1,5 @@
+"""Fixtures every app's tests share (users, clients, a post); see core/tests/fixtures.py."""
+
 from core.tests.fixtures import (  # noqa: F401
     alice,
     anon,

@@ -1,0 +1,11 @@
+"""Fixtures the tests of workbook/ share."""
+
+import pytest
+
+
+@pytest.fixture
+def seeded(db):
+    """The seed after TRUNCATE ... RESTART IDENTITY: the ids the notebooks show."""
+    from workbook.seed import reset
+
+    reset()
