@@ -35,7 +35,7 @@ def venv_python() -> Path:
 
 def ensure_installed(dev: bool) -> None:
     requirements = ROOT / ("requirements-dev.txt" if dev else "requirements.txt")
-    inputs = [ROOT / "requirements.txt", requirements, ROOT / "pyproject.toml"]
+    inputs = [*sorted(ROOT.glob("requirements*.txt")), ROOT / "pyproject.toml"]
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in inputs)).hexdigest()
     stamp = VENV / f".installed-{'dev' if dev else 'lab'}"
     if stamp.exists() and stamp.read_text() == digest and venv_python().exists():

@@ -44,6 +44,7 @@ def cmd_lab(args) -> int:
         )
         return 2
     _ready()
+    generated = token is None
     env = dict(os.environ, JUPYTER_TOKEN=token or secrets.token_urlsafe(24))
     command = [
         sys.executable,
@@ -60,8 +61,14 @@ def cmd_lab(args) -> int:
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         *args.jupyter_args,
     ]
-    print(f"Starting JupyterLab on http://{args.ip}:{args.port}/lab (the link with the token follows).")
-    return subprocess.call(command, env=env)
+    host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
+    url = f"http://{host}:{args.port}/lab"
+    # JupyterLab masks a token it did not make itself ("?token=..."), so the link is printed here.
+    if generated:
+        print(f"JupyterLab starts at {url}?token={env['JUPYTER_TOKEN']}")
+    else:
+        print(f"JupyterLab starts at {url} (log in with the token in JUPYTER_TOKEN)")
+    return _run_in_place(command, env)
 
 
 def cmd_serve(args) -> int:
@@ -88,6 +95,18 @@ def cmd_serve(args) -> int:
         f"Serving the API on http://{args.host}:{args.port}/api/ (docs: /api/docs/). "
         "Get a token with `python -m workbook token alice`."
     )
+    return _run_in_place(command, env)
+
+
+def _run_in_place(command: list[str], env: dict) -> int:
+    """Become the server process (POSIX), so stop signals reach it directly."""
+    from django.db import connections
+
+    connections.close_all()  # the server opens its own
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(command[0], command, env)
     return subprocess.call(command, env=env)
 
 
