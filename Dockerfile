@@ -48,6 +48,7 @@ COPY project/ project/
 # the container's filesystem is read-only.
 ENV DJANGO_SETTINGS_MODULE=config.settings \
     DJANGO_STATIC_ROOT=/app/staticfiles \
+    DJANGO_SERVE_STATIC=true \
     WEB_CONCURRENCY=2 \
     XDG_RUNTIME_DIR=/tmp
 # Numeric, so that the runtime (and Kubernetes' runAsNonRoot) can tell it is not root.
@@ -91,8 +92,7 @@ RUN pip install -r requirements-dev.txt \
  && jupyter labextension disable "@jupyterlab/apputils-extension:announcements"
 COPY docker/lab-entrypoint.sh /usr/local/bin/lab-entrypoint
 COPY . .
-# Whitenoise (Django in a kernel, or `python -m workbook serve` here) warns on every new client
-# when STATIC_ROOT is missing; the notebooks' outputs must not carry that warning.
+# The collected static files, for `python -m workbook serve` run inside the lab.
 COPY --from=static /app/staticfiles /app/staticfiles
 # Writable without a bind mount too (docker run on the image alone).
 COPY --chown=${LAB_UID}:${LAB_GID} notebooks/ notebooks/

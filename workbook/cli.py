@@ -76,7 +76,7 @@ def cmd_serve(args) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_SERVE_STATIC="true")
     command = [
         sys.executable,
         "-m",

@@ -47,9 +47,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Serves static files when gunicorn runs alone (`python -m workbook serve`);
-    # behind nginx, nginx answers /static/ itself and requests never get here.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -57,6 +54,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Where gunicorn runs alone (`python -m workbook serve`, the web image without nginx), whitenoise
+# serves the collected static files. Behind nginx, nginx answers /static/ itself; in a notebook
+# kernel or a test nothing is collected, so it stays off there.
+if env.bool("DJANGO_SERVE_STATIC", default=False):
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
