@@ -22,13 +22,14 @@ import os
 import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from workbook import stack
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("web", "proxy", "lab")
@@ -51,10 +52,10 @@ def timed(command: list[str], **kwargs) -> float:
 
 
 def compose_cli() -> list[str]:
-    for command in (["docker", "compose"], ["docker-compose"]):
-        if shutil.which(command[0]) and run([*command, "version"], check=False).returncode == 0:
-            return command
-    raise SystemExit("neither `docker compose` nor `docker-compose` answers")
+    command = stack.compose_cli()
+    if command is None:
+        raise SystemExit("neither `docker compose` nor `docker-compose` answers")
+    return command
 
 
 def builder() -> str:
@@ -62,32 +63,6 @@ def builder() -> str:
         return "legacy builder"
     buildx = run(["docker", "buildx", "version"], check=False)
     return "BuildKit" if buildx.returncode == 0 else "legacy builder"
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in (5432, 8000, 8888):
-            return port
-
-
-def env_values() -> dict[str, str]:
-    values = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        if line.strip() and not line.lstrip().startswith("#"):
-            name, _, value = line.strip().partition("=")
-            values[name] = value
-    values.update(
-        WEB_PORT=str(free_port()),
-        LAB_PORT=str(free_port()),
-        JUPYTER_TOKEN=secrets.token_urlsafe(24),
-        POSTGRES_PASSWORD=secrets.token_hex(16),
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(16),
-    )
-    return values
 
 
 def copy_repository(destination: Path) -> None:
@@ -117,7 +92,7 @@ class Bench:
         self.context = context
         self.cli = cli
         self.project = f"wbbench{os.getpid()}"
-        self.values = env_values()
+        self.values = stack.throwaway_env()
         self.env_file = context.parent / "bench.env"  # outside the build context: it holds secrets
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in self.values.items()))
         self.env = {

@@ -16,8 +16,6 @@ import json
 import os
 import re
 import secrets
-import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from workbook import seed
+from workbook.stack import compose_cli, throwaway_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("db", "web", "proxy", "lab")
@@ -102,36 +101,6 @@ def test_bootstrap_refuses_an_admin_without_email_or_password(monkeypatch, missi
 
 # ---------------------------------------------------------------------------------------------
 # The stack
-
-
-def compose_cli() -> list[str] | None:
-    """`docker compose` (v2, GitHub's runners) when it answers, else `docker-compose` (v1)."""
-    for command in (["docker", "compose"], ["docker-compose"]):
-        if shutil.which(command[0]) is None:
-            continue
-        probe = subprocess.run([*command, "version"], capture_output=True, text=True)
-        if probe.returncode == 0:
-            return command
-    return None
-
-
-def free_port() -> int:
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port not in (5432, 8000, 8888):
-            return port
-
-
-def env_example() -> dict[str, str]:
-    values = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            values[name] = value
-    return values
 
 
 @dataclass
@@ -238,18 +207,8 @@ def _lab_ids() -> tuple[str, str]:
 @pytest.fixture(scope="module")
 def stack(request, tmp_path_factory):
     cli = _engine_or_skip()
-    values = env_example()
     lab_uid, lab_gid = _lab_ids()
-    values.update(
-        WEB_PORT=str(free_port()),
-        LAB_PORT=str(free_port()),
-        JUPYTER_TOKEN=secrets.token_urlsafe(24),
-        POSTGRES_PASSWORD=secrets.token_hex(16),
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_SUPERUSER_PASSWORD=secrets.token_urlsafe(16),
-        LAB_UID=lab_uid,
-        LAB_GID=lab_gid,
-    )
+    values = throwaway_env(LAB_UID=lab_uid, LAB_GID=lab_gid)
     env_file = tmp_path_factory.mktemp("compose") / "smoke.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     project = f"wbsmoke{os.getpid()}{secrets.token_hex(2)}"
