@@ -6,6 +6,7 @@ The learner's database ('workbook') is never touched.
 """
 
 import os
+import socket
 
 import pytest
 
@@ -28,3 +29,14 @@ def _fresh_notebook_database() -> None:
     config = database.django_database_config()
     database.drop_database(config, config["NAME"])
     database.ensure_database(config)
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port nothing listens on: bound here (so no one else takes it) but never listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()

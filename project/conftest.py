@@ -7,7 +7,6 @@ from core.tests.fixtures import (  # noqa: F401
     as_bob,
     bob,
     carol,
-    closed_port,
     fast_password_hashing,
     post,
 )

@@ -1,7 +1,6 @@
 """workbook.database: where PostgreSQL is, and what a learner reads when it does not answer."""
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,17 +12,6 @@ from workbook import database
 from workbook.database import DatabaseUnavailable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def closed_port():
-    """A loopback port nothing listens on: bound here (so no one else takes it) but never listening."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 @pytest.fixture

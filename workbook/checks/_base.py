@@ -36,3 +36,30 @@ def require_answer(exercise: str, answer) -> None:
             "there is no answer yet",
             hint="write your code in the exercise cell above, run it, then run this check",
         )
+
+
+def is_queryset(answer) -> bool:
+    from django.db.models import QuerySet
+
+    return isinstance(answer, QuerySet)
+
+
+def expect_queryset(exercise: str, answer, model, hint: str) -> None:
+    """The answer must be a QuerySet of `model`, not a list, a single object or another model's rows."""
+    if not is_queryset(answer):
+        kind = type(answer).__name__
+        raise CheckFailed(
+            exercise,
+            f"the answer is a {kind}, not a QuerySet",
+            expected=f"a QuerySet of {model.__name__} (lazy: it can still be filtered, ordered, counted)",
+            got=kind,
+            hint=hint,
+        )
+    if answer.model is not model:
+        raise CheckFailed(
+            exercise,
+            f"the QuerySet holds {answer.model.__name__} rows",
+            expected=f"{model.__name__} rows",
+            got=f"{answer.model.__name__} rows",
+            hint=hint,
+        )

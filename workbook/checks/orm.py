@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ._base import CheckFailed, ok, require_answer
+from ._base import CheckFailed, expect_queryset, is_queryset, ok, require_answer
 
 SHOW = 6  # rows a failure message lists before "…"
 
@@ -26,38 +26,11 @@ Q18_USER, Q18_POST = "bob", 4
 # ---------------------------------------------------------------- shared helpers
 
 
-def is_queryset(answer) -> bool:
-    from django.db.models import QuerySet
-
-    return isinstance(answer, QuerySet)
-
-
 def describe(rows) -> str:
     rows = list(rows)
     shown = ", ".join(str(r) for r in rows[:SHOW])
     more = f", … ({len(rows)} in all)" if len(rows) > SHOW else ""
     return f"[{shown}{more}]"
-
-
-def expect_queryset(exercise: str, answer, model, hint: str) -> None:
-    """The answer must be a QuerySet of `model`, not a list, a single object or another model's rows."""
-    if not is_queryset(answer):
-        kind = type(answer).__name__
-        raise CheckFailed(
-            exercise,
-            f"the answer is a {kind}, not a QuerySet",
-            expected=f"a QuerySet of {model.__name__} (lazy: it can still be filtered, ordered, counted)",
-            got=kind,
-            hint=hint,
-        )
-    if answer.model is not model:
-        raise CheckFailed(
-            exercise,
-            f"the QuerySet holds {answer.model.__name__} rows",
-            expected=f"{model.__name__} rows",
-            got=f"{answer.model.__name__} rows",
-            hint=hint,
-        )
 
 
 def compare_rows(exercise: str, got, expected, *, ordered: bool, hint: str) -> None:

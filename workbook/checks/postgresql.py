@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from ._base import CheckFailed, ok, require_answer
+from ._base import CheckFailed, expect_queryset, ok, require_answer
 
 CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout")
 
@@ -79,18 +79,11 @@ def indexes_used(plan: dict) -> set[str]:
 def q1(answer) -> None:
     """Live files shot on an iPhone 15, found by containment so the GIN index can answer."""
     from django.db import connection
-    from django.db.models import QuerySet
     from posts.models import File
 
     exercise = "q1"
     require_answer(exercise, answer)
-    if not isinstance(answer, QuerySet) or answer.model is not File:
-        raise CheckFailed(
-            exercise,
-            "the answer should be a QuerySet of File",
-            got=type(answer).__name__,
-            hint="start from File.objects and use a lookup on metadata",
-        )
+    expect_queryset(exercise, answer, File, "start from File.objects and use a lookup on metadata")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM posts_file WHERE NOT is_deleted AND metadata @> %s::jsonb "
@@ -289,18 +282,13 @@ def search_truth() -> list[int]:
 
 def q4(answer) -> None:
     """Full-text search on Post.content, best match first."""
-    from django.db.models import QuerySet
     from posts.models import Post
 
     exercise = "q4"
     require_answer(exercise, answer)
-    if not isinstance(answer, QuerySet) or answer.model is not Post:
-        raise CheckFailed(
-            exercise,
-            "the answer should be a QuerySet of Post",
-            got=type(answer).__name__,
-            hint="Post.objects.annotate(rank=SearchRank(...)).filter(...).order_by(...)",
-        )
+    expect_queryset(
+        exercise, answer, Post, "Post.objects.annotate(rank=SearchRank(...)).filter(...).order_by(...)"
+    )
     expected = search_truth()
     got = list(answer.values_list("id", flat=True))
     if sorted(got) != sorted(expected):

@@ -1,7 +1,5 @@
 """Fixtures the app tests share: users with profiles, logged-in API clients, posts with files."""
 
-import socket
-
 import pytest
 from accounts.services import user_create
 from posts import services as post_services
@@ -73,14 +71,3 @@ def post(alice):
             {"type": "video", "url": "https://media.example.com/haeundae.mp4"},
         ],
     )
-
-
-@pytest.fixture
-def closed_port():
-    """A loopback port nothing listens on: bound here (so no one else takes it) but never listening."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
