@@ -28,7 +28,7 @@ notebooks=/app/notebooks
 if [ -d "$notebooks" ] && [ ! -w "$notebooks" ]; then
   owner=$(stat -c %u:%g "$notebooks")
   if [ "${owner%%:*}" = 0 ]; then
-    fix="give the folder to your own user on the host (sudo chown -R \"\$(id -u):\$(id -g)\" notebooks)"
+    fix="on the host, give the folder to the lab's user (sudo chown -R $(id -u):$(id -g) notebooks), or set LAB_UID and LAB_GID in .env to the ids of the non-root user who owns it"
   else
     fix="set LAB_UID=${owner%%:*} and LAB_GID=${owner##*:} in .env and run \`docker compose up --build\`"
   fi

@@ -64,10 +64,9 @@ def cmd_lab(args) -> int:
     host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
     url = f"http://{host}:{args.port}/lab"
     # JupyterLab masks a token it did not make itself ("?token=..."), so the link is printed here.
+    # A token from the environment is the caller's (the compose lab prints its own host link).
     if generated:
         print(f"JupyterLab starts at {url}?token={env['JUPYTER_TOKEN']}")
-    else:
-        print(f"JupyterLab starts at {url} (log in with the token in JUPYTER_TOKEN)")
     return _run_in_place(command, env)
 
 
