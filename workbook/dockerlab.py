@@ -76,6 +76,16 @@ def find_image(client, name: str):
         return None
 
 
+def _image_or_say(client, image_name: str):
+    """The local image, or None: silently where no engine answers, with one line where it lacks it."""
+    if client is None:
+        return None
+    image = find_image(client, image_name)
+    if image is None:
+        print(f"The image {image_name} is not on this engine: docker pull it, then run this cell again.")
+    return image
+
+
 def project_images(client, targets=("web", "proxy", "lab")) -> dict:
     """{target: image} for the images `docker compose build` made from this project's Dockerfile.
 
@@ -154,11 +164,8 @@ def _run(client, image, command, **options):
 
 def writable_layer(client, image_name: str) -> dict | None:
     """A container adds, changes and deletes files; its image, and the next container, see none of it."""
-    if client is None:
-        return None
-    image = find_image(client, image_name)
+    image = _image_or_say(client, image_name)
     if image is None:
-        print(f"The image {image_name} is not on this engine: docker pull it, then run this cell again.")
         return None
     containers = []
     try:
@@ -192,11 +199,8 @@ def writable_layer(client, image_name: str) -> dict | None:
 
 def container_is_a_process(client, image_name: str) -> dict | None:
     """The container's main process, as the host's kernel sees it, and the kernel it shares."""
-    if client is None:
-        return None
-    image = find_image(client, image_name)
+    image = _image_or_say(client, image_name)
     if image is None:
-        print(f"The image {image_name} is not on this engine: docker pull it, then run this cell again.")
         return None
     container = client.containers.run(
         image.id,

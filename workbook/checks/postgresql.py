@@ -151,13 +151,7 @@ def q2(answer) -> None:
 
     exercise = "q2"
     require_answer(exercise, answer)
-    if not isinstance(answer, str) or "domain" not in answer.lower():
-        raise CheckFailed(
-            exercise,
-            "the answer should be the SQL text of a CREATE DOMAIN statement",
-            got=repr(answer)[:80],
-            hint='rating_sql = "CREATE DOMAIN rating AS ..."',
-        )
+    expect_sql(exercise, answer, "CREATE DOMAIN", 'rating_sql = "CREATE DOMAIN rating AS ..."')
     wrong = []
     with scratch_transaction() as conn:
         # A schema of the check's own, first on the search path, so `rating` lands there
@@ -213,6 +207,17 @@ def q2(answer) -> None:
     ok(exercise, "rating takes 1 to 5 and refuses 0, 6, -2 and NULL")
 
 
+def expect_sql(exercise: str, answer, statement: str, hint: str) -> None:
+    """The answer must be SQL text that mentions its statement's last word (DOMAIN, INDEX)."""
+    if not isinstance(answer, str) or statement.split()[-1].lower() not in answer.lower():
+        raise CheckFailed(
+            exercise,
+            f"the answer should be the SQL text of a {statement} statement",
+            got=repr(answer)[:80],
+            hint=hint,
+        )
+
+
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -224,13 +229,7 @@ def q3(answer) -> None:
 
     exercise = "q3"
     require_answer(exercise, answer)
-    if not isinstance(answer, str) or "index" not in answer.lower():
-        raise CheckFailed(
-            exercise,
-            "the answer should be the SQL text of a CREATE INDEX statement",
-            got=repr(answer)[:80],
-            hint='index_sql = "CREATE INDEX ... ON readings (...)"',
-        )
+    expect_sql(exercise, answer, "CREATE INDEX", 'index_sql = "CREATE INDEX ... ON readings (...)"')
     with scratch_transaction() as conn:
         create_readings(conn)
         before = indexes_used(plan_of(conn, READINGS_DAY_QUERY))
