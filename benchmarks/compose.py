@@ -95,9 +95,7 @@ class Bench:
         self.values = stack.throwaway_env()
         self.env_file = context.parent / "bench.env"  # outside the build context: it holds secrets
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in self.values.items()))
-        self.env = {
-            k: v for k, v in os.environ.items() if k not in self.values and not k.startswith("COMPOSE_")
-        }
+        self.env = stack.compose_env(self.values)
         self.tags: set[str] = set()
 
     def compose(self, *args: str, check: bool = True):
@@ -153,19 +151,7 @@ class Bench:
 
     def clean(self) -> None:
         self.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
-        listing = [
-            "docker",
-            "images",
-            "--filter",
-            f"reference={self.project}*",
-            "--format",
-            "{{.Repository}}:{{.Tag}}",
-        ]
-        images = run(listing, check=False)
-        # By name, not id: an image identical to another project's has the same id.
-        for tag in set(images.stdout.split()) | self.tags:
-            # --no-prune: the parent layers stay, as the build cache of the next build.
-            run(["docker", "rmi", "--no-prune", tag], check=False)
+        stack.untag_project_images(self.project, self.tags)
 
 
 def image_size(reference: str) -> int:

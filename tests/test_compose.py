@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from workbook import seed
-from workbook.stack import compose_cli, throwaway_env
+from workbook.stack import compose_cli, compose_env, throwaway_env, untag_project_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("db", "web", "proxy", "lab")
@@ -122,9 +122,7 @@ class Stack:
         return f"http://127.0.0.1:{self.values['LAB_PORT']}"
 
     def compose(self, *args: str, check: bool = True, timeout: float = 900) -> subprocess.CompletedProcess:
-        # The env file alone decides the stack's settings: values a shell exported (or a
-        # learner's .env) must not leak in, since the environment takes precedence over it.
-        env = {k: v for k, v in os.environ.items() if k not in self.values and not k.startswith("COMPOSE_")}
+        env = compose_env(self.values)
         command = [
             *self.cli,
             "--env-file",
@@ -218,19 +216,7 @@ def stack(request, tmp_path_factory):
     def teardown():
         start = time.monotonic()
         stack.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
-        # Untag the project's images but keep their parent layers: the next run's build cache.
-        # By name, not id: an image identical to the learner's has the same id and must stay theirs.
-        listing = [
-            "docker",
-            "images",
-            "--filter",
-            f"reference={project}*",
-            "--format",
-            "{{.Repository}}:{{.Tag}}",
-        ]
-        images = subprocess.run(listing, capture_output=True, text=True).stdout.split()
-        if images:
-            subprocess.run(["docker", "rmi", "--no-prune", *images], capture_output=True)
+        untag_project_images(project)
         stack.timed("down -v", time.monotonic() - start)
         lines = [f"\ncompose smoke test ({' '.join(cli)}, project {project}), timings:"]
         lines += [f"  {name:<36} {seconds:6.1f} s" for name, seconds in stack.timings.items()]

@@ -5,10 +5,12 @@ The compose smoke test (tests/test_compose.py) and the compose benchmark share t
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterable
 
 from .database import REPO_ROOT
 
@@ -60,3 +62,25 @@ def throwaway_env(**overrides: str) -> dict[str, str]:
         **overrides,
     )
     return values
+
+
+def compose_env(values: dict[str, str]) -> dict[str, str]:
+    """This process's environment without what the env file sets: compose lets the environment
+    win over the file, so a value a shell exported (or a learner's settings) would leak in."""
+    return {k: v for k, v in os.environ.items() if k not in values and not k.startswith("COMPOSE_")}
+
+
+def untag_project_images(project: str, extra: Iterable[str] = ()) -> None:
+    """Remove the tags of a compose project's images (and `extra` tags), keeping their layers.
+
+    By name, not id: an image identical to a learner's has the same id and must stay theirs.
+    --no-prune keeps the parent layers, the build cache of the next build.
+    """
+    listing = subprocess.run(
+        ["docker", "images", "--filter", f"reference={project}*", "--format", "{{.Repository}}:{{.Tag}}"],
+        capture_output=True,
+        text=True,
+    )
+    tags = set(listing.stdout.split()) | set(extra)
+    if tags:
+        subprocess.run(["docker", "rmi", "--no-prune", *sorted(tags)], capture_output=True)
