@@ -25,6 +25,15 @@ class NotAnswered(CheckFailed):
     """The exercise cell was not run, or still holds the stub."""
 
 
+def function_not_answered(exercise: str) -> NotAnswered:
+    """For exercises that write a function: it still raises the student copy's stub."""
+    return NotAnswered(
+        exercise,
+        "there is no answer yet",
+        hint="write the function's body in the exercise cell above, run it, then run this check",
+    )
+
+
 def ok(exercise: str, message: str) -> None:
     print(f"✓ {exercise}: {message}")
 

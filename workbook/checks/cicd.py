@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._base import CheckFailed, NotAnswered, ok, require_answer
+from ._base import CheckFailed, function_not_answered, ok, require_answer
 
 TEST_COMMANDS = ("pytest", "run.py test", "workbook test", "manage.py test")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -210,11 +210,7 @@ def q2(function) -> None:
         try:
             order = function(workflow)
         except NotImplementedError:
-            raise NotAnswered(
-                exercise,
-                "there is no answer yet",
-                hint="write the function's body in the exercise cell above, run it, then run this check",
-            ) from None
+            raise function_not_answered(exercise) from None
         except Exception as exc:  # the learner's code
             raise CheckFailed(
                 exercise,

@@ -6,7 +6,7 @@ The truth comes from a reference parser this module owns, from the project's own
 
 from __future__ import annotations
 
-from ._base import CheckFailed, NotAnswered, ok, require_answer
+from ._base import CheckFailed, function_not_answered, ok, require_answer
 
 FIELDS = ("registry", "repository", "name", "tag", "digest")
 DEFAULT_REGISTRY = "docker.io"
@@ -67,15 +67,6 @@ def reference(name: str) -> dict:
     }
 
 
-def _not_answered(exercise: str) -> NotAnswered:
-    """The function still holds the stub of the student copy."""
-    return NotAnswered(
-        exercise,
-        "there is no answer yet",
-        hint="write the function's body in the exercise cell above, run it, then run this check",
-    )
-
-
 HINTS = {
     "registry": "the first part is a registry only if it has a '.' or a ':' (a port), or is 'localhost'; "
     "otherwise the registry is docker.io",
@@ -108,7 +99,7 @@ def q1(parse) -> None:
         try:
             got = parse(name)
         except NotImplementedError:
-            raise _not_answered(exercise) from None
+            raise function_not_answered(exercise) from None
         except Exception as exc:  # the learner's code: any error is an answer to explain
             raise CheckFailed(
                 exercise, f"your function raised {type(exc).__name__} for {name!r}", got=str(exc)
@@ -261,7 +252,7 @@ def q3(function) -> None:
             try:
                 got = function(compose, service)
             except NotImplementedError:
-                raise _not_answered(exercise) from None
+                raise function_not_answered(exercise) from None
             except Exception as exc:  # the learner's code
                 raise CheckFailed(
                     exercise,
