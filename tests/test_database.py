@@ -47,10 +47,17 @@ def test_a_database_url_without_a_name_uses_workbook(clean_env):
     reason="DATABASE_URL is set: this run must not start the embedded server (the embedded run covers it)",
 )
 def test_without_database_url_the_embedded_server_is_used_over_its_socket(clean_env):
-    clean_env.setenv("WORKBOOK_DB_NAME", "embedded_name_check")
+    name = "workbook_tests_embedded_check"
+    clean_env.setenv("WORKBOOK_DB_NAME", name)
     config = database.django_database_config()
-    assert (config["USER"], config["NAME"], config["PORT"]) == ("postgres", "embedded_name_check", "")
-    assert Path(config["HOST"]).is_dir(), "HOST is the server's socket directory"
+    try:
+        assert (config["USER"], config["NAME"], config["PORT"]) == ("postgres", name, "")
+        assert Path(config["HOST"]).is_dir(), "HOST is the server's socket directory"
+        # The embedded server's database exists before anything connects (manage.py included).
+        with psycopg.connect(dbname=name, user="postgres", host=config["HOST"]) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == (name,)
+    finally:
+        database.drop_database(config, name)
     clean_env.delenv("WORKBOOK_DB_NAME")
     assert database.django_database_config()["NAME"] == "workbook"
 

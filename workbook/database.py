@@ -121,6 +121,10 @@ def django_database_config() -> dict:
     config["NAME"] = database_name() or config.get("NAME") or DEFAULT_DB_NAME
     config.setdefault("CONN_MAX_AGE", 0)
     config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    if not url:
+        # The embedded server is the workbook's own: its database exists before anything
+        # (manage.py included) connects. A DATABASE_URL server's databases are its owner's.
+        ensure_database(config)
     return config
 
 
