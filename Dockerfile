@@ -9,8 +9,8 @@ ARG NGINX_VERSION=1.28
 
 # ---------------------------------------------------------------------------------------------
 # What web and lab share: Python, and the project importable from /app and /app/project without
-# an install step (settings import the workbook package; manage.py's apps live in project/).
-FROM python:${PYTHON_VERSION}-slim AS python
+# an install step (manage.py's apps live in project/; the lab's workbook package in /app).
+FROM python:${PYTHON_VERSION}-slim AS python-base
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -20,18 +20,17 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # The site's dependencies in a layer of their own, before any code: a code change reuses it.
-FROM python AS site-deps
+FROM python-base AS site-deps
 COPY requirements-site.txt ./
 RUN pip install -r requirements-site.txt
 
 # collectstatic, once, for web (whitenoise, when gunicorn runs alone) and proxy (nginx).
 FROM site-deps AS static
-COPY workbook/ workbook/
 COPY project/ project/
-# Settings read DATABASE_URL on import; collectstatic never connects, so an unreachable URL is
-# enough and the build needs no database.
-RUN DATABASE_URL=postgres://build@localhost/unused DJANGO_STATIC_ROOT=/app/staticfiles \
-    python project/manage.py collectstatic --noinput --verbosity 0
+# The base settings only read DATABASE_URL; collectstatic never connects, so an unreachable URL
+# is enough and the build needs no database.
+RUN DJANGO_SETTINGS_MODULE=config.settings.base DATABASE_URL=postgres://build@localhost/unused \
+    DJANGO_STATIC_ROOT=/app/staticfiles python project/manage.py collectstatic --noinput --verbosity 0
 
 # ---------------------------------------------------------------------------------------------
 FROM site-deps AS web
@@ -41,12 +40,12 @@ RUN groupadd --system --gid "${WEB_UID}" web \
         --shell /usr/sbin/nologin web
 COPY docker/web-entrypoint.sh /usr/local/bin/web-entrypoint
 COPY --from=static /app/staticfiles /app/staticfiles
-COPY workbook/ workbook/
+# The site alone: project/ never imports the workbook package, so the image has none of it.
 COPY project/ project/
 # Code and static files stay root-owned: the site's user can read them, not change them.
 # XDG_RUNTIME_DIR: gunicorn (25.1+) puts its control socket there, and /tmp stays writable when
 # the container's filesystem is read-only.
-ENV DJANGO_SETTINGS_MODULE=config.settings \
+ENV DJANGO_SETTINGS_MODULE=config.settings.base \
     DJANGO_STATIC_ROOT=/app/staticfiles \
     DJANGO_SERVE_STATIC=true \
     WEB_CONCURRENCY=2 \
@@ -63,12 +62,12 @@ CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-
      "--forwarded-allow-ips", "*"]
 
 # ---------------------------------------------------------------------------------------------
-# nginx as an unprivileged user: port 8080, pid and temporary files under /tmp (nginx/nginx.conf).
+# nginx as an unprivileged user: port 8080, pid and temporary files under /tmp (docker/nginx/nginx.conf).
 # The uid is the one the official image gives its `nginx` user; no passwd entry is needed.
 FROM nginx:${NGINX_VERSION} AS proxy
 ARG NGINX_UID=101
-COPY nginx/nginx.conf /etc/nginx/nginx.conf
-COPY nginx/default.conf /etc/nginx/conf.d/default.conf
+COPY docker/nginx/nginx.conf /etc/nginx/nginx.conf
+COPY docker/nginx/default.conf /etc/nginx/conf.d/default.conf
 COPY --from=static /app/staticfiles /usr/share/nginx/static
 USER ${NGINX_UID}
 EXPOSE 8080

@@ -1,8 +1,9 @@
 """Test isolation: the Django tests and the notebooks nbval runs use databases of their own.
 
 The Django tests get pytest-django's `test_<name>` database; the notebook kernels inherit
-WORKBOOK_DB_NAME and use that database, dropped and made anew at the start of each run.
-The learner's database ('workbook') is never touched.
+DJANGO_DB_NAME and use that database, dropped and made anew at the start of each run (the
+tests own their scratch databases, on the embedded server or DATABASE_URL's alike).
+The learner's database is never touched.
 """
 
 import os
@@ -10,25 +11,21 @@ import socket
 
 import pytest
 
-os.environ.setdefault("WORKBOOK_DB_NAME", "workbook_tests")
+from workbook import database
 
-from workbook import database  # noqa: E402
+os.environ.setdefault("DJANGO_DB_NAME", database.TEST_DB_NAME)
 
 
 def pytest_configure(config):
-    if os.environ["WORKBOOK_DB_NAME"] == database.DEFAULT_DB_NAME:
-        raise pytest.UsageError("WORKBOOK_DB_NAME names the learner's database; the tests use their own.")
+    if os.environ["DJANGO_DB_NAME"] == database.DEFAULT_DB_NAME:
+        raise pytest.UsageError("DJANGO_DB_NAME names the learner's database; the tests use their own.")
 
 
 def pytest_collection_modifyitems(session, config, items):
     if any(str(item.path).endswith(".ipynb") for item in items):
-        _fresh_notebook_database()
+        from workbook.authoring import scratch
 
-
-def _fresh_notebook_database() -> None:
-    config = database.django_database_config()
-    database.drop_database(config, config["NAME"])
-    database.ensure_database(config)
+        scratch.fresh_database(scratch.django_config())
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
 DEV_COMMANDS = {"test"}
-SUPPORTED = ((3, 11), (3, 12))  # the embedded PostgreSQL (pgserver) has wheels for these
+SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
 
 
 def base_python() -> str | None:
-    """This interpreter when supported, else a python3.12 / python3.11 found on PATH."""
+    """This interpreter when supported, else the newest supported python3.X found on PATH."""
     if sys.version_info[:2] in SUPPORTED:
         return sys.executable
     for major, minor in reversed(SUPPORTED):
@@ -44,8 +44,8 @@ def ensure_installed(dev: bool) -> None:
         python = base_python()
         if python is None:
             raise SystemExit(
-                f"The workbook needs Python 3.11 or 3.12 (this is {sys.version.split()[0]}, and no "
-                "python3.12 or python3.11 is on PATH): install one, then run this command again."
+                f"The workbook needs Python 3.11 to 3.14 (this is {sys.version.split()[0]}, and no "
+                "python3.14, 3.13, 3.12 or 3.11 is on PATH): install one, then run this command again."
             )
         print(f"Creating a virtual environment in {VENV} with {python} ...", flush=True)
         subprocess.run([python, "-m", "venv", str(VENV)], check=True)

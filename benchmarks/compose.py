@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbook import stack
+from workbook.authoring import stack
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ("web", "proxy", "lab")

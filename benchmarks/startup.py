@@ -1,6 +1,6 @@
 """How long the embedded PostgreSQL and `python -m workbook lab` take to be ready (medians).
 
-Runs against throw-away data folders (WORKBOOK_HOME in a temporary directory), so it never
+Runs against throw-away data folders (EMBEDDED_POSTGRES_DATA in a temporary directory), so it never
 touches the learner's server or data. Usage: .venv/bin/python benchmarks/startup.py [--runs 3]
 """
 
@@ -29,8 +29,8 @@ def run_python(code: str, env: dict) -> float:
     return time.perf_counter() - start
 
 
-START_SERVER = "from workbook import database; database.django_database_config()"
-STOP_SERVER = "from workbook import database; database.stop_embedded()"
+START_SERVER = "from config import embedded; embedded.database_config('workbook_bench')"
+STOP_SERVER = "from config import embedded; embedded.stop()"
 
 
 def free_port() -> int:
@@ -84,7 +84,12 @@ def main() -> None:
     }
     for _ in range(args.runs):
         home = Path(tempfile.mkdtemp(prefix="wb-bench-"))
-        env = dict(os.environ, WORKBOOK_HOME=str(home), WORKBOOK_DB_NAME="workbook_bench")
+        env = dict(
+            os.environ,
+            WORKBOOK_HOME=str(home),
+            EMBEDDED_POSTGRES_DATA=str(home / "pgdata"),
+            DJANGO_DB_NAME="workbook_bench",
+        )
         env.pop("DATABASE_URL", None)
         try:
             results["cold start (initdb + start)"].append(run_python(START_SERVER, env))

@@ -1,12 +1,12 @@
 #!/usr/bin/env python
-"""Django's command-line utility for the workbook's project."""
+"""Django's command-line utility: development settings (config.settings.local) unless told otherwise."""
 
 import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

@@ -6,6 +6,6 @@ import pytest
 @pytest.fixture
 def seeded(db):
     """The seed after TRUNCATE ... RESTART IDENTITY: the ids the notebooks show."""
-    from workbook.seed import reset
+    from demo.seed import reset
 
     reset()

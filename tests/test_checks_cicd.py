@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbook import diagrams
+from workbook import files
 from workbook.checks import CheckFailed, NotAnswered
 from workbook.checks import cicd as check
 
@@ -98,7 +98,7 @@ def test_q1_without_actionlint_checks_the_content_and_says_so(monkeypatch, capsy
 @needs_actionlint
 def test_the_project_workflows_pass_actionlint():
     for name in ("ci.yml", "cd.yml"):
-        assert check.actionlint((diagrams.WORKFLOWS_DIR / name).read_text()) == []
+        assert check.actionlint((files.WORKFLOWS_DIR / name).read_text()) == []
 
 
 # q2: run order
@@ -108,7 +108,7 @@ def right_order(workflow):
     pending, order = dict(workflow["jobs"]), []
     while pending:
         for job_id, job in list(pending.items()):
-            if all(n in order for n in diagrams.needs(job)):
+            if all(n in order for n in files.needs(job)):
                 order.append(job_id)
                 del pending[job_id]
     return order
@@ -139,7 +139,7 @@ def test_q2_rejects(function, says):
 def test_q2_a_string_needs_is_one_job_not_letters():
     """`needs: deploy` read as a list gives the letters d, e, p...: that loops for ever or fails."""
     workflow = check.SAMPLE_WORKFLOW
-    assert diagrams.needs(workflow["jobs"]["announce"]) == ["deploy"]
+    assert files.needs(workflow["jobs"]["announce"]) == ["deploy"]
     assert check.order_problem(workflow, right_order(workflow)) is None
     assert check.order_problem(workflow, ["build", "test", "announce", "deploy", "docs"]) == (
         "'announce' comes before 'deploy', which it needs"
@@ -158,25 +158,25 @@ def test_q2_treats_the_student_stub_as_no_answer():
 
 
 def test_on_is_read_back_from_yaml_true():
-    workflow = diagrams.load_workflow("on: [push, pull_request]\njobs: {}\n")
-    assert list(diagrams.triggers(workflow)) == ["push", "pull_request"]
-    assert diagrams.triggers(diagrams.load_workflow("on: push\n")) == {"push": None}
+    workflow = files.load_workflow("on: [push, pull_request]\njobs: {}\n")
+    assert list(files.triggers(workflow)) == ["push", "pull_request"]
+    assert files.triggers(files.load_workflow("on: push\n")) == {"push": None}
 
 
 def test_secrets_are_read_from_expressions_only():
-    workflow = diagrams.load_workflow(
+    workflow = files.load_workflow(
         "on: push\njobs:\n  a:\n    steps:\n"
         "      - id: secrets\n        run: python -c 'import secrets; secrets.token_hex()'\n"
         "      - if: steps.secrets.outputs.ready == 'true'\n"
         "        env:\n          KEY: ${{ secrets.SSH_KEY }}\n"
         "        run: echo\n"
     )
-    assert diagrams.secrets_used(workflow) == ["SSH_KEY"]
+    assert files.secrets_used(workflow) == ["SSH_KEY"]
 
 
 def test_job_graph_links_cd_to_ci():
-    graph = str(diagrams.job_graph({n: diagrams.read_workflow(n) for n in ("ci.yml", "cd.yml")}))
+    graph = str(files.job_graph({n: files.read_workflow(n) for n in ("ci.yml", "cd.yml")}))
     assert "wf_ci_yml ==>" in graph
     for name in ("ci.yml", "cd.yml"):
-        for job_id in diagrams.jobs(diagrams.read_workflow(name)):
+        for job_id in files.jobs(files.read_workflow(name)):
             assert f'["{job_id}' in graph

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbook import diagrams
+from workbook import files
 from workbook.checks import CheckFailed, NotAnswered
 from workbook.checks import docker as check
 
@@ -193,19 +193,17 @@ def test_q3_rejects(function, says):
 
 
 def test_project_compose_waits_are_read_from_the_file():
-    compose = diagrams.read_compose()
+    compose = files.read_compose()
     for service in compose["services"]:
         for dependency in check.dependencies(compose, service):
-            assert diagrams.start_order(compose).index(dependency) < diagrams.start_order(compose).index(
-                service
-            )
+            assert files.start_order(compose).index(dependency) < files.start_order(compose).index(service)
 
 
 # the readers the checks and notebooks share
 
 
 def test_dockerfile_parser_joins_continuations_and_reads_stages():
-    parsed = diagrams.parse_dockerfile(
+    parsed = files.parse_dockerfile(
         "ARG V=3.12\nFROM python:${V}-slim AS base\n# comment\n"
         "RUN apt-get update \\\n    && apt-get install -y curl\n"
         'FROM base AS app\nCOPY --chown=1000 ["a.txt", "b/", "/app/"]\nCMD ["python"]\n'
@@ -216,48 +214,48 @@ def test_dockerfile_parser_joins_continuations_and_reads_stages():
     assert run.text == "RUN apt-get update && apt-get install -y curl" and run.line == 4
     copy = parsed.stage("app").instructions[0]
     assert copy.flags == {"chown": "1000"} and copy.sources == ["a.txt", "b/"] and copy.dest == "/app/"
-    assert diagrams.dockerfile_cmd(parsed, "app") == ["python"]
+    assert files.dockerfile_cmd(parsed, "app") == ["python"]
 
 
 def test_rebuilt_follows_from_and_copy_from_and_dockerignore():
-    parsed = diagrams.parse_dockerfile(
+    parsed = files.parse_dockerfile(
         "FROM python:3.12-slim AS deps\nCOPY req.txt .\nRUN pip install -r req.txt\n"
         "FROM deps AS build\nCOPY src/ src/\nRUN make\n"
         "FROM nginx:1.28 AS site\nCOPY conf /etc/nginx/\nCOPY --from=build /out /usr/share/nginx/html\n"
     )
-    assert [i.line for i in diagrams.rebuilt(parsed, "site", "src/app.py", ignore=[])] == [5, 6, 9]
-    assert [i.line for i in diagrams.rebuilt(parsed, "site", "req.txt", ignore=[])] == [2, 3, 5, 6, 9]
-    assert diagrams.rebuilt(parsed, "site", "src/app.py", ignore=["src"]) == []
-    assert diagrams.rebuilt(parsed, "deps", "src/app.py", ignore=[]) == []
+    assert [i.line for i in files.rebuilt(parsed, "site", "src/app.py", ignore=[])] == [5, 6, 9]
+    assert [i.line for i in files.rebuilt(parsed, "site", "req.txt", ignore=[])] == [2, 3, 5, 6, 9]
+    assert files.rebuilt(parsed, "site", "src/app.py", ignore=["src"]) == []
+    assert files.rebuilt(parsed, "deps", "src/app.py", ignore=[]) == []
 
 
 def test_dockerignore_negation_and_globs():
     patterns = [".env", ".env.*", "!.env.example", "**/__pycache__", "*.egg-info"]
-    assert diagrams.ignored(".env.prod", patterns)
-    assert not diagrams.ignored(".env.example", patterns)
-    assert diagrams.ignored("project/posts/__pycache__/models.cpython-312.pyc", patterns)
-    assert diagrams.ignored("django_docker_workbook.egg-info/PKG-INFO", patterns)
-    assert not diagrams.ignored("project/posts/models.py", patterns)
+    assert files.ignored(".env.prod", patterns)
+    assert not files.ignored(".env.example", patterns)
+    assert files.ignored("project/posts/__pycache__/models.cpython-312.pyc", patterns)
+    assert files.ignored("django_docker_workbook.egg-info/PKG-INFO", patterns)
+    assert not files.ignored("project/posts/models.py", patterns)
 
 
 def test_compose_interpolation_shows_defaults_not_the_environment(monkeypatch):
     monkeypatch.setenv("WEB_PORT", "9999")
-    assert diagrams.interpolate("127.0.0.1:${WEB_PORT:-8000}:8080") == "127.0.0.1:8000:8080"
-    assert diagrams.interpolate("${POSTGRES_PASSWORD:?set it}") == "<POSTGRES_PASSWORD>"
-    assert diagrams.interpolate("pg_isready -U $$POSTGRES_USER") == "pg_isready -U $POSTGRES_USER"
-    assert diagrams.interpolate("${A:-x}", {"A": "y"}) == "y"
+    assert files.interpolate("127.0.0.1:${WEB_PORT:-8000}:8080") == "127.0.0.1:8000:8080"
+    assert files.interpolate("${POSTGRES_PASSWORD:?set it}") == "<POSTGRES_PASSWORD>"
+    assert files.interpolate("pg_isready -U $$POSTGRES_USER") == "pg_isready -U $POSTGRES_USER"
+    assert files.interpolate("${A:-x}", {"A": "y"}) == "y"
 
 
 def test_compose_graph_has_every_service_and_dependency():
-    compose = diagrams.read_compose()
-    graph = str(diagrams.compose_graph(compose))
+    compose = files.read_compose()
+    graph = str(files.compose_graph(compose))
     for name, service in compose["services"].items():
         assert f'    {name}["{name}<br/>' in graph
-        for dependency in diagrams.depends_on(service):
+        for dependency in files.depends_on(service):
             assert f"{dependency} -. " in graph
 
 
 def test_nginx_site_reads_locations():
-    site = diagrams.nginx_site()
+    site = files.nginx_site()
     answers = {location.match: location.answer for location in site["locations"]}
     assert answers.get("/static/") == "files" and answers.get("/") == "proxy"

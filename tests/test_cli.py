@@ -1,6 +1,6 @@
 """`python -m workbook` as a learner runs it: one sentence and an exit code when something is wrong.
 
-Every command runs in a subprocess that inherits WORKBOOK_DB_NAME, so none of them touches the
+Every command runs in a subprocess that inherits DJANGO_DB_NAME, so none of them touches the
 learner's 'workbook' database; the reset tests use a throwaway database dropped at the end.
 """
 
@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from workbook import database
+from workbook.authoring import scratch
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, **env}
-    assert environment["WORKBOOK_DB_NAME"] != database.DEFAULT_DB_NAME
+    assert environment["DJANGO_DB_NAME"] != database.DEFAULT_DB_NAME
     return subprocess.run(
         [sys.executable, "-m", "workbook", *args],
         cwd=REPO_ROOT,
@@ -80,11 +81,11 @@ def test_an_unknown_command_is_a_usage_error():
 @pytest.fixture(scope="module")
 def throwaway():
     """A database of this module's own, migrated and seeded by `reset --yes`; dropped after."""
-    name = f"{os.environ['WORKBOOK_DB_NAME']}_cli_{os.getpid()}"
-    config = {**database.django_database_config(), "NAME": name}
-    database.drop_database(config, name)
+    name = f"{os.environ['DJANGO_DB_NAME']}_cli_{os.getpid()}"
+    config = {**scratch.django_config(), "NAME": name}
+    scratch.fresh_database(config, name)
     try:
-        result = run("reset", "--yes", WORKBOOK_DB_NAME=name)
+        result = run("reset", "--yes", DJANGO_DB_NAME=name)
         assert result.returncode == 0, result.stderr
         yield name, config
     finally:
@@ -92,9 +93,13 @@ def throwaway():
 
 
 def _sql(config, name: str, query: str, params=()):
-    with database._connect(config, name) as conn:
-        cursor = conn.execute(query, params)
-        return cursor.fetchall() if cursor.description else cursor.rowcount
+    conn = database.connect(config, name)
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(query, params)
+            return cursor.fetchall() if cursor.description else cursor.rowcount
+    finally:
+        conn.close()
 
 
 def _snapshot(config, name: str) -> dict:
@@ -113,7 +118,7 @@ def test_reset_without_yes_and_without_a_tty_refuses_and_changes_nothing(throwaw
     name, config = throwaway
     assert _sql(config, name, "UPDATE posts_post SET content = 'changed by the learner' WHERE id = 1") == 1
     before = _snapshot(config, name)
-    result = run("reset", WORKBOOK_DB_NAME=name)
+    result = run("reset", DJANGO_DB_NAME=name)
     assert result.returncode == 2
     assert result.stderr.startswith(f"Refusing to reset database '{name}' on ")
     assert result.stderr.strip().endswith("without confirmation: add --yes.")
@@ -125,7 +130,7 @@ def test_reset_yes_brings_back_the_seed_with_the_same_ids(throwaway):
     name, config = throwaway
     _sql(config, name, "UPDATE posts_post SET content = 'changed by the learner' WHERE id = 1")
     _sql(config, name, "UPDATE posts_comment SET is_deleted = true, deleted_at = now() WHERE id = 1")
-    result = run("reset", "--yes", WORKBOOK_DB_NAME=name)
+    result = run("reset", "--yes", DJANGO_DB_NAME=name)
     assert result.returncode == 0, result.stderr
     assert f"Reset database '{name}' on " in result.stdout
     posts = _sql(config, name, "SELECT id, content, is_deleted FROM posts_post ORDER BY id")
@@ -139,7 +144,7 @@ def test_reset_yes_brings_back_the_seed_with_the_same_ids(throwaway):
 
 def test_token_for_an_unknown_user_is_exit_2_and_names_the_seed_users(throwaway):
     name, _ = throwaway
-    result = run("token", "nosuchuser", WORKBOOK_DB_NAME=name)
+    result = run("token", "nosuchuser", DJANGO_DB_NAME=name)
     assert result.returncode == 2
     assert result.stderr.strip() == "No user 'nosuchuser'; the seed has alice, bob and carol."
     assert result.stdout == ""
@@ -147,8 +152,8 @@ def test_token_for_an_unknown_user_is_exit_2_and_names_the_seed_users(throwaway)
 
 def test_token_prints_a_users_key_and_the_same_key_again(throwaway):
     name, _ = throwaway
-    first = run("token", "alice", WORKBOOK_DB_NAME=name)
-    second = run("token", "alice", WORKBOOK_DB_NAME=name)
+    first = run("token", "alice", DJANGO_DB_NAME=name)
+    second = run("token", "alice", DJANGO_DB_NAME=name)
     assert first.returncode == second.returncode == 0, first.stderr
     assert re.fullmatch(r"[0-9a-f]{40}\n", first.stdout)
     assert first.stdout == second.stdout
@@ -156,7 +161,7 @@ def test_token_prints_a_users_key_and_the_same_key_again(throwaway):
 
 def test_db_says_where_the_database_is_and_that_it_answers(throwaway):
     name, _ = throwaway
-    result = run("db", WORKBOOK_DB_NAME=name)
+    result = run("db", DJANGO_DB_NAME=name)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("Database: ")

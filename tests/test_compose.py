@@ -25,8 +25,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
-from workbook import seed
-from workbook.stack import compose_cli, compose_env, throwaway_env, untag_project_images
+from demo import seed
+from workbook.authoring.stack import compose_cli, compose_env, throwaway_env, untag_project_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("db", "web", "proxy", "lab")
@@ -397,7 +397,7 @@ def test_notebooks_pass_nbval_inside_the_lab_container_against_db(stack):
         "-q",
         "-p",
         "no:cacheprovider",
-        env={"WORKBOOK_DB_NAME": NBVAL_DB_NAME},
+        env={"DJANGO_DB_NAME": NBVAL_DB_NAME},
         check=False,
     )
     stack.timed(f"nbval in lab ({len(notebooks)} notebooks)", time.monotonic() - start)

@@ -1,76 +1,154 @@
-"""workbook.database: where PostgreSQL is, and what a learner reads when it does not answer."""
+"""Where PostgreSQL is: the site's settings decide (base: DATABASE_URL; local: or the embedded
+server), the workbook says where that is and what a learner reads when nothing answers."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from workbook import database
+from workbook.authoring import scratch
 from workbook.database import DatabaseUnavailable
+from workbook.paths import PROJECT_DIR, REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = (
+    "import json, django; django.setup(); from django.conf import settings; "
+    "print(json.dumps(settings.DATABASES.get('default', {})))"
+)
 
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in ("DATABASE_URL", "WORKBOOK_DB_NAME", "WORKBOOK_COMPOSE"):
+    for name in ("DATABASE_URL", "DJANGO_DB_NAME", "WORKBOOK_COMPOSE"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
 
-def test_database_url_gives_engine_host_port_user_password_and_name(clean_env):
-    clean_env.setenv("DATABASE_URL", "postgres://shop:s3cret@db.example:6543/shopdb")
-    config = database.django_database_config()
+def settings_in_a_new_process(module: str, **env: str) -> subprocess.CompletedProcess:
+    """Import `module` as Django's settings in a fresh interpreter; prints DATABASES['default']."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_DB_NAME")}
+    environment.update(DJANGO_SETTINGS_MODULE=module, **env)
+    return subprocess.run(
+        [sys.executable, "-c", SNAPSHOT],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_base_settings_read_engine_host_port_user_password_and_name_from_database_url():
+    result = settings_in_a_new_process(
+        "config.settings.base", DATABASE_URL="postgres://shop:s3cret@db.example:6543/shopdb"
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     got = (config["HOST"], str(config["PORT"]), config["USER"], config["PASSWORD"], config["NAME"])
     assert got == ("db.example", "6543", "shop", "s3cret", "shopdb")
     assert config["OPTIONS"]["connect_timeout"] == 5
-    assert config["CONN_MAX_AGE"] == 0
 
 
-def test_workbook_db_name_overrides_the_name_in_database_url(clean_env):
-    clean_env.setenv("DATABASE_URL", "postgresql://shop@db.example/shopdb")
-    clean_env.setenv("WORKBOOK_DB_NAME", "shop_tests")
-    assert database.django_database_config()["NAME"] == "shop_tests"
+def test_importing_the_base_settings_starts_nothing(tmp_path):
+    """No DATABASE_URL: no database configured, no server started, no folder made."""
+    data = tmp_path / "pg"
+    result = settings_in_a_new_process("config.settings.base", EMBEDDED_POSTGRES_DATA=str(data))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ENGINE"] == "django.db.backends.dummy", "Django's stand-in: nothing set"
+    assert not data.exists()
 
 
-def test_a_database_url_without_a_name_uses_workbook(clean_env):
-    clean_env.setenv("DATABASE_URL", "postgres://shop@db.example:5432")
-    assert database.django_database_config()["NAME"] == "workbook"
+def test_manage_py_on_base_settings_without_database_url_says_how_to_name_one():
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr and "DATABASE_URL is not set" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
-@pytest.mark.skipif(
-    bool(os.environ.get("DATABASE_URL")),
-    reason="DATABASE_URL is set: this run must not start the embedded server (the embedded run covers it)",
-)
-def test_without_database_url_the_embedded_server_is_used_over_its_socket(clean_env):
-    name = "workbook_tests_embedded_check"
-    clean_env.setenv("WORKBOOK_DB_NAME", name)
-    config = database.django_database_config()
-    try:
-        assert (config["USER"], config["NAME"], config["PORT"]) == ("postgres", name, "")
-        assert Path(config["HOST"]).is_dir(), "HOST is the server's socket directory"
-        # The embedded server's database exists before anything connects (manage.py included).
-        with psycopg.connect(dbname=name, user="postgres", host=config["HOST"]) as conn:
-            assert conn.execute("SELECT current_database()").fetchone() == (name,)
-    finally:
-        database.drop_database(config, name)
-    clean_env.delenv("WORKBOOK_DB_NAME")
-    assert database.django_database_config()["NAME"] == "workbook"
+def test_local_settings_take_database_url_and_django_db_name_names_another_database():
+    result = settings_in_a_new_process(
+        "config.settings.local",
+        DATABASE_URL="postgresql://shop@db.example/shopdb",
+        DJANGO_DB_NAME="shop_tests",
+    )
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    assert (config["HOST"], config["NAME"]) == ("db.example", "shop_tests")
 
 
 @pytest.mark.parametrize(
     ("url", "scheme"),
     [("sqlite://", "sqlite"), ("sqlite:////tmp/db.sqlite3", "sqlite"), ("mysql://u:p@127.0.0.1/db", "mysql")],
 )
-def test_a_database_url_that_is_not_postgresql_is_refused_in_one_sentence(clean_env, url, scheme):
-    clean_env.setenv("DATABASE_URL", url)
-    with pytest.raises(DatabaseUnavailable) as excinfo:
-        database.django_database_config()
-    assert str(excinfo.value) == (f"DATABASE_URL must point at PostgreSQL (postgres://...), not {scheme}://.")
+def test_a_database_url_that_is_not_postgresql_is_refused_in_one_sentence(url, scheme):
+    result = settings_in_a_new_process("config.settings.local", DATABASE_URL=url)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.endswith(f"DATABASE_URL must point at PostgreSQL (postgres://...), not {scheme}://."), last
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="DATABASE_URL is set: this run must not start the embedded server (the embedded run covers it)",
+)
+def test_without_database_url_the_embedded_server_is_used_over_its_socket_and_makes_the_database():
+    name = "workbook_tests_embedded_check"
+    result = settings_in_a_new_process("config.settings.local", DJANGO_DB_NAME=name)
+    assert result.returncode == 0, result.stderr
+    config = json.loads(result.stdout)
+    try:
+        assert (config["USER"], config["NAME"], config["PORT"]) == ("postgres", name, "")
+        assert Path(config["HOST"]).is_dir(), "HOST is the server's socket directory"
+        # The database exists before anything connects (manage.py included).
+        conn = database.connect(config)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT current_database(), current_setting('server_version_num')::int")
+            current, version = cursor.fetchone()
+        conn.close()
+        assert current == name
+        assert version >= 180000, "the embedded server is PostgreSQL 18"
+    finally:
+        database.drop_database(config, name)
+
+
+def test_data_made_by_another_major_version_is_refused_in_one_sentence(tmp_path, monkeypatch):
+    from config import embedded
+
+    data = tmp_path / "pgdata"
+    data.mkdir()
+    (data / "PG_VERSION").write_text("16\n")
+    monkeypatch.setenv("EMBEDDED_POSTGRES_DATA", str(data))
+    with pytest.raises(embedded.EmbeddedServerError) as excinfo:
+        embedded.server()
+    message = str(excinfo.value)
+    assert "made by PostgreSQL 16" in message and f"PostgreSQL {embedded.server_major()}" in message
+    assert "\n" not in message
+    assert sorted(p.name for p in data.iterdir()) == ["PG_VERSION"], "nothing was started or written"
+
+
+def test_the_earlier_embedded_servers_data_gets_one_line(tmp_path, clean_env):
+    clean_env.setenv("WORKBOOK_HOME", str(tmp_path))
+    assert database.earlier_data_notice() is None
+    (tmp_path / "pgdata").mkdir()
+    (tmp_path / "pgdata" / "PG_VERSION").write_text("16\n")
+    notice = database.earlier_data_notice()
+    assert notice is not None and "\n" not in notice
+    assert "PostgreSQL 16" in notice and "Delete" in notice
+    clean_env.setenv("DATABASE_URL", "postgres://u@db/x")
+    assert database.earlier_data_notice() is None, "a DATABASE_URL learner never used that data"
 
 
 @pytest.mark.parametrize(
@@ -80,16 +158,15 @@ def test_a_database_url_that_is_not_postgresql_is_refused_in_one_sentence(clean_
         ("1", "compose", "start it with `docker compose up -d db`."),
     ],
 )
-def test_ensure_database_against_a_closed_port_says_where_and_how_to_start_one(
-    clean_env, closed_port, compose, kind, hint
-):
+def test_a_closed_port_says_where_and_how_to_start_one(clean_env, closed_port, compose, kind, hint):
+    import psycopg2
+
     clean_env.setenv("DATABASE_URL", f"postgres://postgres:pw@127.0.0.1:{closed_port}/anything")
     if compose:
         clean_env.setenv("WORKBOOK_COMPOSE", compose)
-    config = database.django_database_config()
-    with pytest.raises(DatabaseUnavailable) as excinfo:
-        database.ensure_database(config)
-    message = str(excinfo.value)
+    with pytest.raises(psycopg2.OperationalError) as raised:
+        psycopg2.connect(host="127.0.0.1", port=closed_port, user="postgres", dbname="x", connect_timeout=5)
+    message = database.unavailable_message(raised.value)
     where = f"127.0.0.1:{closed_port}"
     prefix = (
         f"No PostgreSQL answers at {kind} ({where})"
@@ -101,70 +178,78 @@ def test_ensure_database_against_a_closed_port_says_where_and_how_to_start_one(
     assert message.endswith(hint), message
     assert "\n" not in message and "Traceback" not in message
     # In a notebook, IPython shows this one line instead of a traceback.
-    assert excinfo.value._render_traceback_() == [f"DatabaseUnavailable: {message}"]
+    assert DatabaseUnavailable(message)._render_traceback_() == [f"DatabaseUnavailable: {message}"]
 
 
-def test_the_embedded_servers_hint_points_at_its_log(clean_env, closed_port):
-    config = {"USER": "postgres", "HOST": "127.0.0.1", "PORT": str(closed_port), "NAME": "x"}
-    with pytest.raises(DatabaseUnavailable) as excinfo:
-        database.ensure_database(config)
-    message = str(excinfo.value)
-    assert message.startswith("No PostgreSQL answers at embedded (pgserver, data in ")
+def test_the_embedded_servers_hint_points_at_its_log(clean_env):
+    message = database.unavailable_message(OSError("connection failed: Connection refused"))
+    assert message.startswith("No PostgreSQL answers at embedded (PostgreSQL from a wheel, data in ")
     assert "Connection refused. To fix it, read the server's log in " in message
-    assert message.endswith("pgdata/log, or set DATABASE_URL to another server.")
-    assert "\n" not in message
+    assert message.endswith("/log, or set DATABASE_URL to another server.")
 
 
 def test_drop_database_refuses_the_learners_database_before_connecting(closed_port):
     # The config points nowhere: refusing must come first, not a connection error.
     config = {"USER": "postgres", "HOST": "127.0.0.1", "PORT": str(closed_port)}
     with pytest.raises(ValueError, match="refusing to drop the learner's database"):
-        database.drop_database(config, "workbook")
+        database.drop_database(config, database.DEFAULT_DB_NAME)
+    with pytest.raises(ValueError, match="refusing to empty the learner's database"):
+        scratch.fresh_database(config, database.DEFAULT_DB_NAME)
 
 
 def _exists(config, name: str) -> bool:
-    with database._connect(config, "postgres") as conn:
-        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
-
-
-def test_ensure_database_creates_once_and_drop_database_removes(monkeypatch):
-    name = f"{os.environ['WORKBOOK_DB_NAME']}_scratch_{os.getpid()}"
-    monkeypatch.setenv("WORKBOOK_DB_NAME", name)
-    config = database.django_database_config()
-    database.drop_database(config, name)
+    conn = database.connect(config, "postgres")
     try:
-        assert database.ensure_database(config) is True
-        assert database.ensure_database(config) is False
-        assert _exists(config, name)
-        with psycopg.connect(**_conninfo(config, name)) as conn:
-            assert conn.execute("SELECT current_database()").fetchone()[0] == name
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return cursor.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def test_a_fresh_scratch_database_is_empty_and_drop_removes_it():
+    config = scratch.django_config()
+    name = f"{os.environ['DJANGO_DB_NAME']}_scratch_{os.getpid()}"
+    try:
+        scratch.fresh_database(config, name)
+        conn = database.connect(config, name)
+        with conn.cursor() as cursor:
+            cursor.execute("CREATE TABLE left_behind (id int)")
+        conn.close()
+        scratch.fresh_database(config, name)  # made anew: the table is gone
+        conn = database.connect(config, name)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'left_behind'")
+            assert cursor.fetchone()[0] == 0
+        conn.close()
     finally:
         database.drop_database(config, name)
     assert not _exists(config, name)
     database.drop_database(config, name)  # dropping a missing database is fine
 
 
-def _conninfo(config, name):
-    return {
-        "dbname": name,
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-    }
-
-
 def test_location_tells_embedded_compose_and_database_url_apart(clean_env):
     assert database.location().kind == "embedded"
-    assert str(database.location()).startswith("embedded (pgserver, data in ")
+    assert str(database.location()).startswith("embedded (PostgreSQL from a wheel, data in ")
     clean_env.setenv("DATABASE_URL", "postgres://u:p@db:5432/workbook")
     assert str(database.location()) == "DATABASE_URL (db:5432)"
     clean_env.setenv("WORKBOOK_COMPOSE", "1")
     assert str(database.location()) == "compose (service db at db:5432)"
 
 
+def test_the_site_never_imports_the_workbook():
+    """The dependencies point one way: the workbook imports the site, never the reverse."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}:{number}"
+        for path in PROJECT_DIR.rglob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if "workbook" in line
+    ]
+    assert offenders == []
+
+
 def test_the_test_suite_refuses_to_run_on_the_learners_database():
-    env = dict(os.environ, WORKBOOK_DB_NAME="workbook")
+    env = dict(os.environ, DJANGO_DB_NAME=database.DEFAULT_DB_NAME)
     result = subprocess.run(
         [
             sys.executable,
@@ -185,4 +270,4 @@ def test_the_test_suite_refuses_to_run_on_the_learners_database():
         timeout=60,
     )
     assert result.returncode == 4, result.stdout + result.stderr
-    assert "WORKBOOK_DB_NAME names the learner's database" in result.stderr
+    assert "DJANGO_DB_NAME names the learner's database" in result.stderr

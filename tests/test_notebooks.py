@@ -13,9 +13,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from workbook import database
-from workbook import notebooks as nbtools
+from workbook.authoring import conventions, scratch, student
+from workbook.authoring import regenerate as regen
+from workbook.paths import NOTEBOOKS_DIR
 
-PATHS = nbtools.notebook_paths()
+PATHS = conventions.notebook_paths()
 IDS = [p.stem for p in PATHS]
 
 
@@ -28,13 +30,13 @@ def test_the_course_notebooks_are_there():
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_notebook_follows_the_conventions(path):
     """Bootstrap first, what you will learn, summary then exercises, every exercise checked."""
-    assert nbtools.problems(nbtools.read(path)) == []
+    assert conventions.problems(conventions.read(path)) == []
 
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_notebook_is_committed_with_the_outputs_of_one_clean_run(path):
     """Execution counts 1, 2, 3 ... top to bottom: outputs from one run, as regenerate writes them."""
-    nb = nbtools.read(path)
+    nb = conventions.read(path)
     counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
     assert counts == list(range(1, len(counts) + 1)), f"{path.name}: run `python -m workbook regenerate`"
     assert nb.cells[[c.cell_type for c in nb.cells].index("code")].outputs, "the bootstrap printed nothing"
@@ -42,7 +44,7 @@ def test_notebook_is_committed_with_the_outputs_of_one_clean_run(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_notebook_has_no_volatile_metadata(path):
-    nb = nbtools.read(path)
+    nb = conventions.read(path)
     assert "version" not in nb.metadata.get("language_info", {})
     for cell in nb.cells:
         assert "execution" not in cell.metadata, f"{path.name}: timing metadata in cell {cell.get('id')}"
@@ -50,19 +52,20 @@ def test_notebook_has_no_volatile_metadata(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_student_copy_has_no_solution_and_no_exercise_output(path):
-    nb = nbtools.read(path)
-    copy = nbtools.student_copy(nb)
-    check_cells = nbtools.check_cells(nb)
+    nb = conventions.read(path)
+    copy = student.student_copy(nb)
+    check_cells = conventions.check_cells(nb)
     assert len(copy.cells) == len(nb.cells)
     for index, (cell, original) in enumerate(zip(copy.cells, nb.cells, strict=True)):
-        if nbtools.is_exercise(original):
-            assert nbtools.BEGIN_SOLUTION not in cell.source and nbtools.END_SOLUTION not in cell.source
-            solution = nbtools._solution_text(original.source).splitlines()
+        if conventions.is_exercise(original):
+            assert conventions.BEGIN_SOLUTION not in cell.source
+            assert conventions.END_SOLUTION not in cell.source
+            solution = conventions._solution_text(original.source).splitlines()
             outside = [line for line in original.source.splitlines() if line not in solution]
             for line in solution:
                 if len(line.strip()) > 8 and line not in outside:
                     assert line not in cell.source.splitlines(), f"solution line left in cell {index}: {line}"
-            assert f"Exercise {nbtools.exercise_name(nb, index)} is yours" in cell.source
+            assert f"Exercise {conventions.exercise_name(nb, index)} is yours" in cell.source
             assert cell.outputs == [] and cell.execution_count is None
         elif index in check_cells:
             assert cell.source == original.source
@@ -70,7 +73,7 @@ def test_student_copy_has_no_solution_and_no_exercise_output(path):
         else:
             assert cell == original, f"cell {index} changed in the student copy"
     # The original is left alone.
-    assert nbtools.read(path) == nb
+    assert conventions.read(path) == nb
 
 
 # ---------------------------------------------------------------- the stub, on small cells
@@ -91,7 +94,7 @@ def test_stub_assigns_every_answer_variable_to_ellipsis_then_raises():
             "draft",
         ]
     )
-    stub = nbtools.strip_solution(source, "q16")
+    stub = conventions.strip_solution(source, "q16")
     assert stub.splitlines() == [
         "before = 1",
         "block = ...",
@@ -100,7 +103,7 @@ def test_stub_assigns_every_answer_variable_to_ellipsis_then_raises():
         "error = ...",
         "like = ...",
         "created = ...",
-        f"raise NotImplementedError({nbtools.STUB_MESSAGE.format(name='q16')!r})",
+        f"raise NotImplementedError({conventions.STUB_MESSAGE.format(name='q16')!r})",
         "draft",
     ]
     namespace = {}
@@ -111,9 +114,9 @@ def test_stub_assigns_every_answer_variable_to_ellipsis_then_raises():
 
 def test_stub_keeps_the_indentation_of_the_markers():
     source = "if True:\n    ### BEGIN SOLUTION\n    answer = 42\n    ### END SOLUTION\n"
-    assert nbtools.strip_solution(source, "q1").splitlines()[1:] == [
+    assert conventions.strip_solution(source, "q1").splitlines()[1:] == [
         "    answer = ...",
-        f"    raise NotImplementedError({nbtools.STUB_MESSAGE.format(name='q1')!r})",
+        f"    raise NotImplementedError({conventions.STUB_MESSAGE.format(name='q1')!r})",
     ]
 
 
@@ -127,7 +130,7 @@ def test_stub_keeps_the_indentation_of_the_markers():
 )
 def test_unbalanced_markers_are_refused(source, says):
     with pytest.raises(ValueError, match=says):
-        nbtools.strip_solution(source, "q1")
+        conventions.strip_solution(source, "q1")
 
 
 def _toy(cells):
@@ -144,7 +147,7 @@ def test_problems_names_each_broken_convention():
             new_code_cell("print('no check')"),
         ]
     )
-    found = "\n".join(nbtools.problems(nb))
+    found = "\n".join(conventions.problems(nb))
     for expected in (
         "not the bootstrap",
         "what you will learn",
@@ -165,18 +168,18 @@ def test_problems_is_empty_for_a_notebook_that_follows_them():
             new_code_cell("check.q1(answer)"),
         ]
     )
-    assert nbtools.problems(nb) == []
-    assert nbtools.exercise_name(nb, 3) == "q1"
+    assert conventions.problems(nb) == []
+    assert conventions.exercise_name(nb, 3) == "q1"
 
 
 def test_notebook_names_are_picked_by_number_or_stem():
-    assert [p.stem for p in nbtools.notebook_paths(["05"])] == ["05-orm-exercises"]
-    assert [p.stem for p in nbtools.notebook_paths(["notebooks/04-data-modeling.ipynb", "00"])] == [
+    assert [p.stem for p in conventions.notebook_paths(["05"])] == ["05-orm-exercises"]
+    assert [p.stem for p in conventions.notebook_paths(["notebooks/04-data-modeling.ipynb", "00"])] == [
         "00-start-here",
         "04-data-modeling",
     ]
     with pytest.raises(ValueError, match="no notebook '99'"):
-        nbtools.notebook_paths(["99"])
+        conventions.notebook_paths(["99"])
 
 
 # ---------------------------------------------------------------- the command line
@@ -199,7 +202,7 @@ def test_student_command_writes_copies_into_the_folder_given(tmp_path):
     written = sorted(p.name for p in (tmp_path / "handout").iterdir())
     assert written == ["04-data-modeling.ipynb", "05-orm-exercises.ipynb"]
     copy = nbformat.read(tmp_path / "handout" / "05-orm-exercises.ipynb", as_version=4)
-    assert not any(nbtools.is_exercise(c) for c in copy.cells)
+    assert not any(conventions.is_exercise(c) for c in copy.cells)
     assert "2 student copies" in result.stdout
 
 
@@ -216,8 +219,8 @@ def test_student_folder_is_gitignored():
 
 
 def test_regenerate_refuses_the_learners_database():
-    result = _cli("regenerate", "00", WORKBOOK_DB_NAME=database.DEFAULT_DB_NAME)
-    assert result.returncode == 2 and "WORKBOOK_DB_NAME" in result.stderr
+    result = _cli("regenerate", "00", DJANGO_DB_NAME=database.DEFAULT_DB_NAME)
+    assert result.returncode == 2 and "DJANGO_DB_NAME" in result.stderr
 
 
 # ---------------------------------------------------------------- regeneration
@@ -226,7 +229,7 @@ def test_regenerate_refuses_the_learners_database():
 def _sanitizer():
     """nbval's replacements from notebooks/sanitize.cfg, applied to a whole file's text."""
     config = ConfigParser()
-    config.read(nbtools.NOTEBOOKS_DIR / "sanitize.cfg")
+    config.read(NOTEBOOKS_DIR / "sanitize.cfg")
     pairs = [(config[s]["regex"], config[s]["replace"]) for s in config.sections()]
 
     def sanitize(text: str) -> str:
@@ -239,21 +242,20 @@ def _sanitizer():
 
 @pytest.fixture
 def regenerate_database(monkeypatch):
-    name = f"{os.environ.get('WORKBOOK_DB_NAME') or 'workbook_tests'}_regenerate"
-    monkeypatch.setenv("WORKBOOK_DB_NAME", name)
+    name = f"{os.environ.get('DJANGO_DB_NAME') or 'workbook_tests'}_regenerate"
+    monkeypatch.setenv("DJANGO_DB_NAME", name)
     yield name
-    config = database.django_database_config()
-    database.drop_database(config, name)
+    database.drop_database(scratch.django_config(), name)
 
 
 def test_regenerate_is_idempotent_and_matches_the_committed_outputs(tmp_path, regenerate_database):
     """Two runs write the same bytes, and the same outputs as committed (up to sanitize.cfg)."""
     names = ["04-data-modeling", "05-orm-exercises"]
     for name in names:
-        shutil.copy(nbtools.NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path)
-    nbtools.regenerate(names, directory=tmp_path, report=lambda line: None)
+        shutil.copy(NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path)
+    regen.regenerate(names, directory=tmp_path, report=lambda line: None)
     first = {n: (tmp_path / f"{n}.ipynb").read_text(encoding="utf-8") for n in names}
-    nbtools.regenerate(names, directory=tmp_path, report=lambda line: None)
+    regen.regenerate(names, directory=tmp_path, report=lambda line: None)
     second = {n: (tmp_path / f"{n}.ipynb").read_text(encoding="utf-8") for n in names}
     for name in names:
         difference = "".join(
@@ -262,7 +264,7 @@ def test_regenerate_is_idempotent_and_matches_the_committed_outputs(tmp_path, re
         assert first[name] == second[name], f"{name} changed between two runs:\n{difference}"
     sanitize = _sanitizer()
     for name in names:
-        committed = (nbtools.NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
+        committed = (NOTEBOOKS_DIR / f"{name}.ipynb").read_text(encoding="utf-8")
         # The plot's PNG is not compared (nbval skips images too); everything else is.
         strip_png = re.compile(r'"image/png": "[^"]*"')
         fresh, stored = strip_png.sub("", sanitize(first[name])), strip_png.sub("", sanitize(committed))
@@ -281,10 +283,10 @@ def test_regenerate_leaves_a_failing_notebook_untouched(tmp_path, regenerate_dat
         ]
     )
     path = tmp_path / "01-broken.ipynb"
-    nbtools.write(nb, path)
+    conventions.write(nb, path)
     before = path.read_bytes()
     lines = []
-    with pytest.raises(nbtools.RegenerateError, match="01-broken.ipynb"):
-        nbtools.regenerate(directory=tmp_path, report=lines.append)
+    with pytest.raises(regen.RegenerateError, match="01-broken.ipynb"):
+        regen.regenerate(directory=tmp_path, report=lines.append)
     assert path.read_bytes() == before
     assert lines and "ZeroDivisionError" in lines[0]

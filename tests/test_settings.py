@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SETTINGS_FILE = REPO_ROOT / "project" / "config" / "settings.py"
+SETTINGS_FILE = REPO_ROOT / "project" / "config" / "settings" / "base.py"
 DJANGO_VARIABLES = [
     "DJANGO_ENV",
     "DJANGO_SECRET_KEY",
@@ -35,7 +35,7 @@ PRODUCTION = {
 
 
 def load_settings(monkeypatch, **env: str):
-    """Execute settings.py afresh under exactly these Django variables (the live settings stay)."""
+    """Execute the base settings afresh under exactly these Django variables (the live settings stay)."""
     for name in DJANGO_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
@@ -47,7 +47,14 @@ def load_settings(monkeypatch, **env: str):
 
 
 def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k not in DJANGO_VARIABLES}
+    """manage.py on the base settings, as the images run it (DATABASE_URL is only read: no server runs)."""
+    # DJANGO_ALLOW_ASYNC_UNSAFE is the notebook kernels' (this test process set it): not a site's.
+    environment = {
+        k: v for k, v in os.environ.items() if k not in DJANGO_VARIABLES and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
+    environment.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base", DATABASE_URL="postgres://site@db.invalid:5432/site"
+    )
     environment.update(env)
     return subprocess.run(
         [sys.executable, "project/manage.py", *args],
@@ -88,7 +95,7 @@ def test_production_with_an_empty_mandatory_value_does_not_start(monkeypatch, em
 
 def test_development_falls_back_to_its_defaults_when_values_are_empty(monkeypatch):
     settings = load_settings(monkeypatch, DJANGO_SECRET_KEY="", DJANGO_ALLOWED_HOSTS="")
-    assert settings.SECRET_KEY == "dev-only-insecure-key-for-the-local-workbook"
+    assert settings.SECRET_KEY == "dev-only-insecure-key-for-local-development"
     assert settings.ALLOWED_HOSTS == ["127.0.0.1", "localhost", "testserver"]
 
 
@@ -143,9 +150,8 @@ def test_the_secure_switches_parse_booleans_and_numbers(monkeypatch):
 
 def test_the_database_comes_from_database_url(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://shop:pw@db.example:6543/shop")
-    monkeypatch.setenv("WORKBOOK_DB_NAME", "shop_tests")
     database = load_settings(monkeypatch).DATABASES["default"]
-    assert (database["HOST"], str(database["PORT"]), database["NAME"]) == ("db.example", "6543", "shop_tests")
+    assert (database["HOST"], str(database["PORT"]), database["NAME"]) == ("db.example", "6543", "shop")
 
 
 @pytest.mark.django_db

@@ -9,18 +9,19 @@ import os
 import pytest
 
 from workbook import database
-from workbook import notebooks as nbtools
+from workbook.authoring import conventions, scratch, student
+from workbook.authoring import regenerate as regen
 
-PATHS = nbtools.notebook_paths()
+PATHS = conventions.notebook_paths()
 
 
 @pytest.fixture
 def throwaway_database(request):
     """A database name of this test's own, dropped before and after."""
-    base = os.environ.get("WORKBOOK_DB_NAME") or "workbook_tests"
+    base = os.environ.get("DJANGO_DB_NAME") or "workbook_tests"
     name = f"{base}_student_{request.node.callspec.id.split('-')[0]}"
-    config = dict(database.django_database_config(), NAME=name)
-    database.drop_database(config, name)
+    config = dict(scratch.django_config(), NAME=name)
+    scratch.fresh_database(config, name)
     yield name
     database.drop_database(config, name)
 
@@ -31,22 +32,22 @@ def _errors(cell):
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_student_copy_runs_with_only_exercises_failing(path, tmp_path, throwaway_database):
-    [copy_path] = nbtools.write_student_copies(tmp_path, [path.stem], directory=path.parent)
-    copy = nbtools.read(copy_path)
-    env = dict(os.environ, WORKBOOK_DB_NAME=throwaway_database)
-    nbtools.execute(copy, cwd=tmp_path, env=env, allow_errors=True)
+    [copy_path] = student.write_student_copies(tmp_path, [path.stem], directory=path.parent)
+    copy = conventions.read(copy_path)
+    env = dict(os.environ, DJANGO_DB_NAME=throwaway_database)
+    regen.execute(copy, cwd=tmp_path, env=env, allow_errors=True)
 
-    original = nbtools.read(path)
-    check_cells = nbtools.check_cells(original)
+    original = conventions.read(path)
+    check_cells = conventions.check_cells(original)
     exercises = checks = 0
     for index, cell in enumerate(copy.cells):
         if cell.cell_type != "code":
             continue
         errors = _errors(cell)
         where = f"{path.name} cell {index}:\n{cell.source}"
-        if nbtools.is_exercise(original.cells[index]):
+        if conventions.is_exercise(original.cells[index]):
             exercises += 1
-            name = nbtools.exercise_name(original, index)
+            name = conventions.exercise_name(original, index)
             assert [e.ename for e in errors] == ["NotImplementedError"], where
             assert f"Exercise {name} is yours" in errors[0].evalue, where
         elif index in check_cells:

@@ -180,8 +180,8 @@ def test_every_notebook_is_collected_with_the_test_jobs_options(ci, tmp_path):
     addopts = re.sub(r"--junitxml=\S+", "", addopts)
     # The root conftest recreates the notebooks' database when it sees notebooks collected:
     # give it one of its own, dropped afterwards, so the running suite's database is untouched.
-    scratch_db = f"{os.environ.get('WORKBOOK_DB_NAME', 'workbook_tests')}_collect"
-    env = dict(os.environ, PYTEST_ADDOPTS=addopts, WORKBOOK_DB_NAME=scratch_db)
+    scratch_db = f"{os.environ.get('DJANGO_DB_NAME', 'workbook_tests')}_collect"
+    env = dict(os.environ, PYTEST_ADDOPTS=addopts, DJANGO_DB_NAME=scratch_db)
     try:
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "--collect-only", "-q"],
@@ -193,8 +193,9 @@ def test_every_notebook_is_collected_with_the_test_jobs_options(ci, tmp_path):
         )
     finally:
         from workbook import database
+        from workbook.authoring import scratch
 
-        database.drop_database(database.django_database_config(), scratch_db)
+        database.drop_database(scratch.django_config(), scratch_db)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     collected = {line.split("::", 1)[0] for line in result.stdout.splitlines() if ".ipynb::" in line}
     missing = [nb for nb in notebooks if nb not in collected]

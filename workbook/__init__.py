@@ -5,18 +5,20 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from pathlib import Path
 
-from .database import DatabaseUnavailable, location
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent / "project"
+from .database import DatabaseUnavailable, location, unavailable_message
+from .paths import PROJECT_DIR
 
 __all__ = ["DatabaseUnavailable", "reset", "setup", "status_line"]
 
 
 def configure_django() -> None:
-    """Settings module and async guard, then django.setup(); safe to call twice."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    """Settings module and async guard, then django.setup(); safe to call twice.
+
+    The site's local settings start the embedded PostgreSQL when DATABASE_URL is unset; a
+    server that cannot be had comes back as DatabaseUnavailable, one sentence, no traceback.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     # Jupyter runs an asyncio event loop in the kernel; Django refuses synchronous ORM calls
     # inside one (SynchronousOnlyOperation) unless this is set. Notebook cells run one at a
     # time, so the guard protects nothing here.
@@ -26,21 +28,28 @@ def configure_django() -> None:
     import django
     from django.apps import apps
 
-    if not apps.ready:
+    if apps.ready:
+        return
+    from django.core.exceptions import ImproperlyConfigured
+
+    from config.embedded import EmbeddedServerError
+
+    try:
         django.setup()
+    except (EmbeddedServerError, ImproperlyConfigured) as exc:
+        raise DatabaseUnavailable(str(exc)) from None
+    except Exception as exc:
+        if type(exc).__name__ == "OperationalError":  # the driver's: the server went away
+            raise DatabaseUnavailable(unavailable_message(exc)) from None
+        raise
 
 
 def prepare_database(*, verbosity: int = 0) -> bool:
-    """Create the database if missing and apply migrations; True when any migration ran."""
+    """Apply migrations that have not run; True when any did."""
     configure_django()
-    from django.conf import settings
     from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
     from django.db.migrations.executor import MigrationExecutor
 
-    from .database import ensure_database, unavailable_message
-
-    config = settings.DATABASES[DEFAULT_DB_ALIAS]
-    ensure_database(config)
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         executor = MigrationExecutor(connection)
@@ -50,7 +59,7 @@ def prepare_database(*, verbosity: int = 0) -> bool:
 
             call_command("migrate", verbosity=verbosity, interactive=False)
     except OperationalError as exc:
-        raise DatabaseUnavailable(unavailable_message(config, exc)) from exc
+        raise DatabaseUnavailable(unavailable_message(exc)) from None
     return bool(plan)
 
 
@@ -71,7 +80,7 @@ def setup(*, seed: bool = True) -> None:
     """Ready the kernel: Django configured, database migrated (and seeded if empty); prints one line."""
     prepare_database()
     if seed:
-        from .seed import seed_if_empty
+        from demo.seed import seed_if_empty
 
         seed_if_empty()
     print(status_line())
@@ -79,7 +88,7 @@ def setup(*, seed: bool = True) -> None:
 
 def reset() -> None:
     """Back to the seed data, with the same ids every time (TRUNCATE ... RESTART IDENTITY)."""
-    from .seed import reset as _reset
-
     configure_django()
+    from demo.seed import reset as _reset
+
     _reset()

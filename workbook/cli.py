@@ -10,19 +10,21 @@ import sys
 from pathlib import Path
 
 from . import database
-from .database import DatabaseUnavailable
-
-REPO_ROOT = database.REPO_ROOT
-TEST_DB_NAME = "workbook_tests"
+from .database import TEST_DB_NAME, DatabaseUnavailable
+from .paths import NOTEBOOKS_DIR, PROJECT_DIR, REPO_ROOT, STUDENT_DIR
 
 
 def _ready(*, seed: bool = True) -> None:
     """Database up, migrated, seeded once; prints the status line."""
     from . import prepare_database, status_line
-    from .seed import seed_if_empty
 
+    notice = database.earlier_data_notice()
+    if notice:
+        print(notice)
     if prepare_database(verbosity=1):
         print("Migrations applied.")
+    from demo.seed import seed_if_empty
+
     if seed and seed_if_empty():
         print("Seed data written: 3 users, 7 posts, likes and comments.")
     print(status_line())
@@ -75,7 +77,7 @@ def cmd_serve(args) -> int:
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings", DJANGO_SERVE_STATIC="true")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", DJANGO_SERVE_STATIC="true")
     command = [
         sys.executable,
         "-m",
@@ -86,7 +88,7 @@ def cmd_serve(args) -> int:
         "--workers",
         str(args.workers),
         "--chdir",
-        str(REPO_ROOT / "project"),
+        str(PROJECT_DIR),
         "--access-logfile",
         "-",
     ]
@@ -110,8 +112,7 @@ def _run_in_place(command: list[str], env: dict) -> int:
 
 
 def cmd_reset(args) -> int:
-    from . import prepare_database
-    from .seed import reset
+    from . import prepare_database, reset
 
     prepare_database()
     from django.db import connection
@@ -142,10 +143,12 @@ def cmd_db(args) -> int:
     from . import configure_django, status_line
 
     configure_django()
-    from django.conf import settings
+    from django.db import OperationalError
 
-    database.ensure_database(settings.DATABASES["default"])
-    print(status_line())
+    try:
+        print(status_line())
+    except OperationalError as exc:
+        raise DatabaseUnavailable(database.unavailable_message(exc)) from None
     return 0
 
 
@@ -167,10 +170,10 @@ def cmd_token(args) -> int:
 
 def cmd_test(args) -> int:
     """pytest on a database of its own; an embedded server it started is stopped after."""
-    os.environ.setdefault("WORKBOOK_DB_NAME", TEST_DB_NAME)
-    if os.environ["WORKBOOK_DB_NAME"] == database.DEFAULT_DB_NAME:
+    os.environ.setdefault("DJANGO_DB_NAME", TEST_DB_NAME)
+    if os.environ["DJANGO_DB_NAME"] == database.DEFAULT_DB_NAME:
         print(
-            "WORKBOOK_DB_NAME names the learner's database; the tests use their own.",
+            "DJANGO_DB_NAME names the learner's database; the tests use their own.",
             file=sys.stderr,
         )
         return 2
@@ -184,7 +187,7 @@ def cmd_test(args) -> int:
 
 def cmd_student(args) -> int:
     """Student copies: solutions replaced by stubs, exercise outputs cleared."""
-    from .notebooks import write_student_copies
+    from .authoring.student import write_student_copies
 
     out = Path(args.out).resolve()
     try:
@@ -200,8 +203,8 @@ def cmd_student(args) -> int:
 
 def cmd_regenerate(args) -> int:
     """Execute notebooks in place on a fresh database of their own and save the outputs."""
-    os.environ.setdefault("WORKBOOK_DB_NAME", TEST_DB_NAME)
-    from .notebooks import RegenerateError, regenerate
+    os.environ.setdefault("DJANGO_DB_NAME", TEST_DB_NAME)
+    from .authoring.regenerate import RegenerateError, regenerate
 
     try:
         regenerate(args.notebooks or None, timeout=args.timeout)
@@ -226,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument(
         "--root",
-        default=str(REPO_ROOT / "notebooks"),
+        default=str(NOTEBOOKS_DIR),
         help="folder JupyterLab opens (default notebooks/; student copies: --root student)",
     )
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to JupyterLab")
@@ -256,9 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     student = sub.add_parser("student", help="student copies of the notebooks, solutions removed")
     student.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
-    student.add_argument(
-        "--out", default=str(REPO_ROOT / "student"), help="folder to write (default student/)"
-    )
+    student.add_argument("--out", default=str(STUDENT_DIR), help="folder to write (default student/)")
     student.set_defaults(func=cmd_student)
 
     regen = sub.add_parser(

@@ -11,7 +11,7 @@ import platform
 import re
 from pathlib import Path
 
-from .database import REPO_ROOT
+from .paths import REPO_ROOT
 
 DEMO_LABEL = "workbook.demo"  # on every container these functions start, so they are easy to find
 

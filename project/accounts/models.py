@@ -1,8 +1,9 @@
 """Profile: one per auth user, what others see of them."""
 
-from core.models import SoftDeleteModel, bounded_text, max_length_constraint
 from django.conf import settings
 from django.db import models
+
+from core.models import SoftDeleteModel, bounded_text, max_length_constraint
 
 
 class Profile(SoftDeleteModel):

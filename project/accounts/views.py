@@ -1,7 +1,8 @@
 """Profiles over the API: everyone logged in reads them, each user edits their own."""
 
-from core.permissions import IsOwnerOrReadOnly
 from rest_framework import mixins, viewsets
+
+from core.permissions import IsOwnerOrReadOnly
 
 from . import services
 from .models import Profile

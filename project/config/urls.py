@@ -1,13 +1,14 @@
 """URL map: the REST API under /api/, its OpenAPI schema and docs, and the admin."""
 
-from accounts.views import ProfileViewSet
-from core.views import health
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from posts.views import CommentViewSet, FileViewSet, LikeViewSet, PostViewSet
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from accounts.views import ProfileViewSet
+from core.views import health
+from posts.views import CommentViewSet, FileViewSet, LikeViewSet, PostViewSet
 
 router = DefaultRouter()
 router.register("profiles", ProfileViewSet, basename="profile")

@@ -1,5 +1,11 @@
 """Posts with their photos and videos, and the likes and comments users leave on them."""
 
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models, transaction
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.utils import timezone
+
 from core.models import (
     AliveManager,
     SoftDeleteModel,
@@ -8,11 +14,6 @@ from core.models import (
     max_length_constraint,
     not_blank,
 )
-from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
-from django.db import models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
-from django.utils import timezone
 
 
 def _excerpt(text: str, limit: int = 30) -> str:

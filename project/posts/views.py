@@ -1,12 +1,13 @@
 """Posts, files, likes and comments over the API. Every list runs a fixed number of queries."""
 
-from core.params import int_param, text_param
-from core.permissions import IsOwnerOrReadOnly
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
+
+from core.params import int_param, text_param
+from core.permissions import IsOwnerOrReadOnly
 
 from . import services
 from .models import Comment, File, Like, Post

@@ -34,6 +34,26 @@ def function_not_answered(exercise: str) -> NotAnswered:
     )
 
 
+def expect_function(exercise: str, answer) -> None:
+    """The answer of a "write a function" exercise must be the function itself."""
+    require_answer(exercise, answer)
+    if not callable(answer):
+        raise CheckFailed(exercise, "the answer should be your function itself", got=type(answer).__name__)
+
+
+def call_answer(exercise: str, function, *args, label: str, hint: str):
+    """Call the learner's function: the stub's NotImplementedError means no answer yet, and
+    whatever else it raises becomes a ✗ that says where, never a traceback from the check."""
+    try:
+        return function(*args)
+    except NotImplementedError:
+        raise function_not_answered(exercise) from None
+    except Exception as exc:  # the learner's code
+        raise CheckFailed(
+            exercise, f"your function raised {type(exc).__name__} {label}", got=str(exc), hint=hint
+        ) from None
+
+
 def ok(exercise: str, message: str) -> None:
     print(f"✓ {exercise}: {message}")
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ._base import CheckFailed, function_not_answered, ok, require_answer
+from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
 
 TEST_COMMANDS = ("pytest", "run.py test", "workbook test", "manage.py test")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -58,7 +58,7 @@ def describe_findings(findings: list[dict], limit: int = 3) -> str:
 
 
 def _runs_on_push(workflow: dict) -> bool:
-    from ..diagrams import triggers
+    from ..files import triggers
 
     return "push" in triggers(workflow)
 
@@ -87,7 +87,7 @@ def _database_url(job: dict, step: dict) -> str | None:
 
 def q1(answer) -> None:
     """A workflow that tests the project on every push, against a PostgreSQL service."""
-    from ..diagrams import jobs, load_workflow
+    from ..files import jobs, load_workflow
 
     exercise = "q1"
     require_answer(exercise, answer)
@@ -182,7 +182,7 @@ SAMPLE_WORKFLOW = {
 
 def order_problem(workflow: dict, order) -> str | None:
     """What is wrong with `order` as a run order of the workflow's jobs; None when nothing is."""
-    from ..diagrams import jobs, needs
+    from ..files import jobs, needs
 
     every = list(jobs(workflow))
     if not isinstance(order, list | tuple):
@@ -198,26 +198,20 @@ def order_problem(workflow: dict, order) -> str | None:
 
 def q2(function) -> None:
     """A function that orders a workflow's jobs so each comes after the jobs it needs."""
-    from ..diagrams import read_workflow
+    from ..files import read_workflow
 
     exercise = "q2"
-    require_answer(exercise, function)
-    if not callable(function):
-        raise CheckFailed(exercise, "the answer should be your function itself", got=type(function).__name__)
+    expect_function(exercise, function)
     cases = [("ci.yml", read_workflow("ci.yml")), ("cd.yml", read_workflow("cd.yml"))]
     cases.append(("a workflow of the check's", SAMPLE_WORKFLOW))
     for label, workflow in cases:
-        try:
-            order = function(workflow)
-        except NotImplementedError:
-            raise function_not_answered(exercise) from None
-        except Exception as exc:  # the learner's code
-            raise CheckFailed(
-                exercise,
-                f"your function raised {type(exc).__name__} on {label}",
-                got=str(exc),
-                hint="`needs` may be one job id (a string) or a list of them",
-            ) from None
+        order = call_answer(
+            exercise,
+            function,
+            workflow,
+            label=f"on {label}",
+            hint="`needs` may be one job id (a string) or a list of them",
+        )
         problem = order_problem(workflow, order)
         if problem:
             raise CheckFailed(

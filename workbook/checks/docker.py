@@ -6,7 +6,7 @@ The truth comes from a reference parser this module owns, from the project's own
 
 from __future__ import annotations
 
-from ._base import CheckFailed, function_not_answered, ok, require_answer
+from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
 
 FIELDS = ("registry", "repository", "name", "tag", "digest")
 DEFAULT_REGISTRY = "docker.io"
@@ -91,19 +91,11 @@ def _hint(key: str, name: str, expected: dict, got: dict) -> str:
 def q1(parse) -> None:
     """An image-name parser, fed every name in IMAGE_NAMES."""
     exercise = "q1"
-    require_answer(exercise, parse)
-    if not callable(parse):
-        raise CheckFailed(exercise, "the answer should be your function itself", got=type(parse).__name__)
+    expect_function(exercise, parse)
     for name in IMAGE_NAMES:
         expected = reference(name)
-        try:
-            got = parse(name)
-        except NotImplementedError:
-            raise function_not_answered(exercise) from None
-        except Exception as exc:  # the learner's code: any error is an answer to explain
-            raise CheckFailed(
-                exercise, f"your function raised {type(exc).__name__} for {name!r}", got=str(exc)
-            ) from None
+        hint = "call it on that name in a cell to see the error"
+        got = call_answer(exercise, parse, name, label=f"for {name!r}", hint=hint)
         if not isinstance(got, dict):
             raise CheckFailed(
                 exercise,
@@ -147,7 +139,7 @@ def _pip_installs(instruction) -> bool:
 
 def q2(answer) -> None:
     """A Dockerfile for the naive project whose code changes reuse the dependencies' layer."""
-    from ..diagrams import parse_dockerfile, rebuilt
+    from ..files import parse_dockerfile, rebuilt
 
     exercise = "q2"
     require_answer(exercise, answer)
@@ -200,7 +192,7 @@ def q2(answer) -> None:
 
 
 def source_covers(instruction, path: str) -> bool:
-    from ..diagrams import covers
+    from ..files import covers
 
     return any(covers(source, path) for source in instruction.sources)
 
@@ -210,7 +202,7 @@ def source_covers(instruction, path: str) -> bool:
 
 def dependencies(compose: dict, service: str) -> set[str]:
     """Every service that compose starts before `service`, directly or through others."""
-    from ..diagrams import depends_on
+    from ..files import depends_on
 
     found: set[str] = set()
     pending = list(depends_on(compose["services"][service]))
@@ -237,29 +229,24 @@ SAMPLE_COMPOSE = {
 
 def q3(function) -> None:
     """A function that finds everything a service waits for, fed the project's compose file and another."""
-    from ..diagrams import read_compose
+    from ..files import read_compose
 
     exercise = "q3"
-    require_answer(exercise, function)
-    if not callable(function):
-        raise CheckFailed(exercise, "the answer should be your function itself", got=type(function).__name__)
+    expect_function(exercise, function)
     for label, compose in (
         ("docker-compose.yml", read_compose()),
         ("a compose file of the check's", SAMPLE_COMPOSE),
     ):
         for service in compose["services"]:
             expected = dependencies(compose, service)
-            try:
-                got = function(compose, service)
-            except NotImplementedError:
-                raise function_not_answered(exercise) from None
-            except Exception as exc:  # the learner's code
-                raise CheckFailed(
-                    exercise,
-                    f"your function raised {type(exc).__name__} for {service!r} in {label}",
-                    got=str(exc),
-                    hint="depends_on is a mapping or a list of names; iterating over either gives the names",
-                ) from None
+            got = call_answer(
+                exercise,
+                function,
+                compose,
+                service,
+                label=f"for {service!r} in {label}",
+                hint="depends_on is a mapping or a list of names; iterating over either gives the names",
+            )
             if not isinstance(got, set | frozenset | list | tuple):
                 raise CheckFailed(exercise, "return a set of service names", got=type(got).__name__)
             if set(got) != expected:

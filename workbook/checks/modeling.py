@@ -12,7 +12,8 @@ def q1(names) -> None:
     """The models that point at Post, from Post._meta.related_objects, as sorted class names."""
     from posts.models import Post
 
-    require_answer("q1", names)
+    exercise = "q1"
+    require_answer(exercise, names)
     hint = "sorted(rel.related_model.__name__ for rel in Post._meta.related_objects)"
     got = (
         [n.__name__ if isinstance(n, type) else n for n in names]
@@ -22,7 +23,7 @@ def q1(names) -> None:
     expected = sorted(rel.related_model.__name__ for rel in Post._meta.related_objects)
     if not isinstance(got, list | tuple) or not all(isinstance(n, str) for n in got):
         raise CheckFailed(
-            "q1",
+            exercise,
             "not a list of model names",
             expected=expected,
             got=repr(names),
@@ -33,7 +34,7 @@ def q1(names) -> None:
     )
     if sorted(got) == forward or set(got) <= set(forward) and set(got) - set(expected):
         raise CheckFailed(
-            "q1",
+            exercise,
             "those are the models Post points at, not the ones pointing at Post",
             expected=expected,
             got=list(got),
@@ -41,17 +42,18 @@ def q1(names) -> None:
         )
     if list(got) != expected:
         raise CheckFailed(
-            "q1",
+            exercise,
             "the right names in another order" if sorted(got) == expected else "other models",
             expected=expected,
             got=list(got),
             hint=hint,
         )
-    ok("q1", f"{', '.join(expected)} each hold a foreign key to Post (one post, many of them)")
+    ok(exercise, f"{', '.join(expected)} each hold a foreign key to Post (one post, many of them)")
 
 
 def _like_indexes() -> dict[str, str]:
     from django.db import connection
+
     from posts.models import Like
 
     with connection.cursor() as cursor:
@@ -64,6 +66,7 @@ def _like_indexes() -> dict[str, str]:
 
 def _like_constraints() -> dict[str, str]:
     from django.db import connection
+
     from posts.models import Like
 
     with connection.cursor() as cursor:
@@ -77,7 +80,8 @@ def _like_constraints() -> dict[str, str]:
 
 def q2(index_name) -> None:
     """The partial unique index on the like table that keeps one live like per user and post."""
-    require_answer("q2", index_name)
+    exercise = "q2"
+    require_answer(exercise, index_name)
     hint = (
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'posts_like': look for UNIQUE ... WHERE"
     )
@@ -85,14 +89,14 @@ def q2(index_name) -> None:
     partial_unique = sorted(n for n, d in indexes.items() if "UNIQUE" in d and " WHERE " in d)
     if not isinstance(index_name, str):
         raise CheckFailed(
-            "q2",
+            exercise,
             f"a {type(index_name).__name__}, not a name",
             expected=partial_unique,
             got=repr(index_name),
             hint=hint,
         )
     if index_name in partial_unique:
-        ok("q2", f"{index_name}: {indexes[index_name].split(' USING ', 1)[1]}")
+        ok(exercise, f"{index_name}: {indexes[index_name].split(' USING ', 1)[1]}")
         return
     constraints = _like_constraints()
     if index_name in constraints:
@@ -102,20 +106,21 @@ def q2(index_name) -> None:
         problem = f"{index_name} is an index without a WHERE clause: it covers every row"
     else:
         problem = f"no index {index_name!r} on the like table"
-    raise CheckFailed("q2", problem, expected=partial_unique, got=index_name, hint=hint)
+    raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
 
 
 def q3(rows) -> None:
     """Rows of each kind that point at post 4, live or deleted: what a hard delete would take or lose."""
     from posts.models import Comment, File, Like
 
-    require_answer("q3", rows)
+    exercise = "q3"
+    require_answer(exercise, rows)
     hint = f"File.all_objects.filter(post_id={Q3_POST}).count(), and the same for Like and Comment"
     models = {"files": File, "likes": Like, "comments": Comment}
     expected = {key: model.all_objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
     if not isinstance(rows, dict) or set(rows) != set(expected):
         raise CheckFailed(
-            "q3",
+            exercise,
             "not a dict with the keys files, likes, comments",
             expected=expected,
             got=repr(rows),
@@ -124,7 +129,7 @@ def q3(rows) -> None:
     if rows != expected:
         live = {key: model.objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
         raise CheckFailed(
-            "q3",
+            exercise,
             "other counts",
             expected=expected,
             got=rows,
@@ -132,21 +137,22 @@ def q3(rows) -> None:
             if rows == live
             else hint,
         )
-    ok("q3", f"{sum(expected.values())} rows point at post {Q3_POST}: {expected}")
+    ok(exercise, f"{sum(expected.values())} rows point at post {Q3_POST}: {expected}")
 
 
 def q4(rows) -> None:
     """bob's like rows on post 1 after a cancel and a new like: history kept, one live."""
     from posts.models import Like
 
-    require_answer("q4", rows)
+    exercise = "q4"
+    require_answer(exercise, rows)
     hint = f'Like.all_objects.filter(user__username="{Q4_USER}", post_id={Q4_POST}).count()'
     every = Like.all_objects.filter(user__username=Q4_USER, post_id=Q4_POST)
     live = every.filter(is_deleted=False).count()
     cancelled = every.filter(is_deleted=True).count()
     if live != 1 or cancelled < 1:
         raise CheckFailed(
-            "q4",
+            exercise,
             f"{Q4_USER} has {live} live and {cancelled} cancelled likes on post {Q4_POST}",
             expected="1 live like and at least 1 cancelled one",
             got=f"{live} live, {cancelled} cancelled",
@@ -154,7 +160,7 @@ def q4(rows) -> None:
         )
     if rows != every.count():
         raise CheckFailed(
-            "q4",
+            exercise,
             "another count",
             expected=every.count(),
             got=rows,
@@ -163,6 +169,6 @@ def q4(rows) -> None:
             else hint,
         )
     ok(
-        "q4",
+        exercise,
         f"{rows} rows, {live} live: the partial unique index allowed a new live like after the cancel",
     )

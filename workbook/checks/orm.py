@@ -79,6 +79,12 @@ def compare_rows(exercise: str, got, expected, *, ordered: bool, hint: str) -> N
     raise CheckFailed(exercise, problem, expected=describe(expected), got=describe(got), hint=hint)
 
 
+def expect_rows(exercise: str, answer, model, expected, *, ordered: bool, hint: str) -> None:
+    """A QuerySet of `model` holding exactly `expected`'s rows (in its order when `ordered`)."""
+    expect_queryset(exercise, answer, model, hint)
+    compare_rows(exercise, answer, expected, ordered=ordered, hint=hint)
+
+
 def _user(username: str):
     from django.contrib.auth import get_user_model
 
@@ -86,7 +92,7 @@ def _user(username: str):
 
 
 def _seed_pairs() -> set[tuple[str, str]]:
-    from workbook.seed import POSTS
+    from demo.seed import POSTS
 
     return {(author, content) for author, content, *_ in POSTS}
 
@@ -128,21 +134,22 @@ def q1(new_posts) -> None:
     """Three posts inserted now: saved, distinct, live, none of them a seed post."""
     from posts.models import Post
 
-    require_answer("q1", new_posts)
+    exercise = "q1"
+    require_answer(exercise, new_posts)
     hint = "Post.objects.create(author=..., content=...) inserts a row and returns it"
     if is_queryset(new_posts) or not isinstance(new_posts, list | tuple):
         raise CheckFailed(
-            "q1",
+            exercise,
             "new_posts is not a list of the posts you created",
             expected="[post_a, post_b, post_c]",
             got=type(new_posts).__name__,
             hint=hint,
         )
     if len(new_posts) != 3 or not all(isinstance(p, Post) for p in new_posts):
-        raise CheckFailed("q1", "not three Post objects", expected=3, got=describe(new_posts), hint=hint)
+        raise CheckFailed(exercise, "not three Post objects", expected=3, got=describe(new_posts), hint=hint)
     if any(p.pk is None for p in new_posts):
         raise CheckFailed(
-            "q1",
+            exercise,
             "a post was never saved: it has no id",
             expected="three ids from the database",
             got=[p.pk for p in new_posts],
@@ -150,7 +157,7 @@ def q1(new_posts) -> None:
         )
     if len({p.pk for p in new_posts}) != 3:
         raise CheckFailed(
-            "q1",
+            exercise,
             "the same post more than once",
             expected="three ids",
             got=[p.pk for p in new_posts],
@@ -159,7 +166,7 @@ def q1(new_posts) -> None:
     stored = Post.objects.filter(pk__in=[p.pk for p in new_posts]).select_related("author")
     if stored.count() != 3:
         raise CheckFailed(
-            "q1",
+            exercise,
             "not every post is a live row in the database",
             expected=3,
             got=stored.count(),
@@ -168,48 +175,50 @@ def q1(new_posts) -> None:
     seed = [p for p in stored if (p.author.username, p.content) in _seed_pairs()]
     if seed:
         raise CheckFailed(
-            "q1",
+            exercise,
             f"these are seed posts, not new ones: {describe(seed)}",
             expected="three posts you inserted",
             got=describe(stored),
             hint=hint,
         )
-    ok("q1", f"3 posts inserted, ids {', '.join(str(p.pk) for p in sorted(new_posts, key=lambda p: p.pk))}")
+    ids = ", ".join(str(p.pk) for p in sorted(new_posts, key=lambda p: p.pk))
+    ok(exercise, f"3 posts inserted, ids {ids}")
 
 
 def q2(answer, new_posts) -> None:
     """The posts of q1 as a QuerySet whose repr tells them apart (each post's __str__)."""
     from django.db import models
+
     from posts.models import Post
 
-    require_answer("q2", answer)
-    require_answer("q2", new_posts)
+    exercise = "q2"
+    require_answer(exercise, answer)
+    require_answer(exercise, new_posts)
     hint = "Post.objects.filter(pk__in=[p.pk for p in new_posts]) gives exactly those rows"
-    expect_queryset("q2", answer, Post, hint)
     expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
-    compare_rows("q2", answer, expected, ordered=False, hint=hint)
+    expect_rows(exercise, answer, Post, expected, ordered=False, hint=hint)
     names = [str(p) for p in answer]
     default = [n for n, p in zip(names, answer, strict=True) if n == models.Model.__str__(p)]
     if default or len(set(names)) != len(names):
         raise CheckFailed(
-            "q2",
+            exercise,
             "the objects are not told apart by their names",
             expected="a distinct __str__ for each post",
             got=names,
             hint="a model's __str__ decides what a QuerySet's repr shows",
         )
-    ok("q2", f"a QuerySet of your {len(names)} posts, each shown by its __str__")
+    ok(exercise, f"a QuerySet of your {len(names)} posts, each shown by its __str__")
 
 
 def q3(carol_posts) -> None:
     from posts.models import Post
 
-    require_answer("q3", carol_posts)
+    exercise = "q3"
+    require_answer(exercise, carol_posts)
     hint = 'Post.objects.filter(author__username="carol")'
-    expect_queryset("q3", carol_posts, Post, hint)
     expected = Post.objects.filter(author__username="carol")
-    compare_rows("q3", carol_posts, expected, ordered=False, hint=hint)
-    ok("q3", f"carol's {len(expected)} live posts, found with filter()")
+    expect_rows(exercise, carol_posts, Post, expected, ordered=False, hint=hint)
+    ok(exercise, f"carol's {len(expected)} live posts, found with filter()")
 
 
 # ---------------------------------------------------------------- building up
@@ -218,25 +227,27 @@ def q3(carol_posts) -> None:
 def q4(not_carol) -> None:
     from posts.models import Post
 
-    require_answer("q4", not_carol)
+    exercise = "q4"
+    require_answer(exercise, not_carol)
     hint = 'exclude(author__username="carol") keeps every row that does not match'
-    expect_queryset("q4", not_carol, Post, hint)
     expected = Post.objects.exclude(author__username="carol")
-    compare_rows("q4", not_carol, expected, ordered=False, hint=hint)
-    ok("q4", f"{len(expected)} live posts not by carol, with exclude()")
+    expect_rows(exercise, not_carol, Post, expected, ordered=False, hint=hint)
+    ok(exercise, f"{len(expected)} live posts not by carol, with exclude()")
 
 
 def q5(answer) -> None:
     """(by alice OR mentions seoul, any case) AND NOT mentions namsan."""
     from django.db.models import Q
+
     from posts.models import Post
 
-    require_answer("q5", answer)
+    exercise = "q5"
+    require_answer(exercise, answer)
     hint = (
         '(Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan"): '
         "| is OR, & is AND, ~ is NOT"
     )
-    expect_queryset("q5", answer, Post, hint)
+    expect_queryset(exercise, answer, Post, hint)
     expected = Post.objects.filter(
         (Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan")
     )
@@ -244,7 +255,7 @@ def q5(answer) -> None:
     namsan = [p for p in got if "namsan" in p.content.lower()]
     if namsan:
         raise CheckFailed(
-            "q5",
+            exercise,
             f"a post that mentions Namsan is there: {describe(namsan)}",
             expected=describe(expected),
             got=describe(got),
@@ -252,7 +263,7 @@ def q5(answer) -> None:
         )
     if expected and not got:
         raise CheckFailed(
-            "q5",
+            exercise,
             "no post matched",
             expected=describe(expected),
             got="[]",
@@ -261,79 +272,83 @@ def q5(answer) -> None:
     seoul = [p for p in expected if "seoul" in p.content.lower() and p.pk not in {g.pk for g in got}]
     if seoul:
         raise CheckFailed(
-            "q5",
+            exercise,
             f"missing {describe(seoul)}",
             expected=describe(expected),
             got=describe(got),
             hint="content__contains is case-sensitive; content__icontains is not",
         )
-    compare_rows("q5", got, expected, ordered=False, hint=hint)
-    ok("q5", f"{len(expected)} posts: Q objects combined with |, & and ~")
+    compare_rows(exercise, got, expected, ordered=False, hint=hint)
+    ok(exercise, f"{len(expected)} posts: Q objects combined with |, & and ~")
 
 
 def q6(likes) -> None:
     """Live likes on posts whose author is alice or carol: `in` across a relation."""
     from posts.models import Like
 
-    require_answer("q6", likes)
+    exercise = "q6"
+    require_answer(exercise, likes)
     hint = (
         'Like.objects.filter(post__author__username__in=["alice", "carol"]): double underscores follow the FK'
     )
-    expect_queryset("q6", likes, Like, hint)
     expected = Like.objects.filter(post__author__username__in=["alice", "carol"])
-    compare_rows("q6", likes, expected, ordered=False, hint=hint)
-    ok("q6", f"{len(expected)} live likes, found across two relations with __in")
+    expect_rows(exercise, likes, Like, expected, ordered=False, hint=hint)
+    ok(exercise, f"{len(expected)} live likes, found across two relations with __in")
 
 
 def q7(posts) -> None:
     """Posts of 4 to 6 March 2026 (Seoul days), both days included."""
     from django.utils import timezone
+
     from posts.models import Post
 
-    require_answer("q7", posts)
+    exercise = "q7"
+    require_answer(exercise, posts)
     hint = "created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included"
-    expect_queryset("q7", posts, Post, hint)
+    expect_queryset(exercise, posts, Post, hint)
     expected = Post.objects.filter(created_at__date__range=Q7_DAYS)
     got = list(posts)
     last_day = [p for p in expected if timezone.localtime(p.created_at).date() == Q7_DAYS[1]]
     late = [p for p in last_day if p.pk not in {g.pk for g in got}]
     if late:
         raise CheckFailed(
-            "q7",
+            exercise,
             f"the last day is missing: {describe(late)}",
             expected=describe(expected),
             got=describe(got),
             hint="a datetime range ends at 00:00 of the last day; the __date transform compares whole days",
         )
-    compare_rows("q7", got, expected, ordered=False, hint=hint)
-    ok("q7", f"{len(expected)} posts from {Q7_DAYS[0]} to {Q7_DAYS[1]}, with __date__range")
+    compare_rows(exercise, got, expected, ordered=False, hint=hint)
+    ok(exercise, f"{len(expected)} posts from {Q7_DAYS[0]} to {Q7_DAYS[1]}, with __date__range")
 
 
 def q8(answer) -> None:
     """The first four posts by author's username A→Z, newest first within each author."""
     from posts.models import Post
 
-    require_answer("q8", answer)
+    exercise = "q8"
+    require_answer(exercise, answer)
     hint = 'order_by("author__username", "-created_at")[:4]: a minus sign means descending'
-    expect_queryset("q8", answer, Post, hint)
     expected = Post.objects.order_by("author__username", "-created_at")[:4]
-    compare_rows("q8", answer, expected, ordered=True, hint=hint)
-    ok("q8", "4 posts in the asked order: order_by() then a slice, one query with LIMIT 4")
+    expect_rows(exercise, answer, Post, expected, ordered=True, hint=hint)
+    ok(exercise, "4 posts in the asked order: order_by() then a slice, one query with LIMIT 4")
 
 
 def q9(posts) -> None:
     """Every live post with n_likes = its number of live likes."""
     from posts.models import Like, Post
 
-    require_answer("q9", posts)
+    exercise = "q9"
+    require_answer(exercise, posts)
     hint = 'annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False)))'
-    expect_queryset("q9", posts, Post, hint)
+    expect_queryset(exercise, posts, Post, hint)
     got = list(posts)
-    compare_rows("q9", got, Post.objects.all(), ordered=False, hint="annotate every live post: Post.objects")
+    every_post = "annotate every live post: Post.objects"
+    compare_rows(exercise, got, Post.objects.all(), ordered=False, hint=every_post)
     missing = [p for p in got if not hasattr(p, "n_likes")]
     if missing:
         raise CheckFailed(
-            "q9",
+            exercise,
             "the posts have no n_likes attribute",
             expected="post.n_likes on every post",
             got=describe(missing),
@@ -349,7 +364,7 @@ def q9(posts) -> None:
         post, live, counted, every = wrong[0]
         cancelled = counted == every and every != live
         raise CheckFailed(
-            "q9",
+            exercise,
             f"{post} has n_likes={counted}",
             expected=f"{live} live likes",
             got=counted,
@@ -360,18 +375,19 @@ def q9(posts) -> None:
                 else hint
             ),
         )
-    ok("q9", f"n_likes is right on all {len(got)} posts")
+    ok(exercise, f"n_likes is right on all {len(got)} posts")
 
 
 def q10(stats) -> None:
     """{"likes": live likes, "likers": distinct users with a live like}."""
     from posts.models import Like
 
-    require_answer("q10", stats)
+    exercise = "q10"
+    require_answer(exercise, stats)
     hint = 'Like.objects.aggregate(likes=Count("id"), likers=Count("user", distinct=True))'
     if not isinstance(stats, dict):
         raise CheckFailed(
-            "q10",
+            exercise,
             f"the answer is a {type(stats).__name__}, not a dict",
             expected="{'likes': ..., 'likers': ...}",
             got=type(stats).__name__,
@@ -382,10 +398,10 @@ def q10(stats) -> None:
         "likers": Like.objects.values("user").distinct().count(),
     }
     if set(stats) != set(expected):
-        raise CheckFailed("q10", "other keys", expected=sorted(expected), got=sorted(stats), hint=hint)
+        raise CheckFailed(exercise, "other keys", expected=sorted(expected), got=sorted(stats), hint=hint)
     if stats["likes"] != expected["likes"]:
         raise CheckFailed(
-            "q10",
+            exercise,
             "the number of likes is off",
             expected=expected["likes"],
             got=stats["likes"],
@@ -393,38 +409,38 @@ def q10(stats) -> None:
         )
     if stats["likers"] != expected["likers"]:
         raise CheckFailed(
-            "q10",
+            exercise,
             "the number of likers is off",
             expected=expected["likers"],
             got=stats["likers"],
             hint='Count("user", distinct=True) counts each user once',
         )
-    ok("q10", f"{expected['likes']} live likes from {expected['likers']} users, in one aggregate() query")
+    ok(exercise, f"{expected['likes']} live likes from {expected['likers']} users, in one aggregate() query")
 
 
 def q11(feed) -> None:
     """Every live post, its author and its live files in at most two queries."""
     from posts.models import File, Post
+    from workbook.display import count_queries
 
-    from workbook.notebooks import count_queries
-
-    require_answer("q11", feed)
+    exercise = "q11"
+    require_answer(exercise, feed)
     hint = (
         'select_related("author") joins the author in; prefetch_related("files") fetches every file at once'
     )
-    expect_queryset("q11", feed, Post, hint)
+    expect_queryset(exercise, feed, Post, hint)
     with count_queries() as evaluating:
         posts = list(feed.all())  # .all(): a fresh copy, so a cached result cannot hide queries
     with count_queries() as authors:
         [p.author.username for p in posts]
     with count_queries() as files:
         got_files = {p.pk: [f.pk for f in p.files.all()] for p in posts}
-    compare_rows("q11", posts, Post.objects.all(), ordered=False, hint="start from Post.objects")
+    compare_rows(exercise, posts, Post.objects.all(), ordered=False, hint="start from Post.objects")
     for post in posts:
         live = list(File.objects.filter(post=post).order_by("position", "id").values_list("pk", flat=True))
         if sorted(got_files[post.pk]) != sorted(live):
             raise CheckFailed(
-                "q11",
+                exercise,
                 f"{post} shows other files than its live ones",
                 expected=live,
                 got=got_files[post.pk],
@@ -433,7 +449,7 @@ def q11(feed) -> None:
     total = evaluating.count + authors.count + files.count
     if authors.count:
         raise CheckFailed(
-            "q11",
+            exercise,
             f"each author cost a query of its own ({authors.count} more)",
             expected="at most 2 queries",
             got=f"{total} queries",
@@ -441,28 +457,29 @@ def q11(feed) -> None:
         )
     if files.count:
         raise CheckFailed(
-            "q11",
+            exercise,
             f"each post's files cost a query of its own ({files.count} more)",
             expected="at most 2 queries",
             got=f"{total} queries",
             hint='prefetch_related("files") fetches the files of every post in one more query',
         )
     if total > 2:
-        raise CheckFailed("q11", "too many queries", expected="at most 2", got=total, hint=hint)
+        raise CheckFailed(exercise, "too many queries", expected="at most 2", got=total, hint=hint)
     naive = 1 + 2 * len(posts)
-    ok("q11", f"{len(posts)} posts with authors and files in {total} queries (without both: {naive})")
+    ok(exercise, f"{len(posts)} posts with authors and files in {total} queries (without both: {naive})")
 
 
 def q12(updated, before) -> None:
     """One UPDATE moved every file of post 6 one position down: position = position + 1."""
     from posts.models import File
 
-    require_answer("q12", updated)
-    require_answer("q12", before)
+    exercise = "q12"
+    require_answer(exercise, updated)
+    require_answer(exercise, before)
     hint = f'File.objects.filter(post_id={Q12_POST}).update(position=F("position") + 1)'
     if not isinstance(updated, int) or isinstance(updated, bool):
         raise CheckFailed(
-            "q12",
+            exercise,
             f"updated is a {type(updated).__name__}, not the number of rows update() changed",
             expected=f"{len(before)} (an int)",
             got=repr(updated),
@@ -471,7 +488,7 @@ def q12(updated, before) -> None:
     now = dict(File.all_objects.filter(pk__in=before).values_list("pk", "position"))
     if updated != len(before):
         raise CheckFailed(
-            "q12",
+            exercise,
             f"update() changed {updated} rows",
             expected=f"{len(before)}: the files of post {Q12_POST}",
             got=updated,
@@ -480,7 +497,7 @@ def q12(updated, before) -> None:
     shifted = {pk: now.get(pk, 0) - position for pk, position in before.items()}
     if set(shifted.values()) == {2}:
         raise CheckFailed(
-            "q12",
+            exercise,
             "the positions moved by 2: the exercise ran twice",
             expected="+1",
             got="+2",
@@ -488,24 +505,25 @@ def q12(updated, before) -> None:
         )
     if set(shifted.values()) != {1}:
         raise CheckFailed(
-            "q12",
+            exercise,
             "the positions did not each move one down",
             expected={pk: position + 1 for pk, position in before.items()},
             got=now,
             hint="F('position') + 1 lets the database add 1 to each row's own value",
         )
-    ok("q12", f"{updated} files moved one position down in a single UPDATE, computed by PostgreSQL")
+    ok(exercise, f"{updated} files moved one position down in a single UPDATE, computed by PostgreSQL")
 
 
 def q13(result) -> None:
     """Like.objects.get_or_create for bob on post 4: a live like, one only."""
     from posts.models import Like
 
-    require_answer("q13", result)
+    exercise = "q13"
+    require_answer(exercise, result)
     hint = f"Like.objects.get_or_create(user=bob, post_id={Q13_POST}) returns (like, created)"
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool)):
         raise CheckFailed(
-            "q13",
+            exercise,
             f"the answer is a {type(result).__name__}, not the pair get_or_create returns",
             expected="(like, created)",
             got=repr(result),
@@ -514,11 +532,11 @@ def q13(result) -> None:
     like, created = result
     if not isinstance(like, Like) or like.pk is None:
         raise CheckFailed(
-            "q13", "the first item is not a saved Like", expected="a Like", got=repr(like), hint=hint
+            exercise, "the first item is not a saved Like", expected="a Like", got=repr(like), hint=hint
         )
     if (like.user.username, like.post_id) != (Q13_USER, Q13_POST):
         raise CheckFailed(
-            "q13",
+            exercise,
             "a like by someone else or on another post",
             expected=f"{Q13_USER} likes Post #{Q13_POST}",
             got=str(like),
@@ -527,7 +545,7 @@ def q13(result) -> None:
     stored = Like.all_objects.get(pk=like.pk)
     if stored.is_deleted:
         raise CheckFailed(
-            "q13",
+            exercise,
             f"{like} is a cancelled like (is_deleted=True)",
             expected="a live like",
             got="the cancelled one",
@@ -535,9 +553,9 @@ def q13(result) -> None:
         )
     live = Like.objects.filter(user__username=Q13_USER, post_id=Q13_POST).count()
     if live != 1:
-        raise CheckFailed("q13", "not exactly one live like", expected=1, got=live, hint=hint)
+        raise CheckFailed(exercise, "not exactly one live like", expected=1, got=live, hint=hint)
     ok(
-        "q13",
+        exercise,
         f"{like} ({'created now' if created else 'found, not created again'}); run it again: created=False",
     )
 
@@ -546,13 +564,14 @@ def q14(gone) -> None:
     """Post 2 soft-deleted through the model (its files, likes, comments with it); gone = deleted posts."""
     from posts.models import File, Post
 
-    require_answer("q14", gone)
+    exercise = "q14"
+    require_answer(exercise, gone)
     hint = "Post.all_objects.deleted() (or .filter(is_deleted=True)): Post.objects never sees deleted rows"
-    expect_queryset("q14", gone, Post, hint)
+    expect_queryset(exercise, gone, Post, hint)
     post = Post.all_objects.get(pk=Q14_POST)
     if not post.is_deleted:
         raise CheckFailed(
-            "q14",
+            exercise,
             f"{post} is still live",
             expected="is_deleted=True",
             got="is_deleted=False",
@@ -561,55 +580,58 @@ def q14(gone) -> None:
     live_files = File.objects.filter(post=post).count()
     if live_files:
         raise CheckFailed(
-            "q14",
+            exercise,
             f"{live_files} files of the deleted post are still live",
             expected=0,
             got=live_files,
             hint="delete through the model (post.delete()), which takes files, likes and comments along; "
             "an update(is_deleted=True) marks the post only",
         )
-    compare_rows("q14", gone, Post.all_objects.deleted(), ordered=False, hint=hint)
-    ok("q14", f"{post} is soft-deleted; {len(gone)} deleted posts are still in the table")
+    compare_rows(exercise, gone, Post.all_objects.deleted(), ordered=False, hint=hint)
+    ok(exercise, f"{post} is soft-deleted; {len(gone)} deleted posts are still in the table")
 
 
 def q15(post) -> None:
     """Post 2 restored with exactly the rows its deletion took."""
     from posts.models import File, Post
 
-    require_answer("q15", post)
+    exercise = "q15"
+    require_answer(exercise, post)
     hint = f"Post.all_objects.get(pk={Q14_POST}).restore() brings back the post and what its deletion took"
     if not isinstance(post, Post) or post.pk != Q14_POST:
         raise CheckFailed(
-            "q15", f"not Post #{Q14_POST}", expected=f"Post #{Q14_POST}", got=repr(post), hint=hint
+            exercise, f"not Post #{Q14_POST}", expected=f"Post #{Q14_POST}", got=repr(post), hint=hint
         )
     stored = Post.all_objects.get(pk=post.pk)
     if stored.is_deleted:
-        raise CheckFailed("q15", f"{stored} is still deleted", expected="live", got="deleted", hint=hint)
+        raise CheckFailed(exercise, f"{stored} is still deleted", expected="live", got="deleted", hint=hint)
     hidden = File.all_objects.filter(post=stored, is_deleted=True).count()
     if hidden:
         raise CheckFailed(
-            "q15",
+            exercise,
             f"the post is back but {hidden} of its files are still deleted",
             expected="every file live again",
             got=f"{hidden} deleted",
             hint="restore() brings back the rows deleted with the post; setting is_deleted=False does not",
         )
     files = File.objects.filter(post=stored).count()
-    ok("q15", f"{stored} is live again, with its {files} file{'' if files == 1 else 's'}")
+    ok(exercise, f"{stored} is live again, with its {files} file{'' if files == 1 else 's'}")
 
 
 def q16(draft, error) -> None:
     """A post and an invalid comment in one transaction.atomic(): both refused, the post rolled back."""
     from django.db import IntegrityError
+
     from posts.models import Post
 
-    require_answer("q16", draft)
+    exercise = "q16"
+    require_answer(exercise, draft)
     hint = (
         "put both create() calls inside one `with transaction.atomic():` and catch IntegrityError outside it"
     )
     if not isinstance(error, IntegrityError):
         raise CheckFailed(
-            "q16",
+            exercise,
             "no IntegrityError was caught",
             expected="IntegrityError (comment_content_not_empty)",
             got=repr(error),
@@ -617,7 +639,7 @@ def q16(draft, error) -> None:
         )
     if not isinstance(draft, Post) or draft.pk is None:
         raise CheckFailed(
-            "q16",
+            exercise,
             "draft is not the post created inside the block",
             expected="a Post",
             got=repr(draft),
@@ -625,29 +647,30 @@ def q16(draft, error) -> None:
         )
     if Post.all_objects.filter(pk=draft.pk).exists():
         raise CheckFailed(
-            "q16",
+            exercise,
             f"{draft} is still in the database",
             expected="rolled back with the comment",
             got="kept",
             hint=hint,
         )
-    ok("q16", f"the error rolled back the post too: id {draft.pk} was handed out, yet no row has it")
+    ok(exercise, f"the error rolled back the post too: id {draft.pk} was handed out, yet no row has it")
 
 
 def q17(usernames) -> None:
     """Who wrote the live comments on post 4, as a flat values_list."""
     from posts.models import Comment
 
-    require_answer("q17", usernames)
+    exercise = "q17"
+    require_answer(exercise, usernames)
     hint = f'Comment.objects.filter(post_id={Q17_POST}).values_list("user__username", flat=True)'
-    expect_queryset("q17", usernames, Comment, hint)
+    expect_queryset(exercise, usernames, Comment, hint)
     expected = list(Comment.objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
     got = list(usernames)
     if got and not all(isinstance(u, str) for u in got):
         first = got[0]
         kind = type(first).__name__
         raise CheckFailed(
-            "q17",
+            exercise,
             f"the items are {kind}s, not usernames",
             expected=expected,
             got=describe(got),
@@ -657,25 +680,26 @@ def q17(usernames) -> None:
     if got != expected:
         every = list(Comment.all_objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
         raise CheckFailed(
-            "q17",
+            exercise,
             "other usernames",
             expected=expected,
             got=got,
             hint=("a deleted comment is included: use Comment.objects" if got == every else hint),
         )
-    ok("q17", f"{expected}: plain strings, without building a Comment object per row")
+    ok(exercise, f"{expected}: plain strings, without building a Comment object per row")
 
 
 def q18(answer) -> None:
     """Has bob a live comment on post 4? A bool from exists()."""
     from posts.models import Comment
 
-    require_answer("q18", answer)
+    exercise = "q18"
+    require_answer(exercise, answer)
     hint = f'Comment.objects.filter(user__username="{Q18_USER}", post_id={Q18_POST}).exists()'
     expected = Comment.objects.filter(user__username=Q18_USER, post_id=Q18_POST).exists()
     if not isinstance(answer, bool):
         raise CheckFailed(
-            "q18",
+            exercise,
             f"the answer is a {type(answer).__name__}, not True or False",
             expected=expected,
             got=repr(answer),
@@ -684,7 +708,7 @@ def q18(answer) -> None:
     if answer != expected:
         deleted = Comment.all_objects.filter(user__username=Q18_USER, post_id=Q18_POST, is_deleted=True)
         raise CheckFailed(
-            "q18",
+            exercise,
             "the wrong answer",
             expected=expected,
             got=answer,
@@ -692,7 +716,7 @@ def q18(answer) -> None:
             if deleted.exists() and answer
             else hint,
         )
-    ok("q18", f"{answer}: exists() ran SELECT 1 ... LIMIT 1")
+    ok(exercise, f"{answer}: exists() ran SELECT 1 ... LIMIT 1")
 
 
 def q19(users) -> None:
@@ -700,19 +724,20 @@ def q19(users) -> None:
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
-    require_answer("q19", users)
+    exercise = "q19"
+    require_answer(exercise, users)
     hint = (
         'User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)'
         '.distinct().order_by("username")'
     )
-    expect_queryset("q19", users, User, hint)
+    expect_queryset(exercise, users, User, hint)
     expected = (
         User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)
         .distinct()
         .order_by("username")
     )
-    compare_rows("q19", users, expected, ordered=True, hint=hint)
-    ok("q19", f"{', '.join(u.username for u in expected)}: each once, thanks to distinct()")
+    compare_rows(exercise, users, expected, ordered=True, hint=hint)
+    ok(exercise, f"{', '.join(u.username for u in expected)}: each once, thanks to distinct()")
 
 
 # ---------------------------------------------------------------- closing exercises
@@ -721,16 +746,17 @@ def q19(users) -> None:
 def q20(top) -> None:
     """The three live posts with the most live likes (newest first on a tie), authors in the same query."""
     from django.db.models import Count, Q
+
     from posts.models import Post
+    from workbook.display import count_queries
 
-    from workbook.notebooks import count_queries
-
-    require_answer("q20", top)
+    exercise = "q20"
+    require_answer(exercise, top)
     hint = (
         'Post.objects.select_related("author").annotate(n_likes=Count("likes", '
         'filter=Q(likes__is_deleted=False))).order_by("-n_likes", "-created_at")[:3]'
     )
-    expect_queryset("q20", top, Post, hint)
+    expect_queryset(exercise, top, Post, hint)
     with count_queries() as queries:
         got = list(top.all())
         [p.author.username for p in got]
@@ -741,12 +767,12 @@ def q20(top) -> None:
     )
     if got and not all(hasattr(p, "n_likes") for p in got):
         raise CheckFailed(
-            "q20", "the posts have no n_likes", expected="post.n_likes", got=describe(got), hint=hint
+            exercise, "the posts have no n_likes", expected="post.n_likes", got=describe(got), hint=hint
         )
     shown = [f"{p} ({p.n_likes})" for p in expected]
     if [p.pk for p in got] != [p.pk for p in expected]:
         raise CheckFailed(
-            "q20",
+            exercise,
             "other posts, or another order",
             expected=shown,
             got=[f"{p} ({getattr(p, 'n_likes', '?')})" for p in got],
@@ -755,28 +781,30 @@ def q20(top) -> None:
         )
     wrong = [p for p, e in zip(got, expected, strict=True) if p.n_likes != e.n_likes]
     if wrong:
-        raise CheckFailed("q20", "n_likes is off", expected=shown, got=describe(wrong), hint=hint)
+        raise CheckFailed(exercise, "n_likes is off", expected=shown, got=describe(wrong), hint=hint)
     if queries.count > 1:
         raise CheckFailed(
-            "q20",
+            exercise,
             f"the authors cost {queries.count - 1} more queries",
             expected="1 query",
             got=queries.count,
             hint='select_related("author") joins them into the same query',
         )
-    ok("q20", f"{', '.join(shown)} in 1 query")
+    ok(exercise, f"{', '.join(shown)} in 1 query")
 
 
 def q21(per_author) -> None:
     """{username: number of live comments that user wrote}, grouped by the database."""
     from django.db.models import Count
+
     from posts.models import Comment
 
-    require_answer("q21", per_author)
+    exercise = "q21"
+    require_answer(exercise, per_author)
     hint = 'dict(Comment.objects.values_list("user__username").annotate(n=Count("id")))'
     if not isinstance(per_author, dict):
         raise CheckFailed(
-            "q21",
+            exercise,
             f"the answer is a {type(per_author).__name__}, not a dict",
             expected="{'alice': ..., 'bob': ..., 'carol': ...}",
             got=type(per_author).__name__,
@@ -786,10 +814,10 @@ def q21(per_author) -> None:
     if per_author != expected:
         every = dict(Comment.all_objects.values_list("user__username").annotate(n=Count("id")).order_by())
         raise CheckFailed(
-            "q21",
+            exercise,
             "other counts",
             expected=dict(sorted(expected.items())),
             got=dict(sorted(per_author.items(), key=lambda item: str(item[0]))),
             hint="deleted comments are counted: start from Comment.objects" if per_author == every else hint,
         )
-    ok("q21", f"{dict(sorted(expected.items()))}: values() then annotate() is a GROUP BY")
+    ok(exercise, f"{dict(sorted(expected.items()))}: values() then annotate() is a GROUP BY")

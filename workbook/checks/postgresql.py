@@ -21,23 +21,47 @@ SEARCH_WORDS = ("beach", "sunsets", "snow")
 
 
 def connection_params() -> dict:
-    """Where Django's connection goes, for a psycopg connection of one's own."""
+    """Where Django's connection goes, for a psycopg2 connection of one's own."""
     from django.db import connection
 
     params = connection.get_connection_params()
     return {key: value for key, value in params.items() if key in CONNECTION_KEYS and value}
 
 
+class Session:
+    """A connection of the check's own; `execute()` returns the cursor, ready to fetch from."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def execute(self, statement: str, params=None):
+        cursor = self.raw.cursor()
+        cursor.execute(statement, params)
+        return cursor
+
+    def run_answer(self, exercise: str, statement: str, *, hint: str) -> None:
+        """The learner's SQL; what PostgreSQL refuses becomes a ✗ with its first line."""
+        import psycopg2
+
+        try:
+            self.execute(statement)
+        except psycopg2.Error as exc:
+            raise CheckFailed(
+                exercise, "PostgreSQL refused the statement", got=_first_line(exc), hint=hint
+            ) from None
+
+
 @contextlib.contextmanager
 def scratch_transaction():
     """A connection of the check's own, in a transaction that is always rolled back."""
-    import psycopg
+    import psycopg2
 
-    with psycopg.connect(**connection_params()) as conn:
-        try:
-            yield conn
-        finally:
-            conn.rollback()
+    raw = psycopg2.connect(**connection_params())
+    try:
+        yield Session(raw)
+    finally:
+        raw.rollback()
+        raw.close()
 
 
 def create_readings(
@@ -79,6 +103,7 @@ def indexes_used(plan: dict) -> set[str]:
 def q1(answer) -> None:
     """Live files shot on an iPhone 15, found by containment so the GIN index can answer."""
     from django.db import connection
+
     from posts.models import File
 
     exercise = "q1"
@@ -147,7 +172,7 @@ RATING_CASES = [
 
 def q2(answer) -> None:
     """A domain `rating`: whole numbers 1 to 5, never NULL."""
-    import psycopg
+    import psycopg2
 
     exercise = "q2"
     require_answer(exercise, answer)
@@ -158,15 +183,7 @@ def q2(answer) -> None:
         # and the rollback takes it away again.
         conn.execute("CREATE SCHEMA workbook_check")
         conn.execute("SET LOCAL search_path TO workbook_check, public")
-        try:
-            conn.execute(answer)
-        except psycopg.Error as exc:
-            raise CheckFailed(
-                exercise,
-                "PostgreSQL refused the statement",
-                got=_first_line(exc),
-                hint="run it in a cell to see the whole error",
-            ) from None
+        conn.run_answer(exercise, answer, hint="run it in a cell to see the whole error")
         kind = conn.execute(
             "SELECT t.typtype, format_type(t.typbasetype, NULL) FROM pg_type t "
             "JOIN pg_namespace n ON n.oid = t.typnamespace "
@@ -186,7 +203,7 @@ def q2(answer) -> None:
             try:
                 conn.execute(f"SELECT ({value})::rating")
                 accepted = True
-            except psycopg.Error:
+            except psycopg2.Error:
                 accepted = False
             conn.execute("ROLLBACK TO SAVEPOINT probe")
             if accepted != allowed:
@@ -225,23 +242,13 @@ def _first_line(exc: Exception) -> str:
 
 def q3(answer) -> None:
     """CREATE INDEX that lets the one-day query on `readings` use an index."""
-    import psycopg
-
     exercise = "q3"
     require_answer(exercise, answer)
     expect_sql(exercise, answer, "CREATE INDEX", 'index_sql = "CREATE INDEX ... ON readings (...)"')
     with scratch_transaction() as conn:
         create_readings(conn)
         before = indexes_used(plan_of(conn, READINGS_DAY_QUERY))
-        try:
-            conn.execute(answer)
-        except psycopg.Error as exc:
-            raise CheckFailed(
-                exercise,
-                "PostgreSQL refused the statement",
-                got=_first_line(exc),
-                hint="write it for the table `readings`, without a schema name",
-            ) from None
+        conn.run_answer(exercise, answer, hint="write it for the table `readings`, without a schema name")
         created = conn.execute(
             "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
             "WHERE indrelid = 'readings'::regclass AND NOT indisprimary"

@@ -1,9 +1,9 @@
 """The profiles API: everyone logged in reads them, each user edits only their own."""
 
 import pytest
-from core.tests.fixtures import client_for
 
 from accounts.models import Profile
+from demo.factories import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_a_profile_that_does_not_exist_is_404(as_alice, alice, username):
 
 @pytest.mark.parametrize("username", ["alice.kim", "bob@home", "carol+1", "dana_lee", "민지"])
 def test_every_username_django_allows_reaches_its_profile(as_alice, username):
-    from core.tests.fixtures import make_user
+    from demo.factories import make_user
 
     make_user(username, "Someone")
     response = as_alice.get(f"/api/profiles/{username}/")

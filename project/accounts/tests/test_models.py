@@ -1,11 +1,11 @@
 """Profile: its name in lists, its order, one per user."""
 
 import pytest
-from core.tests.fixtures import make_user
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from accounts.models import Profile
+from demo.factories import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -1,12 +1,12 @@
 """SoftDeleteModel: objects hides deleted rows, all_objects shows them, and no delete() removes a row."""
 
 import pytest
-from accounts.models import Profile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from posts.models import Comment, File, Like, Post
 
-from core.tests.fixtures import make_post
+from accounts.models import Profile
+from demo.factories import make_post
+from posts.models import Comment, File, Like, Post
 
 pytestmark = pytest.mark.django_db
 

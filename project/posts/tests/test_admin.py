@@ -1,12 +1,12 @@
 """The admin lists every row (deleted ones too), searches, restores, and deletes only softly."""
 
 import pytest
-from accounts.models import Profile
-from core.tests.fixtures import make_post
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Profile
+from demo.factories import make_post
 from posts.models import Comment, File, Like, Post
 
 pytestmark = pytest.mark.django_db

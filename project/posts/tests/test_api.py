@@ -1,8 +1,8 @@
 """The posts API: happy paths, who may change what, 400s with field messages, 404 for deleted rows."""
 
 import pytest
-from core.tests.fixtures import client_for, make_post
 
+from demo.factories import client_for, make_post
 from posts.models import Comment, File, Like, Post
 
 pytestmark = pytest.mark.django_db
@@ -234,7 +234,7 @@ def test_anonymous_requests_are_refused(anon, post, comment, method, path):
 
 
 def test_a_token_from_the_token_endpoint_authenticates(anon, alice, post):
-    from core.tests.fixtures import PASSWORD
+    from demo.factories import PASSWORD
 
     response = anon.post("/api/auth/token/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 200
@@ -249,7 +249,7 @@ def test_a_wrong_password_gets_no_token(anon, alice):
 
 
 def test_a_session_login_authenticates(anon, alice, post):
-    from core.tests.fixtures import PASSWORD
+    from demo.factories import PASSWORD
 
     assert anon.login(username="alice", password=PASSWORD)
     assert anon.get(f"/api/posts/{post.pk}/").status_code == 200

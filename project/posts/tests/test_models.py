@@ -3,10 +3,10 @@
 from datetime import timedelta
 
 import pytest
-from core.tests.fixtures import make_post
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from demo.factories import make_post
 from posts.models import Comment, File, Like, Post
 
 pytestmark = pytest.mark.django_db

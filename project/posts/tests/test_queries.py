@@ -1,12 +1,12 @@
 """Every list endpoint runs the same number of queries at page size 5 and 50 (no N+1)."""
 
 import pytest
-from accounts.models import Profile
-from core.tests.fixtures import client_for
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Profile
+from demo.factories import client_for
 from posts.models import Comment, File, Like, Post
 
 pytestmark = pytest.mark.django_db

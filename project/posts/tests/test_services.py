@@ -1,9 +1,9 @@
 """The write functions: each is one transaction, and repeating like/unlike changes nothing."""
 
 import pytest
-from core.tests.fixtures import make_post
 from django.core.exceptions import ValidationError
 
+from demo.factories import make_post
 from posts import services
 from posts.models import Comment, File, Like, Post
 

@@ -12,7 +12,7 @@ import socket
 import subprocess
 from collections.abc import Iterable
 
-from .database import REPO_ROOT
+from ..paths import REPO_ROOT
 
 # Ports a learner's own stack or this machine's PostgreSQL may hold.
 RESERVED_PORTS = (5432, 8000, 8888)

@@ -1,6 +1,7 @@
-"""The seed data: three users, their posts with photos and videos, likes and comments.
+"""The demo data: three users, their posts with photos and videos, likes and comments.
 
-Small and deterministic: the same rows, ids and timestamps for the notebooks and the tests.
+Small and deterministic: the same rows, ids and timestamps on every run. `reset()` empties the
+tables it writes (TRUNCATE ... RESTART IDENTITY) and writes it again; superusers are kept.
 """
 
 from __future__ import annotations
@@ -93,10 +94,11 @@ def _at(minutes: int) -> datetime:
 
 def seed() -> None:
     """Insert the seed rows into empty tables, with fixed timestamps."""
-    from accounts.models import Profile
     from django.contrib.auth import get_user_model
     from django.db import transaction
     from django.db.models.functions import Coalesce
+
+    from accounts.models import Profile
     from posts.models import Comment, File, Like, Post
 
     User = get_user_model()

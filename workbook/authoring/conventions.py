@@ -1,6 +1,7 @@
-"""Notebook tooling: student copies, output regeneration, convention checks, and helpers notebooks import.
+"""The notebooks' conventions, as code: finding notebooks, exercise and check cells, solutions.
 
-Conventions every notebook in notebooks/ follows (tests/test_notebooks.py holds them):
+Every notebook in notebooks/ follows these (tests/test_notebooks.py holds them; AUTHORING.md
+says the same as checklists):
 
 - Name: ``NN-topic.ipynb``, numbered in learning order.
 - The first code cell is exactly ``import workbook`` / ``workbook.setup()`` (BOOTSTRAP; the blank
@@ -24,33 +25,29 @@ Conventions every notebook in notebooks/ follows (tests/test_notebooks.py holds 
   cells are cleared. The check then finds ``...`` and raises NotAnswered with a friendly message
   (``require_answer`` in workbook/checks/_base.py).
 - Outputs are committed and compared by nbval (no --nbval-lax). Regenerate them with
-  ``WORKBOOK_DB_NAME=<yours> python -m workbook regenerate [NN ...]``: it drops and recreates
-  that database (never the learner's 'workbook'), executes the notebooks in order in place,
+  ``DJANGO_DB_NAME=<yours> python -m workbook regenerate [NN ...]``: it drops and recreates
+  that database (never the learner's), executes the notebooks in order in place,
   and strips volatile metadata (execution timing, Python version), so running it twice writes
   the same bytes. What must vary goes in notebooks/sanitize.cfg; a cell whose output depends on
   the machine (a Docker Engine present or not) gets the tag ``nbval-ignore-output``, a cell
   meant to raise gets ``raises-exception``.
 - Paths: never relative to the notebook (student copies live in another folder); use
-  ``workbook.database.REPO_ROOT``.
-- Helpers for notebooks: ``count_queries()`` (how many SQL queries a block ran),
-  ``er_diagram("accounts", "posts")`` (Mermaid ER diagram from the models' ``_meta``) and
-  ``mermaid(source)`` (show any Mermaid diagram; JupyterLab 4 and GitHub render the fence).
+  ``workbook.paths`` (REPO_ROOT and the rest).
+- Helpers for notebooks live in ``workbook.display``: ``count_queries()`` (how many SQL queries a
+  block ran), ``er_diagram("accounts", "posts")`` (Mermaid ER diagram from the models' ``_meta``)
+  and ``mermaid(source)`` (any Mermaid diagram; JupyterLab 4 and GitHub render the fence).
 """
 
 from __future__ import annotations
 
 import ast
-import copy
-import os
 import re
 import textwrap
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
-from .database import REPO_ROOT
+from ..paths import NOTEBOOKS_DIR
 
-NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
-STUDENT_DIR = REPO_ROOT / "student"
 BOOTSTRAP = "import workbook\nworkbook.setup()"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -59,10 +56,6 @@ STUB_MESSAGE = (
 )
 NAME_PATTERN = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
 CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.MULTILINE)  # at the top level of a cell
-DEFAULT_TIMEOUT = 300
-
-
-# ---------------------------------------------------------------- finding notebooks and cells
 
 
 def notebook_paths(names: Iterable[str] | None = None, *, directory: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -142,9 +135,6 @@ def exercise_name(nb, index: int) -> str:
     return f"#{number}"
 
 
-# ---------------------------------------------------------------- student copies
-
-
 def assigned_names(code: str) -> list[str]:
     """Variables a solution binds (assignments, with/except/for targets), in order of appearance."""
     try:
@@ -213,153 +203,9 @@ def strip_solution(source: str, name: str) -> str:
     return "\n".join(out)
 
 
-def _clear_outputs(cell) -> None:
+def clear_outputs(cell) -> None:
     cell.outputs = []
     cell.execution_count = None
-
-
-def student_copy(nb):
-    """A copy with the solutions replaced by stubs and exercise and check outputs cleared."""
-    nb = copy.deepcopy(nb)
-    checks = check_cells(nb)
-    for index, cell in enumerate(nb.cells):
-        if is_exercise(cell):
-            cell.source = strip_solution(cell.source, exercise_name(nb, index))
-            _clear_outputs(cell)
-        elif index in checks:
-            _clear_outputs(cell)
-    return nb
-
-
-def write_student_copies(
-    out_dir: Path = STUDENT_DIR, names: Iterable[str] | None = None, *, directory: Path = NOTEBOOKS_DIR
-) -> list[Path]:
-    written = []
-    for path in notebook_paths(names, directory=directory):
-        target = Path(out_dir) / path.name
-        write(student_copy(read(path)), target)
-        written.append(target)
-    return written
-
-
-# ---------------------------------------------------------------- executing and regenerating
-
-
-def execute(
-    nb,
-    *,
-    cwd: Path = NOTEBOOKS_DIR,
-    env: dict | None = None,
-    allow_errors: bool = False,
-    timeout: int = DEFAULT_TIMEOUT,
-):
-    """Run every cell in a fresh kernel of this environment; returns the notebook with outputs."""
-    from nbclient import NotebookClient
-
-    client = NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        allow_errors=allow_errors,
-        record_timing=False,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    kernel_env = dict(os.environ if env is None else env)
-    # The kernel must not inherit pytest's or nbval's view of the settings; it reads the same
-    # DJANGO_SETTINGS_MODULE and WORKBOOK_DB_NAME the learner's kernel would.
-    kernel_env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    client.execute(env=kernel_env)
-    return nb
-
-
-def coalesce_streams(outputs: list) -> list:
-    """One stream output per run of stdout (or stderr) text: how the kernel split it depends on timing."""
-    merged: list = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if (
-            output.get("output_type") == "stream"
-            and previous is not None
-            and previous.get("output_type") == "stream"
-            and previous.get("name") == output.get("name")
-        ):
-            previous["text"] += output["text"]
-        else:
-            merged.append(output)
-    return merged
-
-
-def normalize(nb):
-    """Drop what changes between runs or machines but means nothing: timing, Python version."""
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
-        cell.metadata.pop("collapsed", None)
-        if cell.cell_type == "code":
-            cell.outputs = coalesce_streams(cell.outputs)
-            for output in cell.outputs:
-                output.get("metadata", {}).pop("execution", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
-    nb.metadata.pop("widgets", None)
-    return nb
-
-
-def regenerate(
-    names: Sequence[str] | None = None,
-    *,
-    directory: Path = NOTEBOOKS_DIR,
-    fresh_database: bool = True,
-    timeout: int = DEFAULT_TIMEOUT,
-    report=print,
-) -> list[Path]:
-    """Execute notebooks in place, in order, on a freshly made database, and save their outputs.
-
-    Uses the database WORKBOOK_DB_NAME names (the caller sets it; never the learner's). A
-    notebook whose cell fails is left untouched and the error is raised after the others ran.
-    """
-    import time
-
-    from . import database
-
-    name = database.database_name()
-    if not name or name == database.DEFAULT_DB_NAME:
-        raise ValueError(
-            "set WORKBOOK_DB_NAME to a database of its own (not 'workbook'): regenerating resets it"
-        )
-    paths = notebook_paths(names, directory=directory)
-    if fresh_database:
-        config = database.django_database_config()
-        database.drop_database(config, config["NAME"])
-        database.ensure_database(config)
-    failures = []
-    for path in paths:
-        started = time.perf_counter()
-        nb = read(path)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                _clear_outputs(cell)
-        try:
-            execute(nb, cwd=path.parent, timeout=timeout)
-        except Exception as exc:  # nbclient's CellExecutionError, a dead kernel, a timeout
-            failures.append((path, exc))
-            last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines() or [repr(exc)]
-            report(f"✗ {path.name}: {last[-1]}")
-            continue
-        write(normalize(nb), path)
-        report(f"✓ {path.name} ({time.perf_counter() - started:.1f} s)")
-    if failures:
-        raise RegenerateError(failures)
-    return paths
-
-
-class RegenerateError(RuntimeError):
-    def __init__(self, failures):
-        self.failures = failures
-        names = ", ".join(path.name for path, _ in failures)
-        super().__init__(f"not regenerated (a cell failed): {names}")
-
-
-# ---------------------------------------------------------------- convention checks
 
 
 def problems(nb, name: str = "") -> list[str]:
@@ -417,117 +263,3 @@ def _solution_text(source: str) -> str:
         elif inside:
             lines.append(line)
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- helpers notebooks import
-
-
-class count_queries:  # noqa: N801 - used as `with count_queries() as queries:`
-    """Counts the SQL queries run inside the block: `with count_queries() as q: ...; q.count`."""
-
-    def __init__(self, using: str = "default"):
-        self.using = using
-        self._context = None
-
-    def __enter__(self):
-        from django.db import connections
-        from django.test.utils import CaptureQueriesContext
-
-        self._context = CaptureQueriesContext(connections[self.using])
-        self._context.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._context.__exit__(*exc_info)
-        return False
-
-    @property
-    def count(self) -> int:
-        return len(self._context)
-
-    @property
-    def sql(self) -> list[str]:
-        return [q["sql"] for q in self._context.captured_queries]
-
-    def __repr__(self) -> str:
-        return f"<{self.count} {'query' if self.count == 1 else 'queries'}>"
-
-
-class Mermaid:
-    """A Mermaid diagram: JupyterLab 4 (and GitHub) render the ```mermaid fence; text/plain is the source."""
-
-    def __init__(self, source: str):
-        self.source = source.strip() + "\n"
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": f"```mermaid\n{self.source}```\n", "text/plain": self.source}
-
-    def __str__(self) -> str:
-        return self.source
-
-
-def mermaid(source: str) -> Mermaid:
-    return Mermaid(source)
-
-
-def _column_type(field, connection) -> str:
-    db_type = field.db_type(connection) or field.get_internal_type()
-    db_type = db_type.replace("timestamp with time zone", "timestamptz")
-    return re.sub(r"[^A-Za-z0-9_]", "", db_type.split("(")[0].split()[0]) or "column"
-
-
-def er_diagram(*app_labels: str) -> Mermaid:
-    """An erDiagram of the apps' models from `_meta`, with the models they point at (keys only).
-
-    Foreign keys are drawn many-to-one, one-to-one fields one-to-one, and a many-to-many
-    through an explicit model as a dotted many-to-many line next to that model's two keys.
-    """
-    from django.apps import apps
-    from django.db import connection
-
-    models = [m for label in app_labels for m in apps.get_app_config(label).get_models()]
-    referenced = []
-    for model in models:
-        for field in model._meta.get_fields(include_hidden=False):
-            target = getattr(field, "related_model", None)
-            if field.concrete and field.is_relation and target not in models and target not in referenced:
-                referenced.append(target)
-
-    lines = ["erDiagram"]
-    for model in models + referenced:
-        full = model in models
-        lines.append(f"    {model.__name__} {{")
-        for field in model._meta.concrete_fields:
-            keys = []
-            if field.primary_key:
-                keys.append("PK")
-            if field.is_relation:
-                keys.append("FK")
-            if field.unique and not field.primary_key:
-                keys.append("UK")
-            if not full and not keys:
-                continue
-            line = f"        {_column_type(field, connection)} {field.column}"
-            if keys:
-                line += " " + ", ".join(keys)
-            if field.null:
-                line += ' "null"'
-            lines.append(line)
-        lines.append("    }")
-    for model in models:
-        for field in model._meta.get_fields(include_hidden=False):
-            if not field.is_relation or field.auto_created:
-                continue
-            target = field.related_model.__name__
-            if field.one_to_one:
-                lines.append(f'    {model.__name__} |o--|| {target} : "{field.name}"')
-            elif field.many_to_one:
-                right = "o|" if field.null else "||"
-                lines.append(f'    {model.__name__} }}o--{right} {target} : "{field.name}"')
-            elif field.many_to_many:
-                through = field.remote_field.through
-                label = field.name + (
-                    f" through {through.__name__}" if not through._meta.auto_created else ""
-                )
-                lines.append(f'    {model.__name__} }}o..o{{ {target} : "{label}"')
-    return Mermaid("\n".join(lines))

@@ -14,11 +14,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 
-from workbook.database import DatabaseUnavailable, ensure_database, unavailable_message
-from workbook.seed import seed_if_empty
+from demo.seed import seed_if_empty
 
 # Any constant bigint: the key of the advisory lock this command holds while it works.
-LOCK_KEY = 0x776F726B626F6F6B  # "workbook"
+LOCK_KEY = 0x64656D6F626F6F74  # "demoboot"
 
 
 class Command(BaseCommand):
@@ -30,7 +29,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         config = settings.DATABASES[DEFAULT_DB_ALIAS]
         try:
-            ensure_database(config)
             connection = connections[DEFAULT_DB_ALIAS]
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
@@ -39,10 +37,13 @@ class Command(BaseCommand):
             finally:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
-        except DatabaseUnavailable as exc:
-            raise CommandError(str(exc)) from exc
         except OperationalError as exc:
-            raise CommandError(unavailable_message(config, exc)) from exc
+            where = f"{config.get('HOST') or 'the local socket'}:{config.get('PORT') or 5432}"
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rsplit(": ", 1)[-1]
+            raise CommandError(
+                f"No PostgreSQL answers at {where} (database {config.get('NAME')!r}): {reason}. "
+                "Start it, or point DATABASE_URL at one that runs."
+            ) from exc
 
     def _bootstrap(self, verbosity: int) -> None:
         call_command("migrate", interactive=False, verbosity=verbosity)

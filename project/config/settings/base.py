@@ -1,13 +1,15 @@
-"""Settings for the workbook's Django project: every value comes from the environment."""
+"""Settings for every deployment: each value comes from the environment, and importing them
+starts nothing and connects to nothing. The database is DATABASE_URL's (a postgres:// URL).
+
+`config.settings.local` builds on these for development, the lab and the tests.
+"""
 
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from workbook.database import django_database_config
-
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 
 # DJANGO_ENV=production makes the values a public site must set mandatory.
@@ -23,8 +25,8 @@ if PRODUCTION:
         if not _value:
             raise ImproperlyConfigured(f"Set the {_name} environment variable; it is empty.")
 else:
-    # A development key: the embedded workbook listens on 127.0.0.1 only.
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "dev-only-insecure-key-for-the-local-workbook"
+    # A development key: a development server listens on 127.0.0.1 only.
+    SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "dev-only-insecure-key-for-local-development"
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[]) or ["127.0.0.1", "localhost", "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "posts",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -55,7 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-# Where gunicorn runs alone (`python -m workbook serve`, the web image without nginx), whitenoise
+# Where gunicorn runs alone (a development `serve`, the web image without nginx), whitenoise
 # serves the collected static files. Behind nginx, nginx answers /static/ itself; in a notebook
 # kernel or a test nothing is collected, so it stays off there.
 if env.bool("DJANGO_SERVE_STATIC", default=False):
@@ -79,7 +82,26 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": django_database_config()}
+
+def database_from_url(url: str) -> dict:
+    """DATABASES['default'] from a postgres:// URL; anything else is refused in one sentence."""
+    if not url:
+        raise ImproperlyConfigured(
+            "Set DATABASE_URL to the site's PostgreSQL (postgres://user:password@host:5432/name)."
+        )
+    config = environ.Env.db_url_config(url)
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must point at PostgreSQL (postgres://...), not {scheme}://."
+        )
+    config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    return config
+
+
+# Read when Django first connects, not here: importing the settings connects to nothing.
+DATABASE_URL = env.str("DATABASE_URL", default="").strip()
+DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

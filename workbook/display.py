@@ -1,0 +1,125 @@
+"""What notebooks show besides text: query counts, Mermaid diagrams, the ER diagram of the models."""
+
+from __future__ import annotations
+
+import re
+
+
+class count_queries:  # noqa: N801 - used as `with count_queries() as queries:`
+    """Counts the SQL queries run inside the block: `with count_queries() as q: ...; q.count`."""
+
+    def __init__(self, using: str = "default"):
+        self.using = using
+        self._context = None
+
+    def __enter__(self):
+        from django.db import connections
+        from django.test.utils import CaptureQueriesContext
+
+        self._context = CaptureQueriesContext(connections[self.using])
+        self._context.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._context.__exit__(*exc_info)
+        return False
+
+    @property
+    def count(self) -> int:
+        return len(self._context)
+
+    @property
+    def sql(self) -> list[str]:
+        return [q["sql"] for q in self._context.captured_queries]
+
+    def __repr__(self) -> str:
+        return f"<{self.count} {'query' if self.count == 1 else 'queries'}>"
+
+
+class Mermaid:
+    """A Mermaid diagram: JupyterLab 4 (and GitHub) render the ```mermaid fence; text/plain is the source."""
+
+    def __init__(self, source: str):
+        self.source = source.strip() + "\n"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/markdown": f"```mermaid\n{self.source}```\n", "text/plain": self.source}
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def mermaid(source: str) -> Mermaid:
+    return Mermaid(source)
+
+
+def _column_type(field, connection) -> str:
+    db_type = field.db_type(connection) or field.get_internal_type()
+    db_type = db_type.replace("timestamp with time zone", "timestamptz")
+    return re.sub(r"[^A-Za-z0-9_]", "", db_type.split("(")[0].split()[0]) or "column"
+
+
+def er_diagram(*app_labels: str) -> Mermaid:
+    """An erDiagram of the apps' models from `_meta`, with the models they point at (keys only).
+
+    Foreign keys are drawn many-to-one, one-to-one fields one-to-one, and a many-to-many
+    through an explicit model as a dotted many-to-many line next to that model's two keys.
+    """
+    from django.apps import apps
+    from django.db import connection
+
+    models = [m for label in app_labels for m in apps.get_app_config(label).get_models()]
+    referenced = []
+    for model in models:
+        for field in model._meta.get_fields(include_hidden=False):
+            target = getattr(field, "related_model", None)
+            if field.concrete and field.is_relation and target not in models and target not in referenced:
+                referenced.append(target)
+
+    lines = ["erDiagram"]
+    for model in models + referenced:
+        full = model in models
+        lines.append(f"    {model.__name__} {{")
+        for field in model._meta.concrete_fields:
+            keys = []
+            if field.primary_key:
+                keys.append("PK")
+            if field.is_relation:
+                keys.append("FK")
+            if field.unique and not field.primary_key:
+                keys.append("UK")
+            if not full and not keys:
+                continue
+            line = f"        {_column_type(field, connection)} {field.column}"
+            if keys:
+                line += " " + ", ".join(keys)
+            if field.null:
+                line += ' "null"'
+            lines.append(line)
+        lines.append("    }")
+    for model in models:
+        for field in model._meta.get_fields(include_hidden=False):
+            if not field.is_relation or field.auto_created:
+                continue
+            target = field.related_model.__name__
+            if field.one_to_one:
+                lines.append(f'    {model.__name__} |o--|| {target} : "{field.name}"')
+            elif field.many_to_one:
+                right = "o|" if field.null else "||"
+                lines.append(f'    {model.__name__} }}o--{right} {target} : "{field.name}"')
+            elif field.many_to_many:
+                through = field.remote_field.through
+                label = field.name + (
+                    f" through {through.__name__}" if not through._meta.auto_created else ""
+                )
+                lines.append(f'    {model.__name__} }}o..o{{ {target} : "{label}"')
+    return Mermaid("\n".join(lines))
+
+
+def node_id(kind: str, name: str) -> str:
+    """A Mermaid node id for a name that may hold any character."""
+    return f"{kind}_" + safe_id(name)
+
+
+def safe_id(name: str) -> str:
+    return re.sub(r"\W", "_", name)

@@ -1,0 +1,30 @@
+"""Where things are in the repository: every module asks here, none works it out itself."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_DIR = REPO_ROOT / "project"
+NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+STUDENT_DIR = REPO_ROOT / "student"
+WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
+DOCKER_DIR = REPO_ROOT / "docker"
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+DOCKERIGNORE = REPO_ROOT / ".dockerignore"
+COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
+NGINX_SITE = DOCKER_DIR / "nginx" / "default.conf"
+
+
+def state_dir() -> Path:
+    """The workbook's own gitignored folder (WORKBOOK_HOME moves it)."""
+    return Path(os.environ.get("WORKBOOK_HOME") or REPO_ROOT / ".workbook").resolve()
+
+
+def shown(path: Path) -> str:
+    """A path as a person reads it: relative to the repository where it lies inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,79 @@
+"""02's demonstration of a CI test step: the site's tests, run by pytest on a copy of the site.
+
+The copy holds what a runner's checkout needs for the step (pytest's configuration in
+pyproject.toml and the Django project: the site stands alone) and uses a database of its own
+on the same server as the notebook, so breaking the copy breaks nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import NamedTuple
+
+from .database import DEFAULT_DB_NAME, connect, database_name, drop_database
+from .paths import REPO_ROOT
+
+
+class TestRun(NamedTuple):
+    status: int  # pytest's exit status: 0 passes the step, anything else fails it
+    counts: str  # "2 failed, 24 passed"
+    failures: list[str]  # pytest's FAILED and E lines
+
+
+class ProjectCopy:
+    """The site and pytest's configuration in a temporary folder."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="workbook-ci-"))
+        shutil.copy2(REPO_ROOT / "pyproject.toml", self.folder / "pyproject.toml")
+        shutil.copytree(
+            REPO_ROOT / "project",
+            self.folder / "project",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
+        self.db_name = f"{database_name() or DEFAULT_DB_NAME}_ci_demo"
+
+    def contents(self) -> list[str]:
+        return sorted(path.name for path in self.folder.iterdir())
+
+    def run_tests(self, *paths: str) -> TestRun:
+        """pytest as the CI step runs it, on `paths` of the copy; --reuse-db keeps its test database."""
+        env = dict(os.environ, DJANGO_DB_NAME=self.db_name)
+        env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest's configuration sets it, as on the runner
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", *paths, "-q", "--reuse-db", "--color=no"],
+            cwd=self.folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        last = result.stdout.splitlines()[-1] if result.stdout else ""
+        counts = ", ".join(f"{n} {word}" for n, word in re.findall(r"(\d+) (passed|failed|error)", last))
+        failures = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "E   "))]
+        return TestRun(result.returncode, counts, failures)
+
+    def remove(self) -> bool:
+        """Delete the folder and the databases the runs made; True when nothing is left."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        from django.db import connection
+
+        for name in (f"test_{self.db_name}", self.db_name):
+            drop_database(connection.settings_dict, name)
+        conn = connect(connection.settings_dict, "postgres")
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_database WHERE datname IN (%s, %s)",
+                    [self.db_name, f"test_{self.db_name}"],
+                )
+                left = cursor.fetchone()[0]
+        finally:
+            conn.close()
+        return not self.folder.exists() and left == 0
