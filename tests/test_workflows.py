@@ -251,16 +251,19 @@ def test_the_lint_job_runs_every_linter(ci):
 
 def test_the_docker_job_builds_every_target_compose_runs_with_the_actions_cache(ci):
     job = ci["jobs"]["docker"]
-    builds = steps_using(job, "docker/build-push-action")
-    built = {step["with"]["target"] for step in builds}
+    [bake] = steps_using(job, "docker/bake-action")
+    built = set(bake["with"]["targets"].split(","))
     wanted = compose_build_targets()
     assert wanted == {"web", "lab", "proxy"}, f"docker-compose.yml builds {wanted}"
     assert wanted <= dockerfile_stages()
     assert built == wanted, f"CI builds {built}, docker-compose.yml needs {wanted}"
-    for step in builds:
-        assert step["with"]["cache-from"].startswith("type=gha")
-        assert step["with"]["cache-to"].startswith("type=gha")
-        assert step["with"]["load"] is True, "compose runs the images CI built"
+    assert bake["with"]["files"] == "docker-compose.yml", "bake reads the targets from the compose file"
+    assert bake["with"]["load"] is True, "compose runs the images CI built"
+    [names] = [step for step in job["steps"] if step.get("id") == bake["with"]["set"].split(".")[1]]
+    for target in wanted:
+        assert f"{target}.cache-from=type=gha" in names["run"].replace("$service", target)
+        assert f"{target}.cache-to=type=gha" in names["run"].replace("$service", target)
+    assert not steps_using(job, "docker/build-push-action"), "one bake, not a copied step per target"
     assert steps_using(job, "docker/setup-buildx-action")
 
 
