@@ -172,7 +172,9 @@ class Stack:
         return self.compose("logs", "--no-color", service).stdout
 
     def token(self, username: str) -> str:
-        return self.exec("web", "python", "-m", "workbook", "token", username).stdout.strip().splitlines()[-1]
+        # DRF's own command in the site's image ("Generated token <key> for user <name>").
+        out = self.exec("web", "python", "project/manage.py", "drf_create_token", username).stdout
+        return re.search(r"Generated token (\w+) for user", out).group(1)
 
     def timed(self, name: str, seconds: float) -> None:
         self.timings[name] = seconds
