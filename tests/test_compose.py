@@ -357,7 +357,23 @@ def test_nginx_rejects_an_oversized_upload_itself(stack):
         headers={"Origin": stack.site},
     )
     assert too_big.status_code == 413
+    assert too_big.json() == {"detail": "The request body is larger than this API accepts."}
     assert "smoke=oversized" not in stack.logs("web")
+
+
+@pytest.mark.docker
+def test_nginx_limits_the_login_rate_per_address_with_a_json_429(stack):
+    import requests
+
+    answers = [
+        requests.post(f"{stack.site}/api/auth/token/", json={"username": "nobody", "password": "x"})
+        for _ in range(15)
+    ]
+    statuses = [answer.status_code for answer in answers]
+    assert 429 in statuses, statuses
+    refused = next(answer for answer in answers if answer.status_code == 429)
+    assert refused.json()["detail"].startswith("Too many login attempts")
+    assert requests.get(f"{stack.site}/api/health/").status_code == 200  # other paths not limited
 
 
 @pytest.mark.docker

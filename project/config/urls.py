@@ -3,10 +3,9 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from accounts.views import ProfileViewSet
+from accounts.views import ProfileViewSet, TokenView
 from core.views import health
 from posts.views import CommentViewSet, FileViewSet, LikeViewSet, PostViewSet
 
@@ -20,10 +19,15 @@ router.register("likes", LikeViewSet, basename="like")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
-    path("api/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include(router.urls)),
     path("api-auth/", include("rest_framework.urls")),
 ]
+
+# Outside any view (an unknown path, a request Django itself refuses), /api/ still answers JSON.
+handler400 = "core.views.bad_request"
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -1,11 +1,15 @@
-"""The health endpoint: 200 only when PostgreSQL answers a query."""
+"""The health endpoint (200 only when PostgreSQL answers a query) and the API's JSON error pages."""
 
 from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+
+from .middleware import is_api
 
 
 @extend_schema(
@@ -24,3 +28,24 @@ def health(request):
     except DatabaseError:
         return Response({"status": "unavailable", "database": "down"}, status=503)
     return Response({"status": "ok", "database": "up"})
+
+
+# Django's own error pages, answered in JSON under /api/ (a client there reads JSON, not HTML).
+
+
+def bad_request(request, exception=None):
+    if is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def not_found(request, exception=None):
+    if is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)

@@ -58,7 +58,8 @@ class PostUpdateSerializer(serializers.ModelSerializer):
         fields = ["content"]
 
     def update(self, instance, validated_data):
-        return services.post_update(post=instance, **validated_data)
+        # A PATCH may leave content out ({} or only unknown fields): then nothing changes.
+        return services.post_update(post=instance, content=validated_data.get("content", instance.content))
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -70,7 +71,8 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["post", "created_at", "updated_at"]
 
     def update(self, instance, validated_data):
-        return services.comment_update(comment=instance, **validated_data)
+        content = validated_data.get("content", instance.content)
+        return services.comment_update(comment=instance, content=content)
 
 
 class LikeSerializer(serializers.ModelSerializer):

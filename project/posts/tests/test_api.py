@@ -555,3 +555,20 @@ def test_odd_text_filters_match_nothing_and_break_nothing(as_bob, post, comment,
     assert response.status_code == 200
     assert response.json()["count"] == 0
     assert Post.objects.filter(pk=post.pk).exists()
+
+
+# --- partial updates that change nothing ------------------------------------------------
+
+
+@pytest.mark.parametrize("body", [{}, {"unknown": "field"}, None], ids=["empty", "unknown-only", "no-body"])
+def test_patch_a_post_without_content_changes_nothing(as_alice, post, body):
+    response = as_alice.patch(f"/api/posts/{post.pk}/", body, format="json" if body is not None else None)
+    assert response.status_code == 200, response.content
+    assert response.json()["content"] == "Sunset at Haeundae beach"
+
+
+@pytest.mark.parametrize("body", [{}, {"unknown": "field"}, None], ids=["empty", "unknown-only", "no-body"])
+def test_patch_a_comment_without_content_changes_nothing(as_bob, comment, body):
+    response = as_bob.patch(f"/api/comments/{comment.pk}/", body, format="json" if body is not None else None)
+    assert response.status_code == 200, response.content
+    assert response.json()["content"] == "What a sky!"
