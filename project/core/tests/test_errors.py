@@ -6,7 +6,7 @@ import socket
 import pytest
 from django.db import connections
 
-from core.tests.fixtures import PASSWORD
+from demo.factories import PASSWORD
 
 DEEP = "[" * 950 + "]" * 950
 
