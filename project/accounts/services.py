@@ -3,6 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from core.services import model_update
+
 from .models import Profile
 
 
@@ -21,13 +23,6 @@ def user_create(
     return Profile.objects.create(user=user, name=name, website=website, bio=bio)
 
 
-def profile_update(*, profile: Profile, **fields) -> Profile:
-    allowed = {"name", "website", "bio"}
-    unknown = set(fields) - allowed
-    if unknown:
-        raise TypeError(f"cannot update {', '.join(sorted(unknown))} on a profile")
-    for name, value in fields.items():
-        setattr(profile, name, value)
-    profile.full_clean()
-    profile.save(update_fields=[*fields, "updated_at"])
-    return profile
+def profile_update(*, profile: Profile, **data) -> Profile:
+    """Name, website and bio; nothing else of a profile (or its user) changes here."""
+    return model_update(instance=profile, fields=["name", "website", "bio"], data=data)[0]

@@ -59,7 +59,7 @@ class PostUpdateSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         # A PATCH may leave content out ({} or only unknown fields): then nothing changes.
-        return services.post_update(post=instance, content=validated_data.get("content", instance.content))
+        return services.post_update(post=instance, **validated_data)
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -71,8 +71,7 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["post", "created_at", "updated_at"]
 
     def update(self, instance, validated_data):
-        content = validated_data.get("content", instance.content)
-        return services.comment_update(comment=instance, content=content)
+        return services.comment_update(comment=instance, **validated_data)
 
 
 class LikeSerializer(serializers.ModelSerializer):

@@ -5,6 +5,8 @@ from collections.abc import Iterable, Mapping
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.services import model_update
+
 from .models import Comment, File, Like, Post
 
 
@@ -24,11 +26,9 @@ def post_create(*, author, content: str, files: Iterable[Mapping]) -> Post:
     return post
 
 
-def post_update(*, post: Post, content: str) -> Post:
-    post.content = content
-    post.full_clean()
-    post.save(update_fields=["content", "updated_at"])
-    return post
+def post_update(*, post: Post, **data) -> Post:
+    """The post's text (its files are fixed once posted); a partial update may leave it out."""
+    return model_update(instance=post, fields=["content"], data=data)[0]
 
 
 @transaction.atomic
@@ -92,11 +92,9 @@ def comment_create(*, user, post: Post, content: str) -> Comment:
     return comment
 
 
-def comment_update(*, comment: Comment, content: str) -> Comment:
-    comment.content = content
-    comment.full_clean()
-    comment.save(update_fields=["content", "updated_at"])
-    return comment
+def comment_update(*, comment: Comment, **data) -> Comment:
+    """The comment's text; a partial update may leave it out."""
+    return model_update(instance=comment, fields=["content"], data=data)[0]
 
 
 def comment_delete(*, comment: Comment) -> None:

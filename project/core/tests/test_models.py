@@ -117,3 +117,18 @@ def test_objects_hides_deleted_posts_even_through_a_queryset_chain(alice):
     gone.soft_delete()
     assert list(Post.objects.filter(author=alice)) == [kept]
     assert list(Post.objects.for_feed(alice)) == [kept]
+
+
+@pytest.mark.django_db
+def test_model_update_saves_only_what_changed_and_refuses_unknown_fields(post):
+    from core.services import model_update
+
+    before = post.updated_at
+    _, changed = model_update(instance=post, fields=["content"], data={"content": post.content})
+    post.refresh_from_db()
+    assert changed is False and post.updated_at == before, "nothing changed, nothing saved"
+    _, changed = model_update(instance=post, fields=["content"], data={"content": "Sunset, take two"})
+    post.refresh_from_db()
+    assert changed is True and post.content == "Sunset, take two" and post.updated_at > before
+    with pytest.raises(TypeError, match="cannot update author on a post"):
+        model_update(instance=post, fields=["content"], data={"author": None})
