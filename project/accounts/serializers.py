@@ -1,9 +1,10 @@
+from core.serializers import ModelSerializer
 from rest_framework import serializers
 
 from .models import Profile
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:

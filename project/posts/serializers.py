@@ -1,10 +1,11 @@
+from core.serializers import ModelSerializer, URLField
 from rest_framework import serializers
 
 from . import services
 from .models import Comment, File, Like, Post
 
 
-class FileSerializer(serializers.ModelSerializer):
+class FileSerializer(ModelSerializer):
     class Meta:
         model = File
         fields = ["id", "post", "type", "url", "position", "metadata", "created_at"]
@@ -13,10 +14,10 @@ class FileSerializer(serializers.ModelSerializer):
 
 class FileInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=File.Type.choices)
-    url = serializers.URLField(max_length=500)
+    url = URLField(max_length=500)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     author_name = serializers.CharField(source="author.profile.name", read_only=True, default=None)
     files = FileSerializer(many=True, read_only=True)
@@ -41,7 +42,7 @@ class PostSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class PostCreateSerializer(serializers.ModelSerializer):
+class PostCreateSerializer(ModelSerializer):
     files = FileInputSerializer(many=True, allow_empty=False, max_length=10)
 
     class Meta:
@@ -52,7 +53,7 @@ class PostCreateSerializer(serializers.ModelSerializer):
         return services.post_create(author=self.context["request"].user, **validated_data)
 
 
-class PostUpdateSerializer(serializers.ModelSerializer):
+class PostUpdateSerializer(ModelSerializer):
     class Meta:
         model = Post
         fields = ["content"]
@@ -62,7 +63,7 @@ class PostUpdateSerializer(serializers.ModelSerializer):
         return services.post_update(post=instance, content=validated_data.get("content", instance.content))
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -75,7 +76,7 @@ class CommentSerializer(serializers.ModelSerializer):
         return services.comment_update(comment=instance, content=content)
 
 
-class LikeSerializer(serializers.ModelSerializer):
+class LikeSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
