@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer
+
 from .models import Profile
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:

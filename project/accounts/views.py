@@ -36,5 +36,5 @@ class ProfileViewSet(
 class TokenView(ObtainAuthToken):
     """POST a username and password, get the user's API token."""
 
-    # ObtainAuthToken names its own parsers; the API's own turn too deep a JSON body into a 400.
+    # ObtainAuthToken names its own parsers (forms too); the API's own is JSON, too deep a body a 400.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES

@@ -11,12 +11,10 @@ from rest_framework.response import Response
 
 from .middleware import is_api
 
+HEALTH = inline_serializer("Health", {"status": serializers.CharField(), "database": serializers.CharField()})
 
-@extend_schema(
-    responses=inline_serializer(
-        "Health", {"status": serializers.CharField(), "database": serializers.CharField()}
-    )
-)
+
+@extend_schema(responses={200: HEALTH, 503: HEALTH})
 @api_view(["GET"])
 @authentication_classes([])
 @permission_classes([AllowAny])

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer, URLField
+
 from . import services
 from .models import Comment, File, Like, Post
 
 
-class FileSerializer(serializers.ModelSerializer):
+class FileSerializer(ModelSerializer):
     class Meta:
         model = File
         fields = ["id", "post", "type", "url", "position", "metadata", "created_at"]
@@ -13,10 +15,10 @@ class FileSerializer(serializers.ModelSerializer):
 
 class FileInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=File.Type.choices)
-    url = serializers.URLField(max_length=500)
+    url = URLField(max_length=500)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(ModelSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     author_name = serializers.CharField(source="author.profile.name", read_only=True, default=None)
     files = FileSerializer(many=True, read_only=True)
@@ -41,7 +43,7 @@ class PostSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
 
-class PostCreateSerializer(serializers.ModelSerializer):
+class PostCreateSerializer(ModelSerializer):
     files = FileInputSerializer(many=True, allow_empty=False, max_length=10)
 
     class Meta:
@@ -52,7 +54,7 @@ class PostCreateSerializer(serializers.ModelSerializer):
         return services.post_create(author=self.context["request"].user, **validated_data)
 
 
-class PostUpdateSerializer(serializers.ModelSerializer):
+class PostUpdateSerializer(ModelSerializer):
     class Meta:
         model = Post
         fields = ["content"]
@@ -62,7 +64,7 @@ class PostUpdateSerializer(serializers.ModelSerializer):
         return services.post_update(post=instance, **validated_data)
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:
@@ -74,7 +76,7 @@ class CommentSerializer(serializers.ModelSerializer):
         return services.comment_update(comment=instance, **validated_data)
 
 
-class LikeSerializer(serializers.ModelSerializer):
+class LikeSerializer(ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
 
     class Meta:

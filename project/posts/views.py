@@ -1,6 +1,6 @@
 """Posts, files, likes and comments over the API. Every list runs a fixed number of queries."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
@@ -25,14 +25,11 @@ USER_FILTER = OpenApiParameter("user", str, description="Only rows of this usern
 AUTHOR_FILTER = OpenApiParameter("author", str, description="Only posts of this username")
 
 
+@extend_schema_view(list=extend_schema(parameters=[AUTHOR_FILTER]))
 class PostViewSet(viewsets.ModelViewSet):
     permission_classes = [*viewsets.ModelViewSet.permission_classes, IsOwnerOrReadOnly]
     owner_field = "author"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    @extend_schema(parameters=[AUTHOR_FILTER])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = Post.objects.for_feed(self.request.user)
@@ -69,7 +66,8 @@ class PostViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         services.post_delete(post=instance)
 
-    @extend_schema(request=None, responses={200: LikeSerializer, 204: None})
+    @extend_schema(methods=["POST"], request=None, responses={200: LikeSerializer})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"])
     def like(self, request, pk=None):
         """POST likes the post, DELETE cancels the like; both may be repeated safely."""
@@ -80,7 +78,8 @@ class PostViewSet(viewsets.ModelViewSet):
         like = services.like(user=request.user, post=post)
         return Response(LikeSerializer(like).data)
 
-    @extend_schema(responses=CommentSerializer(many=True))
+    @extend_schema(methods=["GET"], responses=CommentSerializer(many=True))
+    @extend_schema(methods=["POST"], request=CommentSerializer, responses={201: CommentSerializer})
     @action(
         detail=True,
         methods=["get", "post"],
@@ -105,6 +104,7 @@ class PostViewSet(viewsets.ModelViewSet):
         return PostSerializer(post, context=self.get_serializer_context()).data
 
 
+@extend_schema_view(list=extend_schema(parameters=[POST_FILTER, USER_FILTER]))
 class CommentViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -116,10 +116,6 @@ class CommentViewSet(
     permission_classes = [*viewsets.GenericViewSet.permission_classes, IsOwnerOrReadOnly]
     owner_field = "user"
 
-    @extend_schema(parameters=[POST_FILTER, USER_FILTER])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
     def get_queryset(self):
         # A comment on a deleted post is gone with it (the cascade), so no extra filter here.
         queryset = Comment.objects.select_related("user")
@@ -129,12 +125,9 @@ class CommentViewSet(
         services.comment_delete(comment=instance)
 
 
+@extend_schema_view(list=extend_schema(parameters=[POST_FILTER]))
 class FileViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FileSerializer
-
-    @extend_schema(parameters=[POST_FILTER])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         post = int_param(self.request, "post")
@@ -142,12 +135,9 @@ class FileViewSet(viewsets.ReadOnlyModelViewSet):
         return queryset.filter(post_id=post) if post else queryset
 
 
+@extend_schema_view(list=extend_schema(parameters=[POST_FILTER, USER_FILTER]))
 class LikeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = LikeSerializer
-
-    @extend_schema(parameters=[POST_FILTER, USER_FILTER])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         return _filter_by_post_and_user(self.request, Like.objects.select_related("user"))

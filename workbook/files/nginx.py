@@ -83,7 +83,9 @@ def request_path_diagram(compose: dict | None = None, dockerfile: Dockerfile | N
         f'    browser(["browser<br/>{published}"]) --> '
         f'nginx["nginx<br/>service {proxy}, listen {site["listen"]}"]',
     ]
-    for number, location in enumerate(site["locations"]):
+    # Named locations (@name) answer only nginx's own internal redirects (error_page), never a URL.
+    reachable = [location for location in site["locations"] if not location.match.startswith("@")]
+    for number, location in enumerate(reachable):
         if location.answer == "files":
             lines.append(
                 f'    nginx -->|"{location.match}"| '

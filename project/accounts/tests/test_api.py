@@ -126,3 +126,18 @@ def test_a_deleted_profile_is_404(as_bob, alice):
     assert as_bob.get("/api/profiles/alice/").status_code == 404
     assert as_bob.get("/api/profiles/").json()["count"] == 1
     assert client_for(alice).patch("/api/profiles/alice/", {"name": "Back"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "website", ["ftp://alice.example.com", "javascript:alert(1)", "mailto:a@example.com"]
+)
+def test_a_website_is_http_or_https_only(as_alice, alice, website):
+    response = as_alice.patch("/api/profiles/alice/", {"website": website}, format="json")
+    assert response.status_code == 400
+    assert "website" in response.json()
+
+
+def test_a_website_may_be_blank_or_https(as_alice, alice):
+    assert as_alice.patch("/api/profiles/alice/", {"website": ""}, format="json").status_code == 200
+    ok = as_alice.patch("/api/profiles/alice/", {"website": "https://alice.example.com/me"}, format="json")
+    assert ok.status_code == 200

@@ -95,3 +95,71 @@ def test_database_and_model_errors_become_400_with_messages(exc, detail):
 
 def test_other_exceptions_are_left_to_django(db):
     assert exception_handler(RuntimeError("boom"), {}) is None
+
+
+# --- the schema tells the truth ------------------------------------------------------------
+
+
+@pytest.fixture
+def schema(anon):
+    return anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_error_statuses_with_a_body(schema):
+    for path, method, operation in _operations(schema):
+        responses = operation["responses"]
+        assert "503" in responses, (method, path)
+        if path not in ("/api/health/",):
+            assert "401" in responses, (method, path)
+        if "requestBody" in operation:
+            assert {"400", "413", "415"} <= set(responses), (method, path)
+        if "{" in path:
+            assert "404" in responses, (method, path)
+        for status, response in responses.items():
+            if status != "204":
+                assert "application/json" in response["content"], (method, path, status)
+
+
+def test_the_schema_states_the_bounds_the_server_enforces(schema):
+    parameters = {p["name"]: p["schema"] for p in schema["paths"]["/api/comments/"]["get"]["parameters"]}
+    assert (parameters["page_size"]["minimum"], parameters["page_size"]["maximum"]) == (1, 100)
+    assert parameters["page"]["minimum"] == 1
+    assert parameters["post"]["minimum"] == 1
+    detail = schema["paths"]["/api/posts/{id}/"]["get"]["parameters"][0]["schema"]
+    assert detail["minimum"] == 1
+    components = schema["components"]["schemas"]
+    create = components["PostCreateRequest"]["properties"]
+    assert (create["files"]["minItems"], create["files"]["maxItems"]) == (1, 10)
+    assert create["content"]["minLength"] == 1 and "pattern" in create["content"]
+    url = components["FileInputRequest"]["properties"]["url"]["pattern"]
+    assert url.startswith("^[hH][tT][tT][pP][sS]?://")
+
+
+def test_adding_a_comment_is_documented_as_201_with_one_comment(schema):
+    operation = schema["paths"]["/api/posts/{id}/comments/"]["post"]
+    assert "201" in operation["responses"] and "200" not in operation["responses"]
+    body = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Comment"}
+    assert not any(p["in"] == "query" for p in operation.get("parameters", []))
+
+
+def test_unliking_takes_no_body_and_answers_204(schema):
+    operation = schema["paths"]["/api/posts/{id}/like/"]["delete"]
+    assert "requestBody" not in operation
+    assert "204" in operation["responses"] and "200" not in operation["responses"]
+
+
+def test_no_viewset_overrides_list_only_to_attach_schema_decorators():
+    import inspect
+
+    from accounts import views as account_views
+    from posts import views as post_views
+
+    for module in (post_views, account_views):
+        assert "def list(" not in inspect.getsource(module), module.__name__
