@@ -458,15 +458,20 @@ def test_web_serves_again_after_db_restarts(stack):
     stack.timed("db restart to health 200", time.monotonic() - start)
 
 
+def _count(response) -> int:
+    assert response.status_code == 200, f"{response.status_code} {response.text[:300]}"
+    return response.json()["count"]
+
+
 @pytest.mark.docker
 def test_data_survives_down_and_up_and_is_not_seeded_again(stack, api):
-    before = api.get(f"{stack.site}/api/posts/").json()["count"]
+    before = _count(api.get(f"{stack.site}/api/posts/"))
     start = time.monotonic()
     stack.compose("down", "--timeout", "10")
     stack.compose("up", "-d")
     stack.wait_healthy()
     stack.timed("down, up to healthy again", time.monotonic() - start)
-    assert api.get(f"{stack.site}/api/posts/").json()["count"] == before
+    assert _count(api.get(f"{stack.site}/api/posts/")) == before
     web_log = stack.logs("web")
     assert "already has users" in web_log
     assert "exists, left as it is" in web_log
