@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from ._base import CheckFailed, ok, require_answer
+from ._probe import guarded
 
 # What the learner predicts in q3, and the request the check sends to find the real answer.
 SCENARIOS = {
@@ -63,6 +64,7 @@ def _response_parts(exercise: str, answer):
     return request, username
 
 
+@guarded
 def q1(answer) -> None:
     """Page 2 of the post list, 2 posts per page, as carol."""
     from posts.models import Like, Post
@@ -98,6 +100,7 @@ def q1(answer) -> None:
     ok(exercise, f"page 2 holds posts {got}, newest first, as carol sees them")
 
 
+@guarded
 def q2(answer) -> None:
     """bob creates a post with one video."""
     from posts.models import Post
@@ -145,6 +148,7 @@ def scenario_statuses() -> dict[str, int]:
     return statuses
 
 
+@guarded
 def q3(answer) -> None:
     """The status code of each scenario, predicted."""
     exercise = "q3"
@@ -184,6 +188,7 @@ def list_query_count(page_size: int) -> int:
     return len(queries)
 
 
+@guarded
 def q4(answer) -> None:
     """How many queries the post list costs, whatever its size."""
     exercise = "q4"
