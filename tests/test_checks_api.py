@@ -138,3 +138,24 @@ def test_q4_rejects(seeded, wrong, message):
 
 def test_q4_truth_is_measured(seeded):
     assert check.list_query_count(1) == check.list_query_count(6) == 3
+
+
+def test_q3_shows_a_code_written_as_text_with_its_type(seeded):
+    answer = {
+        "anonymous lists posts": "401",
+        "bob deletes alice's post 1": 403,
+        "alice reads deleted post 7": 404,
+        "bob likes post 3 again": 200,
+        "carol comments with empty text": 400,
+    }
+    with pytest.raises(CheckFailed) as failure:
+        check.q3(answer)
+    assert "expected: 401" in str(failure.value) and "got:      '401'" in str(failure.value)
+
+
+def test_q4_hints_match_the_mistake(seeded):
+    expected = check.list_query_count(3)
+    with pytest.raises(CheckFailed, match="token lookup"):
+        check.q4(expected + 1)
+    with pytest.raises(CheckFailed, match="N\\+1"):
+        check.q4(expected + 5)

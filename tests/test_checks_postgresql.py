@@ -171,3 +171,43 @@ def test_q4_rejects_all_words_required(seeded):
 def test_q4_rejects_a_list(seeded):
     with pytest.raises(CheckFailed, match="QuerySet of Post"):
         check.q4(list(_search()))
+
+
+# q1 does not depend on the planner's statistics: the same verdicts after ANALYZE (what autovacuum
+# does about a minute after a reset) as before it
+
+
+Q1_RIGHT = [
+    lambda File: File.objects.filter(metadata__contains={"camera": "iPhone 15"}),
+    lambda File: File.all_objects.filter(metadata__contains={"camera": "iPhone 15"}, is_deleted=False),
+    lambda File: File.objects.filter(metadata__contains={"camera": "iPhone 15"}).order_by("id"),
+]
+Q1_WRONG = [
+    (lambda File: File.objects.filter(metadata__camera="iPhone 15"), "GIN index"),
+    (lambda File: File.objects.filter(pk__in=[4, 8, 9, 10]), "GIN index"),
+    (lambda File: File.all_objects.filter(metadata__contains={"camera": "iPhone 15"}), "deleted file"),
+    (lambda File: File.objects.filter(metadata__icontains="iphone 15"), "GIN index"),
+    (lambda File: File.objects.filter(metadata__contains={"camera": "iPhone 15"}).values(), "dicts"),
+]
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["before ANALYZE", "after ANALYZE"])
+def test_q1_verdicts_do_not_depend_on_statistics(seeded, capsys, analyzed):
+    if analyzed:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE posts_file")
+    File = _files()
+    for make in Q1_RIGHT:
+        check.q1(make(File))
+        assert capsys.readouterr().out.startswith("✓ q1")
+    for make, message in Q1_WRONG:
+        with pytest.raises(CheckFailed, match=message):
+            check.q1(make(File))
+
+
+def test_q2_names_the_equivalent_whole_number_types():
+    with pytest.raises(CheckFailed, match="smallint, integer or bigint") as failure:
+        check.q2("CREATE DOMAIN rating AS numeric NOT NULL CHECK (VALUE BETWEEN 1 AND 5)")
+    assert "numeric" in str(failure.value)
+    for kind in ("smallint", "integer", "bigint", "int4"):
+        check.q2(f"CREATE DOMAIN rating AS {kind} NOT NULL CHECK (VALUE BETWEEN 1 AND 5)")

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
+from ._probe import guarded
 
 TEST_COMMANDS = ("pytest", "run.py test", "workbook test", "manage.py test")
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
@@ -85,6 +86,7 @@ def _database_url(job: dict, step: dict) -> str | None:
     return None
 
 
+@guarded
 def q1(answer) -> None:
     """A workflow that tests the project on every push, against a PostgreSQL service."""
     from ..files import jobs, load_workflow
@@ -196,6 +198,7 @@ def order_problem(workflow: dict, order) -> str | None:
     return None
 
 
+@guarded
 def q2(function) -> None:
     """A function that orders a workflow's jobs so each comes after the jobs it needs."""
     from ..files import read_workflow

@@ -7,6 +7,7 @@ The truth comes from a reference parser this module owns, from the project's own
 from __future__ import annotations
 
 from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
+from ._probe import guarded
 
 FIELDS = ("registry", "repository", "name", "tag", "digest")
 DEFAULT_REGISTRY = "docker.io"
@@ -88,6 +89,7 @@ def _hint(key: str, name: str, expected: dict, got: dict) -> str:
     return HINTS[key]
 
 
+@guarded
 def q1(parse) -> None:
     """An image-name parser, fed every name in IMAGE_NAMES."""
     exercise = "q1"
@@ -137,6 +139,7 @@ def _pip_installs(instruction) -> bool:
     )
 
 
+@guarded
 def q2(answer) -> None:
     """A Dockerfile for the naive project whose code changes reuse the dependencies' layer."""
     from ..files import parse_dockerfile, rebuilt
@@ -227,6 +230,7 @@ SAMPLE_COMPOSE = {
 }
 
 
+@guarded
 def q3(function) -> None:
     """A function that finds everything a service waits for, fed the project's compose file and another."""
     from ..files import read_compose

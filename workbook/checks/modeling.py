@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._base import CheckFailed, ok, require_answer
+from ._probe import guarded
 
 Q3_POST = 4
 Q4_USER, Q4_POST = "bob", 1
@@ -78,6 +79,7 @@ def _like_constraints() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+@guarded
 def q2(index_name) -> None:
     """The partial unique index on the like table that keeps one live like per user and post."""
     exercise = "q2"
@@ -109,6 +111,7 @@ def q2(index_name) -> None:
     raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
 
 
+@guarded
 def q3(rows) -> None:
     """Rows of each kind that point at post 4, live or deleted: what a hard delete would take or lose."""
     from posts.models import Comment, File, Like
@@ -140,6 +143,7 @@ def q3(rows) -> None:
     ok(exercise, f"{sum(expected.values())} rows point at post {Q3_POST}: {expected}")
 
 
+@guarded
 def q4(rows) -> None:
     """bob's like rows on post 1 after a cancel and a new like: history kept, one live."""
     from posts.models import Like

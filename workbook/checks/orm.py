@@ -1,15 +1,32 @@
-"""Checks for 05-orm-exercises (and the warm-up in 00-start-here): each compares with the database now.
+"""Checks for 05-orm-exercises (and the warm-up in 00-start-here): each judges the answer, not one output.
 
 A check computes the right answer itself with a reference query, then compares: the kind of
 object (a QuerySet where it matters), the rows, their order where the exercise asks for one,
-soft-deleted rows left out, and the number of queries where that is the point.
+soft-deleted rows left out, and the number of queries where that is the point. A QuerySet answer
+is lazy, so it is run again on rows the check adds for a moment (`_orm_probe`, rolled back): an
+answer right on the seed only fails there. A value answer (a dict, an int, a bool) is traced back
+to the SQL statement that produced it (`_probe.recorder`), which is run again the same way.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from . import _orm_probe
 from ._base import CheckFailed, expect_queryset, is_queryset, ok, require_answer
+from ._probe import (
+    evaluate,
+    expect_objects,
+    guarded,
+    kind_of,
+    literal_ids,
+    recorder,
+    rolled_back,
+    run_sql,
+    shown,
+)
+
+recorder.install()  # before the exercise cells run, so a check can read the SQL they sent
 
 SHOW = 6  # rows a failure message lists before "…"
 
@@ -97,16 +114,130 @@ def _seed_pairs() -> set[tuple[str, str]]:
     return {(author, content) for author, content, *_ in POSTS}
 
 
+# ---------------------------------------------------------------- judged on more than the seed
+
+
+def _failure_parts(failure: CheckFailed) -> dict:
+    """expected/got of a CheckFailed, read back from its message."""
+    parts = {}
+    for line in str(failure).splitlines()[1:]:
+        for key in ("expected", "got"):
+            prefix = f"  {key}:"
+            if line.startswith(prefix):
+                parts[key] = line[len(prefix) :].strip()
+    return parts
+
+
+def in_general(exercise: str, failure: CheckFailed, answer=None) -> CheckFailed:
+    """A failure found on the probe rows: right on the notebook's data only."""
+    literal = answer is not None and is_queryset(answer) and literal_ids(answer)
+    hint = (
+        "the ids are written out by hand (pk__in=[...]): filter by what the exercise asks instead, "
+        "so the QuerySet finds the right rows whatever the data"
+        if literal
+        else failure.hint
+    )
+    return CheckFailed(
+        exercise,
+        f"right on the notebook's rows only: {_orm_probe.NOTE}, {failure.problem}",
+        hint=hint,
+        **_failure_parts(failure),
+    )
+
+
+def judge(exercise: str, answer, model, reference, *, ordered: bool, hint: str, objects: bool = True) -> list:
+    """A QuerySet answer compared with `reference()` now, then again on the probe rows.
+
+    `reference` is a function returning the right QuerySet, so it is computed on each data set.
+    Returns the answer's rows now.
+    """
+    expect_queryset(exercise, answer, model, hint)
+    if objects:
+        expect_objects(exercise, answer, model, hint=hint)
+    got = evaluate(exercise, answer, hint=hint)
+    compare = compare_rows if objects else compare_values
+    compare(exercise, got, list(reference()), ordered=ordered, hint=hint)
+    with rolled_back():
+        _orm_probe.add_rows()
+        probe_got = evaluate(exercise, answer, hint=hint)
+        try:
+            compare(exercise, probe_got, list(reference()), ordered=ordered, hint=hint)
+        except CheckFailed as failure:
+            raise in_general(exercise, failure, answer) from None
+    return got
+
+
+def compare_values(exercise: str, got, expected, *, ordered: bool, hint: str) -> None:
+    if (got if ordered else sorted(map(repr, got))) == (expected if ordered else sorted(map(repr, expected))):
+        return
+    problem = (
+        "the right values in another order"
+        if sorted(map(repr, got)) == sorted(map(repr, expected))
+        else "other values"
+    )
+    raise CheckFailed(exercise, problem, expected=shown(expected), got=shown(got), hint=hint)
+
+
+def recorded_statement(exercise: str, pattern: str, matches, *, what: str, method: str, hint: str):
+    """The newest statement the learner's cells sent that matches `pattern` and whose result now
+    `matches(names, rows, rowcount)`: the statement behind a value answer.
+
+    Raises a ✗ when no such statement ran (a value typed by hand, or computed another way).
+    Returns None when the recorder was not listening (a kernel that imported the checks before
+    Django was set up): then the method is not verified, and the ✓ line must not claim it.
+    """
+    if not recorder.installed:
+        recorder.install()
+        return None
+    tried = recorder.find(pattern)
+    for sql, params in tried:
+        with rolled_back():
+            names, rows, count = run_sql(sql, params)
+        if matches(names, rows, count):
+            return sql, params
+    raise CheckFailed(
+        exercise,
+        f"no {method} that gives {what} ran in this notebook's cells",
+        expected=f"{what}, from {method}",
+        got=f"{len(tried)} such statement{'s' * (len(tried) != 1)} ran, none giving this answer"
+        if tried
+        else "no such statement: was the answer typed in by hand, or computed another way?",
+        hint=hint,
+    )
+
+
 # ---------------------------------------------------------------- 00-start-here
 
 
+def _string_columns(rows) -> list[list]:
+    """Each all-text column of the rows, its values sorted."""
+    if not rows:
+        return [[]]
+    width = len(rows[0])
+    return [sorted(r[i] for r in rows) for i in range(width) if all(isinstance(r[i], str) for r in rows)]
+
+
+@guarded
 def warmup(usernames) -> None:
-    """Every username, sorted, as plain strings."""
+    """Every username, sorted, as plain strings: a list or a QuerySet of them."""
     from django.contrib.auth import get_user_model
 
+    User = get_user_model()
     require_answer("warmup", usernames)
-    expected = list(get_user_model().objects.order_by("username").values_list("username", flat=True))
-    got = list(usernames)
+    hint = '.order_by("username") sorts in the database'
+    expected = list(User.objects.order_by("username").values_list("username", flat=True))
+    if is_queryset(usernames):
+        got = evaluate("warmup", usernames, hint=hint)
+    elif isinstance(usernames, list | tuple):
+        got = list(usernames)
+    else:
+        raise CheckFailed(
+            "warmup",
+            f"the answer is {kind_of(usernames)}, not a list of usernames",
+            expected=expected,
+            got=shown(usernames),
+            hint='list(User.objects.order_by("username").values_list("username", flat=True))',
+        )
     if got and not all(isinstance(u, str) for u in got):
         raise CheckFailed(
             "warmup",
@@ -117,13 +248,38 @@ def warmup(usernames) -> None:
         )
     if got != expected:
         problem = "the right names in another order" if sorted(got) == expected else "not every username"
-        raise CheckFailed(
+        raise CheckFailed("warmup", problem, expected=expected, got=got, hint=hint)
+    everyone = lambda: list(User.objects.order_by("username").values_list("username", flat=True))  # noqa: E731
+    if is_queryset(usernames):
+        with rolled_back():
+            _orm_probe.add_rows()
+            try:
+                compare_values(
+                    "warmup", evaluate("warmup", usernames, hint=hint), everyone(), ordered=True, hint=hint
+                )
+            except CheckFailed as failure:
+                raise in_general("warmup", failure, usernames) from None
+    else:
+        found = recorded_statement(
             "warmup",
-            problem,
-            expected=expected,
-            got=got,
-            hint='.order_by("username") sorts in the database',
+            r'^SELECT .*FROM "auth_user"',
+            lambda names, rows, count: sorted(got) in _string_columns(rows),
+            what="this list of usernames",
+            method="query",
+            hint='ask the database: User.objects.order_by("username").values_list("username", flat=True)',
         )
+        if found:
+            with rolled_back():
+                _orm_probe.add_rows()
+                names, rows, count = run_sql(*found)
+                if everyone() not in _string_columns(rows):
+                    raise CheckFailed(
+                        "warmup",
+                        f"right on the notebook's rows only: {_orm_probe.NOTE}, your query gives other names",
+                        expected=everyone(),
+                        got=(_string_columns(rows) or [[]])[0],
+                        hint=hint,
+                    )
     ok("warmup", f"{len(expected)} users: {', '.join(expected)}. That is how every check answers.")
 
 
@@ -210,35 +366,60 @@ def q2(answer, new_posts) -> None:
     ok(exercise, f"a QuerySet of your {len(names)} posts, each shown by its __str__")
 
 
+@guarded
 def q3(carol_posts) -> None:
     from posts.models import Post
 
     exercise = "q3"
     require_answer(exercise, carol_posts)
     hint = 'Post.objects.filter(author__username="carol")'
-    expected = Post.objects.filter(author__username="carol")
-    expect_rows(exercise, carol_posts, Post, expected, ordered=False, hint=hint)
-    ok(exercise, f"carol's {len(expected)} live posts, found with filter()")
+    got = judge(
+        exercise,
+        carol_posts,
+        Post,
+        lambda: Post.objects.filter(author__username="carol"),
+        ordered=False,
+        hint=hint,
+    )
+    ok(exercise, f"carol's {len(got)} live posts{PROBED}")
 
 
 # ---------------------------------------------------------------- building up
 
+PROBED = "; right again on rows the check added"
 
+
+@guarded
 def q4(not_carol) -> None:
     from posts.models import Post
 
     exercise = "q4"
     require_answer(exercise, not_carol)
     hint = 'exclude(author__username="carol") keeps every row that does not match'
-    expected = Post.objects.exclude(author__username="carol")
-    expect_rows(exercise, not_carol, Post, expected, ordered=False, hint=hint)
-    ok(exercise, f"{len(expected)} live posts not by carol, with exclude()")
+    got = judge(
+        exercise,
+        not_carol,
+        Post,
+        lambda: Post.objects.exclude(author__username="carol"),
+        ordered=False,
+        hint=hint,
+    )
+    ok(exercise, f"{len(got)} live posts not by carol{PROBED}")
 
 
-def q5(answer) -> None:
-    """(by alice OR mentions seoul, any case) AND NOT mentions namsan."""
+def _q5_reference():
     from django.db.models import Q
 
+    from posts.models import Post
+
+    return Post.objects.filter(
+        (Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan")
+    )
+
+
+@guarded
+def q5(answer) -> None:
+    """(by alice OR mentions seoul, any case) AND NOT mentions namsan."""
     from posts.models import Post
 
     exercise = "q5"
@@ -248,10 +429,9 @@ def q5(answer) -> None:
         "| is OR, & is AND, ~ is NOT"
     )
     expect_queryset(exercise, answer, Post, hint)
-    expected = Post.objects.filter(
-        (Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan")
-    )
-    got = list(answer)
+    expect_objects(exercise, answer, Post, hint=hint)
+    expected = list(_q5_reference())
+    got = evaluate(exercise, answer, hint=hint)
     namsan = [p for p in got if "namsan" in p.content.lower()]
     if namsan:
         raise CheckFailed(
@@ -278,10 +458,11 @@ def q5(answer) -> None:
             got=describe(got),
             hint="content__contains is case-sensitive; content__icontains is not",
         )
-    compare_rows(exercise, got, expected, ordered=False, hint=hint)
-    ok(exercise, f"{len(expected)} posts: Q objects combined with |, & and ~")
+    got = judge(exercise, answer, Post, _q5_reference, ordered=False, hint=hint)
+    ok(exercise, f"{len(got)} posts: by alice or mentioning Seoul, none mentioning Namsan{PROBED}")
 
 
+@guarded
 def q6(likes) -> None:
     """Live likes on posts whose author is alice or carol: `in` across a relation."""
     from posts.models import Like
@@ -291,11 +472,18 @@ def q6(likes) -> None:
     hint = (
         'Like.objects.filter(post__author__username__in=["alice", "carol"]): double underscores follow the FK'
     )
-    expected = Like.objects.filter(post__author__username__in=["alice", "carol"])
-    expect_rows(exercise, likes, Like, expected, ordered=False, hint=hint)
-    ok(exercise, f"{len(expected)} live likes, found across two relations with __in")
+    got = judge(
+        exercise,
+        likes,
+        Like,
+        lambda: Like.objects.filter(post__author__username__in=["alice", "carol"]),
+        ordered=False,
+        hint=hint,
+    )
+    ok(exercise, f"{len(got)} live likes on posts by alice or carol{PROBED}")
 
 
+@guarded
 def q7(posts) -> None:
     """Posts of 4 to 6 March 2026 (Seoul days), both days included."""
     from django.utils import timezone
@@ -306,8 +494,9 @@ def q7(posts) -> None:
     require_answer(exercise, posts)
     hint = "created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included"
     expect_queryset(exercise, posts, Post, hint)
-    expected = Post.objects.filter(created_at__date__range=Q7_DAYS)
-    got = list(posts)
+    expect_objects(exercise, posts, Post, hint=hint)
+    expected = list(Post.objects.filter(created_at__date__range=Q7_DAYS))
+    got = evaluate(exercise, posts, hint=hint)
     last_day = [p for p in expected if timezone.localtime(p.created_at).date() == Q7_DAYS[1]]
     late = [p for p in last_day if p.pk not in {g.pk for g in got}]
     if late:
@@ -318,10 +507,21 @@ def q7(posts) -> None:
             got=describe(got),
             hint="a datetime range ends at 00:00 of the last day; the __date transform compares whole days",
         )
-    compare_rows(exercise, got, expected, ordered=False, hint=hint)
-    ok(exercise, f"{len(expected)} posts from {Q7_DAYS[0]} to {Q7_DAYS[1]}, with __date__range")
+    got = judge(
+        exercise,
+        posts,
+        Post,
+        lambda: Post.objects.filter(created_at__date__range=Q7_DAYS),
+        ordered=False,
+        hint=hint,
+    )
+    ok(
+        exercise,
+        f"{len(got)} posts from {Q7_DAYS[0]} to {Q7_DAYS[1]}, Seoul days, both ends included{PROBED}",
+    )
 
 
+@guarded
 def q8(answer) -> None:
     """The first four posts by author's username A→Z, newest first within each author."""
     from posts.models import Post
@@ -329,21 +529,23 @@ def q8(answer) -> None:
     exercise = "q8"
     require_answer(exercise, answer)
     hint = 'order_by("author__username", "-created_at")[:4]: a minus sign means descending'
-    expected = Post.objects.order_by("author__username", "-created_at")[:4]
-    expect_rows(exercise, answer, Post, expected, ordered=True, hint=hint)
-    ok(exercise, "4 posts in the asked order: order_by() then a slice, one query with LIMIT 4")
+    judge(
+        exercise,
+        answer,
+        Post,
+        lambda: Post.objects.order_by("author__username", "-created_at")[:4],
+        ordered=True,
+        hint=hint,
+    )
+    ok(exercise, f"4 posts in the asked order{PROBED}")
 
 
-def q9(posts) -> None:
-    """Every live post with n_likes = its number of live likes."""
+def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
+    from django.db.models import Count, Q
+
     from posts.models import Like, Post
 
-    exercise = "q9"
-    require_answer(exercise, posts)
-    hint = 'annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False)))'
-    expect_queryset(exercise, posts, Post, hint)
-    got = list(posts)
-    every_post = "annotate every live post: Post.objects"
+    every_post = "annotate every live post: start from Post.objects"
     compare_rows(exercise, got, Post.objects.all(), ordered=False, hint=every_post)
     missing = [p for p in got if not hasattr(p, "n_likes")]
     if missing:
@@ -354,83 +556,142 @@ def q9(posts) -> None:
             got=describe(missing),
             hint=hint,
         )
-    wrong = []
     for post in got:
         live = Like.objects.filter(post=post).count()
         if post.n_likes != live:
             every = Like.all_objects.filter(post=post).count()
-            wrong.append((post, live, post.n_likes, every))
-    if wrong:
-        post, live, counted, every = wrong[0]
-        cancelled = counted == every and every != live
-        raise CheckFailed(
-            exercise,
-            f"{post} has n_likes={counted}",
-            expected=f"{live} live likes",
-            got=counted,
-            hint=(
-                "Count('likes') counts cancelled likes too (a join does not use the default manager): "
-                "add filter=Q(likes__is_deleted=False)"
-                if cancelled
-                else hint
-            ),
-        )
-    ok(exercise, f"n_likes is right on all {len(got)} posts")
+            cancelled = post.n_likes == every and every != live
+            raise CheckFailed(
+                exercise,
+                f"{post} has n_likes={shown(post.n_likes)}",
+                expected=f"{live} live likes",
+                got=shown(post.n_likes),
+                hint=(
+                    "Count('likes') counts cancelled likes too (a join does not use the default manager): "
+                    "add filter=Q(likes__is_deleted=False)"
+                    if cancelled
+                    else hint
+                ),
+            )
+    expected = Post.objects.annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by(
+        "-n_likes", "id"
+    )
+    compare_rows(
+        exercise,
+        got,
+        expected,
+        ordered=True,
+        hint='then order_by("-n_likes", "id"): most likes first, ties by id',
+    )
 
 
-def q10(stats) -> None:
-    """{"likes": live likes, "likers": distinct users with a live like}."""
+@guarded
+def q9(posts) -> None:
+    """Every live post with n_likes = its number of live likes, by n_likes descending, then id."""
+    from posts.models import Post
+
+    exercise = "q9"
+    require_answer(exercise, posts)
+    hint = 'annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by("-n_likes", "id")'
+    expect_queryset(exercise, posts, Post, hint)
+    expect_objects(exercise, posts, Post, hint=hint)
+    got = evaluate(exercise, posts, hint=hint)
+    _q9_compare(exercise, got, hint=hint)
+    with rolled_back():
+        _orm_probe.add_rows()
+        try:
+            _q9_compare(exercise, evaluate(exercise, posts, hint=hint), hint=hint)
+        except CheckFailed as failure:
+            raise in_general(exercise, failure, posts) from None
+    ok(exercise, f"n_likes is right on all {len(got)} posts, most liked first{PROBED}")
+
+
+def _like_stats() -> dict:
     from posts.models import Like
 
+    return {"likes": Like.objects.count(), "likers": Like.objects.values("user").distinct().count()}
+
+
+@guarded
+def q10(stats) -> None:
+    """{"likes": live likes, "likers": distinct users with a live like}, from one aggregate()."""
     exercise = "q10"
     require_answer(exercise, stats)
     hint = 'Like.objects.aggregate(likes=Count("id"), likers=Count("user", distinct=True))'
+    expected = _like_stats()
     if not isinstance(stats, dict):
         raise CheckFailed(
             exercise,
-            f"the answer is a {type(stats).__name__}, not a dict",
+            f"the answer is {kind_of(stats)}, not a dict",
             expected="{'likes': ..., 'likers': ...}",
-            got=type(stats).__name__,
+            got=shown(stats),
             hint="aggregate() returns a dict; annotate() returns a QuerySet",
         )
-    expected = {
-        "likes": Like.objects.count(),
-        "likers": Like.objects.values("user").distinct().count(),
-    }
     if set(stats) != set(expected):
-        raise CheckFailed(exercise, "other keys", expected=sorted(expected), got=sorted(stats), hint=hint)
-    if stats["likes"] != expected["likes"]:
+        raise CheckFailed(
+            exercise, "other keys", expected=shown(sorted(expected)), got=shown(list(stats)), hint=hint
+        )
+    if stats["likes"] != expected["likes"] or type(stats["likes"]) is not int:
         raise CheckFailed(
             exercise,
             "the number of likes is off",
-            expected=expected["likes"],
-            got=stats["likes"],
+            expected=shown(expected["likes"]),
+            got=shown(stats["likes"]),
             hint="Like.objects counts live likes only; Like.all_objects counts cancelled ones too",
         )
-    if stats["likers"] != expected["likers"]:
+    if stats["likers"] != expected["likers"] or type(stats["likers"]) is not int:
         raise CheckFailed(
             exercise,
             "the number of likers is off",
-            expected=expected["likers"],
-            got=stats["likers"],
+            expected=shown(expected["likers"]),
+            got=shown(stats["likers"]),
             hint='Count("user", distinct=True) counts each user once',
         )
-    ok(exercise, f"{expected['likes']} live likes from {expected['likers']} users, in one aggregate() query")
+    found = recorded_statement(
+        exercise,
+        r'^SELECT (?!.*GROUP BY).*COUNT\(.*FROM "posts_like"',
+        lambda names, rows, count: len(rows) == 1 and dict(zip(names, rows[0], strict=True)) == stats,
+        what=f"this dict {shown(stats)}",
+        method="aggregate() query",
+        hint=f"one call: {hint}",
+    )
+    if found is None:
+        ok(exercise, f"{expected['likes']} live likes from {expected['likers']} users")
+        return
+    with rolled_back():
+        _orm_probe.add_rows()
+        names, rows, _ = run_sql(*found)
+        probe_got, probe_expected = dict(zip(names, rows[0], strict=True)), _like_stats()
+    if probe_got != probe_expected:
+        raise CheckFailed(
+            exercise,
+            f"right on the notebook's rows only: {_orm_probe.NOTE}, your aggregate gives other numbers",
+            expected=shown(probe_expected),
+            got=shown(probe_got),
+            hint="count live likes (Like.objects), and each user once: distinct=True",
+        )
+    ok(
+        exercise,
+        f"{expected['likes']} live likes from {expected['likers']} users, from one aggregate query "
+        "that is right on rows the check added too",
+    )
 
 
-def q11(feed) -> None:
-    """Every live post, its author and its live files in at most two queries."""
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def _queries(counted) -> int:
+    """Queries counted, without the transaction or savepoint `evaluate` wraps a QuerySet in."""
+    return sum(1 for sql in counted.sql if not sql.startswith(TRANSACTION_CONTROL))
+
+
+def _q11_compare(exercise: str, feed, *, hint: str) -> tuple[int, int]:
+    """(posts, queries): every live post with its live files, authors and files in at most 2 queries."""
     from posts.models import File, Post
     from workbook.display import count_queries
 
-    exercise = "q11"
-    require_answer(exercise, feed)
-    hint = (
-        'select_related("author") joins the author in; prefetch_related("files") fetches every file at once'
-    )
-    expect_queryset(exercise, feed, Post, hint)
     with count_queries() as evaluating:
-        posts = list(feed.all())  # .all(): a fresh copy, so a cached result cannot hide queries
+        posts = evaluate(exercise, feed, hint=hint)
     with count_queries() as authors:
         [p.author.username for p in posts]
     with count_queries() as files:
@@ -446,29 +707,55 @@ def q11(feed) -> None:
                 got=got_files[post.pk],
                 hint="prefetch_related('files') uses the live files; Prefetch with File.all_objects does not",
             )
-    total = evaluating.count + authors.count + files.count
-    if authors.count:
+    total = _queries(evaluating) + _queries(authors) + _queries(files)
+    if _queries(authors):
         raise CheckFailed(
             exercise,
-            f"each author cost a query of its own ({authors.count} more)",
+            f"each author cost a query of its own ({_queries(authors)} more)",
             expected="at most 2 queries",
             got=f"{total} queries",
             hint='select_related("author") fetches authors in the same query as the posts',
         )
-    if files.count:
+    if _queries(files):
         raise CheckFailed(
             exercise,
-            f"each post's files cost a query of its own ({files.count} more)",
+            f"each post's files cost a query of its own ({_queries(files)} more)",
             expected="at most 2 queries",
             got=f"{total} queries",
             hint='prefetch_related("files") fetches the files of every post in one more query',
         )
     if total > 2:
         raise CheckFailed(exercise, "too many queries", expected="at most 2", got=total, hint=hint)
-    naive = 1 + 2 * len(posts)
-    ok(exercise, f"{len(posts)} posts with authors and files in {total} queries (without both: {naive})")
+    return len(posts), total
 
 
+@guarded
+def q11(feed) -> None:
+    """Every live post, its author and its live files in at most two queries."""
+    from posts.models import Post
+
+    exercise = "q11"
+    require_answer(exercise, feed)
+    hint = (
+        'select_related("author") joins the author in; prefetch_related("files") fetches every file at once'
+    )
+    expect_queryset(exercise, feed, Post, hint)
+    expect_objects(exercise, feed, Post, hint=hint)
+    posts, total = _q11_compare(exercise, feed, hint=hint)
+    with rolled_back():
+        _orm_probe.add_rows()
+        try:
+            _q11_compare(exercise, feed, hint=hint)
+        except CheckFailed as failure:
+            raise in_general(exercise, failure, feed) from None
+    naive = 1 + 2 * posts
+    ok(
+        exercise,
+        f"{posts} posts with authors and live files in {total} queries (without both: {naive}){PROBED}",
+    )
+
+
+@guarded
 def q12(updated, before) -> None:
     """One UPDATE moved every file of post 6 one position down: position = position + 1."""
     from posts.models import File
@@ -477,15 +764,23 @@ def q12(updated, before) -> None:
     require_answer(exercise, updated)
     require_answer(exercise, before)
     hint = f'File.objects.filter(post_id={Q12_POST}).update(position=F("position") + 1)'
+    if not isinstance(before, dict) or not all(isinstance(v, int) for v in before.values()):
+        raise CheckFailed(
+            exercise,
+            "`before` is not the dict of positions the cell above records",
+            expected="{file id: position}",
+            got=shown(before),
+            hint="run the cell that records `before` again, then the exercise once",
+        )
     if not isinstance(updated, int) or isinstance(updated, bool):
         raise CheckFailed(
             exercise,
-            f"updated is a {type(updated).__name__}, not the number of rows update() changed",
+            f"updated is {kind_of(updated)}, not the number of rows update() changed",
             expected=f"{len(before)} (an int)",
-            got=repr(updated),
+            got=shown(updated),
             hint="QuerySet.update() returns how many rows it changed; a loop of save() calls returns nothing",
         )
-    now = dict(File.all_objects.filter(pk__in=before).values_list("pk", "position"))
+    now = dict(File.all_objects.filter(pk__in=list(before)).values_list("pk", "position"))
     if updated != len(before):
         raise CheckFailed(
             exercise,
@@ -495,7 +790,7 @@ def q12(updated, before) -> None:
             hint=hint,
         )
     shifted = {pk: now.get(pk, 0) - position for pk, position in before.items()}
-    if set(shifted.values()) == {2}:
+    if before and set(shifted.values()) == {2}:
         raise CheckFailed(
             exercise,
             "the positions moved by 2: the exercise ran twice",
@@ -511,9 +806,40 @@ def q12(updated, before) -> None:
             got=now,
             hint="F('position') + 1 lets the database add 1 to each row's own value",
         )
-    ok(exercise, f"{updated} files moved one position down in a single UPDATE, computed by PostgreSQL")
+    found = recorded_statement(
+        exercise,
+        r'^UPDATE "posts_file"',
+        lambda names, rows, count: count == updated,
+        what=f"{updated} changed rows",
+        method="single UPDATE",
+        hint=f"one statement for every file: {hint}",
+    )
+    if found is None:
+        ok(exercise, f"{updated} files moved one position down")
+        return
+    probe_file, other_file = _orm_probe.BASE + 203, _orm_probe.BASE + 204
+    with rolled_back():
+        _orm_probe.add_rows()
+        positions = dict(File.all_objects.values_list("pk", "position"))
+        run_sql(*found)
+        after = dict(File.all_objects.values_list("pk", "position"))
+    moved = {pk for pk in after if after[pk] != positions.get(pk)}
+    expected_moved = {
+        pk for pk in after if pk in positions and File.all_objects.filter(pk=pk, post_id=Q12_POST).exists()
+    }
+    if probe_file not in moved or other_file in moved or any(after[pk] != positions[pk] + 1 for pk in moved):
+        raise CheckFailed(
+            exercise,
+            f"right on the notebook's rows only: with a file the check adds to post {Q12_POST} (and one to "
+            "another post), your UPDATE moves other rows",
+            expected=f"files {sorted(expected_moved)} one position down, no other file",
+            got=f"files {sorted(moved)} moved",
+            hint="filter by the post, not by file ids written out: " + hint,
+        )
+    ok(exercise, f"{updated} files moved one position down by one UPDATE, computed by PostgreSQL")
 
 
+@guarded
 def q13(result) -> None:
     """Like.objects.get_or_create for bob on post 4: a live like, one only."""
     from posts.models import Like
@@ -524,29 +850,31 @@ def q13(result) -> None:
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool)):
         raise CheckFailed(
             exercise,
-            f"the answer is a {type(result).__name__}, not the pair get_or_create returns",
+            f"the answer is {kind_of(result)}, not the pair get_or_create returns",
             expected="(like, created)",
-            got=repr(result),
+            got=shown(result),
             hint=hint,
         )
     like, created = result
     if not isinstance(like, Like) or like.pk is None:
         raise CheckFailed(
-            exercise, "the first item is not a saved Like", expected="a Like", got=repr(like), hint=hint
+            exercise, "the first item is not a saved Like", expected="a Like", got=shown(like), hint=hint
         )
-    if (like.user.username, like.post_id) != (Q13_USER, Q13_POST):
+    stored = Like.all_objects.select_related("user").filter(pk=like.pk).first()
+    if stored is None:
+        raise CheckFailed(exercise, "this like is not in the database", got=str(like.pk), hint=hint)
+    if (stored.user.username, stored.post_id) != (Q13_USER, Q13_POST):
         raise CheckFailed(
             exercise,
             "a like by someone else or on another post",
             expected=f"{Q13_USER} likes Post #{Q13_POST}",
-            got=str(like),
+            got=str(stored),
             hint=hint,
         )
-    stored = Like.all_objects.get(pk=like.pk)
     if stored.is_deleted:
         raise CheckFailed(
             exercise,
-            f"{like} is a cancelled like (is_deleted=True)",
+            f"{stored} is a cancelled like (is_deleted=True)",
             expected="a live like",
             got="the cancelled one",
             hint="Like.all_objects.get_or_create finds cancelled likes too; Like.objects only live ones",
@@ -556,18 +884,25 @@ def q13(result) -> None:
         raise CheckFailed(exercise, "not exactly one live like", expected=1, got=live, hint=hint)
     ok(
         exercise,
-        f"{like} ({'created now' if created else 'found, not created again'}); run it again: created=False",
+        f"{stored} ({'created now' if created else 'found, not created again'}); "
+        "it is the one live like, so running it again finds it: created=False",
     )
 
 
+def _deleted_posts():
+    from posts.models import Post
+
+    return Post.all_objects.filter(is_deleted=True)
+
+
+@guarded
 def q14(gone) -> None:
     """Post 2 soft-deleted through the model (its files, likes, comments with it); gone = deleted posts."""
-    from posts.models import File, Post
+    from posts.models import Comment, File, Like, Post
 
     exercise = "q14"
     require_answer(exercise, gone)
     hint = "Post.all_objects.deleted() (or .filter(is_deleted=True)): Post.objects never sees deleted rows"
-    expect_queryset(exercise, gone, Post, hint)
     post = Post.all_objects.get(pk=Q14_POST)
     if not post.is_deleted:
         raise CheckFailed(
@@ -577,50 +912,74 @@ def q14(gone) -> None:
             got="is_deleted=False",
             hint=f"Post.objects.get(pk={Q14_POST}).delete() marks it deleted (a soft delete)",
         )
-    live_files = File.objects.filter(post=post).count()
-    if live_files:
-        raise CheckFailed(
-            exercise,
-            f"{live_files} files of the deleted post are still live",
-            expected=0,
-            got=live_files,
-            hint="delete through the model (post.delete()), which takes files, likes and comments along; "
-            "an update(is_deleted=True) marks the post only",
-        )
-    compare_rows(exercise, gone, Post.all_objects.deleted(), ordered=False, hint=hint)
-    ok(exercise, f"{post} is soft-deleted; {len(gone)} deleted posts are still in the table")
+    for model, label in ((File, "files"), (Like, "likes"), (Comment, "comments")):
+        live = model.objects.filter(post=post).count()
+        if live:
+            raise CheckFailed(
+                exercise,
+                f"{live} {label} of the deleted post are still live",
+                expected=0,
+                got=live,
+                hint="delete through the model (post.delete()), which takes files, likes and comments along; "
+                "an update(is_deleted=True) marks the post only",
+            )
+    got = judge(exercise, gone, Post, _deleted_posts, ordered=False, hint=hint)
+    ok(
+        exercise,
+        f"{post} is soft-deleted with its rows; the {len(got)} deleted posts are still in the table{PROBED}",
+    )
 
 
+def _seed_rows_of(number: int) -> dict[str, tuple[int, int]]:
+    """(live, deleted) rows of each kind on seed post `number`, as the seed wrote them."""
+    from demo.seed import COMMENTS, LIKES, POSTS
+
+    _, _, files, post_deleted = POSTS[number - 1]
+    likes = [cancelled for _, n, cancelled in LIKES if n == number]
+    comments = [deleted for _, n, _, deleted in COMMENTS if n == number]
+    rows = {"files": [post_deleted] * len(files), "likes": likes, "comments": comments}
+    return {kind: (flags.count(False), flags.count(True)) for kind, flags in rows.items()}
+
+
+@guarded
 def q15(post) -> None:
-    """Post 2 restored with exactly the rows its deletion took."""
-    from posts.models import File, Post
+    """Post 2 restored with exactly the rows its deletion took: files, likes and comments."""
+    from posts.models import Comment, File, Like, Post
 
     exercise = "q15"
     require_answer(exercise, post)
     hint = f"Post.all_objects.get(pk={Q14_POST}).restore() brings back the post and what its deletion took"
     if not isinstance(post, Post) or post.pk != Q14_POST:
         raise CheckFailed(
-            exercise, f"not Post #{Q14_POST}", expected=f"Post #{Q14_POST}", got=repr(post), hint=hint
+            exercise, f"not Post #{Q14_POST}", expected=f"Post #{Q14_POST}", got=shown(post), hint=hint
         )
     stored = Post.all_objects.get(pk=post.pk)
     if stored.is_deleted:
         raise CheckFailed(exercise, f"{stored} is still deleted", expected="live", got="deleted", hint=hint)
-    hidden = File.all_objects.filter(post=stored, is_deleted=True).count()
-    if hidden:
-        raise CheckFailed(
-            exercise,
-            f"the post is back but {hidden} of its files are still deleted",
-            expected="every file live again",
-            got=f"{hidden} deleted",
-            hint="restore() brings back the rows deleted with the post; setting is_deleted=False does not",
-        )
-    files = File.objects.filter(post=stored).count()
-    ok(exercise, f"{stored} is live again, with its {files} file{'' if files == 1 else 's'}")
+    seed = _seed_rows_of(Q14_POST)
+    counts = {}
+    for model, kind in ((File, "files"), (Like, "likes"), (Comment, "comments")):
+        live = model.objects.filter(post=stored).count()
+        deleted = model.all_objects.filter(post=stored, is_deleted=True).count()
+        want_live, want_deleted = seed[kind]
+        if live < want_live or deleted > want_deleted:
+            raise CheckFailed(
+                exercise,
+                f"the post is back but {deleted - want_deleted} of its {kind} are still deleted",
+                expected=f"{want_live} live {kind}, as before the deletion",
+                got=f"{live} live, {deleted} deleted",
+                hint="restore() brings back the rows deleted with the post; "
+                "setting is_deleted=False does not",
+            )
+        counts[kind] = live
+    parts = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
+    ok(exercise, f"{stored} is live again, with its {parts}")
 
 
+@guarded
 def q16(draft, error) -> None:
     """A post and an invalid comment in one transaction.atomic(): both refused, the post rolled back."""
-    from django.db import IntegrityError
+    from django.db import IntegrityError, connection
 
     from posts.models import Post
 
@@ -634,15 +993,24 @@ def q16(draft, error) -> None:
             exercise,
             "no IntegrityError was caught",
             expected="IntegrityError (comment_content_not_empty)",
-            got=repr(error),
+            got=shown(error),
             hint="a comment with content='' breaks the CHECK constraint comment_content_not_empty",
+        )
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint != "comment_content_not_empty":
+        raise CheckFailed(
+            exercise,
+            "PostgreSQL did not refuse the empty comment: the error comes from elsewhere",
+            expected="the CHECK constraint comment_content_not_empty",
+            got=f"{_first(error)} (constraint: {constraint or 'none'})",
+            hint="create the comment with content='' on the draft, inside the block",
         )
     if not isinstance(draft, Post) or draft.pk is None:
         raise CheckFailed(
             exercise,
             "draft is not the post created inside the block",
             expected="a Post",
-            got=repr(draft),
+            got=shown(draft),
             hint=hint,
         )
     if Post.all_objects.filter(pk=draft.pk).exists():
@@ -653,27 +1021,48 @@ def q16(draft, error) -> None:
             got="kept",
             hint=hint,
         )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM posts_post_id_seq")
+        handed_out = cursor.fetchone()[0]
+    if draft.pk > handed_out or getattr(draft.author, "username", None) != "alice":
+        raise CheckFailed(
+            exercise,
+            "draft is not a post PostgreSQL created for alice",
+            expected=f"a post by alice whose id the sequence handed out (at most {handed_out})",
+            got=f"id {draft.pk} by {getattr(draft.author, 'username', None)}",
+            hint="draft = Post.objects.create(author=alice, ...) inside the block",
+        )
     ok(exercise, f"the error rolled back the post too: id {draft.pk} was handed out, yet no row has it")
 
 
+def _first(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _q17_reference():
+    from posts.models import Comment
+
+    return Comment.objects.filter(post_id=Q17_POST).values_list("user__username", flat=True)
+
+
+@guarded
 def q17(usernames) -> None:
-    """Who wrote the live comments on post 4, as a flat values_list."""
+    """Who wrote the live comments on post 4, as a flat values_list, in the comments' order."""
     from posts.models import Comment
 
     exercise = "q17"
     require_answer(exercise, usernames)
     hint = f'Comment.objects.filter(post_id={Q17_POST}).values_list("user__username", flat=True)'
     expect_queryset(exercise, usernames, Comment, hint)
-    expected = list(Comment.objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
-    got = list(usernames)
+    expected = list(_q17_reference())
+    got = evaluate(exercise, usernames, hint=hint)
     if got and not all(isinstance(u, str) for u in got):
-        first = got[0]
-        kind = type(first).__name__
         raise CheckFailed(
             exercise,
-            f"the items are {kind}s, not usernames",
-            expected=expected,
-            got=describe(got),
+            f"the items are {type(got[0]).__name__}s, not usernames",
+            expected=shown(expected),
+            got=shown(got) if not hasattr(got[0], "pk") else describe(got),
             hint="values_list(..., flat=True) gives the values themselves; without flat, 1-tuples; "
             "values() gives dicts",
         )
@@ -681,14 +1070,18 @@ def q17(usernames) -> None:
         every = list(Comment.all_objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
         raise CheckFailed(
             exercise,
-            "other usernames",
-            expected=expected,
-            got=got,
-            hint=("a deleted comment is included: use Comment.objects" if got == every else hint),
+            "the right names in another order" if sorted(got) == sorted(expected) else "other usernames",
+            expected=shown(expected),
+            got=shown(got),
+            hint="a deleted comment is included: use Comment.objects"
+            if got == every and every != expected
+            else hint,
         )
-    ok(exercise, f"{expected}: plain strings, without building a Comment object per row")
+    judge(exercise, usernames, Comment, _q17_reference, ordered=True, hint=hint, objects=False)
+    ok(exercise, f"{expected}: plain strings, in the comments' order{PROBED}")
 
 
+@guarded
 def q18(answer) -> None:
     """Has bob a live comment on post 4? A bool from exists()."""
     from posts.models import Comment
@@ -700,9 +1093,9 @@ def q18(answer) -> None:
     if not isinstance(answer, bool):
         raise CheckFailed(
             exercise,
-            f"the answer is a {type(answer).__name__}, not True or False",
-            expected=expected,
-            got=repr(answer),
+            f"the answer is {kind_of(answer)}, not True or False",
+            expected=shown(expected),
+            got=shown(answer),
             hint="exists() asks the database for one row at most and returns a bool",
         )
     if answer != expected:
@@ -716,9 +1109,37 @@ def q18(answer) -> None:
             if deleted.exists() and answer
             else hint,
         )
-    ok(exercise, f"{answer}: exists() ran SELECT 1 ... LIMIT 1")
+    found = recorded_statement(
+        exercise,
+        r'^SELECT (1|%s) AS "a" FROM "posts_comment".*LIMIT 1',
+        lambda names, rows, count: bool(rows) == answer,
+        what=f"{answer}",
+        method="exists() query (SELECT 1 ... LIMIT 1)",
+        hint=hint,
+    )
+    if found is None:
+        ok(exercise, f"{answer}")
+        return
+    with rolled_back():
+        _orm_probe.add_rows()
+        probe_expected = Comment.objects.filter(user__username=Q18_USER, post_id=Q18_POST).exists()
+        _, rows, _ = run_sql(*found)
+    if bool(rows) != probe_expected:
+        raise CheckFailed(
+            exercise,
+            f"right on the notebook's rows only: {_orm_probe.NOTE}, among them a live comment by "
+            f"{Q18_USER} on post {Q18_POST}, your exists() query gives {bool(rows)}",
+            expected=probe_expected,
+            got=bool(rows),
+            hint=hint,
+        )
+    ok(
+        exercise,
+        f"{answer}: your exists() query (SELECT 1 ... LIMIT 1) also finds a live comment the check added",
+    )
 
 
+@guarded
 def q19(users) -> None:
     """Users with a live like on any of alice's posts, each once, sorted by username."""
     from django.contrib.auth import get_user_model
@@ -730,23 +1151,57 @@ def q19(users) -> None:
         'User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)'
         '.distinct().order_by("username")'
     )
-    expect_queryset(exercise, users, User, hint)
-    expected = (
-        User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)
-        .distinct()
-        .order_by("username")
+    got = judge(
+        exercise,
+        users,
+        User,
+        lambda: (
+            User.objects.filter(likes__post__author__username="alice", likes__is_deleted=False)
+            .distinct()
+            .order_by("username")
+        ),
+        ordered=True,
+        hint=hint,
     )
-    compare_rows(exercise, users, expected, ordered=True, hint=hint)
-    ok(exercise, f"{', '.join(u.username for u in expected)}: each once, thanks to distinct()")
+    ok(exercise, f"{', '.join(u.username for u in got)}: each once, sorted by username{PROBED}")
 
 
 # ---------------------------------------------------------------- closing exercises
 
 
-def q20(top) -> None:
-    """The three live posts with the most live likes (newest first on a tie), authors in the same query."""
+def _q20_compare(exercise: str, got: list, *, hint: str) -> list[str]:
     from django.db.models import Count, Q
 
+    from posts.models import Post
+
+    expected = list(
+        Post.objects.annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by(
+            "-n_likes", "-created_at"
+        )[:3]
+    )
+    if got and not all(hasattr(p, "n_likes") for p in got):
+        raise CheckFailed(
+            exercise, "the posts have no n_likes", expected="post.n_likes", got=describe(got), hint=hint
+        )
+    shown_expected = [f"{p} ({p.n_likes})" for p in expected]
+    if [p.pk for p in got] != [p.pk for p in expected]:
+        raise CheckFailed(
+            exercise,
+            "other posts, or another order",
+            expected=shown_expected,
+            got=[f"{p} ({getattr(p, 'n_likes', '?')})" for p in got],
+            hint="count live likes only (filter=Q(likes__is_deleted=False)), "
+            'then order_by("-n_likes", "-created_at") and slice [:3]',
+        )
+    wrong = [p for p, e in zip(got, expected, strict=True) if p.n_likes != e.n_likes]
+    if wrong:
+        raise CheckFailed(exercise, "n_likes is off", expected=shown_expected, got=describe(wrong), hint=hint)
+    return shown_expected
+
+
+@guarded
+def q20(top) -> None:
+    """The three live posts with the most live likes (newest first on a tie), authors in the same query."""
     from posts.models import Post
     from workbook.display import count_queries
 
@@ -757,42 +1212,37 @@ def q20(top) -> None:
         'filter=Q(likes__is_deleted=False))).order_by("-n_likes", "-created_at")[:3]'
     )
     expect_queryset(exercise, top, Post, hint)
+    expect_objects(exercise, top, Post, hint=hint)
     with count_queries() as queries:
-        got = list(top.all())
+        got = evaluate(exercise, top, hint=hint)
         [p.author.username for p in got]
-    expected = list(
-        Post.objects.annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by(
-            "-n_likes", "-created_at"
-        )[:3]
-    )
-    if got and not all(hasattr(p, "n_likes") for p in got):
-        raise CheckFailed(
-            exercise, "the posts have no n_likes", expected="post.n_likes", got=describe(got), hint=hint
-        )
-    shown = [f"{p} ({p.n_likes})" for p in expected]
-    if [p.pk for p in got] != [p.pk for p in expected]:
+    shown_expected = _q20_compare(exercise, got, hint=hint)
+    if _queries(queries) > 1:
         raise CheckFailed(
             exercise,
-            "other posts, or another order",
-            expected=shown,
-            got=[f"{p} ({getattr(p, 'n_likes', '?')})" for p in got],
-            hint="count live likes only (filter=Q(likes__is_deleted=False)), "
-            'then order_by("-n_likes", "-created_at") and slice [:3]',
-        )
-    wrong = [p for p, e in zip(got, expected, strict=True) if p.n_likes != e.n_likes]
-    if wrong:
-        raise CheckFailed(exercise, "n_likes is off", expected=shown, got=describe(wrong), hint=hint)
-    if queries.count > 1:
-        raise CheckFailed(
-            exercise,
-            f"the authors cost {queries.count - 1} more queries",
+            f"the authors cost {_queries(queries) - 1} more queries",
             expected="1 query",
-            got=queries.count,
+            got=_queries(queries),
             hint='select_related("author") joins them into the same query',
         )
-    ok(exercise, f"{', '.join(shown)} in 1 query")
+    with rolled_back():
+        _orm_probe.add_rows()
+        try:
+            _q20_compare(exercise, evaluate(exercise, top, hint=hint), hint=hint)
+        except CheckFailed as failure:
+            raise in_general(exercise, failure, top) from None
+    ok(exercise, f"{', '.join(shown_expected)} in 1 query{PROBED}")
 
 
+def _comments_per_user() -> dict:
+    from django.db.models import Count
+
+    from posts.models import Comment
+
+    return dict(Comment.objects.values_list("user__username").annotate(n=Count("id")).order_by())
+
+
+@guarded
 def q21(per_author) -> None:
     """{username: number of live comments that user wrote}, grouped by the database."""
     from django.db.models import Count
@@ -805,19 +1255,54 @@ def q21(per_author) -> None:
     if not isinstance(per_author, dict):
         raise CheckFailed(
             exercise,
-            f"the answer is a {type(per_author).__name__}, not a dict",
+            f"the answer is {kind_of(per_author)}, not a dict",
             expected="{'alice': ..., 'bob': ..., 'carol': ...}",
-            got=type(per_author).__name__,
+            got=shown(per_author),
             hint="dict(...) turns a values_list of (username, count) pairs into a dict",
         )
-    expected = dict(Comment.objects.values_list("user__username").annotate(n=Count("id")).order_by())
-    if per_author != expected:
+    expected = _comments_per_user()
+    if per_author != expected or not all(type(v) is int for v in per_author.values()):
         every = dict(Comment.all_objects.values_list("user__username").annotate(n=Count("id")).order_by())
+        by_post_author = dict(
+            Comment.objects.values_list("post__author__username").annotate(n=Count("id")).order_by()
+        )
+        if per_author == every and every != expected:
+            why = "deleted comments are counted: start from Comment.objects"
+        elif per_author == by_post_author and by_post_author != expected:
+            why = "these are comments per post author: group by the comment's own user (user__username)"
+        else:
+            why = hint
         raise CheckFailed(
             exercise,
             "other counts",
-            expected=dict(sorted(expected.items())),
-            got=dict(sorted(per_author.items(), key=lambda item: str(item[0]))),
-            hint="deleted comments are counted: start from Comment.objects" if per_author == every else hint,
+            expected=shown(dict(sorted(expected.items()))),
+            got=shown(dict(sorted(per_author.items(), key=lambda item: str(item[0])))),
+            hint=why,
         )
-    ok(exercise, f"{dict(sorted(expected.items()))}: values() then annotate() is a GROUP BY")
+    found = recorded_statement(
+        exercise,
+        r'^SELECT .*"posts_comment".*GROUP BY',
+        lambda names, rows, count: all(len(r) == 2 for r in rows) and dict(rows) == per_author,
+        what="these counts",
+        method="GROUP BY query (values_list() then annotate())",
+        hint=hint,
+    )
+    if found is None:
+        ok(exercise, f"{dict(sorted(expected.items()))}")
+        return
+    with rolled_back():
+        _orm_probe.add_rows()
+        _, rows, _ = run_sql(*found)
+        probe_got, probe_expected = dict(rows), _comments_per_user()
+    if probe_got != probe_expected:
+        raise CheckFailed(
+            exercise,
+            f"right on the notebook's rows only: {_orm_probe.NOTE}, your query counts otherwise",
+            expected=shown(dict(sorted(probe_expected.items()))),
+            got=shown(dict(sorted(probe_got.items(), key=lambda item: str(item[0])))),
+            hint="count live comments (Comment.objects) per comment writer (user__username)",
+        )
+    ok(
+        exercise,
+        f"{dict(sorted(expected.items()))}: counted by one GROUP BY query, right on rows the check added too",
+    )

@@ -1,0 +1,38 @@
+"""Every check answers whatever a learner assigns with a ✗ (CheckFailed or NotAnswered), never a traceback."""
+
+import inspect
+
+import pytest
+
+from workbook.checks import CheckFailed, api, cicd, docker, modeling, postgresql
+from workbook.checks._probe import HOSTILE
+
+# orm has its own hostile test (with QuerySets of every kind); modeling.q1 belongs to another exercise set.
+CHECKS = [
+    (module, name)
+    for module in (api, cicd, docker, modeling, postgresql)
+    for name, function in vars(module).items()
+    if name[:1] == "q" and name[1:].isdigit() and inspect.isfunction(function)
+    if (module, name) != (modeling, "q1")
+]
+
+
+def _querysets():
+    from posts.models import File, Post
+
+    return [
+        Post.objects.values(),
+        File.objects.select_related("nope"),
+        File.objects.values_list("id", flat=True),
+        Post.objects.none(),
+    ]
+
+
+@pytest.mark.parametrize(
+    "module, name", CHECKS, ids=[f"{m.__name__.rsplit('.', 1)[1]}.{n}" for m, n in CHECKS]
+)
+def test_every_check_answers_hostile_values_with_a_cross(seeded, module, name):
+    for value in [*HOSTILE, *_querysets()]:
+        with pytest.raises(CheckFailed) as failure:
+            getattr(module, name)(value)
+        assert str(failure.value).startswith(f"✗ {name}"), (value, str(failure.value))
