@@ -80,7 +80,8 @@ def decorated_credit_first(source, target, amount):
 
 def one_statement(source, target, amount):
     sql(
-        "UPDATE accounts SET balance = balance + CASE owner WHEN %s THEN -%s ELSE %s END WHERE owner IN (%s, %s)",
+        "UPDATE accounts SET balance = balance + CASE owner WHEN %s THEN -%s ELSE %s END "
+        "WHERE owner IN (%s, %s)",
         [source, amount, amount, source, target],
     )
 
