@@ -226,3 +226,101 @@ def container_is_a_process(client, image_name: str) -> dict | None:
     finally:
         container.remove(force=True)
     return facts
+
+
+def lifecycle(client, image_name: str) -> None:
+    """A container's life, step by step, each with the docker command that does the same:
+    run, ps, exec, logs, stop, start, commit (a new image from the container), rm."""
+    image = _image_or_say(client, image_name)
+    if image is None:
+        return
+    containers, committed = [], None
+
+    def state(container) -> str:
+        container.reload()
+        return container.status
+
+    try:
+        box = client.containers.run(
+            image.id,
+            ["sh", "-c", "echo started; while true; do sleep 1; done"],
+            detach=True,
+            network_mode="none",
+            labels={DEMO_LABEL: "1"},
+        )
+        containers.append(box)
+        print(f"docker run -d {image_name} ...      → container {box.short_id}, {state(box)}")
+        listed = client.containers.list(filters={"label": DEMO_LABEL})
+        print(f"docker ps                          → {len(listed)} running with the demo label")
+        box.exec_run(["sh", "-c", "echo 'made inside' > /greeting.txt"])
+        print("docker exec <id> sh -c 'echo ...'  → /greeting.txt written in its writable layer")
+        print(f"docker logs <id>                   → {box.logs().decode().split()}")
+        box.stop(timeout=1)
+        print(f"docker stop <id>                   → {state(box)} (its writable layer is kept)")
+        box.start()
+        found = box.exec_run(["cat", "/greeting.txt"]).output.decode().strip()
+        print(f"docker start <id>                  → {state(box)}; /greeting.txt still says {found!r}")
+        committed = box.commit(repository="workbook-demo", tag="committed")
+        print(f"docker commit <id> workbook-demo:committed → image {committed.short_id}")
+        code, output, second = _run(client, committed.id, ["cat", "/greeting.txt"])
+        containers.append(second)
+        print(f"docker run workbook-demo:committed cat /greeting.txt → {output!r}")
+    finally:
+        for container in containers:
+            container.remove(force=True)
+        if committed is not None:
+            client.images.remove(committed.id, force=True)
+    print("docker rm -f <id>; docker rmi workbook-demo:committed → both gone")
+
+
+def registry_round_trip(client, image_name: str, registry_image: str = "registry:2") -> None:
+    """Push an image to a registry on this machine (the registry:2 image, on 127.0.0.1) and pull it
+    back: what `docker push` and `docker pull` do with Docker Hub, without an account."""
+    import json
+    import time
+    import urllib.request
+
+    image, registry_image_found = _image_or_say(client, image_name), _image_or_say(client, registry_image)
+    if image is None or registry_image_found is None:
+        return
+    registry = client.containers.run(
+        registry_image_found.id,
+        detach=True,
+        ports={"5000/tcp": ("127.0.0.1", None)},
+        labels={DEMO_LABEL: "1"},
+    )
+    address = name = None
+    try:
+        for _ in range(50):
+            registry.reload()
+            bindings = registry.attrs["NetworkSettings"]["Ports"].get("5000/tcp")
+            if bindings:
+                address = f"127.0.0.1:{bindings[0]['HostPort']}"
+                try:
+                    urllib.request.urlopen(f"http://{address}/v2/", timeout=2)
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        print(f"docker run -d -p 127.0.0.1::5000 registry:2 → a registry at {address}")
+        name = f"{address}/workbook/{image_name.split('/')[-1].split(':')[0]}"
+        image.tag(name, tag="demo")
+        print(f"docker tag {image_name} {name}:demo")
+        for line in client.images.push(name, tag="demo", stream=True, decode=True):
+            if "error" in line:
+                print("push refused:", line["error"])
+                return
+        print(f"docker push {name}:demo → the daemon uploads the layers the registry lacks")
+        with urllib.request.urlopen(f"http://{address}/v2/_catalog", timeout=5) as answer:
+            print(f"the registry's catalog (GET /v2/_catalog) → {json.load(answer)['repositories']}")
+        client.images.remove(f"{name}:demo")
+        pulled = client.images.pull(name, tag="demo")
+        same = pulled.id == image.id
+        print(f"docker rmi, then docker pull {name}:demo → image {pulled.short_id}, the same id: {same}")
+    finally:
+        if name:
+            try:
+                client.images.remove(f"{name}:demo")
+            except Exception:  # already removed, or never tagged
+                pass
+        registry.remove(force=True, v=True)

@@ -77,3 +77,47 @@ class ProjectCopy:
         finally:
             conn.close()
         return not self.folder.exists() and left == 0
+
+
+def break_post_str(copy: ProjectCopy) -> str:
+    """Put a bug in the copy's Post.__str__ (found with ast, so any text of the method works);
+    the change as a unified diff."""
+    import ast
+    import difflib
+
+    models = copy.folder / "project" / "posts" / "models.py"
+    before = models.read_text()
+    post = next(n for n in ast.parse(before).body if isinstance(n, ast.ClassDef) and n.name == "Post")
+    method = next(n for n in post.body if isinstance(n, ast.FunctionDef) and n.name == "__str__")
+    lines = before.splitlines(keepends=True)
+    indent = " " * method.body[0].col_offset
+    lines[method.body[0].lineno - 1 : method.body[-1].end_lineno] = [
+        f'{indent}return f"Post {{self.pk}}"  # a bug, on purpose\n'
+    ]
+    models.write_text("".join(lines))
+    return "".join(
+        difflib.unified_diff(before.splitlines(keepends=True), lines, "models.py", "models.py (broken)", n=1)
+    )
+
+
+def follow(ci_job: str, cd_workflow: dict, test_status: int) -> None:
+    """Which jobs of cd.yml run when CI's test step ends with `test_status`, following the files'
+    `if:` and `needs:` (read from the workflow, not run: GitHub does that part)."""
+    from .files import jobs, needs
+
+    ci_ok = test_status == 0
+    job_result, run_result = ("passed", "succeeded") if ci_ok else ("failed", "failed")
+    print(f"CI: {ci_job} {job_result} (exit status {test_status}), so the run {run_result}")
+    ran = set()
+    for job_id, job in jobs(cd_workflow).items():
+        condition = str(job.get("if", ""))
+        if not needs(job):
+            runs = ci_ok if "success" in condition else True
+            why = "its if asks for a successful CI run" if "success" in condition else "no condition"
+        else:
+            missing = [n for n in needs(job) if n not in ran]
+            runs = not missing
+            why = f"needs {', '.join(needs(job))}" + (", which did not run" if missing else "")
+        if runs:
+            ran.add(job_id)
+        print(f"CD: {job_id:15} {'runs' if runs else 'skipped'} ({why})")

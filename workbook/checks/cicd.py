@@ -224,3 +224,111 @@ def q2(function) -> None:
                 hint="take a job only when every job it needs is already taken; repeat until none is left",
             )
     ok(exercise, "every job after the jobs it needs, in ci.yml, cd.yml and a workflow listed out of order")
+
+
+# ---------------------------------------------------------------- needs and a matrix
+
+MATRIX_VERSIONS = ("3.11", "3.12")
+MATRIX_REFERENCE = re.compile(r"\$\{\{\s*matrix\.([\w-]+)\s*\}\}")
+
+
+def _matrix_values(job: dict) -> dict[str, list]:
+    """{matrix key: its values}, from the key's list and from `include` entries."""
+    matrix = (job.get("strategy") or {}).get("matrix") or {}
+    if not isinstance(matrix, dict):
+        return {}
+    values: dict[str, list] = {}
+    for key, value in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        values.setdefault(key, []).extend(value if isinstance(value, list) else [value])
+    for entry in matrix.get("include") or []:
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                values.setdefault(key, []).append(value)
+    return values
+
+
+def needs_and_matrix(answer) -> None:
+    """The starter workflow with `deploy` waiting for `test`, and `test` on Python 3.11 and 3.12."""
+    from ..files import jobs, load_workflow, needs
+
+    exercise = "needs_and_matrix"
+    require_answer(exercise, answer)
+    if not isinstance(answer, str):
+        raise CheckFailed(
+            exercise, "the answer should be the workflow's YAML text", got=type(answer).__name__
+        )
+    try:
+        workflow = load_workflow(answer)
+    except Exception as exc:  # YAML errors, or a file that is not a mapping
+        raise CheckFailed(exercise, "this is not a workflow's YAML", got=str(exc).splitlines()[0]) from None
+    findings = actionlint(answer)
+    if findings is None:
+        print(
+            "actionlint is not installed (pip install -r requirements-dev.txt): content checked, not syntax."
+        )
+    if findings:
+        raise CheckFailed(
+            exercise,
+            f"actionlint found {len(findings)} problem{'s' * (len(findings) != 1)}",
+            got=describe_findings(findings),
+            hint="each line says where (line:column) and what; GitHub would refuse or misread the file",
+        )
+    found = jobs(workflow)
+    if "test" not in found or "deploy" not in found:
+        raise CheckFailed(exercise, "keep the two jobs, test and deploy", got=sorted(found))
+    if "test" not in needs(found["deploy"]):
+        raise CheckFailed(
+            exercise,
+            "deploy does not wait for test",
+            got=f"deploy needs: {needs(found['deploy']) or 'nothing'}",
+            hint="without needs, GitHub starts both jobs at once, and deploy runs even when a test fails: "
+            "needs: test",
+        )
+    values = _matrix_values(found["test"])
+    if not values:
+        raise CheckFailed(
+            exercise,
+            "the test job has no matrix",
+            hint="strategy: matrix: python-version: [...] runs one copy of the job per value",
+        )
+    floats = [v for vs in values.values() for v in vs if isinstance(v, float)]
+    if floats:
+        raise CheckFailed(
+            exercise,
+            "a version in the matrix is a number, not a string",
+            got=floats,
+            hint='YAML reads 3.10 as the number 3.1: quote versions, "3.11"',
+        )
+    key = next((k for k, vs in values.items() if set(MATRIX_VERSIONS) <= {str(v) for v in vs}), None)
+    if key is None:
+        raise CheckFailed(
+            exercise,
+            "no matrix key lists both Python versions",
+            expected=list(MATRIX_VERSIONS),
+            got=values,
+            hint='one key, for example python-version: ["3.11", "3.12"]',
+        )
+    setup = [
+        s
+        for s in found["test"].get("steps", [])
+        if str(s.get("uses", "")).startswith("actions/setup-python@")
+    ]
+    used = {
+        m
+        for s in setup
+        for m in MATRIX_REFERENCE.findall(str((s.get("with") or {}).get("python-version", "")))
+    }
+    if key not in used:
+        raise CheckFailed(
+            exercise,
+            "each copy of the job installs the same Python",
+            got=f"python-version: {[(s.get('with') or {}).get('python-version') for s in setup]}",
+            hint="the matrix makes the copies; each must use its value: "
+            f"python-version: ${{{{ matrix.{key} }}}}",
+        )
+    ok(
+        exercise,
+        f"deploy needs test; test runs once per Python in matrix.{key}: {', '.join(MATRIX_VERSIONS)}",
+    )

@@ -265,3 +265,60 @@ def q3(function) -> None:
                     exercise, f"{service!r} in {label}", expected=sorted(expected), got=sorted(got), hint=hint
                 )
     ok(exercise, "right for every service, in docker-compose.yml and in another compose file")
+
+
+# ---------------------------------------------------------------- predict the parts of image names
+
+NAME_PARTS_NAMES = (
+    "postgres:18",
+    "bitnami/postgresql",
+    "ghcr.io/acme/workbook-web:3f2a1c9",
+    "localhost:5000/workbook-web",
+)
+DOCKER_HUB_NAMES = ("docker.io", "index.docker.io", "registry-1.docker.io")
+NAME_PARTS_HINTS = {
+    "registry": HINTS["registry"],
+    "namespace": "on Docker Hub a name without a namespace is an official image, under 'library'; "
+    "a registry other than Docker Hub has none unless the name has one",
+    "name": HINTS["name"],
+    "tag": "no tag written means the tag latest",
+}
+
+
+def name_parts(answer) -> None:
+    """For each of NAME_PARTS_NAMES, its registry, namespace (repository), name and tag."""
+    exercise = "name_parts"
+    require_answer(exercise, answer)
+    if not isinstance(answer, dict):
+        raise CheckFailed(
+            exercise, "the answer should be a dict: image name → its parts", got=type(answer).__name__
+        )
+    for image_name in NAME_PARTS_NAMES:
+        if image_name not in answer:
+            raise CheckFailed(
+                exercise, f"{image_name!r} is missing", hint="keep the four names as the dict's keys"
+            )
+        parts = answer[image_name]
+        if not isinstance(parts, dict):
+            raise CheckFailed(exercise, f"the parts of {image_name!r} should be a dict", got=parts)
+        truth = reference(image_name)
+        truth["namespace"] = truth["repository"]
+        given = dict(parts)
+        if "namespace" not in given and "repository" in given:
+            given["namespace"] = given["repository"]  # the course's word for the same part
+        if given.get("registry") in DOCKER_HUB_NAMES and truth["registry"] == DEFAULT_REGISTRY:
+            given["registry"] = DEFAULT_REGISTRY
+        for key in ("registry", "namespace", "name", "tag"):
+            if given.get(key, ...) is ...:
+                raise CheckFailed(
+                    exercise, f"no {key} for {image_name!r}", hint="use None for a part that is not there"
+                )
+            if given[key] != truth[key]:
+                raise CheckFailed(
+                    exercise,
+                    f"the {key} of {image_name!r}",
+                    expected=truth[key],
+                    got=given[key],
+                    hint=NAME_PARTS_HINTS[key],
+                )
+    ok(exercise, f"the parts of all {len(NAME_PARTS_NAMES)} names, as Docker reads them")

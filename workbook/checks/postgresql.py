@@ -328,3 +328,193 @@ def q4(answer) -> None:
             hint="annotate rank=SearchRank(vector, query) and order_by('-rank')",
         )
     ok(exercise, f"posts {got}, best match first")
+
+
+# ---------------------------------------------------------------- 03-postgresql-2-engine: transactions
+
+VISIBILITY_STEPS = (
+    "a updated, not committed yet",
+    "a committed",
+    "b began REPEATABLE READ and read; then a committed another -30",
+    "b committed its REPEATABLE READ transaction, then read again",
+)
+VISIBILITY_HINTS = {
+    VISIBILITY_STEPS[0]: "no dirty reads: another connection never sees what a has not committed yet",
+    VISIBILITY_STEPS[1]: "READ COMMITTED: each statement of b sees what was committed when it started",
+    VISIBILITY_STEPS[2]: "REPEATABLE READ: b's transaction keeps the snapshot of its first query",
+    VISIBILITY_STEPS[3]: "once b's transaction ends, its next statement sees everything committed",
+}
+
+
+def visibility_truth() -> dict[str, int]:
+    """alice's balance as connection b reads it at each step, run on two connections of the check's own."""
+    import psycopg2
+
+    schema = "check_visibility"
+    a_raw, b_raw = psycopg2.connect(**connection_params()), psycopg2.connect(**connection_params())
+    a_raw.autocommit = b_raw.autocommit = True
+    a, b = a_raw.cursor(), b_raw.cursor()
+
+    def read() -> int:
+        b.execute(f"SELECT balance FROM {schema}.accounts WHERE owner = 'alice'")
+        return b.fetchone()[0]
+
+    seen = {}
+    try:
+        a.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}")
+        a.execute(f"CREATE TABLE {schema}.accounts (owner text PRIMARY KEY, balance integer NOT NULL)")
+        a.execute(f"INSERT INTO {schema}.accounts VALUES ('alice', 100)")
+        take = f"UPDATE {schema}.accounts SET balance = balance - 30 WHERE owner = 'alice'"
+        a.execute("BEGIN")
+        a.execute(take)
+        seen[VISIBILITY_STEPS[0]] = read()
+        a.execute("COMMIT")
+        seen[VISIBILITY_STEPS[1]] = read()
+        b.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        read()
+        a.execute(take)
+        seen[VISIBILITY_STEPS[2]] = read()
+        b.execute("COMMIT")
+        seen[VISIBILITY_STEPS[3]] = read()
+    finally:
+        a_raw.rollback()
+        a.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        a_raw.close()
+        b_raw.close()
+    return seen
+
+
+def predict_visibility(answer) -> None:
+    """Predict, then run: alice's balance as b reads it while a changes it, at four moments."""
+    exercise = "predict_visibility"
+    require_answer(exercise, answer)
+    if not isinstance(answer, dict):
+        raise CheckFailed(
+            exercise,
+            "the answer should be a dict",
+            got=type(answer).__name__,
+            hint="keep the dict and fill in its numbers",
+        )
+    missing = [step for step in VISIBILITY_STEPS if step not in answer]
+    if missing:
+        raise CheckFailed(
+            exercise,
+            "a moment is missing from the dict",
+            expected=missing[0],
+            hint="keep the four keys as given",
+        )
+    truth = visibility_truth()
+    for step in VISIBILITY_STEPS:
+        value = answer[step]
+        if value is ... or value is None:
+            raise CheckFailed(exercise, f"no prediction for {step!r}", hint="put a number in place of ...")
+        if value != truth[step]:
+            raise CheckFailed(
+                exercise,
+                f"b reads another balance when {step}",
+                expected=truth[step],
+                got=value,
+                hint=VISIBILITY_HINTS[step],
+            )
+    ok(
+        exercise,
+        "b reads "
+        + ", ".join(str(truth[step]) for step in VISIBILITY_STEPS)
+        + ": as PostgreSQL just showed on two connections",
+    )
+
+
+TRANSFER_SCHEMA = "check_transfer"
+
+
+def _transfer_attempt(function, source: str, target: str, amount: int):
+    """Run the learner's transfer on a fresh accounts table (alice 100, bob 950, carol 0; 0..1000 allowed):
+    (the balances after, the error it let out or None)."""
+    from django.db import DatabaseError, connection
+
+    schema = TRANSFER_SCHEMA
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW search_path")
+        search_path = cursor.fetchone()[0]
+        cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {schema}")
+        cursor.execute(
+            f"CREATE TABLE {schema}.accounts (owner text PRIMARY KEY, "
+            "balance integer NOT NULL CHECK (balance BETWEEN 0 AND 1000))"
+        )
+        cursor.execute(f"INSERT INTO {schema}.accounts VALUES ('alice', 100), ('bob', 950), ('carol', 0)")
+        cursor.execute(f"SET search_path TO {schema}, public")
+    error = None
+    try:
+        function(source, target, amount)
+    except NotImplementedError:
+        from ._base import function_not_answered
+
+        raise function_not_answered("transfer") from None
+    except DatabaseError as exc:
+        error = exc
+    except Exception as exc:  # the learner's code
+        raise CheckFailed(
+            "transfer",
+            f"your function raised {type(exc).__name__} on transfer({source!r}, {target!r}, {amount})",
+            got=str(exc),
+            hint="transfer(source, target, amount) updates the table accounts with sql()",
+        ) from None
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT owner, balance FROM {schema}.accounts ORDER BY owner")
+            balances = dict(cursor.fetchall())
+            cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            cursor.execute(f"SET search_path TO {search_path}")
+    return balances, error
+
+
+def transfer(function) -> None:
+    """A transfer between two accounts that changes both balances or neither."""
+    from ._base import expect_function
+
+    exercise = "transfer"
+    expect_function(exercise, function)
+    from django.db import connection
+
+    if connection.in_atomic_block:
+        raise CheckFailed(
+            exercise, "this check must run outside a transaction", hint="run the check cell on its own"
+        )
+    start = {"alice": 100, "bob": 950, "carol": 0}
+    balances, error = _transfer_attempt(function, "alice", "carol", 30)
+    if error is not None:
+        raise CheckFailed(
+            exercise,
+            "30 from alice to carol, which breaks no rule, failed",
+            got=_first_line(error),
+            hint="take the amount from the source (the first argument), add it to the target",
+        )
+    if balances != {"alice": 70, "bob": 950, "carol": 30}:
+        raise CheckFailed(
+            exercise,
+            "30 from alice to carol left other balances",
+            expected={"alice": 70, "bob": 950, "carol": 30},
+            got=balances,
+            hint="take the amount from the source, add it to the target",
+        )
+    for source, target, amount, why in (
+        ("alice", "carol", 200, "alice would go below 0"),
+        ("alice", "bob", 60, "bob would go above 1,000"),
+    ):
+        balances, error = _transfer_attempt(function, source, target, amount)
+        if balances != start:
+            raise CheckFailed(
+                exercise,
+                f"a transfer of {amount} ({why}) left half of it behind",
+                expected=start,
+                got=balances,
+                hint="put both updates in one transaction: with transaction.atomic(): ... rolls both back",
+            )
+        if error is None:
+            raise CheckFailed(
+                exercise,
+                f"a refused transfer of {amount} ({why}) returned as if it had worked",
+                hint="let the database's error (IntegrityError) go on to the caller: do not catch it inside",
+            )
+    ok(exercise, "30 moved; 200 and 60 refused by a CHECK with both balances unchanged")

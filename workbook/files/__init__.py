@@ -7,4 +7,5 @@ workflows. `from workbook import files` gives all their names at once.
 from .compose import *  # noqa: F403
 from .dockerfile import *  # noqa: F403
 from .nginx import *  # noqa: F403
+from .source import *  # noqa: F403
 from .workflows import *  # noqa: F403

@@ -1,0 +1,156 @@
+"""The 03-postgresql-2-engine checks: what another connection sees, and a transfer all or nothing."""
+
+import pytest
+from django.db import connection, transaction
+
+from workbook.checks import CheckFailed
+from workbook.checks import postgresql as check
+from workbook.pglab import sql
+
+# The checks make and drop schemas of their own, outside any transaction, as in a notebook.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RIGHT = dict(zip(check.VISIBILITY_STEPS, (100, 70, 70, 40), strict=True))
+
+
+# ---------------------------------------------------------------- predict_visibility
+
+
+def test_visibility_truth_is_what_postgresql_does():
+    assert check.visibility_truth() == RIGHT
+
+
+def test_predict_visibility_accepts_the_right_numbers(capsys):
+    check.predict_visibility(dict(RIGHT))
+    assert capsys.readouterr().out.startswith("✓ predict_visibility: b reads 100, 70, 70, 40")
+
+
+def test_predict_visibility_accepts_the_keys_in_another_order():
+    check.predict_visibility(dict(reversed(list(RIGHT.items()))))
+
+
+def test_predict_visibility_accepts_whole_number_floats():
+    check.predict_visibility({step: float(value) for step, value in RIGHT.items()})
+
+
+@pytest.mark.parametrize(
+    "step, wrong, teaches",
+    [
+        (0, 70, "no dirty reads"),
+        (1, 100, "READ COMMITTED"),
+        (2, 40, "snapshot of its first query"),
+        (3, 70, "once b's transaction ends"),
+    ],
+)
+def test_predict_visibility_rejects_a_wrong_number_with_the_rule_behind_it(step, wrong, teaches):
+    answer = dict(RIGHT)
+    answer[check.VISIBILITY_STEPS[step]] = wrong
+    with pytest.raises(CheckFailed, match=teaches):
+        check.predict_visibility(answer)
+
+
+def test_predict_visibility_rejects_a_missing_moment_and_a_list():
+    answer = dict(RIGHT)
+    del answer[check.VISIBILITY_STEPS[1]]
+    with pytest.raises(CheckFailed, match="a moment is missing"):
+        check.predict_visibility(answer)
+    with pytest.raises(CheckFailed, match="should be a dict"):
+        check.predict_visibility([100, 70, 70, 40])
+
+
+def test_predict_visibility_leaves_no_schema_behind():
+    check.visibility_truth()
+    assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'check_visibility'") == [(0,)]
+
+
+# ---------------------------------------------------------------- transfer
+
+
+def atomic_transfer(source, target, amount):
+    with transaction.atomic():
+        sql("UPDATE accounts SET balance = balance - %s WHERE owner = %s", [amount, source])
+        sql("UPDATE accounts SET balance = balance + %s WHERE owner = %s", [amount, target])
+
+
+@transaction.atomic
+def decorated_credit_first(source, target, amount):
+    sql("UPDATE accounts SET balance = balance + %s WHERE owner = %s", [amount, target])
+    sql("UPDATE accounts SET balance = balance - %s WHERE owner = %s", [amount, source])
+
+
+def one_statement(source, target, amount):
+    sql(
+        "UPDATE accounts SET balance = balance + CASE owner WHEN %s THEN -%s ELSE %s END "
+        "WHERE owner IN (%s, %s)",
+        [source, amount, amount, source, target],
+    )
+
+
+def debit_first_without_a_transaction(source, target, amount):
+    sql("UPDATE accounts SET balance = balance - %s WHERE owner = %s", [amount, source])
+    sql("UPDATE accounts SET balance = balance + %s WHERE owner = %s", [amount, target])
+
+
+def credit_first_without_a_transaction(source, target, amount):
+    sql("UPDATE accounts SET balance = balance + %s WHERE owner = %s", [amount, target])
+    sql("UPDATE accounts SET balance = balance - %s WHERE owner = %s", [amount, source])
+
+
+def swallows_the_error(source, target, amount):
+    from django.db import IntegrityError
+
+    try:
+        atomic_transfer(source, target, amount)
+    except IntegrityError:
+        return False
+    return True
+
+
+def the_wrong_way_round(source, target, amount):
+    atomic_transfer(target, source, amount)
+
+
+def twice_the_amount(source, target, amount):
+    atomic_transfer(source, target, 2 * amount)
+
+
+@pytest.mark.parametrize("answer", [atomic_transfer, decorated_credit_first, one_statement])
+def test_transfer_accepts_every_way_that_is_all_or_nothing(answer, capsys):
+    check.transfer(answer)
+    assert capsys.readouterr().out.startswith("✓ transfer: 30 moved")
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (debit_first_without_a_transaction, "left half of it behind.*transaction.atomic"),
+        (credit_first_without_a_transaction, "left half of it behind.*transaction.atomic"),
+        (swallows_the_error, "returned as if it had worked"),
+        (twice_the_amount, "left other balances"),
+        (the_wrong_way_round, "30 from alice to carol, which breaks no rule, failed"),
+    ],
+)
+def test_transfer_rejects_what_is_not_all_or_nothing(answer, says):
+    with pytest.raises(CheckFailed, match=f"(?s){says}"):
+        check.transfer(answer)
+
+
+def test_transfer_says_when_there_is_no_answer_yet():
+    def stub(source, target, amount):
+        raise NotImplementedError("Exercise transfer is yours")
+
+    with pytest.raises(check.CheckFailed, match="no answer yet"):
+        check.transfer(stub)
+
+
+def test_transfer_turns_a_python_error_into_a_hint_and_leaves_the_search_path():
+    before = sql("SHOW search_path")
+
+    def typo(source, target, amount):
+        return sqll("UPDATE accounts SET balance = 0")  # noqa: F821 - the learner's typo
+
+    with pytest.raises(CheckFailed, match="raised NameError"):
+        check.transfer(typo)
+    assert sql("SHOW search_path") == before
+    assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'check_transfer'") == [(0,)]
+    assert not connection.in_atomic_block

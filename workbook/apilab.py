@@ -1,0 +1,84 @@
+"""06-rest-api's helpers: API clients in the kernel, a response printed, and real HTTP through nginx.
+
+In the kernel, DRF's APIClient sends a request through the whole site without a server. Over
+HTTP, `http()` asks the address in WORKBOOK_API_URL (the compose stack's lab sets it to nginx);
+where it is unset or nothing answers, `api_reachable()` says so in one line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+
+
+def quiet_client_errors() -> None:
+    """Django logs every 4xx answer as a warning on stderr; in 06 those answers are the lesson."""
+    logging.getLogger("django.request").setLevel(logging.ERROR)
+
+
+def client_for(user=None):
+    """An APIClient, logged in as `user` for every request it sends (None: anonymous)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def show(response) -> None:
+    """The status line, then the JSON body, indented."""
+    print(response.status_code, response.reason_phrase)
+    if response.content:
+        print(json.dumps(response.json(), indent=2, ensure_ascii=False))
+
+
+def summary(response) -> None:
+    """One line per post of a list response."""
+    for post in response.json()["results"]:
+        print(
+            f"#{post['id']} {post['author']:6} {post['content'][:32]:32} files={len(post['files'])} "
+            f"likes={post['like_count']} comments={post['comment_count']} liked_by_me={post['liked_by_me']}"
+        )
+
+
+def api_url() -> str:
+    return os.environ.get("WORKBOOK_API_URL", "").rstrip("/")
+
+
+def http(method: str, path: str, *, token: str | None = None, body=None):
+    """One real HTTP request to WORKBOOK_API_URL; (status, headers, body as JSON or text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(api_url() + path, data=data, method=method)
+    request.add_header("Accept", "application/json")
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers, raw = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, headers, raw = error.code, error.headers, error.read()
+    try:
+        return status, headers, json.loads(raw or b"null")
+    except ValueError:
+        return status, headers, raw.decode(errors="replace")[:80]
+
+
+def api_reachable() -> bool:
+    """Whether nginx answers at WORKBOOK_API_URL; one line saying why not when it does not."""
+    if not api_url():
+        print(
+            "WORKBOOK_API_URL is not set: no nginx to call here (in the compose stack's lab it is http://proxy:8080)."
+        )
+        return False
+    try:
+        http("GET", "/api/health/")
+    except OSError as exc:
+        print(f"Nothing answers at {api_url()} ({exc.__class__.__name__}): is the compose stack up?")
+        return False
+    return True
