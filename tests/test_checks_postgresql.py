@@ -1,4 +1,4 @@
-"""The 03-postgresql checks accept the right answers and reject plausible wrong ones."""
+"""The checks of 03-postgresql-1-types and -2-engine accept the right answers and reject wrong ones."""
 
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector

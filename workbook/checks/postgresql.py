@@ -1,4 +1,5 @@
-"""Checks for 03-postgresql: JSONB with its GIN index, domains, indexes that a plan uses, full-text search.
+"""Checks for 03-postgresql-1-types and -2-engine: JSONB with its GIN index, domains, indexes that a
+plan uses, full-text search.
 
 Every check computes the truth itself, on its own connection, inside a transaction it rolls back:
 what a learner's SQL creates there never stays in the database.
