@@ -9,7 +9,7 @@ import sys
 from .database import DatabaseUnavailable, location, unavailable_message
 from .paths import PROJECT_DIR
 
-__all__ = ["DatabaseUnavailable", "reset", "setup", "status_line"]
+__all__ = ["DatabaseUnavailable", "answered", "progress", "reset", "setup", "show", "status_line"]
 
 
 def configure_django() -> None:
@@ -92,3 +92,25 @@ def reset() -> None:
     from demo.seed import reset as _reset
 
     _reset()
+
+
+def answered(*values) -> bool:
+    """True once every value is an answer, not a student copy's stub (None, or a stub function)."""
+    from .answers import answered as _answered
+
+    return _answered(*values)
+
+
+def show(value) -> None:
+    """Show a value as a cell's last expression would (student copies' guarded lines use it)."""
+    from .answers import show as _show
+
+    _show(value)
+
+
+def progress() -> None:
+    """Each notebook's exercises as passed (✓), tried (✗) or not started (·), from this database."""
+    configure_django()
+    from .progress import show
+
+    show()
