@@ -30,6 +30,13 @@ def configure_django() -> None:
 
     if apps.ready:
         return
+    import warnings
+
+    # A notebook's own models (app_label "lab": 04's model, 05's proxy) are defined again each time
+    # their cell runs; Django warns about the reload, which is expected here.
+    warnings.filterwarnings(
+        "ignore", message=r"Model 'lab\.\w+' was already registered", category=RuntimeWarning
+    )
     from django.core.exceptions import ImproperlyConfigured
 
     from config.embedded import EmbeddedServerError

@@ -349,9 +349,23 @@ def problems(nb, name: str = "") -> list[str]:
         following = next((c for c in nb.cells[index + 1 :] if c.cell_type == "code"), None)
         if following is None or not is_check(following):
             found.append(f"{label} is not followed by a check cell (check.<name>(...))")
-        if not assigned_names(_solution_text(cell.source)):
+        blocks = _solution_blocks(cell.source)
+        if not any(indent or assigned_names("\n".join(lines)) for indent, lines in blocks):
             found.append(f"{label}: the solution assigns no answer variable")
     return found
+
+
+def _solution_blocks(source: str) -> list[tuple[str, list[str]]]:
+    """Each solution block as (indentation of its markers, its lines)."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in source.splitlines():
+        if line.strip() == BEGIN_SOLUTION:
+            blocks.append((line[: len(line) - len(line.lstrip())], []))
+        elif line.strip() == END_SOLUTION:
+            blocks.append(("", None))  # closed
+        elif blocks and blocks[-1][1] is not None:
+            blocks[-1][1].append(line)
+    return [(indent, lines) for indent, lines in blocks if lines is not None]
 
 
 def _solution_text(source: str) -> str:
