@@ -118,6 +118,6 @@ def show(value) -> None:
 def progress() -> None:
     """Each notebook's exercises as passed (✓), tried (✗) or not started (·), from this database."""
     configure_django()
-    from .progress import show
+    from .records import show
 
     show()

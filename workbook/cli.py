@@ -142,7 +142,7 @@ def cmd_workspace(args) -> int:
 def cmd_progress(args) -> int:
     """Each notebook's exercises as passed, tried or not started, from the learner's database."""
     from . import configure_django
-    from .progress import table
+    from .records import table
 
     configure_django()
     from django.db import OperationalError

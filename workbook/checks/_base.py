@@ -108,7 +108,7 @@ def hint(module: str, exercise: str, step: int | None = None) -> None:
 
 def solution(module: str, exercise: str) -> None:
     """The reference solution, once the learner has tried the exercise at least once."""
-    from ..progress import NOT_STARTED, status
+    from ..records import NOT_STARTED, status
     from . import hints
 
     found = hints.reference_solution(module, exercise)

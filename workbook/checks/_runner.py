@@ -5,7 +5,7 @@ In an IPython kernel, importing a checks module installs an AST transformer: a t
 The runner then evaluates the arguments itself, so a variable that is not there (a deleted or
 unrun exercise cell, a renamed variable) is named in one ✗ line; an answer still the stub's
 gets "no answer yet"; a wrong answer shows the check's message; and whatever else goes wrong
-inside the check is one ✗ line too. Each result is recorded (workbook.progress), and a ✓ is
+inside the check is one ✗ line too. Each result is recorded (workbook/records.py), and a ✓ is
 followed by the line that says why it works. Called outside a kernel (the tests), the checks
 raise CheckFailed as before.
 """
@@ -32,7 +32,7 @@ def _no_answer(name: str, detail: str = "") -> None:
 
 def run(module, name: str, arguments) -> None:
     """Run one check as a notebook cell asked for it; print, record, never raise."""
-    from ..progress import record
+    from ..records import record
     from ._base import CheckFailed, NotAnswered
 
     short = module_name(module)
