@@ -93,8 +93,8 @@ COPY docker/lab-entrypoint.sh /usr/local/bin/lab-entrypoint
 COPY . .
 # The collected static files, for `python -m workbook serve` run inside the lab.
 COPY --from=static /app/staticfiles /app/staticfiles
-# Writable without a bind mount too (docker run on the image alone).
-COPY --chown=${LAB_UID}:${LAB_GID} notebooks/ notebooks/
+# The workspace, writable without a bind mount too (docker run on the image alone).
+RUN mkdir -p my-notebooks && chown "${LAB_UID}:${LAB_GID}" my-notebooks
 ENV HOME=/home/lab \
     SHELL=/bin/bash
 USER ${LAB_UID}:${LAB_GID}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Entrypoint of the lab image: JupyterLab never starts without a token, and a notebooks folder
+# Entrypoint of the lab image: JupyterLab never starts without a token, and a workspace folder
 # the lab's user cannot write is reported with the fix before anyone loses an edit.
 set -o errexit -o nounset -o pipefail
 
@@ -24,16 +24,16 @@ if [ ! -w "${HOME:-/nonexistent}" ]; then
   mkdir -p "$HOME"
 fi
 
-notebooks=/app/notebooks
-if [ -d "$notebooks" ] && [ ! -w "$notebooks" ]; then
-  owner=$(stat -c %u:%g "$notebooks")
+workspace=/app/my-notebooks
+if [ -d "$workspace" ] && [ ! -w "$workspace" ]; then
+  owner=$(stat -c %u:%g "$workspace")
   if [ "${owner%%:*}" = 0 ]; then
-    fix="on the host, give the folder to the lab's user (sudo chown -R $(id -u):$(id -g) notebooks), or set LAB_UID and LAB_GID in .env to the ids of the non-root user who owns it"
+    fix="on the host, give the folder to the lab's user (sudo chown -R $(id -u):$(id -g) my-notebooks), or set LAB_UID and LAB_GID in .env to the ids of the non-root user who owns it"
   else
     fix="set LAB_UID=${owner%%:*} and LAB_GID=${owner##*:} in .env and run \`docker compose up --build\`"
   fi
-  echo "lab: notebooks/ belongs to uid:gid $owner and uid $(id -u) cannot write it, so saving a" \
-    "notebook will fail: $fix." >&2
+  echo "lab: my-notebooks/ belongs to uid:gid $owner and uid $(id -u) cannot write it, so the" \
+    "exercise copies cannot be made or saved: $fix." >&2
 fi
 
 exec "$@"

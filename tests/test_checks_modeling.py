@@ -21,25 +21,7 @@ def test_every_check_says_not_answered_to_the_student_stub(seeded, name):
         getattr(check, name)(...)
 
 
-# q1 reverse relations
-
-
-def test_q1_accepts_sorted_names_and_classes(db, capsys):
-    from posts.models import Comment, File, Like, Post
-
-    check.q1(sorted(rel.related_model.__name__ for rel in Post._meta.related_objects))
-    check.q1([Comment, File, Like])
-    assert capsys.readouterr().out.count("Comment, File, Like") == 2
-
-
-def test_q1_rejects_forward_relations_unsorted_missing_and_field_objects(db):
-    from posts.models import Post
-
-    rejects(check.q1, ["User"], says="Post points at")
-    rejects(check.q1, ["User", "User", "User"], says="Post points at")
-    rejects(check.q1, ["Like", "File", "Comment"], says="another order")
-    rejects(check.q1, ["File"], says="other models")
-    rejects(check.q1, list(Post._meta.related_objects), says="not a list of model names")
+# q1 (a model of the learner's own): tests/test_checks_own_model.py
 
 
 # q2 the partial unique index

@@ -197,7 +197,7 @@ def _engine_or_skip() -> list[str]:
 
 
 def _lab_ids() -> tuple[str, str]:
-    """The uid:gid that owns ./notebooks, so the lab can write the bind mount (1000 if root's)."""
+    """The uid:gid that owns the checkout, so the lab can write the bind mount (1000 if root's)."""
     stat = (ROOT / "notebooks").stat()
     if stat.st_uid == 0:
         return "1000", "1000"
@@ -208,7 +208,10 @@ def _lab_ids() -> tuple[str, str]:
 def stack(request, tmp_path_factory):
     cli = _engine_or_skip()
     lab_uid, lab_gid = _lab_ids()
-    values = throwaway_env(LAB_UID=lab_uid, LAB_GID=lab_gid)
+    # A workspace of the test's own: the lab makes its exercise copies there, not in my-notebooks/.
+    workspace = tmp_path_factory.mktemp("workspace")
+    workspace.chmod(0o777)
+    values = throwaway_env(LAB_UID=lab_uid, LAB_GID=lab_gid, LAB_WORKSPACE=str(workspace))
     env_file = tmp_path_factory.mktemp("compose") / "smoke.env"
     env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     project = f"wbsmoke{os.getpid()}{secrets.token_hex(2)}"

@@ -159,7 +159,7 @@ def test_lab_requires_a_non_empty_token_and_keeps_the_notebooks_on_the_host(dev,
     with pytest.raises(KeyError):
         interpolate(token, {"JUPYTER_TOKEN": ""})
     assert dev_values.get("JUPYTER_TOKEN"), ".env.example must give the token a value"
-    assert any(str(v).startswith("./notebooks:") for v in lab["volumes"])
+    assert "${LAB_WORKSPACE:-./my-notebooks}:/app/my-notebooks" in lab["volumes"]
     for _ip, _host, target in published(lab, dev_values):
         assert target == "8888"
 

@@ -9,7 +9,7 @@ import sys
 from .database import DatabaseUnavailable, location, unavailable_message
 from .paths import PROJECT_DIR
 
-__all__ = ["DatabaseUnavailable", "reset", "setup", "status_line"]
+__all__ = ["DatabaseUnavailable", "answered", "progress", "reset", "setup", "show", "status_line"]
 
 
 def configure_django() -> None:
@@ -30,6 +30,13 @@ def configure_django() -> None:
 
     if apps.ready:
         return
+    import warnings
+
+    # A notebook's own models (app_label "lab": 04's model, 05's proxy) are defined again each time
+    # their cell runs; Django warns about the reload, which is expected here.
+    warnings.filterwarnings(
+        "ignore", message=r"Model 'lab\.\w+' was already registered", category=RuntimeWarning
+    )
     from django.core.exceptions import ImproperlyConfigured
 
     from config.embedded import EmbeddedServerError
@@ -92,3 +99,25 @@ def reset() -> None:
     from demo.seed import reset as _reset
 
     _reset()
+
+
+def answered(*values) -> bool:
+    """True once every value is an answer, not a student copy's stub (None, or a stub function)."""
+    from .answers import answered as _answered
+
+    return _answered(*values)
+
+
+def show(value) -> None:
+    """Show a value as a cell's last expression would (student copies' guarded lines use it)."""
+    from .answers import show as _show
+
+    _show(value)
+
+
+def progress() -> None:
+    """Each notebook's exercises as passed (✓), tried (✗) or not started (·), from this database."""
+    configure_django()
+    from .records import show
+
+    show()

@@ -1,4 +1,5 @@
-"""The command line: `python -m workbook lab | serve | reset | db | token | test | student | regenerate`."""
+"""The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
+| student | regenerate`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from . import database
 from .database import TEST_DB_NAME, DatabaseUnavailable
-from .paths import NOTEBOOKS_DIR, PROJECT_DIR, REPO_ROOT, STUDENT_DIR
+from .paths import NOTEBOOKS_DIR, PROJECT_DIR, REPO_ROOT, STUDENT_DIR, WORKSPACE_DIR, shown, solutions_dir
 
 
 def _ready(*, seed: bool = True) -> None:
@@ -30,6 +31,52 @@ def _ready(*, seed: bool = True) -> None:
     print(status_line())
 
 
+def _other_root(args) -> Path | None:
+    """--root's folder, checked; never notebooks/ itself (the lab would save into tracked files)."""
+    root = Path(args.root).resolve()
+    if not root.is_dir():
+        print(f"No folder {args.root}.", file=sys.stderr)
+        return None
+    notebooks = NOTEBOOKS_DIR.resolve()
+    if root == notebooks or notebooks in root.parents:
+        print(
+            "notebooks/ holds the tracked, solved notebooks: the lab would save into them. "
+            "`lab --solutions` opens a copy of them; plain `lab` opens your workspace.",
+            file=sys.stderr,
+        )
+        return None
+    return root
+
+
+def _lab_root(args) -> Path:
+    """The folder JupyterLab opens: the workspace (made or completed here), or the solved copy.
+
+    Never notebooks/ itself: what the lab saves (outputs, kernel metadata) must not touch a
+    tracked file, or the next `git pull` conflicts.
+    """
+    from .authoring.student import copy_solutions, ensure_workspace
+
+    if args.solutions:
+        target = solutions_dir()
+        copy_solutions(target)
+        print(
+            f"Solved notebooks, from a copy in {shown(target)} made afresh at each start "
+            "(notebooks/ itself is never opened, so git stays clean; save anything to keep elsewhere)."
+        )
+        return target
+    workspace = Path(args.workspace).resolve()
+    added = ensure_workspace(workspace)
+    where = shown(workspace)
+    if added:
+        names = ", ".join(p.stem for p in added)
+        print(f"Your workspace {where}/: {len(added)} exercise copies added ({names}).")
+    print(
+        f"Your workspace: {where}/ (your own copies, never overwritten; "
+        "`python3 run.py workspace --refresh NN` starts one over and keeps a backup)."
+    )
+    return workspace
+
+
 def cmd_lab(args) -> int:
     token = os.environ.get("JUPYTER_TOKEN")
     if token is not None and not token.strip():
@@ -39,20 +86,18 @@ def cmd_lab(args) -> int:
             file=sys.stderr,
         )
         return 2
-    if not Path(args.root).is_dir():
-        print(
-            f"No folder {args.root}: make student copies with `python -m workbook student` first.",
-            file=sys.stderr,
-        )
+    root = _other_root(args) if args.root else None
+    if args.root and root is None:
         return 2
-    _ready()
+    _ready()  # first: where no database answers, nothing is written
+    root = root or _lab_root(args)
     generated = token is None
     env = dict(os.environ, JUPYTER_TOKEN=token or secrets.token_urlsafe(24))
     command = [
         sys.executable,
         "-m",
         "jupyterlab",
-        f"--ServerApp.root_dir={Path(args.root).resolve()}",
+        f"--ServerApp.root_dir={root}",
         f"--ServerApp.ip={args.ip}",
         f"--ServerApp.port={args.port}",
         *(["--no-browser"] if args.no_browser else []),
@@ -70,6 +115,43 @@ def cmd_lab(args) -> int:
     if generated:
         print(f"JupyterLab starts at {url}?token={env['JUPYTER_TOKEN']}")
     return _run_in_place(command, env)
+
+
+def cmd_workspace(args) -> int:
+    """Where the workspace is and what it holds; --refresh NN starts notebooks over, with a backup."""
+    from .authoring.student import ensure_workspace, refresh
+
+    workspace = Path(args.workspace).resolve()
+    try:
+        if args.refresh:
+            for copy, backup in refresh(args.refresh, workspace):
+                kept = f"; your old copy is in {shown(backup)}" if backup else ""
+                print(f"{shown(copy)}: a fresh exercise copy{kept}")
+            return 0
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    added = ensure_workspace(workspace)
+    for path in added:
+        print(f"added {shown(path)}")
+    names = sorted(p.name for p in workspace.glob("[0-9][0-9]-*.ipynb"))
+    print(f"Your workspace {shown(workspace)}/ holds {len(names)} notebooks: {', '.join(names)}")
+    return 0
+
+
+def cmd_progress(args) -> int:
+    """Each notebook's exercises as passed, tried or not started, from the learner's database."""
+    from . import configure_django
+    from .records import table
+
+    configure_django()
+    from django.db import OperationalError
+
+    try:
+        print(table())
+    except OperationalError as exc:
+        raise DatabaseUnavailable(database.unavailable_message(exc)) from None
+    return 0
 
 
 def cmd_serve(args) -> int:
@@ -223,17 +305,38 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    lab = sub.add_parser("lab", help="database ready and seeded, then JupyterLab on notebooks/")
+    lab = sub.add_parser("lab", help="database ready and seeded, then JupyterLab on your workspace")
     lab.add_argument("--ip", default="127.0.0.1")
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument(
-        "--root",
-        default=str(NOTEBOOKS_DIR),
-        help="folder JupyterLab opens (default notebooks/; student copies: --root student)",
+        "--solutions",
+        action="store_true",
+        help="open the solved notebooks (a fresh copy of notebooks/) instead of your workspace",
     )
+    lab.add_argument(
+        "--workspace",
+        default=str(WORKSPACE_DIR),
+        help="your exercise copies, made on first start (default my-notebooks/)",
+    )
+    lab.add_argument("--root", help="open another folder instead (student copies: --root student)")
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to JupyterLab")
     lab.set_defaults(func=cmd_lab)
+
+    workspace = sub.add_parser(
+        "workspace", help="your exercise copies: what is there; --refresh NN starts over"
+    )
+    workspace.add_argument(
+        "--refresh",
+        nargs="+",
+        metavar="NN",
+        help="fresh copies of these; the old ones go to backups/",
+    )
+    workspace.add_argument("--workspace", default=str(WORKSPACE_DIR), help="default my-notebooks/")
+    workspace.set_defaults(func=cmd_workspace)
+
+    progress = sub.add_parser("progress", help="each exercise as passed, tried or not started")
+    progress.set_defaults(func=cmd_progress)
 
     serve = sub.add_parser("serve", help="the site and its API under gunicorn on 127.0.0.1")
     serve.add_argument("--host", default="127.0.0.1")

@@ -9,6 +9,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_DIR = REPO_ROOT / "project"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
+# The learner's own copies, made from notebooks/ on the lab's first start (gitignored).
+WORKSPACE_DIR = REPO_ROOT / "my-notebooks"
 WORKFLOWS_DIR = REPO_ROOT / ".github" / "workflows"
 DOCKER_DIR = REPO_ROOT / "docker"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
@@ -20,6 +22,11 @@ NGINX_SITE = DOCKER_DIR / "nginx" / "default.conf"
 def state_dir() -> Path:
     """The workbook's own gitignored folder (WORKBOOK_HOME moves it)."""
     return Path(os.environ.get("WORKBOOK_HOME") or REPO_ROOT / ".workbook").resolve()
+
+
+def solutions_dir() -> Path:
+    """Where `lab --solutions` opens a copy of the solved notebooks (never notebooks/ itself)."""
+    return state_dir() / "solutions"
 
 
 def shown(path: Path) -> str:

@@ -19,11 +19,15 @@ says the same as checklists):
   ``from workbook.checks import <module> as check`` ran in an earlier cell. Every exercise cell
   is followed by its check cell; nothing else in the notebook may use an exercise's variables
   (in a student copy they hold ``...``), so every other cell runs in a student copy too.
-- Student copies (``python -m workbook student``) replace each solution block with
-  ``name = ...`` for every variable the solution assigns, then
-  ``raise NotImplementedError("Exercise <check name>: ...")``; outputs of exercise and check
-  cells are cleared. The check then finds ``...`` and raises NotAnswered with a friendly message
-  (``require_answer`` in workbook/checks/_base.py).
+- Student copies (``python -m workbook student``; the lab's workspace is made of them) replace
+  each solution block with a stub: at the top level, the line ``# Exercise <name> is yours: ...``
+  and ``<answer> = None`` for each variable the check cell hands to its check (no other name of
+  the solution); inside a function, ``raise NotImplementedError("Exercise <name> is yours: ...")``
+  as its body, so the ``def`` line, docstring and example around it stay. Where the author wrote
+  a skeleton (``SKELETONS`` in workbook/checks/hints/<module>.py) it stands in for the stub.
+  Code after the solution runs only once the answer is in (``if workbook.answered(...):``).
+  Outputs of exercise and check cells are cleared. So Run All goes to the end: each check says
+  "no answer yet" in one ✗ line (workbook/checks/_runner.py) and every other cell runs.
 - Outputs are committed and compared by nbval (no --nbval-lax). Regenerate them with
   ``DJANGO_DB_NAME=<yours> python -m workbook regenerate [NN ...]``: it drops and recreates
   that database (never the learner's), executes the notebooks in order in place,
@@ -46,16 +50,14 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..answers import BEGIN_SOLUTION, END_SOLUTION, STUB_MESSAGE
 from ..paths import NOTEBOOKS_DIR
 
 BOOTSTRAP = "import workbook\nworkbook.setup()"
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
-STUB_MESSAGE = (
-    "Exercise {name} is yours: write your code in place of this line, run the cell, then run the check below."
-)
+
 NAME_PATTERN = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
 CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.MULTILINE)  # at the top level of a cell
+CHECK_IMPORT = re.compile(r"^from workbook\.checks import (\w+) as check$", re.MULTILINE)
 
 
 def notebook_paths(names: Iterable[str] | None = None, *, directory: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -118,6 +120,15 @@ def check_cells(nb) -> set[int]:
     return found
 
 
+def check_module(nb) -> str | None:
+    """The checks module a notebook imports as `check` (orm for 05, modeling for 04)."""
+    for cell in nb.cells:
+        found = CHECK_IMPORT.search(cell.source) if cell.cell_type == "code" else None
+        if found:
+            return found.group(1)
+    return None
+
+
 def check_names(cell) -> list[str]:
     return CHECK_CALL.findall(cell.source)
 
@@ -136,7 +147,8 @@ def exercise_name(nb, index: int) -> str:
 
 
 def assigned_names(code: str) -> list[str]:
-    """Variables a solution binds (assignments, with/except/for targets), in order of appearance."""
+    """Variables a solution binds at its top level (assignments, with/except/for targets, classes
+    and functions), in order of appearance; names local to a function or class are left out."""
     try:
         tree = ast.parse(textwrap.dedent(code))
     except SyntaxError:
@@ -152,7 +164,12 @@ def assigned_names(code: str) -> list[str]:
         elif isinstance(target, ast.Starred):
             add_target(target.value)
 
-    for node in ast.walk(tree):
+    def visit(node) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            found.append((node.lineno, node.col_offset, node.name))
+            return  # what the body binds is local to it
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
+            return
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 add_target(target)
@@ -162,8 +179,10 @@ def assigned_names(code: str) -> list[str]:
             add_target(node.optional_vars)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.append((node.lineno, node.col_offset, node.name))
-    # Names bound inside functions or comprehensions are not answers; ast.walk reaches them,
-    # but solutions here do not define functions, and an extra `x = ...` harms nothing.
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
     names: list[str] = []
     for *_, name in sorted(found):
         if name not in names:
@@ -171,18 +190,87 @@ def assigned_names(code: str) -> list[str]:
     return names
 
 
-def stub_lines(solution: list[str], name: str, indent: str) -> list[str]:
-    names = assigned_names("\n".join(solution))
-    lines = [f"{indent}{n} = ..." for n in names]
-    lines.append(f"{indent}raise NotImplementedError({STUB_MESSAGE.format(name=name)!r})")
-    return lines
+def answer_names(check_source: str) -> list[str]:
+    """The variables a check cell hands to its check: `check.q2(answer, new_posts)` gives both."""
+    try:
+        tree = ast.parse(check_source)
+    except SyntaxError:
+        return []
+    for node in tree.body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "check"
+        ):
+            return [a.id for a in [*call.args, *(k.value for k in call.keywords)] if isinstance(a, ast.Name)]
+    return []
 
 
-def strip_solution(source: str, name: str) -> str:
-    """The cell with every BEGIN/END SOLUTION block replaced by the stub."""
+def stub_lines(solution: list[str], name: str, indent: str, answers: list[str] | None = None) -> list[str]:
+    """What replaces a solution: inside a function, a body that raises (calling it says "not yet");
+    at the top level, the message as a comment and each answer variable set to None, so Run All
+    goes on and the check says "no answer yet". Never the names of the solution's other variables."""
+    message = STUB_MESSAGE.format(name=name)
+    if indent:
+        return [f"{indent}raise NotImplementedError({message!r})"]
+    bound = assigned_names("\n".join(solution))
+    names = [n for n in answers if n in bound] if answers is not None else bound
+    return [f"# {message}", *(f"{n} = None" for n in names)]
+
+
+def _shows_only_names(code: str) -> bool:
+    """True when the code only displays variables (`answer`, `a, b`): harmless while they are None."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return False
+
+    def names_only(node) -> bool:
+        if isinstance(node, ast.Name):
+            return True
+        return isinstance(node, ast.Tuple) and all(isinstance(e, ast.Name) for e in node.elts)
+
+    return all(isinstance(s, ast.Expr) and names_only(s.value) for s in tree.body)
+
+
+def guard_lines(tail: list[str], answers: list[str]) -> list[str]:
+    """The code after a solution, run only once the answers are there (else Run All would stop on
+    it): `if workbook.answered(...):`, its last expression shown with workbook.show() as a cell's
+    last expression would be."""
+    code = "\n".join(tail).strip("\n")
+    if not code.strip() or _shows_only_names(code) or not answers:
+        return tail
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    last = tree.body[-1]
+    prints = (
+        isinstance(last, ast.Expr)
+        and isinstance(last.value, ast.Call)
+        and isinstance(last.value.func, ast.Name)
+        and last.value.func.id in ("print", "display")
+    )
+    if isinstance(last, ast.Expr) and not prints:
+        first, end = last.lineno - 1, last.end_lineno - 1
+        start_col, end_col = last.col_offset, last.end_col_offset
+        segment = ast.get_source_segment(code, last.value)
+        if isinstance(last.value, ast.Tuple) and not segment.startswith("("):
+            segment = f"({segment})"
+        shown = lines[first][:start_col] + f"workbook.show({segment})" + lines[end][end_col:]
+        lines[first : end + 1] = shown.splitlines()
+    guard = f"if workbook.answered({', '.join(answers)}):  # runs once your answer is in"
+    return [guard, *("    " + line if line.strip() else line for line in lines)]
+
+
+def strip_solution(source: str, name: str, answers: list[str] | None = None, skeleton: str = "") -> str:
+    """The cell with every BEGIN/END SOLUTION block replaced by its stub (a top-level one by
+    `skeleton` instead where the author wrote one: a start with TODOs), and the code after the
+    last solution guarded so it runs only once the answers are in (guard_lines)."""
     out: list[str] = []
     solution: list[str] | None = None
     indent = ""
+    tail_from: int | None = None
     for line in source.splitlines():
         marker = line.strip()
         if marker == BEGIN_SOLUTION:
@@ -192,14 +280,27 @@ def strip_solution(source: str, name: str) -> str:
         elif marker == END_SOLUTION:
             if solution is None:
                 raise ValueError(f"exercise {name}: {END_SOLUTION} without {BEGIN_SOLUTION}")
-            out.extend(stub_lines(solution, name, indent))
+            if skeleton and not indent:
+                out.extend([f"# {STUB_MESSAGE.format(name=name)}", *skeleton.rstrip("\n").splitlines()])
+                skeleton = ""
+            else:
+                earlier = set(assigned_names("\n".join(out))) if answers else set()
+                fresh = [a for a in answers if a not in earlier] if answers is not None else None
+                out.extend(stub_lines(solution, name, indent, fresh))
             solution = None
+            tail_from = len(out)
         elif solution is not None:
             solution.append(line)
         else:
             out.append(line)
     if solution is not None:
         raise ValueError(f"exercise {name}: {BEGIN_SOLUTION} without {END_SOLUTION}")
+    if tail_from is not None and answers:
+        tail = out[tail_from:]
+        blank = 0
+        while blank < len(tail) and not tail[blank].strip():
+            blank += 1
+        out[tail_from + blank :] = guard_lines(tail[blank:], answers)
     return "\n".join(out)
 
 
@@ -248,9 +349,23 @@ def problems(nb, name: str = "") -> list[str]:
         following = next((c for c in nb.cells[index + 1 :] if c.cell_type == "code"), None)
         if following is None or not is_check(following):
             found.append(f"{label} is not followed by a check cell (check.<name>(...))")
-        if not assigned_names(_solution_text(cell.source)):
+        blocks = _solution_blocks(cell.source)
+        if not any(indent or assigned_names("\n".join(lines)) for indent, lines in blocks):
             found.append(f"{label}: the solution assigns no answer variable")
     return found
+
+
+def _solution_blocks(source: str) -> list[tuple[str, list[str]]]:
+    """Each solution block as (indentation of its markers, its lines)."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in source.splitlines():
+        if line.strip() == BEGIN_SOLUTION:
+            blocks.append((line[: len(line) - len(line.lstrip())], []))
+        elif line.strip() == END_SOLUTION:
+            blocks.append(("", None))  # closed
+        elif blocks and blocks[-1][1] is not None:
+            blocks[-1][1].append(line)
+    return [(indent, lines) for indent, lines in blocks if lines is not None]
 
 
 def _solution_text(source: str) -> str:

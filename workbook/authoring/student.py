@@ -1,14 +1,20 @@
-"""Student copies: every solution replaced by a stub, the outputs of exercise and check cells cleared."""
+"""Student copies (every solution replaced by a stub, exercise and check outputs cleared), the
+learner's workspace made of them, and the copy of the solved notebooks `lab --solutions` opens."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 
-from ..paths import NOTEBOOKS_DIR, STUDENT_DIR
+from ..checks.hints import skeleton
+from ..paths import NOTEBOOKS_DIR, STUDENT_DIR, WORKSPACE_DIR
 from .conventions import (
+    answer_names,
     check_cells,
+    check_module,
     clear_outputs,
     exercise_name,
     is_exercise,
@@ -23,9 +29,13 @@ def student_copy(nb):
     """A copy with the solutions replaced by stubs and exercise and check outputs cleared."""
     nb = copy.deepcopy(nb)
     checks = check_cells(nb)
+    module = check_module(nb)
     for index, cell in enumerate(nb.cells):
         if is_exercise(cell):
-            cell.source = strip_solution(cell.source, exercise_name(nb, index))
+            name = exercise_name(nb, index)
+            following = next((i for i in sorted(checks) if i > index), None)
+            answers = answer_names(nb.cells[following].source) if following is not None else None
+            cell.source = strip_solution(cell.source, name, answers, skeleton(module, name))
             clear_outputs(cell)
         elif index in checks:
             clear_outputs(cell)
@@ -41,3 +51,55 @@ def write_student_copies(
         write(student_copy(read(path)), target)
         written.append(target)
     return written
+
+
+def ensure_workspace(workspace: Path = WORKSPACE_DIR, *, directory: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The learner's workspace: a student copy of each notebook it does not hold yet.
+
+    Never overwrites: a notebook already there (edited or not) is the learner's and stays as it is.
+    Returns the copies it added (all of them on the first start, new notebooks later).
+    """
+    added = []
+    for path in notebook_paths(directory=directory):
+        target = Path(workspace) / path.name
+        if not target.exists():
+            write(student_copy(read(path)), target)
+            added.append(target)
+    return added
+
+
+def refresh(
+    names: Iterable[str], workspace: Path = WORKSPACE_DIR, *, directory: Path = NOTEBOOKS_DIR
+) -> list[tuple[Path, Path | None]]:
+    """A fresh student copy of each named notebook; the old one moves to backups/ first.
+
+    Returns (fresh copy, backup or None) pairs: nothing the learner wrote is lost.
+    """
+    done = []
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for path in notebook_paths(list(names), directory=directory):
+        target = Path(workspace) / path.name
+        backup = None
+        if target.exists():
+            backups = Path(workspace) / "backups"
+            backups.mkdir(parents=True, exist_ok=True)
+            backup = backups / f"{path.stem}.{stamp}.ipynb"
+            number = 1
+            while backup.exists():
+                number += 1
+                backup = backups / f"{path.stem}.{stamp}-{number}.ipynb"
+            shutil.copy2(target, backup)
+        write(student_copy(read(path)), target)
+        done.append((target, backup))
+    return done
+
+
+def copy_solutions(target: Path, *, directory: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The solved notebooks, copied afresh into `target` (the lab never opens notebooks/ itself)."""
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for path in notebook_paths(directory=directory):
+        shutil.copyfile(path, target / path.name)
+        copied.append(target / path.name)
+    return copied

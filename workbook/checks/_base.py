@@ -1,4 +1,9 @@
-"""What every check shares: the pass line and the failure that teaches."""
+"""What every check shares: the pass line, the failure that teaches, and the notebook's helpers.
+
+In a notebook a check cell goes through workbook/checks/_runner.py (installed when a checks
+module is imported in a kernel): one line per result, never a traceback, results recorded.
+`check.hint("q3")` and `check.solution("q3")` exist on every checks module (see __init__).
+"""
 
 from __future__ import annotations
 
@@ -92,3 +97,34 @@ def expect_queryset(exercise: str, answer, model, hint: str) -> None:
             got=f"{answer.model.__name__} rows",
             hint=hint,
         )
+
+
+def hint(module: str, exercise: str, step: int | None = None) -> None:
+    """Hints for an exercise, one step more specific on each call."""
+    from . import hints
+
+    hints.hint(module, exercise, step)
+
+
+def solution(module: str, exercise: str) -> None:
+    """The reference solution, once the learner has tried the exercise at least once."""
+    from ..records import NOT_STARTED, status
+    from . import hints
+
+    found = hints.reference_solution(module, exercise)
+    if found is None:
+        print(f"No exercise {exercise!r} in this notebook.")
+        return
+    if status(module, exercise) == NOT_STARTED:
+        print(
+            f"Try {exercise} first: write an answer and run its check once (a wrong one counts). "
+            f'Then check.solution("{exercise}") shows a reference answer; check.hint("{exercise}") helps now.'
+        )
+        return
+    print(f"A reference answer for {exercise} (yours may differ and be as right):\n")
+    print(found)
+
+
+from . import _runner  # noqa: E402  (after the classes it uses)
+
+_runner.install()

@@ -9,47 +9,137 @@ Q3_POST = 4
 Q4_USER, Q4_POST = "bob", 1
 
 
-def q1(names) -> None:
-    """The models that point at Post, from Post._meta.related_objects, as sorted class names."""
-    from posts.models import Post
+def _catalog(sql: str, params) -> list[tuple]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def q1(model, saved=None) -> None:
+    """The learner's own model, from class to table: two foreign keys, soft delete from the base
+    model, one live row per pair held by PostgreSQL, and a __str__ that tells rows apart."""
+    from django.db import IntegrityError, models, transaction
+
+    from core.models import SoftDeleteModel
 
     exercise = "q1"
-    require_answer(exercise, names)
-    hint = "sorted(rel.related_model.__name__ for rel in Post._meta.related_objects)"
-    got = (
-        [n.__name__ if isinstance(n, type) else n for n in names]
-        if isinstance(names, list | tuple)
-        else names
+    require_answer(exercise, model)
+    hint = "class Bookmark(SoftDeleteModel): two ForeignKeys, Meta with app_label and a UniqueConstraint"
+    if not (isinstance(model, type) and issubclass(model, models.Model)):
+        raise CheckFailed(exercise, "the first answer is not a model class", got=repr(model), hint=hint)
+    name = model.__name__
+    if not issubclass(model, SoftDeleteModel):
+        raise CheckFailed(
+            exercise,
+            f"{name} does not get soft delete from the project's base model",
+            expected="class ...(SoftDeleteModel)",
+            got=", ".join(base.__name__ for base in model.__bases__),
+            hint="from core.models import SoftDeleteModel, and subclass it",
+        )
+    keys = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+    if len(keys) < 2:
+        raise CheckFailed(
+            exercise,
+            f"{name} has {len(keys)} foreign key{'s' if len(keys) != 1 else ''}",
+            expected="two (who, and what: a user and a post, or two users)",
+            got=[f.name for f in keys],
+            hint="models.ForeignKey(User, on_delete=models.PROTECT, related_name=...)",
+        )
+    table = model._meta.db_table
+    [[exists]] = _catalog("SELECT to_regclass(%s) IS NOT NULL", [table])
+    if not exists:
+        raise CheckFailed(
+            exercise,
+            f"there is no table {table} in PostgreSQL",
+            expected="the migration applied",
+            got="no table",
+            hint="migration = own_model.makemigrations(...), then own_model.migrate(migration)",
+        )
+    foreign = _catalog(
+        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table]
     )
-    expected = sorted(rel.related_model.__name__ for rel in Post._meta.related_objects)
-    if not isinstance(got, list | tuple) or not all(isinstance(n, str) for n in got):
+    if len(foreign) < 2:
         raise CheckFailed(
             exercise,
-            "not a list of model names",
-            expected=expected,
-            got=repr(names),
-            hint=hint,
+            f"{table} has {len(foreign)} foreign key constraints in PostgreSQL",
+            expected="2 or more",
+            got=[c for (c,) in foreign],
+            hint="apply the migration of the model as it is now: own_model.migrate(...)",
         )
-    forward = sorted(
-        f.related_model.__name__ for f in Post._meta.get_fields() if f.is_relation and f.concrete
+    columns = {f.column for f in keys}
+    unique = [
+        (index, definition)
+        for index, definition in _catalog(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table]
+        )
+        if definition.startswith("CREATE UNIQUE")
+        and " WHERE " in definition
+        and sum(column in definition.split(" WHERE ")[0] for column in columns) >= 2
+    ]
+    if not unique:
+        raise CheckFailed(
+            exercise,
+            f"PostgreSQL holds no rule of one live row per pair on {table}",
+            expected="a unique index on the two foreign keys WHERE NOT is_deleted",
+            got="none",
+            hint="models.UniqueConstraint(fields=[...], condition=Q(is_deleted=False), name=...) in Meta",
+        )
+    require_answer(exercise, saved)
+    rows = list(saved) if isinstance(saved, list | tuple) else []
+    if len(rows) < 2 or not all(isinstance(r, model) and r.pk for r in rows):
+        raise CheckFailed(
+            exercise,
+            f"saved is not a list of two saved {name} rows",
+            expected=f"[{name}.objects.create(...), {name}.objects.create(...)]",
+            got=repr(saved)[:120],
+            hint=f"{name}.objects.create(...) inserts a row and returns it",
+        )
+    live = model.objects.filter(pk__in=[r.pk for r in rows]).count()
+    if live != len(rows):
+        raise CheckFailed(
+            exercise, "not every saved row is live in the table", expected=len(rows), got=live, hint=hint
+        )
+    first = rows[0]
+    values = {f.attname: getattr(first, f.attname) for f in keys}
+    try:
+        with transaction.atomic():
+            model.objects.create(**values)
+    except IntegrityError:
+        pass
+    else:
+        raise CheckFailed(
+            exercise,
+            "PostgreSQL accepted a second live row for the same pair",
+            expected="IntegrityError",
+            got="a second row",
+            hint="the unique index must cover the two foreign keys, with condition=Q(is_deleted=False)",
+        )
+    finally:
+        model.all_objects.filter(**values).exclude(pk__in=[r.pk for r in rows]).hard_delete()
+    try:
+        names = [str(r) for r in rows]
+    except Exception as exc:  # the learner's __str__
+        raise CheckFailed(
+            exercise, f"your __str__ raised {type(exc).__name__}", got=str(exc), hint=hint
+        ) from None
+    if any(n == models.Model.__str__(r) for n, r in zip(names, rows, strict=True)) or len(set(names)) < len(
+        names
+    ):
+        raise CheckFailed(
+            exercise,
+            "the rows are not told apart by their __str__",
+            expected="a name per row that says what it is",
+            got=names,
+            hint='def __str__(self): return f"{self.user.username} saved Post #{self.post_id}"',
+        )
+    [(index, _)] = unique[:1]
+    ok(
+        exercise,
+        f"{table}: {len(foreign)} foreign keys, soft delete from SoftDeleteModel, one live row per pair "
+        f"({index}, a second one was refused); shown as {', '.join(names)}",
     )
-    if sorted(got) == forward or set(got) <= set(forward) and set(got) - set(expected):
-        raise CheckFailed(
-            exercise,
-            "those are the models Post points at, not the ones pointing at Post",
-            expected=expected,
-            got=list(got),
-            hint="_meta.related_objects lists reverse relations; fields like author and likers go outwards",
-        )
-    if list(got) != expected:
-        raise CheckFailed(
-            exercise,
-            "the right names in another order" if sorted(got) == expected else "other models",
-            expected=expected,
-            got=list(got),
-            hint=hint,
-        )
-    ok(exercise, f"{', '.join(expected)} each hold a foreign key to Post (one post, many of them)")
 
 
 def _like_indexes() -> dict[str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from . import _orm_probe
-from ._base import CheckFailed, expect_queryset, is_queryset, ok, require_answer
+from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer
 from ._probe import (
     evaluate,
     expect_objects,
@@ -286,13 +286,23 @@ def warmup(usernames) -> None:
 # ---------------------------------------------------------------- the course's three
 
 
-def q1(new_posts) -> None:
-    """Three posts inserted now: saved, distinct, live, none of them a seed post."""
-    from posts.models import Post
+Q1_REASON = "b"  # the letter of the right answer to "why does the ORM accept a post with no file?"
+Q1_REASONS = {
+    "a": "PostgreSQL refuses nothing here: no constraint counts a post's files, and the ORM hides no error",
+    "c": "nothing adds a photo: the post simply has no File row",
+}
+
+
+def q1(new_posts, why_no_file) -> None:
+    """Three posts inserted now, each with a live photo or video; and why the ORM allows none."""
+    from posts.models import File, Post
 
     exercise = "q1"
     require_answer(exercise, new_posts)
-    hint = "Post.objects.create(author=..., content=...) inserts a row and returns it"
+    hint = (
+        "post_create(author=bob, content=..., files=[{'type': 'image', 'url': ...}]) inserts a post "
+        "with its files; or Post.objects.create(...) then File.objects.create(post=..., ...)"
+    )
     if is_queryset(new_posts) or not isinstance(new_posts, list | tuple):
         raise CheckFailed(
             exercise,
@@ -326,7 +336,7 @@ def q1(new_posts) -> None:
             "not every post is a live row in the database",
             expected=3,
             got=stored.count(),
-            hint="create them again with Post.objects.create(...)",
+            hint="create them again with post_create(...) or Post.objects.create(...)",
         )
     seed = [p for p in stored if (p.author.username, p.content) in _seed_pairs()]
     if seed:
@@ -337,12 +347,35 @@ def q1(new_posts) -> None:
             got=describe(stored),
             hint=hint,
         )
+    files = {p.pk: list(File.objects.filter(post_id=p.pk).values_list("type", flat=True)) for p in stored}
+    bare = [p for p in sorted(stored, key=lambda p: p.pk) if not files[p.pk]]
+    if bare:
+        raise CheckFailed(
+            exercise,
+            f"{'a post has' if len(bare) == 1 else 'posts have'} no photo or video: {describe(bare)}",
+            expected="at least one live File (type image or video) on each post",
+            got={p.pk: len(files[p.pk]) for p in sorted(stored, key=lambda p: p.pk)},
+            hint="File.objects.create(post=post, type='image', url='https://...') adds one to a saved post",
+        )
+    require_answer(exercise, why_no_file)
+    letter = str(why_no_file).strip().lower().strip("()")
+    if letter != Q1_REASON:
+        raise CheckFailed(
+            exercise,
+            "not the reason" if letter in Q1_REASONS else "why_no_file should be the letter a, b or c",
+            expected="the letter of the reason",
+            got=repr(why_no_file),
+            hint=Q1_REASONS.get(
+                letter, "read the three choices above the exercise cell; one of them names the serializer"
+            ),
+        )
     ids = ", ".join(str(p.pk) for p in sorted(new_posts, key=lambda p: p.pk))
-    ok(exercise, f"3 posts inserted, ids {ids}")
+    count = sum(len(types) for types in files.values())
+    ok(exercise, f"3 posts inserted, ids {ids}, with {count} photos and videos between them")
 
 
 def q2(answer, new_posts) -> None:
-    """The posts of q1 as a QuerySet whose repr tells them apart (each post's __str__)."""
+    """The posts of q1 as a QuerySet of the learner's proxy, whose __str__ tells them apart."""
     from django.db import models
 
     from posts.models import Post
@@ -350,20 +383,63 @@ def q2(answer, new_posts) -> None:
     exercise = "q2"
     require_answer(exercise, answer)
     require_answer(exercise, new_posts)
-    hint = "Post.objects.filter(pk__in=[p.pk for p in new_posts]) gives exactly those rows"
-    expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
-    expect_rows(exercise, answer, Post, expected, ordered=False, hint=hint)
-    names = [str(p) for p in answer]
-    default = [n for n, p in zip(names, answer, strict=True) if n == models.Model.__str__(p)]
-    if default or len(set(names)) != len(names):
+    hint = "ReadablePost.objects.filter(pk__in=[p.pk for p in new_posts]) gives exactly those rows"
+    if not is_queryset(answer):
         raise CheckFailed(
             exercise,
-            "the objects are not told apart by their names",
-            expected="a distinct __str__ for each post",
-            got=names,
-            hint="a model's __str__ decides what a QuerySet's repr shows",
+            f"the answer is a {type(answer).__name__}, not a QuerySet",
+            expected="a QuerySet of ReadablePost",
+            got=type(answer).__name__,
+            hint=hint,
         )
-    ok(exercise, f"a QuerySet of your {len(names)} posts, each shown by its __str__")
+    if answer.model._meta.concrete_model is not Post:
+        raise CheckFailed(
+            exercise, f"the QuerySet holds {answer.model.__name__} rows", expected="your posts", hint=hint
+        )
+    if answer.model is Post:
+        raise CheckFailed(
+            exercise,
+            "that QuerySet uses Post's own __str__, not yours",
+            expected="a QuerySet of ReadablePost",
+            got="a QuerySet of Post",
+            hint="start from ReadablePost.objects, so each row is shown by the __str__ you wrote",
+        )
+    expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
+    compare_rows(exercise, answer, expected, ordered=False, hint=hint)
+    rows = list(answer)
+    try:
+        names = [str(p) for p in rows]
+    except NotImplementedError:
+        raise NotAnswered(
+            exercise,
+            "there is no answer yet",
+            hint="write the body of ReadablePost.__str__ in the exercise cell above, run it, then this check",
+        ) from None
+    except Exception as exc:  # the learner's __str__
+        raise CheckFailed(
+            exercise,
+            f"your __str__ raised {type(exc).__name__}",
+            got=str(exc),
+            hint="self.pk, self.author.username and self.content are there to use; return a str",
+        ) from None
+    default = [n for n, p in zip(names, rows, strict=True) if n == models.Model.__str__(p)]
+    if default:
+        raise CheckFailed(
+            exercise,
+            "the posts are shown by Django's default name",
+            expected='a name that tells them apart, e.g. Post #8 by bob: "Rainy day..."',
+            got=names,
+            hint="return an f-string from __str__ with self.pk, self.author.username and self.content",
+        )
+    if len(set(names)) != len(names):
+        raise CheckFailed(
+            exercise,
+            "two posts get the same name",
+            expected="a different name for each post",
+            got=names,
+            hint="put something in it that differs from post to post: its id (self.pk)",
+        )
+    ok(exercise, f"a QuerySet of your {len(names)} posts, each shown by your __str__: {names[0]}")
 
 
 @guarded

@@ -1,0 +1,128 @@
+"""Check cells in a notebook: one line per result, never a traceback, so Run All goes to the end.
+
+In an IPython kernel, importing a checks module installs an AST transformer: a top-level
+`check.q3(answer)` in a cell runs as `__workbook_check__(check, "q3", lambda: ((answer,), {}))`.
+The runner then evaluates the arguments itself, so a variable that is not there (a deleted or
+unrun exercise cell, a renamed variable) is named in one ✗ line; an answer still the stub's
+gets "no answer yet"; a wrong answer shows the check's message; and whatever else goes wrong
+inside the check is one ✗ line too. Each result is recorded (workbook/records.py), and a ✓ is
+followed by the line that says why it works. Called outside a kernel (the tests), the checks
+raise CheckFailed as before.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from ..answers import is_stub
+from . import hints
+
+RUNNER = "__workbook_check__"
+HELPERS = {"hint", "solution"}  # check.hint("q3") and check.solution("q3") are not checks
+
+
+def module_name(module) -> str:
+    return getattr(module, "__name__", str(module)).rsplit(".", 1)[-1]
+
+
+def _no_answer(name: str, detail: str = "") -> None:
+    where = detail or "write it in the exercise cell above, run that cell, then this one"
+    print(f'✗ {name}: no answer yet: {where} (stuck? check.hint("{name}"))')
+
+
+def run(module, name: str, arguments) -> None:
+    """Run one check as a notebook cell asked for it; print, record, never raise."""
+    from ..records import record
+    from ._base import CheckFailed, NotAnswered
+
+    short = module_name(module)
+    try:
+        args, kwargs = arguments()
+    except NameError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        print(
+            f"✗ {name}: there is no variable {missing!r} yet: run the exercise cell above "
+            f"(it sets {missing}), then this check; if you renamed it, give it this name again"
+        )
+        return
+    except Exception as exc:  # evaluating the learner's own expression
+        print(f"✗ {name}: the value handed to the check raised {type(exc).__name__}: {exc}")
+        return
+    values = [*args, *kwargs.values()]
+    skeleton = hints.skeleton(short, name)
+    if values and all(is_stub(v) or (skeleton and isinstance(v, str) and v in skeleton) for v in values):
+        _no_answer(name)
+        return
+    check = getattr(module, name, None)
+    if not callable(check):
+        print(f"✗ {name}: this notebook has no check {name!r}: check.{name}(...) is misspelt?")
+        return
+    try:
+        check(*args, **kwargs)
+    except NotAnswered as exc:
+        _no_answer(name, exc.hint)
+        return
+    except CheckFailed as exc:
+        print(str(exc))
+        print(f'  more help: check.hint("{name}")')
+        record(short, name, passed=False, message=exc.problem)
+        return
+    except Exception as exc:  # the answer is of a shape the check did not foresee
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"✗ {name}: the check could not use this answer ({type(exc).__name__}: {text})")
+        print(f'  more help: check.hint("{name}")')
+        record(short, name, passed=False, message=f"{type(exc).__name__}: {text}")
+        return
+    record(short, name, passed=True)
+    because = hints.why(short, name)
+    if because:
+        print(f"  why it works: {because}")
+
+
+class CheckCalls(ast.NodeTransformer):
+    """Top-level `check.<name>(...)` statements become calls of the runner."""
+
+    def visit_Module(self, node: ast.Module) -> ast.Module:
+        node.body = [self._wrap(statement) for statement in node.body]
+        return ast.fix_missing_locations(node)
+
+    def _wrap(self, statement):
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == "check"
+            and call.func.attr not in HELPERS
+            and not call.func.attr.startswith("_")
+        ):
+            return statement
+        kwargs = ast.Dict(
+            keys=[ast.Constant(k.arg) if k.arg else None for k in call.keywords],
+            values=[k.value for k in call.keywords],
+        )
+        arguments = ast.Lambda(
+            args=ast.arguments(posonlyargs=[], args=[], kwonlyargs=[], kw_defaults=[], defaults=[]),
+            body=ast.Tuple(elts=[ast.Tuple(elts=call.args, ctx=ast.Load()), kwargs], ctx=ast.Load()),
+        )
+        runner = ast.Call(
+            func=ast.Name(RUNNER, ast.Load()),
+            args=[ast.Name("check", ast.Load()), ast.Constant(call.func.attr), arguments],
+            keywords=[],
+        )
+        return ast.copy_location(ast.Expr(runner), statement)
+
+
+def install() -> bool:
+    """In an IPython kernel, route check cells through the runner (once); elsewhere nothing."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.user_ns[RUNNER] = run
+    if not any(isinstance(t, CheckCalls) for t in shell.ast_transformers):
+        shell.ast_transformers.append(CheckCalls())
+    return True

@@ -1,0 +1,73 @@
+"""Help beside the checks: hints in steps, the "why it works" line, skeletons, reference solutions.
+
+One module here per checks module (orm.py for workbook/checks/orm.py), each with up to three dicts
+keyed by exercise name: HINTS (two or three steps, each more specific), WHY (one line shown after
+a ✓) and SKELETONS (the start a student copy gets instead of an empty stub). The reference
+solution is read from the solved notebook in notebooks/, the one place it is written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+
+from ...answers import BEGIN_SOLUTION, END_SOLUTION
+from ...paths import NOTEBOOKS_DIR
+
+_shown: dict[tuple[str, str], int] = {}  # hint steps already shown in this kernel
+
+
+def _data(module: str | None, kind: str) -> dict:
+    if not module:
+        return {}
+    try:
+        found = importlib.import_module(f"{__name__}.{module}")
+    except ModuleNotFoundError:
+        return {}
+    return getattr(found, kind, {})
+
+
+def steps(module: str, exercise: str) -> list[str]:
+    return list(_data(module, "HINTS").get(exercise, []))
+
+
+def why(module: str, exercise: str) -> str:
+    return _data(module, "WHY").get(exercise, "")
+
+
+def skeleton(module: str | None, exercise: str) -> str:
+    return _data(module, "SKELETONS").get(exercise, "")
+
+
+def hint(module: str, exercise: str, step: int | None = None) -> None:
+    """Print the hints up to the next step (or up to `step`); each call goes one step further."""
+    found = steps(module, exercise)
+    if not found:
+        print(f"No hints for {exercise!r}: the exercise's text and its check's message say where to look.")
+        return
+    key = (module, exercise)
+    upto = min(len(found), step if step else _shown.get(key, 0) + 1)
+    _shown[key] = max(upto, 1)
+    for number, text in enumerate(found[:upto], start=1):
+        print(f"hint {number}/{len(found)} for {exercise}: {text}")
+    if upto < len(found):
+        print(f'(run check.hint("{exercise}") again for a more specific one)')
+    else:
+        print(f'(the last hint; once you have tried, check.solution("{exercise}") shows a reference answer)')
+
+
+def reference_solution(module: str, exercise: str) -> str | None:
+    """The solution block of the exercise in the solved notebook that uses this checks module."""
+    imports = f"from workbook.checks import {module} as check"
+    call = re.compile(rf"^check\.{re.escape(exercise)}\(", re.MULTILINE)
+    for path in sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        if not any(imports in source for source in code):
+            continue
+        for index, source in enumerate(code[:-1]):
+            if BEGIN_SOLUTION in source and call.search(code[index + 1]):
+                markers = (BEGIN_SOLUTION, END_SOLUTION)
+                return "\n".join(line for line in source.splitlines() if line.strip() not in markers)
+    return None
