@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI_FILE = WORKFLOWS / "ci.yml"
 CD_FILE = WORKFLOWS / "cd.yml"
+DEPLOY_SCRIPT = ROOT / "deploy" / "deploy.sh"
 DEPLOY_SECRETS = ("SSH_HOST", "SSH_USER", "SSH_PRIVATE_KEY", "SSH_KNOWN_HOSTS", "ENV_PROD")
 # GitHub's runners and .ci/run set CI=true: there a missing tool is a failure, not a skip.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -365,10 +366,37 @@ def test_deploy_needs_the_pushed_images_and_waits_in_the_production_environment(
     assert (environment if isinstance(environment, str) else environment["name"]) == "production"
     assert "write" not in job["permissions"].values()
     deploy = next(s for s in job["steps"] if s.get("id") == "deploy")
-    for needle in ("docker-compose.prod.yml", ".env.prod", "docker compose pull", "--wait", "/api/health/"):
-        assert needle in deploy["run"], f"the deploy step does not do {needle!r}"
-    assert "StrictHostKeyChecking=yes" in deploy["run"]
+    commands = [
+        [w for w in words if not re.fullmatch(r"[A-Z_]+=.*", w)] for words in command_lines(deploy["run"])
+    ]
+    assert ["bash", "deploy/deploy.sh"] in commands
+    script = DEPLOY_SCRIPT.read_text()
+    for needle in ("docker-compose.prod.yml", ".env.prod", "compose pull", "--wait", "/api/health/"):
+        assert needle in script, f"deploy/deploy.sh does not do {needle!r}"
+    assert "StrictHostKeyChecking=yes" in script
     assert "roll" in next(s for s in job["steps"] if s.get("name") == "How to roll back")["run"].lower()
+
+
+def test_cd_and_the_rehearsal_run_the_same_deploy_script_with_the_same_variables(cd):
+    """One script, two callers: cd.yml's deploy step and `rehearse deploy` (workbook/rehearsal.py)."""
+    from workbook import rehearsal
+
+    job = cd["jobs"]["deploy"]
+    checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@"))
+    assert "deploy/deploy.sh" in checkout["with"]["sparse-checkout"].split()
+    assert rehearsal.DEPLOY_SCRIPT == ROOT / "deploy" / "deploy.sh"
+    deploy = next(s for s in job["steps"] if s.get("id") == "deploy")
+    # What the script reads, as cd.yml sets it (job env, step env, the command line) and as the
+    # rehearsal sets it: the same names on both sides.
+    from_cd = set(job["env"]) | set(deploy["env"]) | set(re.findall(r"\b([A-Z_]+)=", deploy["run"]))
+    state = {"ssh_port": 2222, "registry_port": 5000, "web_port": 8000}
+    r = rehearsal.Rehearsal("name-only")
+    r.state = lambda: state
+    r._password = lambda: "x"
+    from_rehearsal = set(r.script_env("tag")) - {"PATH", "HOME", "DEPLOY_PROJECT"}
+    assert from_rehearsal == from_cd, from_rehearsal ^ from_cd
+    read_by_script = set(re.findall(r"\$\{?([A-Z][A-Z_]+)", DEPLOY_SCRIPT.read_text()))
+    assert from_cd - {"DEPLOY_DIR"} <= read_by_script | {"SSH_PORT"}
 
 
 def secrets_check(cd) -> dict:
@@ -416,17 +444,11 @@ def test_deploy_is_skipped_with_a_notice_never_failed_without_its_secrets(cd, tm
     )
 
 
-def server_script(cd) -> str:
-    deploy = next(s for s in cd["jobs"]["deploy"]["steps"] if s.get("id") == "deploy")
-    match = re.search(r"<<'SERVER'\n(.*?)\nSERVER\n", deploy["run"], re.S)
-    assert match, "the deploy step sends the server a script in a <<'SERVER' here-document"
-    return match.group(1)
-
-
-def test_the_server_script_rolls_back_when_the_new_images_are_unhealthy(cd):
-    script = server_script(cd)
-    assert script.startswith("set -o errexit -o nounset -o pipefail")
-    assert "mv .env.before .env" in script.split("if healthy; then", 1)[1], "no roll back after a failure"
+def test_the_deploy_script_rolls_back_when_the_new_images_are_unhealthy():
+    script = DEPLOY_SCRIPT.read_text()
+    assert "set -o errexit -o nounset -o pipefail" in script
+    after_failure = script.split("the new web never became healthy", 1)[0].rsplit("wait_healthy", 1)[1]
+    assert "restore_previous_files" in after_failure and "docker rm" in after_failure
 
 
 # ---------------------------------------------------------------------------------------------
@@ -483,9 +505,8 @@ def test_actionlint_rejects_a_broken_workflow(tmp_path):
     assert "fetch_depth" in result.stdout and "nowhere" in result.stdout
 
 
-def test_shellcheck_finds_nothing_in_the_script_the_server_runs(cd, tmp_path):
-    script = tmp_path / "server.sh"
-    script.write_text("#!/usr/bin/env bash\n" + server_script(cd) + "\n")
+@pytest.mark.parametrize("script", [DEPLOY_SCRIPT, ROOT / "deploy" / "rehearsal" / "server-entrypoint.sh"])
+def test_shellcheck_finds_nothing_in_the_deploy_scripts(script):
     result = subprocess.run([tool("shellcheck"), str(script)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
 

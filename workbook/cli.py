@@ -1,5 +1,5 @@
 """The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
-| student | regenerate`."""
+| student | regenerate | rehearse`."""
 
 from __future__ import annotations
 
@@ -301,6 +301,31 @@ def cmd_regenerate(args) -> int:
     return 0
 
 
+def cmd_rehearse(args) -> int:
+    """Week 2's deploy on this machine: a registry, a server over SSH, deploy/deploy.sh."""
+    from .rehearsal import Rehearsal, RehearsalError
+
+    rehearsal = Rehearsal()
+    try:
+        if args.action == "up":
+            rehearsal.up()
+        elif args.action == "down":
+            rehearsal.down()
+        elif args.action == "status":
+            if not rehearsal.is_up():
+                print("The rehearsal is not up: `python3 run.py rehearse up` starts it.")
+                return 1
+            print(f"Site {rehearsal.site}/ answers with release {rehearsal.serving() or 'none'}.")
+            print("\n".join(rehearsal.history()) or "Nothing deployed yet.")
+        else:
+            result = rehearsal.deploy(broken=args.broken)
+            return result.returncode
+    except RehearsalError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -371,6 +396,17 @@ def build_parser() -> argparse.ArgumentParser:
     regen.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
     regen.add_argument("--timeout", type=int, default=300, help="seconds a cell may take")
     regen.set_defaults(func=cmd_regenerate)
+
+    rehearse = sub.add_parser(
+        "rehearse", help="week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"
+    )
+    rehearse.add_argument("action", choices=["up", "deploy", "status", "down"])
+    rehearse.add_argument(
+        "--broken",
+        action="store_true",
+        help="deploy a web image whose health check fails (it is rolled back)",
+    )
+    rehearse.set_defaults(func=cmd_rehearse)
     return parser
 
 
