@@ -8,12 +8,16 @@ The learner's database is never touched.
 
 import os
 import socket
+import tempfile
 
 import pytest
 
 from workbook import database
 
 os.environ.setdefault("DJANGO_DB_NAME", database.TEST_DB_NAME)
+# The deploy rehearsal's keys and state: a folder of the run's own, so neither the tests nor the
+# notebooks they run ever deploy to a rehearsal the learner has up.
+os.environ.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-tests-"))
 
 
 def pytest_configure(config):
