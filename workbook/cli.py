@@ -1,5 +1,5 @@
 """The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
-| student | regenerate | rehearse`."""
+| student | regenerate | rehearse | grade`."""
 
 from __future__ import annotations
 
@@ -323,6 +323,32 @@ def cmd_rehearse(args) -> int:
     except RehearsalError as exc:
         print(exc, file=sys.stderr)
         return 2
+
+
+def cmd_grade(args) -> int:
+    """Grade submissions, each in a fresh kernel on a database of its own; reports in --out."""
+    from .authoring import grade
+
+    try:
+        roster = grade.read_roster(Path(args.roster)) if args.roster else []
+        run = grade.grade(
+            args.submissions,
+            out=Path(args.out),
+            notebooks=args.notebook or None,
+            roster=roster,
+            jobs=args.jobs,
+            cell_timeout=args.cell_timeout,
+            notebook_timeout=args.notebook_timeout,
+            memory_mb=args.memory_mb,
+        )
+    except (ValueError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    print(
+        f"{len(run.results)} submissions graded in {run.seconds:.0f} s: "
+        f"{out / 'grades.csv'}, {out / 'grades.json'}, {out / 'report.html'}, {out / 'feedback'}/"
+    )
     return 0
 
 
@@ -407,6 +433,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="deploy a web image whose health check fails (it is rolled back)",
     )
     rehearse.set_defaults(func=cmd_rehearse)
+
+    grading = sub.add_parser(
+        "grade", help="grade submissions (notebooks, folders, workspaces), each on a database of its own"
+    )
+    grading.add_argument(
+        "submissions", nargs="+", help="notebooks or folders of them (one folder per student)"
+    )
+    grading.add_argument(
+        "--notebook", action="append", help="grade against this notebook only (05); repeatable"
+    )
+    grading.add_argument(
+        "--roster", help="the class list (CSV with a username column): shows who submitted nothing"
+    )
+    grading.add_argument("--out", default="grades", help="folder for the reports (default grades/)")
+    grading.add_argument("--jobs", type=int, default=None, help="submissions at once (default: CPU cores)")
+    grading.add_argument("--cell-timeout", type=int, default=30, help="seconds a cell may take (default 30)")
+    grading.add_argument(
+        "--notebook-timeout", type=int, default=300, help="seconds a submission may take (default 300)"
+    )
+    grading.add_argument(
+        "--memory-mb", type=int, default=2048, help="memory limit of each kernel (default 2048)"
+    )
+    grading.set_defaults(func=cmd_grade)
     return parser
 
 

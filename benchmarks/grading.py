@@ -1,0 +1,154 @@
+"""Grading a class, side by side in one run (medians):
+
+- the floor: notebook 05 executed once with nbclient on a database copied from the template;
+- a student's database: copied from the template (CREATE DATABASE ... TEMPLATE) vs made by
+  migrate + seed;
+- `grade` over a generated class of 05 (right, wrong, unanswered, a loop, memory exhaustion, dropped
+  tables, a printed fake ✓ ...): total and per submission, against the floor; and whether every
+  exercise got the grade the generator knows it must get;
+- the peak memory of a kernel that ran 05.
+
+    .venv/bin/python benchmarks/grading.py [--class-size 100] [--repeat 3] [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from workbook.authoring import grade  # noqa: E402
+from workbook.authoring.conventions import read  # noqa: E402
+from workbook.authoring.fake_class import make_class  # noqa: E402
+from workbook.authoring.scratch import django_config  # noqa: E402
+from workbook.paths import NOTEBOOKS_DIR, PROJECT_DIR  # noqa: E402
+
+ORM = NOTEBOOKS_DIR / "05-orm-exercises.ipynb"
+PEAK = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+
+
+def floor_once(server: grade.Server, n: int) -> tuple[float, int]:
+    """05 executed once, plainly (no checks put back, no recording), on a copy of the template."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    database, role, url = server.make_database(n)
+    try:
+        nb = read(ORM)
+        nb.cells.append(nbformat.v4.new_code_cell(PEAK))
+        with tempfile.TemporaryDirectory() as cwd:
+            started = time.perf_counter()
+            NotebookClient(
+                nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": cwd}}
+            ).execute(env=grade._clean_env(url, server.config))
+            seconds = time.perf_counter() - started
+        peak_kb = int(nb.cells[-1].outputs[0]["text"].strip())
+        return seconds, peak_kb
+    finally:
+        server.drop(database, role)
+
+
+def migrate_and_seed(server: grade.Server, n: int) -> float:
+    from psycopg2 import sql
+
+    name = f"{server.run}_m{n}"
+    started = time.perf_counter()
+    conn = server._connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    finally:
+        conn.close()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL",)}
+    env["DJANGO_DB_NAME"] = name
+    subprocess.run(
+        [sys.executable, "-c", "import workbook; workbook.setup()"],
+        env=env,
+        cwd=PROJECT_DIR,
+        check=True,
+        capture_output=True,
+    )
+    seconds = time.perf_counter() - started
+    server.drop(name)
+    return seconds
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--class-size", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--cell-timeout", type=int, default=5)
+    args = parser.parse_args()
+
+    config = django_config()
+    server = grade.Server(config, "bench" + secrets.token_hex(2))
+    try:
+        server.make_template()
+        floors, peaks = [], []
+        for n in range(args.repeat):
+            seconds, peak = floor_once(server, n)
+            floors.append(seconds)
+            peaks.append(peak)
+        copies = []
+        for n in range(5):
+            started = time.perf_counter()
+            database, role, _ = server.make_database(100 + n)
+            copies.append(time.perf_counter() - started)
+            server.drop(database, role)
+        migrations = [migrate_and_seed(server, n) for n in range(args.repeat)]
+    finally:
+        server.drop_everything()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        made = make_class(Path(scratch) / "class", args.class_size)
+        started = time.perf_counter()
+        run = grade.grade(
+            [Path(scratch) / "class"],
+            out=Path(scratch) / "grades",
+            notebooks=["05"],
+            jobs=args.jobs,
+            cell_timeout=args.cell_timeout,
+            progress=lambda result: None,
+        )
+        total = time.perf_counter() - started
+        graded = {
+            s["student"]: s["exercises"]
+            for s in json.loads((Path(scratch) / "grades" / "grades.json").read_text())["students"]
+        }
+    wrong = sum(
+        1 for m in made for name, truth in m.truth.items() if graded[m.path.stem][name]["status"] != truth
+    )
+    per_submission = statistics.median(r.seconds for r in run.results)
+    floor = statistics.median(floors)
+    loops = sum(1 for m in made if m.kind == "loop")
+    where = grade.Server(config, "x").url("r", "p", "d").split("@")[1] or "embedded (socket)"
+    print(f"machine: {os.cpu_count()} cores; server: {where}")
+    print(f"floor: 05 once with nbclient               median {floor:6.2f} s  ({args.repeat} runs)")
+    print(f"kernel peak memory after 05                median {statistics.median(peaks) / 1024:6.0f} MiB")
+    print(f"student database: copy of the template     median {statistics.median(copies) * 1000:6.0f} ms")
+    print(f"student database: migrate + seed           median {statistics.median(migrations):6.2f} s")
+    ratio = statistics.median(migrations) / statistics.median(copies)
+    print(f"  ratio migrate+seed / template copy       {ratio:6.0f}x")
+    print(f"grade {len(made)} submissions, {args.jobs} at once: total {total:6.1f} s")
+    print(f"  (the run's template, migrated and seeded once: {run.template_seconds:.1f} s)")
+    print(f"  per submission, wall / {len(made)}               {total / len(made):6.2f} s")
+    print(f"  per submission, each one's own time      median {per_submission:6.2f} s")
+    print(f"  ratio per-submission wall / floor        {total / len(made) / floor:6.2f}x")
+    print(f"  ratio each one's own time / floor        {per_submission / floor:6.2f}x")
+    print(f"  ({loops} never-ending loop(s) cost {args.cell_timeout} s each by design)")
+    print(f"  exercises graded differently from the truth: {wrong} of {len(made) * len(made[0].truth)}")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""The classroom's files: the compose file, the Helm values against Zero to JupyterHub's schema.
+
+The chart's values.schema.json and values.yaml are not in any package this project installs:
+Z2JH_CHART_DIR names a folder holding them (the chart's `jupyterhub/` folder, or the unpacked
+chart: `helm pull jupyterhub/jupyterhub --untar`). Without it that test is skipped, with the reason.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workbook.paths import REPO_ROOT
+
+CLASSROOM = REPO_ROOT / "classroom"
+
+
+def merged(defaults: dict, overrides: dict) -> dict:
+    """As Helm merges values: maps key by key, everything else replaced."""
+    out = dict(defaults)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def test_the_helm_values_pass_zero_to_jupyterhubs_schema(tmp_path):
+    chart = os.environ.get("Z2JH_CHART_DIR")
+    if not chart:
+        pytest.skip(
+            "Z2JH_CHART_DIR is not set (a folder with the chart's values.yaml and values.schema.json)"
+        )
+    chart = Path(chart)
+    schema_file = chart / "values.schema.json"
+    if not schema_file.exists() and (chart / "values.schema.yaml").exists():  # the chart's source
+        schema_file = tmp_path / "values.schema.json"
+        schema_file.write_text(json.dumps(yaml.safe_load((chart / "values.schema.yaml").read_text())))
+    values = yaml.safe_load((CLASSROOM / "kubernetes" / "values.yaml").read_text())
+    # What CLASSROOM.md's install command adds with --set-file.
+    for name in ("studentdb", "classlist"):
+        values["hub"]["extraFiles"][name]["stringData"] = (CLASSROOM / f"{name}.py").read_text()
+    combined = merged(yaml.safe_load((chart / "values.yaml").read_text()), values)
+    target = tmp_path / "values.json"
+    target.write_text(json.dumps(combined))
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema_file), str(target)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_class_hub_compose_file_holds_the_rules():
+    compose = yaml.safe_load((CLASSROOM / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "lab-base", "template", "hub"}
+    assert "ports" not in services["db"]  # PostgreSQL is never published
+    assert all(port.startswith("${HUB_BIND:-127.0.0.1}:") for port in services["hub"]["ports"])
+    assert services["hub"]["depends_on"]["template"]["condition"] == "service_completed_successfully"
+    assert (
+        "class.csv" in (REPO_ROOT / ".dockerignore").read_text()
+    )  # first-login passwords stay out of images

@@ -1,0 +1,1120 @@
+"""Grading a class: each submission runs in a fresh kernel on a database of its own, its checks put back.
+
+`python -m workbook grade SUBMISSIONS...` (notebooks, folders of them, the workspaces of a hub):
+
+1. Once per run, a template database is made (migrated and seeded) on the server the settings
+   name, its tables owned by a role of the run's own.
+2. Per submission: a role and a database of its own, copied from the template
+   (`CREATE DATABASE ... TEMPLATE`, milliseconds); only that role may connect to it. The tables'
+   ownership passes to that role, so the notebook's `workbook.reset()` works and nothing else does.
+3. The submission's check cells are replaced by the original ones (matched by cell id, else by
+   their place after each exercise cell, as nbgrader puts back its locked cells), and the
+   notebook runs in a fresh kernel (nbclient) with a time limit per cell and per notebook and a
+   memory limit on the kernel.
+4. The result of an exercise is what its check did, recorded by the grader: a first cell, which
+   the grader runs and nobody sees, wraps every public `qN` function of the `workbook.checks`
+   modules to write passed / failed (CheckFailed) / not answered (NotAnswered) / error to a file
+   of the grader's. Only what is written there while the (original) check cell runs counts; a
+   printed "✓ q3" earns nothing. Text outputs are never read.
+5. The database and the role are dropped after each submission, the template after the run.
+
+Out (in --out, default grades/): grades.csv (student × exercise, totals), grades.json (with the
+check messages), report.html (heat map and pass rate per exercise), feedback/<student>.html, and
+graded/<student>/<notebook>.ipynb (the notebook as it ran).
+
+This is an authoring tool: no kernel imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import csv
+import html
+import json
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
+from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
+
+PASSED, FAILED, NOT_ANSWERED, ERROR, NOT_SUBMITTED = (
+    "passed",
+    "failed",
+    "not answered",
+    "error",
+    "not submitted",
+)
+STATUSES = (PASSED, FAILED, NOT_ANSWERED, ERROR, NOT_SUBMITTED)
+CHECK_IMPORT = re.compile(r"^from workbook\.checks import (\w+) as (\w+)\s*$", re.MULTILINE)
+PREFIX = "wbgrade"  # every database and role the grader makes starts with it
+
+DEFAULT_CELL_TIMEOUT = 30
+DEFAULT_NOTEBOOK_TIMEOUT = 300
+DEFAULT_MEMORY_MB = 2048
+
+
+# --- the originals ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str  # the check function: q3
+    module: str  # the checks module: orm
+    alias: str  # what the notebook calls it: check
+    exercise_id: str
+    check_id: str
+    check_source: str
+    position: int  # 0, 1, ... among the notebook's exercises
+
+
+@dataclass
+class Original:
+    path: Path
+    nb: object
+    exercises: list[Exercise]
+
+    @property
+    def key(self) -> str:
+        return self.path.stem
+
+    @property
+    def number(self) -> str:
+        return self.path.stem.split("-", 1)[0]
+
+
+def load_original(path: Path) -> Original:
+    from .conventions import read
+
+    nb = read(path)
+    imports = CHECK_IMPORT.findall("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
+    module, alias = imports[-1] if imports else ("", "check")
+    checks = check_cells(nb)
+    exercises = []
+    for index, cell in enumerate(nb.cells):
+        if not is_exercise(cell):
+            continue
+        following = next(
+            (i for i in range(index + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"), None
+        )
+        if following not in checks:
+            continue
+        exercises.append(
+            Exercise(
+                name=exercise_name(nb, index),
+                module=module,
+                alias=alias,
+                exercise_id=cell.get("id", ""),
+                check_id=nb.cells[following].get("id", ""),
+                check_source=nb.cells[following].source,
+                position=len(exercises),
+            )
+        )
+    return Original(path=path, nb=nb, exercises=exercises)
+
+
+def load_originals(directory: Path = NOTEBOOKS_DIR, names: Sequence[str] | None = None) -> list[Original]:
+    originals = [load_original(p) for p in notebook_paths(names or None, directory=directory)]
+    return [o for o in originals if o.exercises]
+
+
+# --- submissions --------------------------------------------------------------------------------
+
+
+@dataclass
+class Submission:
+    path: Path
+    student: str  # as found (folder or file name)
+    label: str = ""  # unique in the report: "kim", "kim (2)"
+    original: Original | None = None
+    problem: str = ""  # why it cannot run (not a notebook, truncated JSON, ...)
+    nb: object = None
+
+
+def _student_for(path: Path, given: Path) -> str:
+    if path == given:  # a file named on the command line
+        return path.parent.name if NAME_PATTERN.match(path.name) and path.parent.name else path.stem
+    rel = path.relative_to(given)
+    if len(rel.parts) > 1:
+        return rel.parts[0]
+    return given.name if NAME_PATTERN.match(path.name) else path.stem
+
+
+def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
+    """Every notebook under the arguments (files are taken as they are, whatever they hold)."""
+    found: list[Submission] = []
+    seen: set[Path] = set()
+    for argument in arguments:
+        given = Path(argument)
+        if given.is_dir():
+            files = sorted(
+                p
+                for p in given.rglob("*.ipynb")
+                if not any(part.startswith(".") for part in p.relative_to(given).parts)
+            )
+        else:
+            files = [given]
+        for path in files:
+            resolved = path.resolve() if path.exists() else path
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            found.append(Submission(path=path, student=_student_for(path, given)))
+    return found
+
+
+def identify(submission: Submission, originals: list[Original]) -> None:
+    """Read the submission and decide which original it answers; a problem is kept as its grade."""
+    import nbformat
+
+    if len(originals) == 1:  # named with --notebook: whatever the file holds, it answers this one
+        submission.original = originals[0]
+    if not submission.path.is_file():
+        submission.problem = "no such file"
+        return
+    try:
+        text = submission.path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        submission.problem = f"not a notebook: cannot read it as text ({type(exc).__name__})"
+        return
+    try:
+        submission.nb = nbformat.reads(text, as_version=4)
+    except Exception as exc:  # JSON errors, a notebook of no known format
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        submission.problem = f"not a notebook: {reason[:200]}"
+        return
+    if not isinstance(submission.nb.get("cells"), list):
+        submission.problem = "not a notebook: it has no cells"
+        return
+    if len(originals) == 1:
+        return
+    by_name = [o for o in originals if submission.path.name.split("-", 1)[0] == o.number]
+    if by_name:
+        submission.original = by_name[0]
+        return
+    ids = {c.get("id") for c in submission.nb.cells}
+    overlap = sorted(((len(ids & {c.get("id") for c in o.nb.cells}), o.key) for o in originals), reverse=True)
+    if overlap and overlap[0][0] > 0:
+        submission.original = next(o for o in originals if o.key == overlap[0][1])
+    else:
+        submission.problem = "not one of the workbook's notebooks with exercises (name it with --notebook NN)"
+
+
+def label_students(submissions: list[Submission]) -> None:
+    """Unique labels: two students of the same name stay two rows ("kim", "kim (2)")."""
+    owners: dict[str, list[Path]] = {}
+    for sub in submissions:
+        root = _owner_root(sub)
+        owners.setdefault(sub.student, [])
+        if root not in owners[sub.student]:
+            owners[sub.student].append(root)
+    for sub in submissions:
+        roots = owners[sub.student]
+        index = roots.index(_owner_root(sub))
+        sub.label = sub.student if index == 0 else f"{sub.student} ({index + 1})"
+    # The same student with two submissions of one notebook: both kept, the later ones numbered.
+    seen: dict[tuple[str, str], int] = {}
+    for sub in submissions:
+        key = (sub.label, sub.original.key if sub.original else str(sub.path))
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            sub.label = f"{sub.label} ({seen[key]})"
+
+
+def _owner_root(sub: Submission) -> Path:
+    """What tells two students apart: the folder that holds one student's work, or the file itself."""
+    path = sub.path.resolve() if sub.path.exists() else sub.path
+    if NAME_PATTERN.match(path.name):
+        return path.parent
+    return path
+
+
+# --- putting the checks back --------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    nb: object
+    checks: dict[int, Exercise]  # cell index in nb -> the exercise its (original) check grades
+    notes: list[str]
+
+
+def restore_checks(nb, original: Original) -> Prepared:
+    """The submission with the original check cells in place; outputs cleared."""
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    nb.cells = [
+        c for c in nb.cells if isinstance(c, dict) and c.get("cell_type") in ("code", "markdown", "raw")
+    ]
+    for cell in nb.cells:
+        cell.setdefault("metadata", {})
+        cell.setdefault("source", "")
+        if isinstance(cell.source, list):
+            cell.source = "".join(cell.source)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    notes: list[str] = []
+    claimed: dict[str, Exercise] = {}  # cell id -> exercise
+    index_of = {c.get("id"): i for i, c in enumerate(nb.cells) if c.get("id")}
+
+    def make_check(exercise: Exercise):
+        cell = nbformat.v4.new_code_cell(exercise.check_source)
+        cell.id = f"{exercise.check_id or 'check'}-restored-{secrets.token_hex(3)}"
+        return cell
+
+    for exercise in original.exercises:
+        where = index_of.get(exercise.check_id) if exercise.check_id else None
+        if where is not None and nb.cells[where].cell_type == "code":
+            if nb.cells[where].source.strip() != exercise.check_source.strip():
+                notes.append(f"{exercise.name}: the check cell was changed; the original was put back")
+            nb.cells[where].source = exercise.check_source
+            claimed[nb.cells[where].id] = exercise
+            continue
+        # By place: the code cell after the exercise cell, if it calls a check; else a new cell there.
+        after = index_of.get(exercise.exercise_id)
+        if after is None:
+            calls = re.compile(rf"^\s*\w+\.{re.escape(exercise.name)}\(", re.MULTILINE)
+            after_candidates = [
+                i for i, c in enumerate(nb.cells) if c.cell_type == "code" and calls.search(c.source)
+            ]
+            if after_candidates and nb.cells[after_candidates[0]].get("id") not in claimed:
+                target = nb.cells[after_candidates[0]]
+                target.source = exercise.check_source
+                claimed[target.id] = exercise
+                notes.append(f"{exercise.name}: check cell found by its call; the original was put back")
+                continue
+            cell = make_check(exercise)
+            nb.cells.append(cell)
+            claimed[cell.id] = exercise
+            notes.append(f"{exercise.name}: no exercise cell found; its check runs at the end")
+        else:
+            following = next(
+                (i for i in range(after + 1, len(nb.cells)) if nb.cells[i].cell_type == "code"), None
+            )
+            if (
+                following is not None
+                and nb.cells[following].get("id") not in claimed
+                and re.search(r"^\s*\w+\.q\w*\(", nb.cells[following].source, re.MULTILINE)
+            ):
+                nb.cells[following].source = exercise.check_source
+                claimed[nb.cells[following].id] = exercise
+                notes.append(f"{exercise.name}: the check cell had another id; the original was put back")
+            else:
+                cell = make_check(exercise)
+                nb.cells.insert(after + 1, cell)
+                claimed[cell.id] = exercise
+                notes.append(f"{exercise.name}: the check cell was missing; the original was put back")
+        index_of = {c.get("id"): i for i, c in enumerate(nb.cells) if c.get("id")}
+    checks = {i: claimed[c.id] for i, c in enumerate(nb.cells) if c.get("id") in claimed}
+    return Prepared(nb=nb, checks=checks, notes=notes)
+
+
+# --- the kernel side ----------------------------------------------------------------------------
+
+# Runs first in every kernel, unseen. It limits the kernel's memory, then wraps the checks: the
+# grader reads what they did from `results`, never from the notebook's output.
+KERNEL_SETUP = r"""
+def _workbook_grader(results, memory_bytes):
+    import functools, importlib, io, json, pkgutil, re, resource, sys
+
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    import workbook.checks
+    from workbook.checks._base import CheckFailed, NotAnswered
+
+    sink = open(results, "a", encoding="utf-8", buffering=1)
+
+    class Tee(io.TextIOBase):
+        def __init__(self, *streams):
+            self.streams = streams
+
+        def write(self, text):
+            for stream in self.streams:
+                stream.write(text)
+            return len(text)
+
+        def flush(self):
+            for stream in self.streams:
+                stream.flush()
+
+    def wrap(module, name, check):
+        @functools.wraps(check)
+        def recorded(*args, **kwargs):
+            shown, real = io.StringIO(), sys.stdout
+            sys.stdout = Tee(real, shown)
+            status, message = "passed", ""
+            try:
+                return check(*args, **kwargs)
+            except NotAnswered as exc:
+                status, message = "not answered", str(exc)
+                raise
+            except CheckFailed as exc:
+                status, message = "failed", str(exc)
+                raise
+            except BaseException as exc:
+                status, message = "error", f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                sys.stdout = real
+                message = message or shown.getvalue().strip()
+                sink.write(json.dumps({"module": module, "exercise": name, "status": status,
+                                       "message": message[:2000]}) + "\n")
+
+        return recorded
+
+    wrapped, modules = {}, {}
+    for info in pkgutil.iter_modules(workbook.checks.__path__):
+        if info.name.startswith("_"):
+            continue
+        try:
+            module = importlib.import_module(f"workbook.checks.{info.name}")
+        except Exception:
+            continue
+        modules[info.name] = module
+        for attr, value in list(vars(module).items()):
+            if re.fullmatch(r"q\d+", attr) and callable(value):
+                wrapped[(info.name, attr)] = wrap(info.name, attr, value)
+
+    def arm(module_name):
+        # Before every check cell: the wrapped checks back in place, whatever a cell did to them.
+        for (name, attr), function in wrapped.items():
+            setattr(modules[name], attr, function)
+        return modules[module_name]
+
+    return arm
+
+
+_workbook_grader_arm = _workbook_grader({results!r}, {memory_bytes!r})
+del _workbook_grader
+"""
+
+
+def _arm_source(exercise: Exercise) -> str:
+    return f"{exercise.alias} = _workbook_grader_arm({exercise.module!r})"
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+class Server:
+    """The PostgreSQL the settings name, as its administrator: makes and drops the grader's databases."""
+
+    def __init__(self, config: dict, run_id: str):
+        self.config = config
+        self.run = f"{PREFIX}_{run_id}"
+        self.template = f"{self.run}_template"
+        self.owner = f"{self.run}_owner"
+        self.owner_password = secrets.token_urlsafe(18)
+
+    def _connect(self, dbname: str = "postgres"):
+        from ..database import connect
+
+        return connect(self.config, dbname)
+
+    def url(self, role: str, password: str, dbname: str) -> str:
+        host = self.config.get("HOST") or "127.0.0.1"
+        port = self.config.get("PORT") or "5432"
+        if host.startswith("/"):  # a Unix socket's folder: libpq finds it in PGHOST (see _clean_env)
+            return f"postgres://{role}:{quote(password, safe='')}@/{dbname}"
+        return f"postgres://{role}:{quote(password, safe='')}@{host}:{port}/{dbname}"
+
+    def make_template(self, python: str = sys.executable) -> float:
+        """The template: created, migrated and seeded as the run's owner role; returns seconds."""
+        import subprocess
+
+        from psycopg2 import sql
+
+        started = time.perf_counter()
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(self.owner)),
+                    [self.owner_password],
+                )
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
+                cur.execute(
+                    sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.template))
+                )
+                cur.execute(
+                    sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
+                        sql.Identifier(self.template), sql.Identifier(self.owner)
+                    )
+                )
+        finally:
+            conn.close()
+        conn = self._connect(self.template)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(self.owner)))
+        finally:
+            conn.close()
+        env = _clean_env(self.url(self.owner, self.owner_password, self.template), self.config)
+        result = subprocess.run(
+            [python, "-c", "import workbook; workbook.setup()"],
+            env=env,
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"the template database could not be prepared:\n{result.stderr[-2000:]}")
+        return time.perf_counter() - started
+
+    def make_database(self, n: int) -> tuple[str, str, str]:
+        """A role and a database of its own from the template: (database, role, url)."""
+        from psycopg2 import sql
+
+        name = f"{self.run}_{n:04d}"
+        password = secrets.token_urlsafe(18)
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(name)), [password]
+                )
+                cur.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                        sql.Identifier(name), sql.Identifier(self.template), sql.Identifier(name)
+                    )
+                )
+                cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
+        finally:
+            conn.close()
+        conn = self._connect(name)
+        try:
+            with conn.cursor() as cur:
+                # In this copy only (the owner role owns no database, so nothing shared moves).
+                cur.execute(
+                    sql.SQL("REASSIGN OWNED BY {} TO {}").format(
+                        sql.Identifier(self.owner), sql.Identifier(name)
+                    )
+                )
+                cur.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM {}").format(sql.Identifier(self.owner)))
+        finally:
+            conn.close()
+        return name, name, self.url(name, password, name)
+
+    def drop(self, name: str, role: str | None = None) -> None:
+        from psycopg2 import sql
+
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                if role:
+                    cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        finally:
+            conn.close()
+
+    def drop_everything(self) -> None:
+        """Whatever this run made and still exists (after a crash too)."""
+        from psycopg2 import sql
+
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                like = self.run.replace("_", r"\_") + r"\_%"
+                cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])
+                for (name,) in cur.fetchall():
+                    cur.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                    )
+                cur.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", [like])
+                for (role,) in cur.fetchall():
+                    cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+        finally:
+            conn.close()
+
+
+def _clean_env(database_url: str, config: dict) -> dict:
+    env = dict(os.environ)
+    for name in ("DJANGO_DB_NAME", "JPY_PARENT_PID", "PYTEST_CURRENT_TEST", "PGHOST", "PGPORT"):
+        env.pop(name, None)
+    env["DATABASE_URL"] = database_url
+    host = config.get("HOST") or ""
+    if host.startswith("/"):  # the URL cannot carry a socket's folder that Django reads back
+        env["PGHOST"] = host
+        if config.get("PORT"):
+            env["PGPORT"] = str(config["PORT"])
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PROJECT_DIR.parent), str(PROJECT_DIR), env.get("PYTHONPATH", "")) if p
+    )
+    return env
+
+
+# --- running one submission ---------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    submission: Submission
+    exercises: dict[str, dict] = field(default_factory=dict)  # name -> {status, message}
+    problem: str = ""
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    graded_nb: object = None
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for e in self.exercises.values() if e["status"] == PASSED)
+
+
+def _error_text(cell) -> str:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            value = re.sub(r"\x1b\[[0-9;]*m", "", str(output.get("evalue", ""))).strip()
+            value = value.splitlines()[0] if value else ""
+            name = output.get("ename", "Error")
+            return (f"{name}: {value}" if value else name)[:300]
+    return ""
+
+
+async def _run_kernel(
+    prepared: Prepared,
+    *,
+    env: dict,
+    cwd: Path,
+    results_file: Path,
+    cell_timeout: int,
+    notebook_timeout: int,
+    memory_mb: int,
+) -> tuple[dict[str, dict], list[str]]:
+    """Execute the prepared notebook; returns (exercise results, problems met)."""
+    import subprocess
+
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    client = NotebookClient(
+        prepared.nb,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    results: dict[str, dict] = {}
+    problems: list[str] = []
+    stopped_cells: dict[int, str] = {}
+    deadline = time.monotonic() + notebook_timeout
+    setup = nbformat.v4.new_code_cell(
+        KERNEL_SETUP.replace("{results!r}", repr(str(results_file))).replace(
+            "{memory_bytes!r}", repr(memory_mb * 1024 * 1024 if memory_mb else 0)
+        )
+    )
+
+    def read_records(start: int) -> tuple[list[dict], int]:
+        try:
+            data = results_file.read_bytes()
+        except FileNotFoundError:
+            return [], start
+        records = []
+        for line in data[start:].decode("utf-8", "replace").splitlines():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                pass
+        return records, len(data)
+
+    async def run_all() -> None:
+        # The kernel's own log lines (its TCP warning) would cut through the progress bar.
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        async with client.async_setup_kernel(env=env, cwd=str(cwd), **quiet):
+            await client.async_execute_cell(setup, 0, store_history=False)
+            if _error_text(setup):
+                raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
+            for index, cell in enumerate(prepared.nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                exercise = prepared.checks.get(index)
+                if exercise is not None:
+                    arm = nbformat.v4.new_code_cell(_arm_source(exercise))
+                    await client.async_execute_cell(arm, index, store_history=False)
+                    if _error_text(arm):
+                        results[exercise.name] = _status(
+                            ERROR, f"the check could not run: {_error_text(arm)}"
+                        )
+                        continue
+                    _, offset = read_records(0)
+                started = time.monotonic()
+                await client.async_execute_cell(cell, index)
+                if time.monotonic() - started >= cell_timeout and _error_text(cell).startswith(
+                    "KeyboardInterrupt"
+                ):
+                    stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
+                if exercise is not None:
+                    records, _ = read_records(offset)
+                    mine = [
+                        r
+                        for r in records
+                        if r.get("exercise") == exercise.name and r.get("module") == exercise.module
+                    ]
+                    if mine:
+                        results[exercise.name] = _status(mine[-1]["status"], mine[-1].get("message", ""))
+                    else:
+                        why = _error_text(cell) or "the check did not run"
+                        before = _exercise_cell_problem(prepared, index, stopped_cells)
+                        results[exercise.name] = _status(
+                            ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
+                        )
+
+    try:
+        await asyncio.wait_for(run_all(), timeout=notebook_timeout)
+    except TimeoutError:
+        problems.append(f"the notebook's time limit ({notebook_timeout} s) ran out")
+    except DeadKernelError:
+        problems.append("the kernel died (out of memory, or the notebook ended its own process)")
+    except RuntimeError as exc:
+        problems.append(str(exc))
+    finally:
+        await _kill_kernel(client)
+    if time.monotonic() > deadline and not problems:
+        problems.append(f"the notebook's time limit ({notebook_timeout} s) ran out")
+    return results, problems
+
+
+def _exercise_cell_problem(prepared: Prepared, check_index: int, stopped: dict[int, str]) -> str:
+    for index in range(check_index - 1, -1, -1):
+        cell = prepared.nb.cells[index]
+        if cell.cell_type != "code":
+            continue
+        return stopped.get(index) or _error_text(cell)
+    return ""
+
+
+async def _kill_kernel(client) -> None:
+    km = getattr(client, "km", None)
+    if km is None:
+        return
+    try:
+        if await _maybe_await(km.is_alive()):
+            await _maybe_await(km.shutdown_kernel(now=True))
+    except Exception:
+        try:
+            await _maybe_await(km.kill_kernel())
+        except Exception:
+            pass
+    try:
+        km.cleanup_resources()
+    except Exception:
+        pass
+
+
+async def _maybe_await(value):
+    if asyncio.iscoroutine(value) or isinstance(value, asyncio.Future):
+        return await value
+    return value
+
+
+def _status(status: str, message: str = "") -> dict:
+    return {"status": status, "message": message}
+
+
+async def grade_submission(
+    submission: Submission,
+    server: Server,
+    n: int,
+    *,
+    cell_timeout: int,
+    notebook_timeout: int,
+    memory_mb: int,
+) -> Result:
+    started = time.perf_counter()
+    result = Result(submission=submission)
+    original = submission.original
+    if submission.problem or original is None:
+        result.problem = submission.problem or "not one of the workbook's notebooks"
+        names = [e.name for e in original.exercises] if original else []
+        result.exercises = {name: _status(ERROR, result.problem) for name in names}
+        result.seconds = time.perf_counter() - started
+        return result
+    prepared = restore_checks(submission.nb, original)
+    result.notes = prepared.notes
+    database = role = None
+    workdir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
+    try:
+        database, role, url = await asyncio.to_thread(server.make_database, n)
+        records, problems = await _run_kernel(
+            prepared,
+            env=_clean_env(url, server.config),
+            cwd=workdir,
+            results_file=workdir / ".grader-results.jsonl",
+            cell_timeout=cell_timeout,
+            notebook_timeout=notebook_timeout,
+            memory_mb=memory_mb,
+        )
+    except Exception as exc:  # the grader's own trouble with this one: recorded, the run goes on
+        records, problems = {}, [f"{type(exc).__name__}: {exc}"]
+    finally:
+        if database:
+            await asyncio.to_thread(server.drop, database, role)
+        shutil.rmtree(workdir, ignore_errors=True)
+    result.problem = "; ".join(problems)
+    for exercise in original.exercises:
+        result.exercises[exercise.name] = records.get(exercise.name) or _status(
+            ERROR, f"not reached: {result.problem}" if result.problem else "the check did not run"
+        )
+    result.graded_nb = prepared.nb
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+class Progress:
+    """One line that updates in a terminal; a line per submission elsewhere."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.started = time.perf_counter()
+        self.tty = stream.isatty()
+
+    def step(self, result: Result) -> None:
+        self.done += 1
+        elapsed = time.perf_counter() - self.started
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "█" * filled + "·" * (width - filled)
+        left = elapsed / self.done * (self.total - self.done)
+        line = (
+            f"grading [{bar}] {self.done}/{self.total}  {elapsed:.0f} s, about {left:.0f} s left  "
+            f"{result.submission.label}: {result.passed}/{len(result.exercises)}"
+        )
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + line + ("\n" if self.done == self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+@dataclass
+class Run:
+    results: list[Result]
+    originals: list[Original]
+    roster: list[str]
+    template_seconds: float
+    seconds: float
+    out: Path
+    prefix: str = ""  # of every database and role this run made (all dropped by its end)
+
+
+def grade(
+    arguments: Sequence[str | Path],
+    *,
+    out: Path,
+    notebooks: Sequence[str] | None = None,
+    originals_dir: Path = NOTEBOOKS_DIR,
+    roster: Sequence[str] = (),
+    jobs: int | None = None,
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    config: dict | None = None,
+    progress: Callable[[Result], None] | None = None,
+) -> Run:
+    """Grade every submission; writes the reports in `out` and returns the run."""
+    started = time.perf_counter()
+    originals = load_originals(originals_dir, notebooks)
+    if not originals:
+        raise ValueError("no notebook with exercises to grade against")
+    submissions = find_submissions(arguments)
+    for submission in submissions:
+        identify(submission, originals)
+    label_students(submissions)
+    if config is None:
+        from .scratch import django_config
+
+        config = django_config()
+    server = Server(config, secrets.token_hex(4))
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    results: list[Result] = []
+    bar = Progress(len(submissions)) if progress is None else None
+    try:
+        template_seconds = server.make_template() if submissions else 0.0
+
+        async def main() -> list[Result]:
+            gate = asyncio.Semaphore(jobs)
+
+            async def one(n: int, submission: Submission) -> Result:
+                async with gate:
+                    result = await grade_submission(
+                        submission,
+                        server,
+                        n,
+                        cell_timeout=cell_timeout,
+                        notebook_timeout=notebook_timeout,
+                        memory_mb=memory_mb,
+                    )
+                (progress or bar.step)(result)
+                return result
+
+            return await asyncio.gather(*(one(n, s) for n, s in enumerate(submissions)))
+
+        results = asyncio.run(main()) if submissions else []
+    finally:
+        server.drop_everything()
+    run = Run(
+        results=list(results),
+        originals=originals,
+        roster=list(roster),
+        template_seconds=template_seconds if submissions else 0.0,
+        seconds=time.perf_counter() - started,
+        out=Path(out),
+        prefix=server.run,
+    )
+    write_reports(run)
+    return run
+
+
+def read_roster(path: Path) -> list[str]:
+    """Usernames from the instructor's class list (a CSV with a `username` column)."""
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or "username" not in [n.strip().lower() for n in reader.fieldnames]:
+            raise ValueError(f"{path}: the class list needs a 'username' column")
+        key = next(n for n in reader.fieldnames if n.strip().lower() == "username")
+        return [row[key].strip() for row in reader if row.get(key, "").strip()]
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def columns(run: Run) -> list[tuple[str, str]]:
+    """(original key, exercise name) in order; shown as q3, or 05:q3 when several notebooks."""
+    return [(o.key, e.name) for o in run.originals for e in o.exercises]
+
+
+def column_label(run: Run, key: str, name: str) -> str:
+    if len(run.originals) == 1:
+        return name
+    number = next(o.number for o in run.originals if o.key == key)
+    return f"{number}:{name}"
+
+
+def rows(run: Run) -> list[dict]:
+    """One row per student (label): their exercises across notebooks, where from, problems."""
+    by_label: dict[str, dict] = {}
+    for result in sorted(run.results, key=lambda r: r.submission.label):
+        sub = result.submission
+        row = by_label.setdefault(
+            sub.label,
+            {
+                "student": sub.label,
+                "username": sub.student,
+                "sources": [],
+                "cells": {},
+                "problems": [],
+                "notes": [],
+            },
+        )
+        row["sources"].append(str(sub.path))
+        key = sub.original.key if sub.original else None
+        for name, outcome in result.exercises.items():
+            row["cells"][(key, name)] = outcome
+        if result.problem:
+            row["problems"].append(f"{sub.path.name}: {result.problem}")
+        row["notes"].extend(f"{sub.path.name}: {note}" for note in result.notes)
+    for username in run.roster:
+        if not any(r["username"] == username for r in by_label.values()):
+            by_label[username] = {
+                "student": username,
+                "username": username,
+                "sources": [],
+                "cells": {},
+                "problems": ["no submission"],
+                "notes": [],
+            }
+    roster = set(run.roster)
+    out = []
+    for row in by_label.values():
+        for column in columns(run):
+            row["cells"].setdefault(column, _status(NOT_SUBMITTED, "no submission of this notebook"))
+        row["passed"] = sum(1 for c in row["cells"].values() if c["status"] == PASSED)
+        row["total"] = len(columns(run))
+        row["on_roster"] = (row["username"] in roster) if roster else None
+        out.append(row)
+    return sorted(out, key=lambda r: (r["student"].lower(), r["student"]))
+
+
+def write_reports(run: Run) -> None:
+    out = run.out
+    out.mkdir(parents=True, exist_ok=True)
+    table = rows(run)
+    cols = columns(run)
+    labels = [column_label(run, *c) for c in cols]
+    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", *labels, "passed", "total", "score", "problems"])
+        for row in table:
+            writer.writerow(
+                [
+                    row["student"],
+                    *(row["cells"][c]["status"] for c in cols),
+                    row["passed"],
+                    row["total"],
+                    f"{100 * row['passed'] / row['total']:.0f}" if row["total"] else "0",
+                    "; ".join(row["problems"]),
+                ]
+            )
+    document = {
+        "exercises": labels,
+        "seconds": round(run.seconds, 2),
+        "template_seconds": round(run.template_seconds, 3),
+        "students": [
+            {
+                "student": row["student"],
+                "username": row["username"],
+                "on_class_list": row["on_roster"],
+                "submissions": row["sources"],
+                "passed": row["passed"],
+                "total": row["total"],
+                "problems": row["problems"],
+                "notes": row["notes"],
+                "exercises": {label: row["cells"][c] for label, c in zip(labels, cols, strict=True)},
+            }
+            for row in table
+        ],
+        "submissions": [
+            {"path": str(r.submission.path), "student": r.submission.label, "seconds": round(r.seconds, 2)}
+            for r in run.results
+        ],
+    }
+    (out / "grades.json").write_text(
+        json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (out / "report.html").write_text(_report_html(run, table, cols, labels), encoding="utf-8")
+    feedback = out / "feedback"
+    if feedback.exists():
+        shutil.rmtree(feedback)
+    feedback.mkdir()
+    for row in table:
+        (feedback / f"{slug(row['student'])}.html").write_text(
+            _feedback_html(row, cols, labels), encoding="utf-8"
+        )
+    graded = out / "graded"
+    if graded.exists():
+        shutil.rmtree(graded)
+    for result in run.results:
+        if result.graded_nb is not None:
+            import nbformat
+
+            target = graded / slug(result.submission.label) / result.submission.path.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(result.graded_nb, str(target))
+
+
+def slug(text: str) -> str:
+    cleaned = re.sub(r"[^\w.-]+", "-", text, flags=re.UNICODE).strip("-.")
+    return cleaned or "student"
+
+
+COLOURS = {
+    PASSED: "#2e7d32",
+    FAILED: "#e57373",
+    NOT_ANSWERED: "#bdbdbd",
+    ERROR: "#6a1b9a",
+    NOT_SUBMITTED: "#ffffff",
+}
+BLANK = "color:#222;border:1px solid #999"
+SYMBOLS = {PASSED: "✓", FAILED: "✗", NOT_ANSWERED: "·", ERROR: "!", NOT_SUBMITTED: ""}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+table { border-collapse: collapse; }
+td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: center; font-size: 13px; }
+th.student, td.student { text-align: left; white-space: nowrap; }
+td.cell { width: 22px; color: white; }
+.legend span { display: inline-block; padding: 2px 8px; margin-right: 6px; color: white; }
+.bar { background: #2e7d32; height: 10px; }
+pre { white-space: pre-wrap; background: #f6f6f6; padding: 6px; }
+"""
+
+
+def _report_html(run: Run, table: list[dict], cols, labels) -> str:
+    e = html.escape
+    rates = []
+    for column, label in zip(cols, labels, strict=True):
+        submitted = [r for r in table if r["cells"][column]["status"] != NOT_SUBMITTED]
+        passed = sum(1 for r in submitted if r["cells"][column]["status"] == PASSED)
+        rates.append((label, passed, len(submitted)))
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'><title>Grades</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>Grades: {len(table)} students, {len(labels)} exercises</h1>",
+        f"<p>{len(run.results)} submissions graded in {run.seconds:.0f} s.</p>",
+        "<p class='legend'>"
+        + "".join(
+            f"<span style='background:{COLOURS[s]};{BLANK if s == NOT_SUBMITTED else ''}'>"
+            f"{SYMBOLS[s]} {s}</span>"
+            for s in STATUSES
+        )
+        + "</p>",
+        "<h2>Hardest first</h2><table><tr><th>exercise</th><th>passed</th><th>pass rate</th></tr>",
+    ]
+    for label, passed, submitted in sorted(rates, key=lambda r: (r[1] / r[2] if r[2] else 0, r[0])):
+        rate = passed / submitted if submitted else 0
+        parts.append(
+            f"<tr><td>{e(label)}</td><td>{passed}/{submitted}</td>"
+            f"<td style='width:200px;text-align:left'><div class='bar' style='width:{rate * 100:.0f}%'></div>"
+            f"{rate * 100:.0f}%</td></tr>"
+        )
+    parts.append("</table><h2>Students × exercises</h2><table><tr><th class='student'>student</th>")
+    parts.extend(f"<th>{e(label)}</th>" for label in labels)
+    parts.append("<th>passed</th><th>problems</th></tr>")
+    for row in table:
+        link = f"feedback/{quote(slug(row['student']))}.html"
+        flag = " (not on the class list)" if row["on_roster"] is False else ""
+        parts.append(f"<tr><td class='student'><a href='{link}'>{e(row['student'])}</a>{e(flag)}</td>")
+        for column in cols:
+            outcome = row["cells"][column]
+            status = outcome["status"]
+            title = e(f"{status}: {outcome['message']}"[:500], quote=True)
+            colour = COLOURS[status]
+            parts.append(
+                f"<td class='cell' style='background:{colour}' title='{title}'>{SYMBOLS[status]}</td>"
+            )
+        parts.append(f"<td>{row['passed']}/{row['total']}</td><td>{e('; '.join(row['problems']))}</td></tr>")
+    parts.append("<tr><th class='student'>pass rate</th>")
+    parts.extend(f"<td>{(p / s * 100 if s else 0):.0f}%</td>" for _, p, s in rates)
+    parts.append("<td></td><td></td></tr></table></body></html>\n")
+    return "".join(parts)
+
+
+def _feedback_html(row: dict, cols, labels) -> str:
+    e = html.escape
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{e(row['student'])}</title>",
+        f"<style>{STYLE}</style></head><body><h1>{e(row['student'])}: {row['passed']} of {row['total']}</h1>",
+    ]
+    if row["sources"]:
+        parts.append("<p>Graded: " + ", ".join(e(s) for s in row["sources"]) + "</p>")
+    parts.extend(f"<p><strong>{e(p)}</strong></p>" for p in row["problems"])
+    parts.extend(f"<p><em>{e(n)}</em></p>" for n in row["notes"])
+    parts.append(
+        "<table><tr><th>exercise</th><th>result</th><th class='student'>what the check said</th></tr>"
+    )
+    for column, label in zip(cols, labels, strict=True):
+        outcome = row["cells"][column]
+        status = outcome["status"]
+        parts.append(
+            f"<tr><td>{e(label)}</td><td style='background:{COLOURS[status]};color:"
+            f"{'#222' if status == NOT_SUBMITTED else 'white'}'>{SYMBOLS[status]} {e(status)}</td>"
+            f"<td class='student'><pre>{e(outcome['message'])}</pre></td></tr>"
+        )
+    parts.append("</table></body></html>\n")
+    return "".join(parts)
