@@ -159,3 +159,120 @@ def test_q4_hints_match_the_mistake(seeded):
         check.q4(expected + 1)
     with pytest.raises(CheckFailed, match="N\\+1"):
         check.q4(expected + 5)
+
+
+# more answers per exercise: written another way, typed in, right on the seed only
+
+
+def _token_client(username):
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token, _ = Token.objects.get_or_create(user=get_user_model().objects.get(username=username))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+def test_q1_accepts_the_parameters_in_another_order_and_a_token_client(seeded, capsys):
+    check.q1(check.client_for("carol").get("/api/posts/", {"page_size": 2, "page": 2}))
+    check.q1(_token_client("carol").get("/api/posts/?page_size=2&page=2"))
+    assert capsys.readouterr().out.count("✓ q1") == 2
+
+
+def test_q1_rejects_a_response_made_by_hand(seeded):
+    from rest_framework.response import Response
+
+    with pytest.raises(CheckFailed, match="not made as carol"):
+        check.q1(Response({"results": [{"id": 4, "liked_by_me": False}, {"id": 3, "liked_by_me": True}]}))
+
+
+def test_q1_rejects_page_2_of_another_size(seeded):
+    with pytest.raises(CheckFailed, match="not the posts of page 2"):
+        check.q1(check.client_for("carol").get("/api/posts/?page=2&page_size=3"))
+
+
+def test_q2_accepts_a_token_client_and_extra_fields(seeded, capsys):
+    check.q2(_post(_token_client("bob")))
+    check.q2(
+        _post(
+            check.client_for("bob"),
+            content="Han river at night",
+            files=[{"type": "video", "url": "https://media.example.com/han.mp4", "position": 0}],
+        )
+    )
+    assert capsys.readouterr().out.count("✓ q2") == 2
+
+
+def test_q2_rejects_a_response_made_by_hand_and_one_that_created_nothing(seeded):
+    from rest_framework.response import Response
+
+    from posts.models import File
+
+    # a literal: the id of a post of bob's with one video, in a response no client sent
+    video = File.objects.filter(type="video", post__author__username="bob").values_list("post_id", flat=True)
+    with pytest.raises(CheckFailed, match="did not come from a POST"):
+        check.q2(Response({"id": video.first() or 1}, status=201))
+    # right on the seed only: bob's existing post read back, not created
+    post_id = video.first()
+    if post_id is None:
+        post_id = _post(check.client_for("bob")).data["id"]
+    with pytest.raises(CheckFailed, match="did not come from a POST"):
+        check.q2(check.client_for("bob").get(f"/api/posts/{post_id}/"))
+
+
+def test_q2_rejects_two_files(seeded):
+    files = [
+        {"type": "video", "url": "https://media.example.com/a.mp4"},
+        {"type": "image", "url": "https://media.example.com/b.jpg"},
+    ]
+    with pytest.raises(CheckFailed, match="exactly one file, a video"):
+        check.q2(_post(check.client_for("bob"), files=files))
+
+
+def test_q3_accepts_http_status_constants(seeded, capsys):
+    from http import HTTPStatus
+
+    from rest_framework import status
+
+    check.q3({name: HTTPStatus(code) for name, code in RIGHT.items()})
+    check.q3(
+        {
+            "anonymous lists posts": status.HTTP_401_UNAUTHORIZED,
+            "bob deletes alice's post 1": status.HTTP_403_FORBIDDEN,
+            "alice reads deleted post 7": status.HTTP_404_NOT_FOUND,
+            "bob likes post 3 again": status.HTTP_200_OK,
+            "carol comments with empty text": status.HTTP_400_BAD_REQUEST,
+        }
+    )
+    assert capsys.readouterr().out.count("✓ q3") == 2
+
+
+def test_q3_rejects_every_code_alike(seeded):
+    with pytest.raises(CheckFailed, match="predictions are off"):
+        check.q3(dict.fromkeys(RIGHT, 200))
+
+
+def test_q4_accepts_a_count_measured_either_way(seeded, capsys):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workbook.display import count_queries
+
+    client = check.client_for("alice")
+    with count_queries() as measured:
+        client.get("/api/posts/?page_size=5")
+    with CaptureQueriesContext(connection) as captured:
+        client.get("/api/posts/")
+    check.q4(measured.count)
+    check.q4(len(captured))
+    assert capsys.readouterr().out.count("✓ q4") == 2
+
+
+def test_q4_rejects_a_float_and_a_list_of_queries(seeded):
+    expected = check.list_query_count(2)
+    with pytest.raises(CheckFailed, match="whole number"):
+        check.q4(float(expected))
+    with pytest.raises(CheckFailed, match="whole number"):
+        check.q4(["SELECT 1"] * expected)

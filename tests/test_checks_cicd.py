@@ -59,7 +59,10 @@ def test_q1_accepts_a_container_job_that_reaches_the_service_by_name(capsys):
     "workflow, says",
     [
         (GOOD.replace("    runs-on: ubuntu-24.04\n", ""), '"runs-on" section is missing'),
-        (GOOD.replace("actions/checkout@v6", "actions/checkout@v4"), "actionlint found"),
+        (
+            GOOD.replace("runs-on: ubuntu-24.04", "runs-on: ubuntu-24.04\n    timeout-minutes: soon"),
+            "actionlint found",
+        ),
         (GOOD.replace("  push:\n", ""), "does not run on push"),
         (GOOD.replace("python -m pytest", "python -m ruff check ."), "no step runs the tests"),
         (GOOD.replace("image: postgres:16", "image: redis:7"), "without a PostgreSQL service"),
@@ -70,11 +73,117 @@ def test_q1_accepts_a_container_job_that_reaches_the_service_by_name(capsys):
             ),
             "not told where",
         ),
-        (GOOD.replace("        ports:\n          - 5432:5432\n", ""), "publishes no port"),
-        (GOOD.replace("@127.0.0.1:5432", "@db:5432"), "neither the runner nor the service"),
+        (GOOD.replace("        ports:\n          - 5432:5432\n", ""), "maps no port of the runner"),
+        (GOOD.replace("@127.0.0.1:5432", "@db:5432"), "not where the service is"),
     ],
 )
 def test_q1_rejects(workflow, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.q1(workflow)
+
+
+# q1: what the issue's wrong answers got past the first check, and right answers it refused
+
+SHA_PINNED = GOOD.replace(
+    "actions/checkout@v6", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+).replace("actions/setup-python@v6", "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0")
+WORKFLOW_ENV = GOOD.replace(
+    "    env:\n      DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres\n", ""
+).replace("jobs:\n", "env:\n  DATABASE_URL: postgres://postgres:postgres@localhost:5432/postgres\njobs:\n")
+# The job context exists in a step's env (not the job's): the port GitHub picked for the service.
+MAPPED_BY_GITHUB = (
+    GOOD.replace("          - 5432:5432\n", "          - 5432\n")
+    .replace("    env:\n      DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres\n", "")
+    .replace(
+        "      - run: python -m pytest\n",
+        "      - run: python -m pytest\n        env:\n          DATABASE_URL: "
+        "postgres://postgres:postgres@127.0.0.1:${{ job.services.postgres.ports['5432'] }}/postgres\n",
+    )
+)
+OTHER_HOST_PORT = GOOD.replace("- 5432:5432", "- 5433:5432").replace("@127.0.0.1:5432/", "@127.0.0.1:5433/")
+RUN_PY = GOOD.replace("      - run: python -m pip install -r requirements-dev.txt -e .\n", "").replace(
+    "python -m pytest", "python3 run.py test -m 'not docker'"
+)
+INLINE_URL = GOOD.replace(
+    "    env:\n      DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres\n", ""
+).replace(
+    "run: python -m pytest", "run: DATABASE_URL=postgres://postgres:postgres@127.0.0.1:5432/postgres pytest"
+)
+
+
+@needs_actionlint
+@pytest.mark.parametrize(
+    "workflow",
+    [SHA_PINNED, WORKFLOW_ENV, MAPPED_BY_GITHUB, OTHER_HOST_PORT, RUN_PY, INLINE_URL],
+    ids=[
+        "pinned by SHA",
+        "workflow-level env",
+        "a port GitHub picks",
+        "5433:5432",
+        "run.py installs",
+        "inline",
+    ],
+)
+def test_q1_accepts_other_right_workflows(workflow, capsys):
+    check.q1(workflow)
+    assert capsys.readouterr().out.startswith("✓ q1")
+
+
+@needs_actionlint
+def test_q1_old_action_versions_are_a_true_note_not_a_refusal(capsys):
+    check.q1(GOOD.replace("actions/checkout@v6", "actions/checkout@v4"))
+    out = capsys.readouterr().out
+    assert "✓ q1" in out and "note: line" in out and "actions/checkout@v4" in out and "still runs" in out
+    assert "refuse" not in out
+
+
+@needs_actionlint
+@pytest.mark.parametrize(
+    "workflow, says",
+    [
+        # the service's name from a job on the runner: only container jobs resolve it
+        (GOOD.replace("@127.0.0.1:5432", "@postgres:5432"), "cannot resolve the name 'postgres'"),
+        (
+            GOOD.replace("- 5432:5432", "- 5433:5432"),
+            "connect to port 5432, but service 'postgres' maps 5433",
+        ),
+        (
+            GOOD.replace("      - run: python -m pip install -r requirements-dev.txt -e .\n", ""),
+            "nothing installs",
+        ),
+        (
+            GOOD.replace("pip install -r requirements-dev.txt -e .", "pip install requirements-dev.txt"),
+            "project called 'requirements-dev.txt'",
+        ),
+        (
+            GOOD.replace(
+                "    runs-on: ubuntu-24.04\n", "    runs-on: ubuntu-24.04\n    container: python:3.12\n"
+            ),
+            "runs in a container, where '127.0.0.1' is not the service",
+        ),
+        (
+            GOOD.replace("          POSTGRES_PASSWORD: postgres\n", "          POSTGRES_DB: app\n"),
+            "without a password",
+        ),
+        (
+            GOOD.replace("      - uses: actions/checkout@v6\n", "").replace(
+                "      - run: python -m pytest\n",
+                "      - run: python -m pytest\n      - uses: actions/checkout@v6\n",
+            ),
+            "never checks out the repository before the tests",
+        ),
+    ],
+    ids=[
+        "service name on the runner",
+        "port mapping",
+        "no install",
+        "no -r",
+        "localhost in a container",
+        "no password",
+        "checkout after",
+    ],
+)
+def test_q1_rejects_what_the_job_could_not_do(workflow, says):
     with pytest.raises(CheckFailed, match=says):
         check.q1(workflow)
 
@@ -180,3 +289,34 @@ def test_job_graph_links_cd_to_ci():
     for name in ("ci.yml", "cd.yml"):
         for job_id in files.jobs(files.read_workflow(name)):
             assert f'["{job_id}' in graph
+
+
+def test_q2_rejects_the_order_of_ci_yml_typed_in():
+    typed = list(files.jobs(files.read_workflow("ci.yml")))
+    with pytest.raises(CheckFailed, match="cd.yml|every job exactly once"):
+        check.q2(lambda workflow: list(typed))
+
+
+def test_q2_accepts_graphlib_and_a_depth_first_order(capsys):
+    import graphlib
+
+    def with_graphlib(workflow):
+        graph = {job_id: set(files.needs(job)) for job_id, job in workflow["jobs"].items()}
+        return list(graphlib.TopologicalSorter(graph).static_order())
+
+    def depth_first(workflow):
+        order = []
+
+        def visit(job_id):
+            for needed in files.needs(workflow["jobs"][job_id]):
+                visit(needed)
+            if job_id not in order:
+                order.append(job_id)
+
+        for job_id in workflow["jobs"]:
+            visit(job_id)
+        return tuple(order)
+
+    check.q2(with_graphlib)
+    check.q2(depth_first)
+    assert capsys.readouterr().out.count("✓ q2") == 2

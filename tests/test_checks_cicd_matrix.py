@@ -89,3 +89,22 @@ def test_not_yet_answered_and_not_text():
         check.needs_and_matrix(...)
     with pytest.raises(CheckFailed, match="YAML text"):
         check.needs_and_matrix({"jobs": {}})
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        (
+            REFERENCE.replace("    needs: test\n", "").replace(
+                "    runs-on: ubuntu-24.04\n    strategy",
+                "    runs-on: ubuntu-24.04\n    needs: deploy\n    strategy",
+            ),
+            "deploy does not wait for test",
+        ),
+        (workflow(matrix='python-version: ["3.11"]\n        os: ["3.12"]'), "no matrix key lists both"),
+    ],
+    ids=["the needs on the wrong job", "the versions split over two keys"],
+)
+def test_more_mistakes(answer, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.needs_and_matrix(answer)

@@ -120,7 +120,7 @@ CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]
 
 def test_q2_accepts_dependencies_first(capsys):
     check.q2(GOOD)
-    assert "pip install stays cached" in capsys.readouterr().out
+    assert "pip install -r requirements.txt stays cached" in capsys.readouterr().out
 
 
 def test_q2_accepts_a_multi_stage_answer(capsys):
@@ -136,7 +136,7 @@ def test_q2_accepts_a_multi_stage_answer(capsys):
     "dockerfile, says",
     [
         (check.NAIVE_DOCKERFILE, "still runs pip install again"),
-        (GOOD.replace("COPY . .\n", ""), "no longer contains the code"),
+        (GOOD.replace("COPY . .\n", ""), "no longer contains all the code"),
         (
             GOOD.replace(
                 "COPY requirements.txt ./\nRUN pip install -r requirements.txt\n",
@@ -259,3 +259,110 @@ def test_nginx_site_reads_locations():
     site = files.nginx_site()
     answers = {location.match: location.answer for location in site["locations"]}
     assert answers.get("/static/") == "files" and answers.get("/") == "proxy"
+
+
+# q1, q2: answers written another way, answers right only on what the notebook shows
+
+
+def test_q1_rejects_a_table_of_the_notebooks_examples():
+    """A parser that looks names up in a literal dict fails on the check's own names, and says so."""
+    table = {name: check.reference(name) for name in ("postgres:16", "localhost:5000/workbook-web")}
+    with pytest.raises(CheckFailed, match="raised KeyError") as failure:
+        check.q1(lambda name: table[name])
+    assert "names of its own" in str(failure.value)
+
+
+def test_q1_accepts_a_parser_written_with_a_regular_expression(capsys):
+    import re
+
+    pattern = re.compile(
+        r"^(?:(?P<host>[^/]*[.:][^/]*|localhost)/)?(?P<path>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<d>.+))?$"
+    )
+
+    def parse(name):
+        m = pattern.match(name)
+        path = m["path"]
+        registry = m["host"] or "docker.io"
+        if registry == "docker.io" and "/" not in path:
+            path = "library/" + path
+        repository, _, image = path.rpartition("/")
+        tag = m["tag"] or (None if m["d"] else "latest")
+        return {
+            "registry": registry,
+            "repository": repository or None,
+            "name": image,
+            "tag": tag,
+            "digest": m["d"],
+        }
+
+    check.q1(parse)
+    assert capsys.readouterr().out.startswith("✓ q1")
+
+
+DEPENDENCIES_FIRST_VARIANTS = [
+    # python -m pip, the long flag, a file in /tmp, a RUN in exec form, ADD for the code
+    GOOD.replace(
+        "RUN pip install -r requirements.txt",
+        "RUN python -m pip install --no-cache-dir --requirement requirements.txt",
+    ),
+    GOOD.replace(
+        "COPY requirements.txt ./\nRUN pip install -r requirements.txt\n",
+        "COPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt && rm /tmp/requirements.txt\n",
+    ),
+    GOOD.replace(
+        "RUN pip install -r requirements.txt", 'RUN ["pip", "install", "-r", "requirements.txt"]'
+    ).replace("COPY . .", "ADD . /app/"),
+]
+
+
+@pytest.mark.parametrize(
+    "dockerfile", DEPENDENCIES_FIRST_VARIANTS, ids=["python -m pip --requirement", "/tmp", "exec form, ADD"]
+)
+def test_q2_accepts_other_right_dockerfiles(dockerfile, capsys):
+    check.q2(dockerfile)
+    assert "stays cached" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "dockerfile, says",
+    [
+        (
+            GOOD.replace("pip install -r requirements.txt", "pip install requirements.txt"),
+            "package called 'requirements.txt'",
+        ),
+        # right for the file the exercise names, wrong for the rest of the code
+        (GOOD.replace("COPY . .", "COPY config/ config/"), "no COPY brings manage.py"),
+        (
+            GOOD.replace("COPY requirements.txt ./\n", "COPY requirements.txt ./\nCOPY posts/ posts/\n"),
+            "a change to posts/models.py still runs pip install",
+        ),
+        (
+            GOOD.replace("RUN pip install -r requirements.txt", "RUN echo pip install -r requirements.txt"),
+            "nothing runs pip install",
+        ),
+    ],
+    ids=["no -r", "config only", "part of the code before", "an echo"],
+)
+def test_q2_rejects_more(dockerfile, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.q2(dockerfile)
+
+
+def test_q3_rejects_a_table_of_the_projects_answers():
+    compose = files.read_compose()
+    table = {service: check.dependencies(compose, service) for service in compose["services"]}
+    with pytest.raises(CheckFailed, match="raised KeyError|in a compose file of the check's"):
+        check.q3(lambda compose, service: table[service])
+
+
+def test_q3_accepts_a_recursive_function_returning_a_list(capsys):
+    def waits_for(compose, service):
+        found = []
+        for name in compose["services"][service].get("depends_on") or []:
+            for dependency in [name, *waits_for(compose, name)]:
+                if dependency not in found:
+                    found.append(dependency)
+        return found
+
+    check.q3(waits_for)
+    assert capsys.readouterr().out.startswith("✓ q3")

@@ -324,3 +324,29 @@ def registry_round_trip(client, image_name: str, registry_image: str = "registry
             except Exception:  # already removed, or never tagged
                 pass
         registry.remove(force=True, v=True)
+
+
+def ask_nginx(paths=("/static/admin/css/base.css", "/api/health/"), timeout: int = 10) -> None:
+    """In the compose stack's lab: each path's status with nginx's Cache-Control and Allow headers.
+
+    nginx's address comes from WORKBOOK_API_URL (http://proxy:8080 in the lab container); outside the
+    stack it is unset, and one line says so.
+    """
+    import urllib.error
+    import urllib.request
+
+    api_url = os.environ.get("WORKBOOK_API_URL", "").rstrip("/")
+    if not api_url:
+        print(
+            "WORKBOOK_API_URL is not set: no nginx to ask here "
+            "(in the compose stack's lab it is http://proxy:8080)."
+        )
+        return
+    for path in paths:
+        try:
+            with urllib.request.urlopen(api_url + path, timeout=timeout) as response:
+                cache, allow = response.headers.get("Cache-Control"), response.headers.get("Allow")
+                print(f"{path:28} {response.status}  Cache-Control={cache}  Allow={allow}")
+        except (urllib.error.URLError, OSError) as exc:
+            print(f"Nothing answers at {api_url} ({exc.__class__.__name__}): is the compose stack up?")
+            return

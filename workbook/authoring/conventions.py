@@ -37,6 +37,10 @@ says the same as checklists):
   meant to raise gets ``raises-exception``.
 - Paths: never relative to the notebook (student copies live in another folder); use
   ``workbook.paths`` (REPO_ROOT and the rest).
+- Helper plumbing stays out of the lesson: no code cell outside the exercises has more than
+  PLUMBING_LIMIT (15) lines inside functions, classes or try statements it defines
+  (``plumbing_problems``); a longer helper goes into a workbook module kernels import
+  (dockerlab, pipeline, pglab, apilab, files) and the notebook calls it in a line.
 - Helpers for notebooks live in ``workbook.display``: ``count_queries()`` (how many SQL queries a
   block ran), ``er_diagram("accounts", "posts")`` (Mermaid ER diagram from the models' ``_meta``)
   and ``mermaid(source)`` (any Mermaid diagram; JupyterLab 4 and GitHub render the fence).
@@ -378,3 +382,45 @@ def _solution_text(source: str) -> str:
         elif inside:
             lines.append(line)
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- helper plumbing stays in the package
+
+PLUMBING_LIMIT = 15
+
+
+def _code_of(source: str) -> str:
+    """A cell's Python with IPython's magics and shell lines blanked (line numbers kept)."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
+def plumbing_lines(source: str) -> int:
+    """Lines of a code cell that are helper plumbing: inside a function or class it defines, or a
+    try statement (catching what may fail is a helper's work, not the lesson's). Nested ones count once."""
+    try:
+        tree = ast.parse(_code_of(source))
+    except SyntaxError:
+        return 0
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Try):
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            lines.update(range(first, node.end_lineno + 1))
+    return len(lines)
+
+
+def plumbing_problems(nb) -> list[str]:
+    """Code cells (exercise cells aside: a learner's function is the lesson there) with more than
+    PLUMBING_LIMIT lines of helper plumbing: such helpers belong in a workbook module kernels import,
+    called from the notebook in a line."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or is_exercise(cell):
+            continue
+        count = plumbing_lines(cell.source)
+        if count > PLUMBING_LIMIT:
+            found.append(
+                f"cell {index} ({cell.get('id')}) has {count} lines of helper plumbing "
+                f"(at most {PLUMBING_LIMIT}): move the helper into a workbook module and call it"
+            )
+    return found

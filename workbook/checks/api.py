@@ -109,6 +109,17 @@ def q2(answer) -> None:
 
     exercise = "q2"
     request, username = _response_parts(exercise, answer)
+    sent = getattr(answer, "wsgi_request", None)
+    if sent is None or sent.method != "POST" or sent.path != "/api/posts/":
+        raise CheckFailed(
+            exercise,
+            "this response did not come from a POST to /api/posts/",
+            expected="the response of client.post('/api/posts/', {...}, format='json')",
+            got=f"{sent.method} {sent.path}"
+            if sent is not None
+            else "a response no client sent (made by hand?)",
+            hint="send the request with the test client and pass its response as it came back",
+        )
     if answer.status_code != 201:
         detail = getattr(answer, "data", None)
         raise CheckFailed(

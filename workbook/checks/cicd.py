@@ -2,7 +2,10 @@
 
 actionlint (a linter for GitHub Actions, installed with requirements-dev.txt) finds what GitHub
 would refuse or misread; the check then reads the YAML itself for what the exercise asks: it runs
-on push, it has a PostgreSQL service the tests can reach, and it runs the tests.
+on push, checks out and installs the project, has a PostgreSQL service, tells the tests where it
+is in a way the job can reach (127.0.0.1 and the mapped port on the runner, the service's name in a
+container job), and runs the tests. Old action versions are a note, not an error: GitHub still
+runs them.
 """
 
 from __future__ import annotations
@@ -58,6 +61,37 @@ def describe_findings(findings: list[dict], limit: int = 3) -> str:
     return "\n            ".join(lines)
 
 
+# actionlint also says when an action's runtime (its Node version) is deprecated or retired. GitHub
+# still runs such an action (on a newer Node, with a warning in the run), so it is a note, not an error.
+OLD_RUNTIME = re.compile(r"is deprecated in GitHub Actions|is retired on GitHub\.com")
+
+
+def lint(exercise: str, text: str) -> None:
+    """actionlint on the answer: errors are a ✗; old action versions a note under the ✓."""
+    findings = actionlint(text)
+    if findings is None:
+        print(
+            "actionlint is not installed (pip install -r requirements-dev.txt): content checked, not syntax."
+        )
+        return
+    old = [f for f in findings if f.get("kind") == "action" and OLD_RUNTIME.search(f["message"])]
+    errors = [f for f in findings if f not in old]
+    if errors:
+        raise CheckFailed(
+            exercise,
+            f"actionlint found {len(errors)} problem{'s' * (len(errors) != 1)}",
+            got=describe_findings(errors),
+            hint="each line says where (line:column) and what; GitHub would refuse or misread the file",
+        )
+    for finding in old:
+        action = re.search(r'action "([^"]+)"|"([^"]+)" action', finding["message"])
+        name = next((g for g in action.groups() if g), "an action") if action else "an action"
+        print(
+            f"note: line {finding['line']}: {name} is an old version whose Node runtime GitHub is retiring; "
+            "it still runs (on a newer Node, with a warning), but pin a current release."
+        )
+
+
 def _runs_on_push(workflow: dict) -> bool:
     from ..files import triggers
 
@@ -66,29 +100,82 @@ def _runs_on_push(workflow: dict) -> bool:
 
 def _postgres_services(job: dict) -> dict:
     services = job.get("services") or {}
+    if not isinstance(services, dict):
+        return {}
     return {
         name: spec
         for name, spec in services.items()
-        if str((spec or {}).get("image", spec if isinstance(spec, str) else "")).startswith("postgres")
+        if str((spec or {}).get("image", "") if isinstance(spec, dict) else spec).startswith(
+            ("postgres", "docker.io/postgres", "docker.io/library/postgres", "postgis/")
+        )
     }
 
 
+def _runs(step) -> str:
+    return str(step.get("run", "")) if isinstance(step, dict) else ""
+
+
 def _test_steps(job: dict) -> list[dict]:
-    return [
-        step for step in job.get("steps") or [] if any(c in str(step.get("run", "")) for c in TEST_COMMANDS)
-    ]
+    return [step for step in job.get("steps") or [] if any(c in _runs(step) for c in TEST_COMMANDS)]
 
 
-def _database_url(job: dict, step: dict) -> str | None:
-    for scope in (step.get("env") or {}, job.get("env") or {}):
-        if "DATABASE_URL" in scope:
+SELF_INSTALLING = ("run.py test", "workbook test")  # run.py makes its .venv and installs on first use
+
+
+def _database_url(workflow: dict, job: dict, step: dict) -> str | None:
+    """DATABASE_URL as the test step sees it: its run line, the step's env, the job's, the workflow's."""
+    inline = re.search(r"(?:^|\s)DATABASE_URL=(\S+)", _runs(step))
+    if inline:
+        return inline.group(1).strip("'\"")
+    for scope in (step.get("env"), job.get("env"), workflow.get("env")):
+        if isinstance(scope, dict) and "DATABASE_URL" in scope:
             return str(scope["DATABASE_URL"])
     return None
 
 
+URL = re.compile(r"^[\w+]+://(?:[^@/]*@)?(?P<host>\[[^\]]*\]|[^:/?]+)(?::(?P<port>[^/?]+))?")
+MAPPED_PORT = re.compile(r"\$\{\{\s*job\.services\.([\w-]+)\.ports\[\s*['\"]?5432['\"]?\s*\]\s*\}\}")
+
+
+def _host_ports(spec: dict) -> list[str]:
+    """The runner's ports that a service's `ports:` maps to its 5432 ("5433:5432" gives 5433)."""
+    found = []
+    for entry in (spec or {}).get("ports") or []:
+        parts = str(entry).split(":")
+        if len(parts) >= 2 and parts[-1].split("/")[0] == "5432":
+            found.append(parts[-2])
+    return found
+
+
+def _install_problem(job: dict, test_step: dict) -> str | None:
+    """Why the tests would run without the project's packages; None when something installs them."""
+    from ._shell import pip_installs, requirement_files
+
+    if any(command in _runs(test_step) for command in SELF_INSTALLING):
+        return None
+    steps = job.get("steps") or []
+    before = steps[: steps.index(test_step) + 1]
+    bare = []
+    for step in before:
+        script = _runs(step)
+        for arguments in pip_installs(script):
+            given, packages = requirement_files(arguments)
+            bare += packages
+            if given or any(a in (".", "-e", "--editable") or a.startswith((".[", "-e.")) for a in arguments):
+                return None
+        if re.search(r"\b(uv sync|poetry install|pipenv install|pdm install)\b", script):
+            return None
+    if bare:
+        return (
+            f"pip install {bare[0]} asks the package index for a project called {bare[0]!r}: "
+            f"pip install -r {bare[0]} reads the file"
+        )
+    return "nothing installs the project's packages before the tests: a run step with pip install -r ..."
+
+
 @guarded
 def q1(answer) -> None:
-    """A workflow that tests the project on every push, against a PostgreSQL service."""
+    """A workflow that tests the project on every push, against a PostgreSQL service it can reach."""
     from ..files import jobs, load_workflow
 
     exercise = "q1"
@@ -97,18 +184,7 @@ def q1(answer) -> None:
         raise CheckFailed(
             exercise, "the answer should be the workflow's YAML text", got=type(answer).__name__
         )
-    findings = actionlint(answer)
-    if findings is None:
-        print(
-            "actionlint is not installed (pip install -r requirements-dev.txt): content checked, not syntax."
-        )
-    if findings:
-        raise CheckFailed(
-            exercise,
-            f"actionlint found {len(findings)} problem{'s' * (len(findings) != 1)}",
-            got=describe_findings(findings),
-            hint="each line says where (line:column) and what; GitHub would refuse or misread the file",
-        )
+    lint(exercise, answer)
     try:
         workflow = load_workflow(answer)
     except Exception as exc:  # YAML errors, or a file that is not a mapping
@@ -133,39 +209,107 @@ def q1(answer) -> None:
         raise CheckFailed(
             exercise,
             f"job {job_id!r} runs the tests without a PostgreSQL service",
-            hint="services: postgres: image: postgres:16, with env POSTGRES_PASSWORD",
+            hint="services: postgres: image: postgres:18, with env POSTGRES_PASSWORD",
         )
     steps = job.get("steps") or []
-    if not any(str(step.get("uses", "")).startswith("actions/checkout@") for step in steps):
+    test_step = _test_steps(job)[0]
+    checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout@")]
+    if not checkouts or steps.index(checkouts[0]) > steps.index(test_step):
         raise CheckFailed(
             exercise,
-            f"job {job_id!r} never checks out the repository: the runner starts empty",
-            hint="the first step: uses: actions/checkout@v6",
+            f"job {job_id!r} never checks out the repository before the tests: the runner starts empty",
+            hint="the first step: uses: actions/checkout@<commit> # v7.0.1",
         )
-    url = _database_url(job, _test_steps(job)[0])
+    problem = _install_problem(job, test_step)
+    if problem:
+        raise CheckFailed(
+            exercise,
+            "the tests would run without the project installed",
+            got=problem,
+            hint="a step before the tests: run: python -m pip install -r requirements-dev.txt -e .",
+        )
+    url = _database_url(workflow, job, test_step)
     if not url:
         raise CheckFailed(
             exercise,
             "the tests are not told where PostgreSQL is",
-            hint="env: DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres",
+            hint="env: DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres "
+            "(on the workflow, the job or the step)",
         )
-    host = re.sub(r"^\w+://(?:[^@/]*@)?", "", url).split("/")[0].split(":")[0]
-    name, spec = next(iter(services.items()))
-    published = [str(p) for p in (spec or {}).get("ports") or []]
-    if host in LOCAL_HOSTS and not any(p.split(":")[-1].startswith("5432") for p in published):
+    match = URL.match(url)
+    if not match:
+        raise CheckFailed(
+            exercise, "DATABASE_URL is not a URL", expected="postgres://user:password@host:port/name", got=url
+        )
+    host, port = match["host"], match["port"] or "5432"
+    name = host if host in services else next(iter(services))
+    spec = services[name] if isinstance(services[name], dict) else {"image": services[name]}
+    env = spec.get("env") or {}
+    if not any(k in env for k in ("POSTGRES_PASSWORD", "POSTGRES_HOST_AUTH_METHOD")):
         raise CheckFailed(
             exercise,
-            f"the tests connect to {host}, but service {name!r} publishes no port there",
-            hint="ports: - 5432:5432 under the service (or, in a container job, the service's name as host)",
+            f"service {name!r} would not start: the postgres image refuses to run without a password",
+            hint="env: POSTGRES_PASSWORD: postgres under the service (the URL's password)",
         )
-    if host not in LOCAL_HOSTS and host != name:
-        raise CheckFailed(
-            exercise,
-            f"DATABASE_URL points at {host!r}, which is neither the runner nor the service",
-            expected=f"127.0.0.1 (with ports) or {name!r} (in a container job)",
-            got=host,
-        )
-    ok(exercise, f"actionlint finds nothing; job {job_id!r} tests every push against {spec.get('image')}")
+    in_container = bool(job.get("container"))
+    if in_container:
+        if host != name:
+            raise CheckFailed(
+                exercise,
+                f"the job runs in a container, where {host!r} is not the service",
+                expected=f"{name!r}: in a container job, services are reached by their name, on port 5432",
+                got=host,
+            )
+        if port != "5432":
+            raise CheckFailed(
+                exercise, f"service {name!r} listens on 5432 on the job's network", expected="5432", got=port
+            )
+    else:
+        if host in services:
+            raise CheckFailed(
+                exercise,
+                f"the job runs on the runner, which cannot resolve the name {host!r}",
+                expected="127.0.0.1 (or localhost) and the port that `ports:` maps to the service's 5432",
+                got=host,
+                hint="only a job with `container:` reaches services by name; on the runner they are on "
+                "127.0.0.1 through their ports mapping",
+            )
+        if host not in LOCAL_HOSTS:
+            raise CheckFailed(
+                exercise,
+                f"DATABASE_URL points at {host!r}, which is not where the service is",
+                expected=f"127.0.0.1 with the port mapped to {name!r}'s 5432",
+                got=host,
+            )
+        mapped = MAPPED_PORT.fullmatch(port)
+        host_ports = _host_ports(spec)
+        if mapped:
+            if mapped.group(1) != name:
+                raise CheckFailed(
+                    exercise, "the port comes from another service", expected=name, got=mapped.group(1)
+                )
+            if not (spec.get("ports") or []):
+                raise CheckFailed(
+                    exercise, f"service {name!r} publishes no port", hint="ports: - 5432 under the service"
+                )
+        elif port not in host_ports:
+            raise CheckFailed(
+                exercise,
+                f"the tests connect to port {port}, but service {name!r} maps "
+                + (
+                    f"{', '.join(host_ports)} to its 5432"
+                    if host_ports
+                    else "no port of the runner to its 5432"
+                ),
+                expected=f"ports: - {port}:5432 under the service",
+                got=f"ports: {(spec.get('ports') or [])}",
+                hint="the runner reaches a service only through its ports mapping, host port:container port",
+            )
+    where = f"{name}:5432 from its container" if in_container else f"127.0.0.1:{port} mapped to {name}"
+    ok(
+        exercise,
+        f"job {job_id!r} checks out, installs and tests every push against {spec.get('image')} at {where}",
+    )
 
 
 # A workflow of the check's own: its jobs are listed out of order, one `needs` is a plain string.
@@ -249,6 +393,7 @@ def _matrix_values(job: dict) -> dict[str, list]:
     return values
 
 
+@guarded
 def needs_and_matrix(answer) -> None:
     """The starter workflow with `deploy` waiting for `test`, and `test` on Python 3.11 and 3.12."""
     from ..files import jobs, load_workflow, needs
@@ -263,18 +408,7 @@ def needs_and_matrix(answer) -> None:
         workflow = load_workflow(answer)
     except Exception as exc:  # YAML errors, or a file that is not a mapping
         raise CheckFailed(exercise, "this is not a workflow's YAML", got=str(exc).splitlines()[0]) from None
-    findings = actionlint(answer)
-    if findings is None:
-        print(
-            "actionlint is not installed (pip install -r requirements-dev.txt): content checked, not syntax."
-        )
-    if findings:
-        raise CheckFailed(
-            exercise,
-            f"actionlint found {len(findings)} problem{'s' * (len(findings) != 1)}",
-            got=describe_findings(findings),
-            hint="each line says where (line:column) and what; GitHub would refuse or misread the file",
-        )
+    lint(exercise, answer)
     found = jobs(workflow)
     if "test" not in found or "deploy" not in found:
         raise CheckFailed(exercise, "keep the two jobs, test and deploy", got=sorted(found))

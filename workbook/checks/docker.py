@@ -7,7 +7,7 @@ The truth comes from a reference parser this module owns, from the project's own
 from __future__ import annotations
 
 from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
-from ._probe import guarded
+from ._probe import guarded, shown
 
 FIELDS = ("registry", "repository", "name", "tag", "digest")
 DEFAULT_REGISTRY = "docker.io"
@@ -96,7 +96,7 @@ def q1(parse) -> None:
     expect_function(exercise, parse)
     for name in IMAGE_NAMES:
         expected = reference(name)
-        hint = "call it on that name in a cell to see the error"
+        hint = "the check feeds it names of its own, not only the notebook's: call it on that name in a cell"
         got = call_answer(exercise, parse, name, label=f"for {name!r}", hint=hint)
         if not isinstance(got, dict):
             raise CheckFailed(
@@ -128,15 +128,43 @@ RUN pip install -r requirements.txt
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]
 """
 CODE_FILE = "config/settings.py"
+# Files of the naive project's code, not only the one the exercise names: an answer that copies
+# config/ alone brings settings.py and still leaves the rest of the code out.
+CODE_FILES = (CODE_FILE, "manage.py", "posts/models.py", "config/wsgi.py")
 REQUIREMENTS = "requirements.txt"
 
 
-def _pip_installs(instruction) -> bool:
-    return (
-        instruction.keyword == "RUN"
-        and "pip install" in instruction.args
-        and REQUIREMENTS in instruction.args
-    )
+def run_script(instruction) -> str:
+    """A RUN's command as the shell gets it, from either form (shell or JSON exec)."""
+    import json
+    import shlex
+
+    args = instruction.args.strip()
+    if args.startswith("["):
+        try:
+            words = json.loads(args)
+            if isinstance(words, list) and all(isinstance(w, str) for w in words):
+                return shlex.join(words)
+        except ValueError:
+            pass
+    return args
+
+
+def _requirement_installs(instruction) -> tuple[list[str], list[str]]:
+    """(requirements files this RUN gives pip with -r, requirements files it names as packages)."""
+    from ._shell import pip_installs, requirement_files
+
+    given, bare = [], []
+    if instruction.keyword == "RUN":
+        for arguments in pip_installs(run_script(instruction)):
+            files, packages = requirement_files(arguments)
+            given += files
+            bare += packages
+    return given, bare
+
+
+def _installs_requirements(instruction) -> bool:
+    return any(f.rsplit("/", 1)[-1] == REQUIREMENTS for f in _requirement_installs(instruction)[0])
 
 
 @guarded
@@ -154,13 +182,27 @@ def q2(answer) -> None:
     target = dockerfile.stages[-1].name
     steps = [i for stage in dockerfile.needed(target) for i in stage.instructions]
     copies = [i for i in steps if i.keyword in ("COPY", "ADD") and not i.flags.get("from")]
-    if not any(source_covers(i, CODE_FILE) for i in copies):
+    missing = [path for path in CODE_FILES if not any(source_covers(i, path) for i in copies)]
+    if missing:
         raise CheckFailed(
             exercise,
-            "the image no longer contains the code",
-            hint=f"after the dependencies, copy the code too (COPY . . brings {CODE_FILE})",
+            "the image no longer contains all the code",
+            expected=f"every file of the project, {', '.join(CODE_FILES)} among them",
+            got=f"no COPY brings {', '.join(missing)}",
+            hint="after the dependencies, copy the code too: COPY . . brings all of it",
         )
-    installs = [i for i in steps if _pip_installs(i)]
+    bare = [(i, f) for i in steps for f in _requirement_installs(i)[1]]
+    if bare and not any(_installs_requirements(i) for i in steps):
+        instruction, name = bare[0]
+        raise CheckFailed(
+            exercise,
+            f"line {instruction.line} asks pip for a package called {name!r}",
+            expected=f"pip install -r {REQUIREMENTS}",
+            got=instruction.short(60),
+            hint=f"without -r, pip looks for a project named {name!r} on the package index and fails; "
+            "-r reads the file and installs what it lists",
+        )
+    installs = [i for i in steps if _installs_requirements(i)]
     if not installs:
         raise CheckFailed(
             exercise, f"nothing runs pip install -r {REQUIREMENTS}", hint="keep the RUN pip install line"
@@ -175,22 +217,25 @@ def q2(answer) -> None:
         )
     if not any(i.keyword in ("CMD", "ENTRYPOINT") for i in steps):
         raise CheckFailed(exercise, "the image no longer says what to run", hint="keep the CMD line")
-    again = rebuilt(dockerfile, target, CODE_FILE, ignore=[])
-    if install in again:
-        first = again[0]
-        raise CheckFailed(
-            exercise,
-            "a change to the code still runs pip install again",
-            expected="the code's COPY after RUN pip install",
-            got=f"line {first.line} `{first.short(50)}` is the first step a code change reruns",
-            hint=f"copy only {REQUIREMENTS} before installing; copy the rest after",
-        )
+    for path in CODE_FILES:
+        again = rebuilt(dockerfile, target, path, ignore=[])
+        if install in again:
+            first = again[0]
+            raise CheckFailed(
+                exercise,
+                f"a change to {path} still runs pip install again",
+                expected="the code's COPY after RUN pip install",
+                got=f"line {first.line} `{first.short(50)}` is the first step a change to {path} reruns",
+                hint=f"copy only {REQUIREMENTS} before installing; copy the rest after",
+            )
     if install not in rebuilt(dockerfile, target, REQUIREMENTS, ignore=[]):
         raise CheckFailed(exercise, f"a change to {REQUIREMENTS} would not reinstall the dependencies")
+    again = rebuilt(dockerfile, target, CODE_FILE, ignore=[])
     ok(
         exercise,
-        f"a code change reruns {len(again)} step{'s' * (len(again) != 1)} from line {again[0].line}; "
-        "pip install stays cached",
+        f"a change to {CODE_FILE} (or {len(CODE_FILES) - 1} other code files) reruns {len(again)} "
+        f"step{'s' * (len(again) != 1)} from line {again[0].line}; "
+        f"pip install -r {REQUIREMENTS} stays cached",
     )
 
 
@@ -285,6 +330,7 @@ NAME_PARTS_HINTS = {
 }
 
 
+@guarded
 def name_parts(answer) -> None:
     """For each of NAME_PARTS_NAMES, its registry, namespace (repository), name and tag."""
     exercise = "name_parts"
@@ -322,3 +368,258 @@ def name_parts(answer) -> None:
                     hint=NAME_PARTS_HINTS[key],
                 )
     ok(exercise, f"the parts of all {len(NAME_PARTS_NAMES)} names, as Docker reads them")
+
+
+# ---------------------------------------------------------------- predict, then run: what a change rebuilds
+
+REBUILD_TARGET = "web"
+REBUILD_CHANGES = (
+    "requirements-site.txt",
+    "project/posts/models.py",
+    "docker/web-entrypoint.sh",
+    "README.md",
+    ".env",
+)
+REBUILD_WORDS = {
+    "install": "pip install runs again (and everything after it)",
+    "code": "from a later COPY on: the installed packages come from the cache",
+    "nothing": "the whole build comes from the cache",
+}
+REBUILD_HINTS = {
+    "install": "this file is copied before pip install: changing it invalidates that COPY and every step "
+    "after it",
+    "code": "site-deps copies only requirements-site.txt before pip install; this file is copied later, "
+    "so the layer of installed packages is reused",
+    "nothing": "a file the web image never copies (or that .dockerignore keeps out of the build context) "
+    "cannot invalidate a layer of it",
+}
+
+
+def rebuild_truth(dockerfile=None) -> dict[str, tuple[str, list]]:
+    """{changed file: (install | code | nothing, the instructions run again)} for the web image."""
+    from ..files import read_dockerfile, rebuilt
+
+    dockerfile = dockerfile or read_dockerfile()
+    truth = {}
+    for path in REBUILD_CHANGES:
+        again = rebuilt(dockerfile, REBUILD_TARGET, path)
+        if not again:
+            word = "nothing"
+        elif any(i.keyword == "RUN" and _installs_any(i) for i in again):
+            word = "install"
+        else:
+            word = "code"
+        truth[path] = (word, again)
+    return truth
+
+
+def _installs_any(instruction) -> bool:
+    from ._shell import pip_installs
+
+    return bool(pip_installs(run_script(instruction)))
+
+
+@guarded
+def rebuilds(answer) -> None:
+    """Predict, then run: for each changed file, what a rebuild of the web image runs again."""
+    exercise = "rebuilds"
+    require_answer(exercise, answer)
+    if not isinstance(answer, dict):
+        raise CheckFailed(
+            exercise,
+            "the answer should be a dict: changed file → install, code or nothing",
+            got=type(answer).__name__,
+        )
+    missing = [path for path in REBUILD_CHANGES if path not in answer]
+    if missing:
+        raise CheckFailed(
+            exercise, f"{missing[0]!r} is missing", hint="keep the five files as the dict's keys"
+        )
+    for path in REBUILD_CHANGES:
+        word = answer[path]
+        if word not in REBUILD_WORDS:
+            raise CheckFailed(
+                exercise,
+                f"the prediction for {path!r} is not one of the three words",
+                expected=" or ".join(repr(w) for w in REBUILD_WORDS),
+                got=shown(word),
+            )
+    truth = rebuild_truth()
+    for path in REBUILD_CHANGES:
+        word, again = truth[path]
+        if answer[path] != word:
+            first = (
+                f"; the first step run again: line {again[0].line} `{again[0].short(50)}`" if again else ""
+            )
+            raise CheckFailed(
+                exercise,
+                f"a change to {path} rebuilds otherwise",
+                expected=f"{word!r}: {REBUILD_WORDS[word]}{first}",
+                got=f"{answer[path]!r}: {REBUILD_WORDS[answer[path]]}",
+                hint=REBUILD_HINTS[word],
+            )
+    ok(
+        exercise,
+        "all five right, as the Dockerfile and .dockerignore say: "
+        + ", ".join(f"{path} {truth[path][0]}" for path in REBUILD_CHANGES),
+    )
+
+
+# ---------------------------------------------------------------- a database service with a healthcheck
+
+HEALTH_STARTER = """\
+services:
+  web:
+    build: .
+    environment:
+      DATABASE_URL: postgres://app:${POSTGRES_PASSWORD:?set it in .env}@db:5432/app
+    ports:
+      - "127.0.0.1:8000:8000"
+
+volumes:
+  pgdata:
+"""
+DATA_DIRS = ("/var/lib/postgresql", "/var/lib/postgresql/data")
+PROBES = ("pg_isready", "psql")
+
+
+def _url_host(url: str) -> str | None:
+    import re
+
+    match = re.match(r"^[\w+]+://(?:[^@/]*@)?([^:/?]+)", str(url))
+    return match.group(1) if match else None
+
+
+def _health_test(health) -> str:
+    """A healthcheck's test as one command line ("" when there is none, or it is switched off)."""
+    if not isinstance(health, dict) or health.get("disable"):
+        return ""
+    test = health.get("test")
+    if isinstance(test, str):
+        return test
+    if isinstance(test, list) and test and test[0] in ("CMD", "CMD-SHELL"):
+        return " ".join(str(word) for word in test[1:])
+    return ""
+
+
+def _mount_target(volume: str) -> str:
+    """Where a volume entry (source:target[:mode], or a target alone) mounts, without a trailing /."""
+    parts = volume.split(":")
+    if len(parts) >= 3 and parts[-1] in ("ro", "rw", "z", "Z"):
+        parts = parts[:-1]
+    return parts[-1].rstrip("/")
+
+
+def _environment(service: dict) -> dict:
+    value = service.get("environment") or {}
+    if isinstance(value, list):
+        return dict(str(item).partition("=")[::2] for item in value)
+    return dict(value)
+
+
+@guarded
+def healthcheck(answer) -> None:
+    """HEALTH_STARTER with a PostgreSQL service the web service waits for, healthy, unpublished."""
+    from ..files import depends_on, load_compose
+
+    exercise = "healthcheck"
+    require_answer(exercise, answer)
+    if not isinstance(answer, str):
+        raise CheckFailed(exercise, "the answer should be the compose file's text", got=type(answer).__name__)
+    import yaml
+
+    raw = yaml.safe_load(answer)
+    compose = load_compose(answer)  # ${VAR:-default} as compose fills it with nothing set
+    services = compose.get("services") or {}
+    web = services.get("web")
+    if not isinstance(web, dict):
+        raise CheckFailed(exercise, "keep the web service", got=sorted(services))
+    host = _url_host(_environment(web).get("DATABASE_URL", ""))
+    databases = {
+        name: spec
+        for name, spec in services.items()
+        if isinstance(spec, dict) and str(spec.get("image", "")).rsplit("/", 1)[-1].startswith("postgres")
+    }
+    if not databases:
+        raise CheckFailed(
+            exercise,
+            "there is no PostgreSQL service",
+            hint="a service with image: postgres:18 (an official image, pulled from Docker Hub)",
+        )
+    if host not in databases:
+        raise CheckFailed(
+            exercise,
+            f"web connects to {host!r}, and no PostgreSQL service has that name",
+            expected=f"a service named {host!r}, or the URL naming yours ({', '.join(sorted(databases))})",
+            got=sorted(databases),
+            hint="on the compose network each service is reached by its name",
+        )
+    db = databases[host]
+    password = _environment(((raw.get("services") or {}).get(host)) or {}).get("POSTGRES_PASSWORD")
+    if password is None and "POSTGRES_PASSWORD_FILE" not in _environment(db) and not db.get("env_file"):
+        raise CheckFailed(
+            exercise,
+            f"{host} would not start: the postgres image refuses to run without POSTGRES_PASSWORD",
+            hint="environment: POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it in .env}",
+        )
+    if password is not None and "$" not in str(password):
+        raise CheckFailed(
+            exercise,
+            "the password is written in the file, which goes to git",
+            expected="${POSTGRES_PASSWORD} (or ${POSTGRES_PASSWORD:?...}): from .env, as web's URL takes it",
+            got=password,
+            hint="web's DATABASE_URL reads ${POSTGRES_PASSWORD}; the database must get the same value",
+        )
+    test = _health_test(db.get("healthcheck"))
+    if not test:
+        raise CheckFailed(
+            exercise,
+            f"{host} has no healthcheck",
+            hint='healthcheck: test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U app -d app"], '
+            "with an interval",
+        )
+    if not any(probe in test for probe in PROBES):
+        raise CheckFailed(
+            exercise,
+            f"{host}'s healthcheck does not ask PostgreSQL",
+            expected="pg_isready (or psql), which the postgres image has",
+            got=test,
+            hint="PostgreSQL does not speak HTTP and the image has no curl: pg_isready asks the server",
+        )
+    condition = depends_on(web).get(host)
+    if condition != "service_healthy":
+        raise CheckFailed(
+            exercise,
+            f"web does not wait for {host} to be healthy",
+            expected=f"depends_on: {host}: condition: service_healthy",
+            got=f"depends_on {host}: {condition}" if condition else "no depends_on",
+            hint="the list form (depends_on: [db]) waits only for the container to start, not for PostgreSQL "
+            "to accept connections",
+        )
+    published = [
+        str(p)
+        for p in db.get("ports") or []
+        if str(p.get("target") if isinstance(p, dict) else p).split(":")[-1].split("/")[0] == "5432"
+    ]
+    if published:
+        raise CheckFailed(
+            exercise,
+            f"{host} publishes PostgreSQL's port on the host",
+            got=f"ports: {published}",
+            hint=f"web reaches it as {host}:5432 on the compose network; a published 5432 opens the database "
+            "to the machine (and, without 127.0.0.1, to the network)",
+        )
+    mounts = [str(v.get("target") if isinstance(v, dict) else v) for v in db.get("volumes") or []]
+    if not any(_mount_target(m) in DATA_DIRS for m in mounts):
+        raise CheckFailed(
+            exercise,
+            f"{host} keeps its data in the container's writable layer",
+            expected="volumes: - pgdata:/var/lib/postgresql",
+            got=mounts or "no volumes",
+            hint="the writable layer goes with the container: docker compose down would lose the data",
+        )
+    ok(
+        exercise,
+        f"{host} ({db['image']}) answers `{test}`; web waits for it to be healthy; 5432 unpublished; "
+        "data in a volume; the password from .env",
+    )

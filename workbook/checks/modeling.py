@@ -1,9 +1,16 @@
-"""Checks for 04-data-modeling: the answers come from the models' _meta and PostgreSQL's catalog, now."""
+"""Checks for 04-data-modeling: the answers come from the models' _meta and PostgreSQL's catalog, now.
+
+A count the learner gives (q3, q4) is traced to the statement that made it (the SQL recorder) and
+that statement is run again on rows added for a moment (a deleted file, cancelled likes, a deleted
+comment, rows of other users and posts): a number typed in, or a query right on the seed only, fails.
+"""
 
 from __future__ import annotations
 
-from ._base import CheckFailed, ok, require_answer
-from ._probe import guarded
+from ._base import CheckFailed, is_queryset, ok, require_answer
+from ._probe import guarded, kind_of, recorder, rolled_back, run_sql, shown
+
+recorder.install()  # before the exercise cells run, so a check can read the SQL they sent
 
 Q3_POST = 4
 Q4_USER, Q4_POST = "bob", 1
@@ -169,6 +176,22 @@ def _like_constraints() -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def _index_name(answer):
+    """The name in an answer: a str (schema-qualified or quoted too), or the constraint or index
+    object of Like._meta that PostgreSQL keeps under that name."""
+    from django.db.models import Index
+    from django.db.models.constraints import BaseConstraint
+
+    if isinstance(answer, BaseConstraint | Index) and answer.name:
+        return answer.name
+    if isinstance(answer, str):
+        name = answer.strip()
+        if name.startswith("public."):
+            name = name.removeprefix("public.")
+        return name.strip('"')
+    return answer
+
+
 @guarded
 def q2(index_name) -> None:
     """The partial unique index on the like table that keeps one live like per user and post."""
@@ -179,6 +202,7 @@ def q2(index_name) -> None:
     )
     indexes = _like_indexes()
     partial_unique = sorted(n for n, d in indexes.items() if "UNIQUE" in d and " WHERE " in d)
+    index_name = _index_name(index_name)
     if not isinstance(index_name, str):
         raise CheckFailed(
             exercise,
@@ -201,6 +225,103 @@ def q2(index_name) -> None:
     raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
 
 
+PROBE_BASE = 900_700  # ids of the rows the checks add for a moment, far above the seed's
+
+
+def _add_probe_rows() -> None:
+    """Rows a right count sees and a wrong one does not (call inside rolled_back() only):
+    a deleted file, a cancelled like and a deleted comment on post 4; a cancelled like of bob on
+    post 1; cancelled likes of the other users on post 1 and of bob on another post; live rows on post 5."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from posts.models import Comment, File, Like
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["alice", "bob", "carol"])}
+    now = timezone.now()
+    gone = {"is_deleted": True, "deleted_at": now}
+    n = iter(range(PROBE_BASE, PROBE_BASE + 100))
+    url = "https://media.example.com/probe.jpg"
+    File.all_objects.create(pk=next(n), post_id=Q3_POST, type="image", url=url, position=90, **gone)
+    File.all_objects.create(pk=next(n), post_id=5, type="image", url=url, position=91)
+    Like.all_objects.create(pk=next(n), user=users["carol"], post_id=Q3_POST, **gone)
+    Like.all_objects.create(pk=next(n), user=users[Q4_USER], post_id=Q4_POST, **gone)
+    Like.all_objects.create(pk=next(n), user=users["carol"], post_id=Q4_POST, **gone)
+    Like.all_objects.create(pk=next(n), user=users["alice"], post_id=Q4_POST, **gone)
+    Like.all_objects.create(pk=next(n), user=users[Q4_USER], post_id=2, **gone)
+    Comment.all_objects.create(pk=next(n), user=users["alice"], post_id=Q3_POST, content="probe", **gone)
+    Comment.all_objects.create(pk=next(n), user=users["alice"], post_id=5, content="probe")
+
+
+PROBE_NOTE = (
+    "with rows the check adds for a moment (a deleted or cancelled row that counts, rows of other posts "
+    "and users)"
+)
+
+
+def _number(names, rows) -> int | None:
+    """What a statement's result counts: COUNT(*)'s value, or its number of rows."""
+    if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) and "count" in names[0].lower():
+        return rows[0][0]
+    return len(rows)
+
+
+def _traced(exercise: str, model, value, truth, *, what: str, hint: str) -> bool:
+    """Find the statement on model's table that gave `value`, and run it again on the probe rows:
+    it must give `truth()` there too. False when the recorder was not listening (nothing claimed)."""
+    if not recorder.installed:
+        recorder.install()
+        return False
+    table = model._meta.db_table
+    tried = recorder.find(rf'^\s*SELECT\b.*\bFROM "{table}"')
+    candidates = []
+    for sql, params in tried:
+        with rolled_back():
+            names, rows, _ = run_sql(sql, params)
+        if _number(names, rows) == value:
+            candidates.append((sql, params))
+    if not candidates:
+        raise CheckFailed(
+            exercise,
+            f"no query on {table} that gives {shown(value)} ran in this notebook's cells",
+            expected=f"{what}, counted by a query",
+            got=f"{len(tried)} such quer{'ies' if len(tried) != 1 else 'y'} ran, none giving this number"
+            if tried
+            else "no such query: was the number typed in by hand?",
+            hint=hint,
+        )
+    for sql, params in candidates:
+        with rolled_back():
+            _add_probe_rows()
+            expected = truth()
+            names, rows, _ = run_sql(sql, params)
+            got = _number(names, rows)
+        if got == expected:
+            return True
+    raise CheckFailed(
+        exercise,
+        f"your query gives the right number on the seed only: {PROBE_NOTE}, it counts otherwise",
+        expected=expected,
+        got=got,
+        hint=hint,
+    )
+
+
+def _count_of(exercise: str, value, model, *, hint: str):
+    """A count given as an int, or as a QuerySet of `model` (counted here, on the probe rows too)."""
+    if is_queryset(value):
+        if value.model is not model:
+            raise CheckFailed(
+                exercise, f"a QuerySet of {value.model.__name__}, not of {model.__name__}", hint=hint
+            )
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CheckFailed(
+            exercise, "a count is a whole number", got=f"{shown(value)}, {kind_of(value)}", hint=hint
+        )
+    return value
+
+
 @guarded
 def q3(rows) -> None:
     """Rows of each kind that point at post 4, live or deleted: what a hard delete would take or lose."""
@@ -210,26 +331,55 @@ def q3(rows) -> None:
     require_answer(exercise, rows)
     hint = f"File.all_objects.filter(post_id={Q3_POST}).count(), and the same for Like and Comment"
     models = {"files": File, "likes": Like, "comments": Comment}
-    expected = {key: model.all_objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
+
+    def truth():
+        return {key: model.all_objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
+
+    expected = truth()
     if not isinstance(rows, dict) or set(rows) != set(expected):
         raise CheckFailed(
             exercise,
             "not a dict with the keys files, likes, comments",
             expected=expected,
-            got=repr(rows),
+            got=shown(rows) if isinstance(rows, dict) else kind_of(rows),
             hint=hint,
         )
-    if rows != expected:
+    given = {key: _count_of(exercise, rows[key], models[key], hint=hint) for key in models}
+    querysets = {key: value for key, value in given.items() if is_queryset(value)}
+    counted = {key: (value.count() if is_queryset(value) else value) for key, value in given.items()}
+    if counted != expected:
         live = {key: model.objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
         raise CheckFailed(
             exercise,
             "other counts",
             expected=expected,
-            got=rows,
+            got=counted,
             hint="those are the live rows only: all_objects also sees cancelled likes and deleted comments"
-            if rows == live
+            if counted == live
             else hint,
         )
+    for key, model in models.items():
+        if key in querysets:
+            with rolled_back():
+                _add_probe_rows()
+                right, got = truth()[key], querysets[key].count()
+            if got != right:
+                raise CheckFailed(
+                    exercise,
+                    f"{key}: the QuerySet counts right on the seed only: {PROBE_NOTE}, it counts otherwise",
+                    expected=right,
+                    got=got,
+                    hint=hint,
+                )
+        else:
+            _traced(
+                exercise,
+                model,
+                counted[key],
+                lambda key=key: truth()[key],
+                what=f"the {key} of post {Q3_POST}, live and deleted",
+                hint=hint,
+            )
     ok(exercise, f"{sum(expected.values())} rows point at post {Q3_POST}: {expected}")
 
 
@@ -241,9 +391,12 @@ def q4(rows) -> None:
     exercise = "q4"
     require_answer(exercise, rows)
     hint = f'Like.all_objects.filter(user__username="{Q4_USER}", post_id={Q4_POST}).count()'
-    every = Like.all_objects.filter(user__username=Q4_USER, post_id=Q4_POST)
-    live = every.filter(is_deleted=False).count()
-    cancelled = every.filter(is_deleted=True).count()
+
+    def every():
+        return Like.all_objects.filter(user__username=Q4_USER, post_id=Q4_POST)
+
+    live = every().filter(is_deleted=False).count()
+    cancelled = every().filter(is_deleted=True).count()
     if live != 1 or cancelled < 1:
         raise CheckFailed(
             exercise,
@@ -252,17 +405,40 @@ def q4(rows) -> None:
             got=f"{live} live, {cancelled} cancelled",
             hint="cancel the like with like.delete(), then Like.objects.create(...) a new one",
         )
-    if rows != every.count():
+    value = _count_of(exercise, rows, Like, hint=hint)
+    counted = value.count() if is_queryset(value) else value
+    if counted != every().count():
         raise CheckFailed(
             exercise,
             "another count",
-            expected=every.count(),
-            got=rows,
+            expected=every().count(),
+            got=counted,
             hint="Like.objects counts the live like only; Like.all_objects counts the cancelled ones too"
-            if rows == live
+            if counted == live
             else hint,
+        )
+    if is_queryset(value):
+        with rolled_back():
+            _add_probe_rows()
+            right, got = every().count(), value.count()
+        if got != right:
+            raise CheckFailed(
+                exercise,
+                f"the QuerySet counts right on the seed only: {PROBE_NOTE}, it counts otherwise",
+                expected=right,
+                got=got,
+                hint=hint,
+            )
+    else:
+        _traced(
+            exercise,
+            Like,
+            counted,
+            lambda: every().count(),
+            what=f"{Q4_USER}'s like rows on post {Q4_POST}",
+            hint=hint,
         )
     ok(
         exercise,
-        f"{rows} rows, {live} live: the partial unique index allowed a new live like after the cancel",
+        f"{counted} rows, {live} live: the partial unique index allowed a new live like after the cancel",
     )

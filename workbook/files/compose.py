@@ -48,11 +48,18 @@ def compose_variables(path: Path | None = None) -> dict[str, str | None]:
     return found
 
 
-def read_compose(path: Path | None = None, env: dict | None = None) -> dict:
+def load_compose(text: str, env: dict | None = None) -> dict:
+    """A compose file's text, read as compose reads it (${...} filled from `env`, defaults shown)."""
     import yaml
 
-    data = yaml.safe_load(Path(path or COMPOSE_FILE).read_text(encoding="utf-8"))
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError("a compose file is a YAML mapping (services:, volumes:, ...)")
     return interpolate(data, env)
+
+
+def read_compose(path: Path | None = None, env: dict | None = None) -> dict:
+    return load_compose(Path(path or COMPOSE_FILE).read_text(encoding="utf-8"), env)
 
 
 def depends_on(service: dict) -> dict[str, str]:
