@@ -137,6 +137,15 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The login throttle (core.throttling): failed logins allowed per client address and per user
+# name within a window that starts at the first failure; past either, logins answer 429 until it
+# ends. Behind nginx (one proxy) the client's address is the last in X-Forwarded-For; without a
+# proxy that header is the client's own word, so it is read only when proxies are declared.
+LOGIN_FAILURES_PER_ADDRESS = env.int("DJANGO_LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURES_PER_USERNAME = env.int("DJANGO_LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("DJANGO_LOGIN_FAILURE_WINDOW_SECONDS", default=300)
+LOGIN_THROTTLE_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Workbook Instagram API",
     "DESCRIPTION": (
