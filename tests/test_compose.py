@@ -395,11 +395,28 @@ def test_jupyterlab_needs_its_token_and_reaches_the_api_through_nginx(stack):
     )
     assert json.loads(from_lab.stdout) == {"status": "ok", "database": "up"}
 
+    # A page that rebinds its own host name to 127.0.0.1 sends its name in Host: refused.
+    token = {"Authorization": f"token {stack.values['JUPYTER_TOKEN']}"}
+    forged = requests.get(f"{stack.lab}/api/contents", headers={**token, "Host": "rebind.example:8888"})
+    assert forged.status_code == 403
+    for host in ("127.0.0.1", "localhost"):
+        port = stack.lab.rsplit(":", 1)[1]
+        local = requests.get(f"{stack.lab}/api/contents", headers={**token, "Host": f"{host}:{port}"})
+        assert local.status_code == 200, host
+
     refused = stack.compose(
-        "run", "--rm", "-T", "--no-deps", "-e", "JUPYTER_TOKEN=", "lab", check=False, timeout=120
+        "run",
+        "--rm",
+        "-T",
+        "--no-deps",
+        "-e",
+        "JUPYTER_TOKEN=workbook-dev-token-change-me",
+        "lab",
+        check=False,
+        timeout=120,
     )
     assert refused.returncode != 0
-    assert "never runs without a token" in refused.stdout + refused.stderr
+    assert "an example file published" in refused.stdout + refused.stderr
 
 
 @pytest.mark.docker
