@@ -18,6 +18,8 @@ from pathlib import Path
 
 import psutil
 
+from workbook.cli import _gunicorn_has_control_socket
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = ROOT / "project"
 BENCH_DB = "workbook_bench_api"
@@ -67,7 +69,7 @@ def gunicorn(env: dict, *, workers: int = 2, timeout: float = 30):
             str(workers),
             "--chdir",
             str(PROJECT),
-            "--no-control-socket",
+            *(["--no-control-socket"] if _gunicorn_has_control_socket() else []),
         ],
         env=dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.local", **env),
         stdout=subprocess.DEVNULL,

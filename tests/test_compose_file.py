@@ -332,3 +332,24 @@ def test_compose_config_accepts_production_with_env_prod_example(tmp_path):
     files[".env"] = ""
     result = compose_config(PROD, files, tmp=tmp_path)
     assert result.returncode != 0 and "IMAGE_PREFIX" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["deploy_key", "deploy_key.pub", "id_ed25519", "id_rsa.pub", "server.pem", "tls.key", "docker/id_ecdsa"],
+)
+def test_key_files_are_kept_out_of_git_and_of_the_images(name):
+    from workbook import files
+
+    assert subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=ROOT).returncode == 0
+    assert files.ignored(name, files.read_dockerignore())
+
+
+@pytest.mark.parametrize(
+    "name", [".env.example", "project/config/settings/base.py", "docker/nginx/default.conf"]
+)
+def test_the_key_patterns_keep_the_project_files(name):
+    from workbook import files
+
+    assert subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=ROOT).returncode == 1
+    assert not files.ignored(name, files.read_dockerignore())
