@@ -190,9 +190,11 @@ def test_run_py_env_writes_random_secrets_and_never_overwrites(tmp_path):
     assert (tmp_path / "a" / ".env").read_text() == before
 
 
-def test_env_example_sets_every_variable_the_stack_requires(dev_values):
+def test_the_env_run_py_writes_sets_every_variable_the_stack_requires(dev_values):
     missing = sorted(name for name in requirements(DEV) if not dev_values.get(name))
-    assert not missing, f".env.example leaves out {missing}: `cp .env.example .env` would not start"
+    assert not missing, (
+        f"the .env `python3 run.py env` writes leaves out {missing}: the stack would not start"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
