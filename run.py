@@ -2,12 +2,16 @@
 """One command from a fresh clone: `python3 run.py lab` or `python3 run.py test`.
 
 Makes .venv (once), installs what the command needs (again only when a requirements file
-changed), then runs `python -m workbook <command>` inside it.
+changed), then runs `python -m workbook <command>` inside it. Only the standard library here:
+the command list, --help and `env` work before anything is installed.
 """
 
+import difflib
 import hashlib
 import os
+import secrets
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,21 +20,76 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
 DEV_COMMANDS = {"test"}
 SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
+# workbook.cli's commands (tests/test_cli.py holds the two lists together), and run.py's own `env`.
+COMMANDS = {
+    "lab": "database ready and seeded, then JupyterLab on your workspace (--solutions, --port)",
+    "workspace": "your exercise copies: what is there; --refresh NN starts over",
+    "progress": "each exercise as passed, tried or not started",
+    "serve": "the site and its API under gunicorn on 127.0.0.1",
+    "reset": "back to the seed data (asks first)",
+    "db": "where the database is and whether it answers (--stop stops the embedded server)",
+    "token": "an API token for a user",
+    "test": "every test and notebook, on a database of their own",
+    "student": "student copies of the notebooks, solutions removed",
+    "regenerate": "re-run notebooks and save their outputs, on a fresh database of their own",
+    "rehearse": "week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh",
+    "grade": "grade submissions (notebooks, folders, workspaces), each on a database of its own",
+    "env": "write .env for `docker compose up`, with random secrets (never overwrites one)",
+}
+# The secrets .env.example leaves blank, for `env` to fill.
+SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "DJANGO_SUPERUSER_PASSWORD", "JUPYTER_TOKEN")
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
+    return (
+        "usage: python3 run.py <command> [options]   (python3 run.py <command> --help for its options)\n\n"
+        "commands:\n" + "\n".join(lines) + "\n"
+    )
+
+
+def works(python: str) -> bool:
+    """True when `python` runs and can make a virtual environment: an inactive pyenv shim, a
+    broken install or a Python without venv/ensurepip (Debian's python3 before python3-venv) fails."""
+    try:
+        result = subprocess.run(
+            [python, "-c", "import ensurepip, venv, sys; print(sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+def candidates() -> list[str]:
+    """This interpreter when supported, then every supported python3.X on PATH, newest first."""
+    found = [sys.executable] if sys.version_info[:2] in SUPPORTED else []
+    for major, minor in reversed(SUPPORTED):
+        path = shutil.which(f"python{major}.{minor}")
+        if path and path not in found:
+            found.append(path)
+    return found
 
 
 def base_python() -> str | None:
-    """This interpreter when supported, else the newest supported python3.X found on PATH."""
-    if sys.version_info[:2] in SUPPORTED:
-        return sys.executable
-    for major, minor in reversed(SUPPORTED):
-        found = shutil.which(f"python{major}.{minor}")
-        if found:
-            return found
-    return None
+    return next((python for python in candidates() if works(python)), None)
 
 
 def venv_python() -> Path:
     return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run_step(command: list[str], failed: str) -> None:
+    """A setup step; its failure is one sentence (the tool's own messages are above it)."""
+    try:
+        result = subprocess.run(command)
+    except OSError as exc:
+        raise SystemExit(f"{failed} ({exc.strerror}).") from None
+    if result.returncode != 0:
+        raise SystemExit(f"{failed} (exit status {result.returncode}; its messages are above).")
 
 
 def ensure_installed(dev: bool) -> None:
@@ -44,26 +103,77 @@ def ensure_installed(dev: bool) -> None:
         python = base_python()
         if python is None:
             raise SystemExit(
-                f"The workbook needs Python 3.11 to 3.14 (this is {sys.version.split()[0]}, and no "
-                "python3.14, 3.13, 3.12 or 3.11 is on PATH): install one, then run this command again."
+                f"The workbook needs Python 3.11 to 3.14 with its venv module (this is "
+                f"{sys.version.split()[0]}, and no working python3.14, 3.13, 3.12 or 3.11 is on PATH): "
+                "install one (on Debian or Ubuntu also its python3.X-venv package), then run this again."
             )
         print(f"Creating a virtual environment in {VENV} with {python} ...", flush=True)
-        subprocess.run([python, "-m", "venv", str(VENV)], check=True)
+        run_step([python, "-m", "venv", str(VENV)], f"{python} could not make a virtual environment")
     print(f"Installing {requirements.name} (first time only; a few minutes) ...", flush=True)
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-r", str(requirements), "-e", str(ROOT)], check=True)
+    run_step([*pip, "--upgrade", "pip"], "Upgrading pip failed")
+    run_step([*pip, "-r", str(requirements), "-e", str(ROOT)], f"Installing {requirements.name} failed")
     stamp.write_text(digest)
+
+
+def write_env(target: Path = ROOT / ".env") -> int:
+    """.env from .env.example, each blank secret a random value, the lab's ids this user's."""
+    if target.exists():
+        print(
+            f"{target.name} exists and is left as it is; delete it first to write a new one.", file=sys.stderr
+        )
+        return 1
+    filled = {name: secrets.token_urlsafe(32) for name in SECRETS}
+    if hasattr(os, "getuid"):
+        filled.update(LAB_UID=str(os.getuid() or 1000), LAB_GID=str(os.getgid() or 1000))
+    lines = []
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not line.startswith("#") and name in filled and (value == "" or name.startswith("LAB_")):
+            line = f"{name}={filled[name]}"
+        lines.append(line)
+    target.write_text("\n".join(lines) + "\n")
+    if hasattr(os, "chmod"):
+        target.chmod(0o600)
+    print(
+        f"Wrote {target.name} with random passwords, key and token (only you can read it). "
+        "Next: docker compose up --build"
+    )
+    return 0
+
+
+def forward_signals(child: subprocess.Popen) -> None:
+    """Ctrl-C reaches the command by itself (the terminal signals the whole process group), and
+    SIGTERM to this process goes on to it; this one waits for it to stop instead of dying with a
+    traceback."""
+
+    def forward(signum, _frame):
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+    signal.signal(signal.SIGTERM, forward)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, forward)
 
 
 def main() -> int:
     args = sys.argv[1:] or ["--help"]
-    if args[0] not in ("-h", "--help"):
-        ensure_installed(dev=args[0] in DEV_COMMANDS)
-    elif not venv_python().exists():
-        print(__doc__)
+    command = args[0]
+    if command in ("-h", "--help", "help"):
+        print(__doc__ + "\n" + usage())
         return 0
-    return subprocess.call([str(venv_python()), "-m", "workbook", *args], cwd=ROOT)
+    if command not in COMMANDS:
+        close = difflib.get_close_matches(command, COMMANDS, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        print(f"Unknown command {command!r}.{hint}\n\n{usage()}", file=sys.stderr)
+        return 2
+    if command == "env":
+        return write_env()
+    ensure_installed(dev=command in DEV_COMMANDS)
+    child = subprocess.Popen([str(venv_python()), "-m", "workbook", *args], cwd=ROOT)
+    forward_signals(child)
+    return child.wait()
 
 
 if __name__ == "__main__":

@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# Entrypoint of the lab image: JupyterLab never starts without a token, and a workspace folder
-# the lab's user cannot write is reported with the fix before anyone loses an edit.
+# Entrypoint of the lab image: JupyterLab never starts without a token (a blank one is made
+# random, a published one refused), and a workspace folder the lab's user cannot write is
+# reported with the fix before anyone loses an edit.
 set -o errexit -o nounset -o pipefail
 
 case " $* " in
   *" workbook lab "* | *" jupyter "* | *" jupyter-lab "* | *" jupyterlab "*)
     token=${JUPYTER_TOKEN:-}
-    if [ -z "${token//[[:space:]]/}" ]; then
-      echo "lab: JUPYTER_TOKEN is empty; JupyterLab never runs without a token." \
-        "Set JUPYTER_TOKEN in .env to a long random value, e.g." \
-        "python3 -c 'import secrets; print(secrets.token_urlsafe(24))'" >&2
+    # The token an earlier .env.example published: anyone can read it, so it opens nothing.
+    if [ "$token" = workbook-dev-token-change-me ]; then
+      echo "lab: JUPYTER_TOKEN in .env is the value an example file published, which anyone can" \
+        "read: leave it blank (the lab then makes a random one at each start) or set your own" \
+        "long random value." >&2
       exit 2
     fi
-    # JupyterLab hides a token it did not make itself ("?token=..."): say where it is.
-    echo "lab: open http://127.0.0.1:${LAB_PORT:-8888}/lab and log in with JUPYTER_TOKEN from .env" \
-      "(or add ?token=<JUPYTER_TOKEN> to the link)."
+    if [ -z "${token//[[:space:]]/}" ]; then
+      token=$(python -c 'import secrets; print(secrets.token_urlsafe(24))')
+      export JUPYTER_TOKEN=$token
+      echo "lab: open http://127.0.0.1:${LAB_PORT:-8888}/lab?token=$token" \
+        "(a token made for this start; set JUPYTER_TOKEN in .env to keep one)"
+    else
+      # JupyterLab hides a token it did not make itself ("?token=..."): say where it is.
+      echo "lab: open http://127.0.0.1:${LAB_PORT:-8888}/lab and log in with JUPYTER_TOKEN from .env" \
+        "(or add ?token=<JUPYTER_TOKEN> to the link)."
+    fi
     ;;
 esac
 

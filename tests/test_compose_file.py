@@ -8,6 +8,7 @@ that cannot start without a token) and, where a compose client is installed, pas
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -85,9 +86,19 @@ def prod() -> dict:
     return load(PROD)
 
 
+def write_env(target: Path) -> Path:
+    """The .env `python3 run.py env` writes (.env.example, each blank secret made random)."""
+    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    assert run_py.write_env(target) == 0
+    return target
+
+
 @pytest.fixture(scope="module")
-def dev_values() -> dict[str, str]:
-    return env_file(ROOT / ".env.example")
+def dev_values(tmp_path_factory) -> dict[str, str]:
+    return env_file(write_env(tmp_path_factory.mktemp("env") / ".env"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,21 +163,38 @@ def test_each_built_service_builds_the_dockerfile_target_of_its_name(dev):
         assert name in stages, f"the Dockerfile has no stage {name}"
 
 
-def test_lab_requires_a_non_empty_token_and_keeps_the_notebooks_on_the_host(dev, dev_values):
+def test_a_blank_lab_token_is_made_random_and_the_notebooks_stay_on_the_host(dev, dev_values):
     lab = dev["services"]["lab"]
-    token = lab["environment"]["JUPYTER_TOKEN"]
-    assert token.startswith("${JUPYTER_TOKEN:?"), "`:?` refuses an unset and an empty token alike"
-    with pytest.raises(KeyError):
-        interpolate(token, {"JUPYTER_TOKEN": ""})
-    assert dev_values.get("JUPYTER_TOKEN"), ".env.example must give the token a value"
+    # Blank reaches the entrypoint, which makes a random token and prints the link.
+    assert lab["environment"]["JUPYTER_TOKEN"] == "${JUPYTER_TOKEN:-}"
+    entrypoint = (ROOT / "docker" / "lab-entrypoint.sh").read_text()
+    assert "secrets.token_urlsafe" in entrypoint and "/lab?token=$token" in entrypoint
+    assert len(dev_values["JUPYTER_TOKEN"]) >= 32, "`run.py env` writes a random token"
     assert "${LAB_WORKSPACE:-./my-notebooks}:/app/my-notebooks" in lab["volumes"]
     for _ip, _host, target in published(lab, dev_values):
         assert target == "8888"
 
 
-def test_env_example_sets_every_variable_the_stack_requires(dev_values):
+def test_run_py_env_writes_random_secrets_and_never_overwrites(tmp_path):
+    first = env_file(write_env(tmp_path / "a" / ".env"))
+    second = env_file(write_env(tmp_path / "b" / ".env"))
+    for name in ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "DJANGO_SUPERUSER_PASSWORD", "JUPYTER_TOKEN"):
+        assert len(first[name]) >= 32 and first[name] != second[name]
+        # A password goes into DATABASE_URL: letters, digits, - and _ only.
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", first[name])
+    before = (tmp_path / "a" / ".env").read_text()
+    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    assert run_py.write_env(tmp_path / "a" / ".env") == 1
+    assert (tmp_path / "a" / ".env").read_text() == before
+
+
+def test_the_env_run_py_writes_sets_every_variable_the_stack_requires(dev_values):
     missing = sorted(name for name in requirements(DEV) if not dev_values.get(name))
-    assert not missing, f".env.example leaves out {missing}: `cp .env.example .env` would not start"
+    assert not missing, (
+        f"the .env `python3 run.py env` writes leaves out {missing}: the stack would not start"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,16 +312,16 @@ def compose_config(compose_file: Path, files: dict[str, str], extra_env: dict | 
     )
 
 
-def test_compose_config_accepts_the_stack_with_env_example(tmp_path):
-    result = compose_config(DEV, {".env": (ROOT / ".env.example").read_text()}, tmp=tmp_path)
+def test_compose_config_accepts_the_stack_with_the_env_run_py_writes(tmp_path):
+    env = write_env(tmp_path / "written" / ".env").read_text()
+    result = compose_config(DEV, {".env": env}, tmp=tmp_path)
     assert result.returncode == 0, result.stderr
 
 
-def test_compose_config_refuses_an_empty_jupyter_token(tmp_path):
-    env = (ROOT / ".env.example").read_text()
-    env = re.sub(r"^JUPYTER_TOKEN=.*$", "JUPYTER_TOKEN=", env, flags=re.M)
-    result = compose_config(DEV, {".env": env}, tmp=tmp_path)
-    assert result.returncode != 0 and "JUPYTER_TOKEN" in result.stderr
+def test_compose_config_refuses_the_blank_secrets_of_env_example(tmp_path):
+    result = compose_config(DEV, {".env": (ROOT / ".env.example").read_text()}, tmp=tmp_path)
+    assert result.returncode != 0
+    assert "python3 run.py env" in result.stderr
 
 
 def test_compose_config_accepts_production_with_env_prod_example(tmp_path):
@@ -306,3 +334,24 @@ def test_compose_config_accepts_production_with_env_prod_example(tmp_path):
     files[".env"] = ""
     result = compose_config(PROD, files, tmp=tmp_path)
     assert result.returncode != 0 and "IMAGE_PREFIX" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["deploy_key", "deploy_key.pub", "id_ed25519", "id_rsa.pub", "server.pem", "tls.key", "docker/id_ecdsa"],
+)
+def test_key_files_are_kept_out_of_git_and_of_the_images(name):
+    from workbook import files
+
+    assert subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=ROOT).returncode == 0
+    assert files.ignored(name, files.read_dockerignore())
+
+
+@pytest.mark.parametrize(
+    "name", [".env.example", "project/config/settings/base.py", "docker/nginx/default.conf"]
+)
+def test_the_key_patterns_keep_the_project_files(name):
+    from workbook import files
+
+    assert subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=ROOT).returncode == 1
+    assert not files.ignored(name, files.read_dockerignore())

@@ -25,6 +25,7 @@ DJANGO_VARIABLES = [
     "DJANGO_USE_X_FORWARDED_HOST",
     "DJANGO_STATIC_ROOT",
     "DJANGO_LOG_LEVEL",
+    "DJANGO_CONN_MAX_AGE",
 ]
 PRODUCTION = {
     "DJANGO_ENV": "production",
@@ -93,6 +94,36 @@ def test_production_with_an_empty_mandatory_value_does_not_start(monkeypatch, em
         load_settings(monkeypatch, **{**PRODUCTION, empty: ""})
 
 
+EXAMPLE_SECRET_KEY = "local-dev-only-secret-key-replace-before-any-deploy-4f9c2a7e1b"
+EXAMPLE_PASSWORD = "workbook-dev-password"
+
+
+@pytest.mark.parametrize("key", [EXAMPLE_SECRET_KEY, "django-insecure-" + "x" * 50])
+def test_production_refuses_a_published_secret_key(monkeypatch, key):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY is an example value"):
+        load_settings(monkeypatch, **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    # Development may keep it: its server listens on 127.0.0.1 only.
+    assert load_settings(monkeypatch, DJANGO_SECRET_KEY=key).SECRET_KEY == key
+
+
+def test_production_refuses_the_example_database_password(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"postgres://workbook:{EXAMPLE_PASSWORD}@db:5432/workbook")
+    with pytest.raises(ImproperlyConfigured, match="The password in DATABASE_URL is an example value"):
+        load_settings(monkeypatch, **PRODUCTION)
+    monkeypatch.setenv("DATABASE_URL", f"postgres://workbook:{secrets.token_urlsafe(16)}@db:5432/workbook")
+    assert load_settings(monkeypatch, **PRODUCTION).DATABASES["default"]["HOST"] == "db"
+
+
+def test_the_example_env_file_publishes_no_secret():
+    values = dict(
+        line.split("=", 1)
+        for line in (REPO_ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    for name in ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "DJANGO_SUPERUSER_PASSWORD", "JUPYTER_TOKEN"):
+        assert values[name] == "", f"{name} must be left blank in .env.example"
+
+
 def test_development_falls_back_to_its_defaults_when_values_are_empty(monkeypatch):
     settings = load_settings(monkeypatch, DJANGO_SECRET_KEY="", DJANGO_ALLOWED_HOSTS="")
     assert settings.SECRET_KEY == "dev-only-insecure-key-for-local-development"
@@ -152,6 +183,14 @@ def test_the_database_comes_from_database_url(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://shop:pw@db.example:6543/shop")
     database = load_settings(monkeypatch).DATABASES["default"]
     assert (database["HOST"], str(database["PORT"]), database["NAME"]) == ("db.example", "6543", "shop")
+
+
+def test_connections_persist_with_health_checks(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://shop:pw@db.example:6543/shop")
+    database = load_settings(monkeypatch).DATABASES["default"]
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (60, True)
+    database = load_settings(monkeypatch, DJANGO_CONN_MAX_AGE="0").DATABASES["default"]
+    assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (0, True)
 
 
 @pytest.mark.django_db

@@ -86,6 +86,9 @@ def status_line() -> str:
 def setup(*, seed: bool = True) -> None:
     """Ready the kernel: Django configured, database migrated (and seeded if empty); prints one line."""
     prepare_database()
+    from .database import watch_connection
+
+    watch_connection()
     if seed:
         from demo.seed import seed_if_empty
 

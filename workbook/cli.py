@@ -6,13 +6,28 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import signal
+import socket
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from . import database
 from .database import TEST_DB_NAME, DatabaseUnavailable
-from .paths import NOTEBOOKS_DIR, PROJECT_DIR, REPO_ROOT, STUDENT_DIR, WORKSPACE_DIR, shown, solutions_dir
+from .paths import (
+    LAB_SETTINGS_DIR,
+    NOTEBOOKS_DIR,
+    PROJECT_DIR,
+    REPO_ROOT,
+    STUDENT_DIR,
+    WORKSPACE_DIR,
+    shown,
+    solutions_dir,
+)
+
+DEFAULT_LAB_PORT = 8888
+PORTS_TRIED = 50  # from the default port on, as JupyterLab itself would
 
 
 def _ready(*, seed: bool = True) -> None:
@@ -89,6 +104,10 @@ def cmd_lab(args) -> int:
     root = _other_root(args) if args.root else None
     if args.root and root is None:
         return 2
+    port = _lab_port(args)
+    if port is None:
+        return 2
+    started_server = not database.database_url() and not database.embedded_running()
     _ready()  # first: where no database answers, nothing is written
     root = root or _lab_root(args)
     generated = token is None
@@ -99,22 +118,69 @@ def cmd_lab(args) -> int:
         "jupyterlab",
         f"--ServerApp.root_dir={root}",
         f"--ServerApp.ip={args.ip}",
-        f"--ServerApp.port={args.port}",
+        f"--ServerApp.port={port}",
+        # The port was chosen above; the link printed below must be the one JupyterLab listens on.
+        "--ServerApp.port_retries=0",
+        # Only requests whose Host is 127.0.0.1, ::1 or localhost, also when the lab listens on
+        # 0.0.0.0 in its container: a web page that rebinds its own name to 127.0.0.1 is refused.
+        "--ServerApp.allow_remote_access=False",
         *(["--no-browser"] if args.no_browser else []),
         # JupyterLab refuses to start as root unless told; root is this user's own choice.
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
-        # No news feed and no update check: nothing leaves the machine, no pop-up in class.
+        # No news feed and no update check: nothing leaves the machine. The server's two switches
+        # stop the requests; the settings in workbook/jupyterlab/ (fetchNews "false") stop the
+        # pop-up that asks whether to fetch news.
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
         *args.jupyter_args,
     ]
     host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
-    url = f"http://{host}:{args.port}/lab"
+    url = f"http://{host}:{port}/lab"
     # JupyterLab masks a token it did not make itself ("?token=..."), so the link is printed here.
     # A token from the environment is the caller's (the compose lab prints its own host link).
     if generated:
         print(f"JupyterLab starts at {url}?token={env['JUPYTER_TOKEN']}")
-    return _run_in_place(command, env)
+    code = _supervise(command, env, "JupyterLab")
+    if started_server and database.stop_embedded():
+        print("The embedded PostgreSQL this lab started is stopped too.")
+    return code
+
+
+def _port_free(ip: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((ip, port))
+        except OSError:
+            return False
+    return True
+
+
+def _lab_port(args) -> int | None:
+    """The port asked for (--port or JUPYTER_PORT) if free, else one sentence and None; without
+    either, 8888 or the next free port after it."""
+    if args.port is not None:
+        if _port_free(args.ip, args.port):
+            return args.port
+        source = "--port" if args.port_from_option else "JUPYTER_PORT"
+        print(
+            f"Port {args.port} ({source}) is taken, perhaps by another JupyterLab: stop that one, or "
+            "choose another port with --port or JUPYTER_PORT.",
+            file=sys.stderr,
+        )
+        return None
+    for port in range(DEFAULT_LAB_PORT, DEFAULT_LAB_PORT + PORTS_TRIED):
+        if _port_free(args.ip, port):
+            if port != DEFAULT_LAB_PORT:
+                print(f"Port {DEFAULT_LAB_PORT} is taken; JupyterLab uses {port}.")
+            return port
+    print(
+        f"Ports {DEFAULT_LAB_PORT} to {DEFAULT_LAB_PORT + PORTS_TRIED - 1} are all taken: choose one "
+        "with --port or JUPYTER_PORT.",
+        file=sys.stderr,
+    )
+    return None
 
 
 def cmd_workspace(args) -> int:
@@ -173,24 +239,50 @@ def cmd_serve(args) -> int:
         str(PROJECT_DIR),
         "--access-logfile",
         "-",
+        # gunicorn 25.1+ opens a control socket, by default one path per user: a second `serve`
+        # would take over the first's. Nothing here uses it.
+        *(["--no-control-socket"] if _gunicorn_has_control_socket() else []),
     ]
     print(
         f"Serving the API on http://{args.host}:{args.port}/api/ (docs: /api/docs/). "
         "Get a token with `python -m workbook token alice`."
     )
-    return _run_in_place(command, env)
+    return _supervise(command, env, "The server")
 
 
-def _run_in_place(command: list[str], env: dict) -> int:
-    """Become the server process (POSIX), so stop signals reach it directly."""
+def _gunicorn_has_control_socket() -> bool:
+    version = tuple(int(part) for part in metadata.version("gunicorn").split(".")[:2] if part.isdigit())
+    return version >= (25, 1)
+
+
+def _supervise(command: list[str], env: dict, name: str) -> int:
+    """Run a server as a child and stay its parent: Ctrl-C (SIGINT) and SIGTERM become one SIGTERM
+    to it, which both JupyterLab and gunicorn take as "stop now" (no y/n question, no traceback);
+    then one line says it stopped."""
     from django.db import connections
 
     connections.close_all()  # the server opens its own
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.name == "posix":
-        os.execve(command[0], command, env)
-    return subprocess.call(command, env=env)
+    # A session of its own: the terminal's Ctrl-C reaches this process only, which passes it on once.
+    child = subprocess.Popen(command, env=env, start_new_session=os.name == "posix")
+    stopping = []
+
+    def stop(signum, _frame):
+        if not stopping and child.poll() is None:
+            stopping.append(signum)
+            child.terminate()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopping:
+        print(f"{name} stopped.")
+        return 0
+    return code
 
 
 def cmd_reset(args) -> int:
@@ -358,7 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab = sub.add_parser("lab", help="database ready and seeded, then JupyterLab on your workspace")
     lab.add_argument("--ip", default="127.0.0.1")
-    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help="port to listen on (default: JUPYTER_PORT, else 8888 or the next free one)",
+    )
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument(
         "--solutions",
@@ -467,6 +564,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if passthrough:
         setattr(args, passthrough, extra + getattr(args, passthrough))
+    if args.command == "lab":
+        args.port_from_option = args.port is not None
+        if args.port is None and os.environ.get("JUPYTER_PORT", "").strip():
+            try:
+                args.port = int(os.environ["JUPYTER_PORT"])
+            except ValueError:
+                parser.error(f"JUPYTER_PORT must be a port number, not {os.environ['JUPYTER_PORT']!r}")
     try:
         return args.func(args)
     except DatabaseUnavailable as exc:

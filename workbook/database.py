@@ -67,6 +67,8 @@ def unavailable_message(exc: Exception) -> str:
     reason = first_line.rsplit(": ", 1)[-1]
     if "does not exist" in reason:
         hint = "create it on that server (createdb), or name one that exists"
+    elif where.kind == "embedded" and not embedded_running():
+        hint = "start it with `python3 run.py db` (a new kernel starts it too)"
     elif where.kind == "embedded":
         log = shown(_embedded().data_dir() / "log")
         hint = f"read the server's log in {log}, or set DATABASE_URL to another server"
@@ -146,3 +148,56 @@ __all__ = [
     "stop_embedded",
     "unavailable_message",
 ]
+
+
+# --- a kernel whose database restarted under it -----------------------------------------------
+
+
+def drop_dead_connections(*_event_args) -> None:
+    """Before each cell: a connection the server dropped (a restart) is closed, so the cell's
+    first query opens a new one instead of failing. One SELECT 1 per cell, on the driver's own
+    cursor (count_queries never sees it); a connection inside a transaction is left alone."""
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.in_atomic_block and not conn.is_usable():
+            conn.close()
+
+
+def show_lost_connection(shell, etype, value, tb, tb_offset=None) -> None:
+    """IPython's handler for Django's OperationalError and InterfaceError: when the connection is
+    gone, one line that says what happened and what to do; any other such error (a deadlock, a
+    statement timeout) keeps its usual traceback."""
+    from django.db import connection
+
+    if connection.connection is not None and connection.is_usable():
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        return
+    connection.close()
+    try:
+        connection.ensure_connection()
+    except Exception as exc:  # the server is still away: say how to bring it back
+        message = f"The database connection was lost. {unavailable_message(exc)}"
+    else:
+        message = (
+            "The database connection was lost (PostgreSQL restarted); this kernel has reconnected: "
+            "run the cell again. If it fails again, restart the kernel."
+        )
+    shell.showtraceback((DatabaseUnavailable, DatabaseUnavailable(message), None))
+
+
+def watch_connection() -> None:
+    """In an IPython kernel: reconnect before a cell when the server dropped the connection, and
+    answer a lost connection in one line. Does nothing outside IPython; safe to call twice."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from django.db import InterfaceError, OperationalError
+
+    if drop_dead_connections not in shell.events.callbacks["pre_run_cell"]:
+        shell.events.register("pre_run_cell", drop_dead_connections)
+    shell.set_custom_exc((OperationalError, InterfaceError), show_lost_connection)

@@ -8,6 +8,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PROJECT_DIR = REPO_ROOT / "project"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
+# JupyterLab's settings overrides for the lab (`--LabApp.app_settings_dir`).
+LAB_SETTINGS_DIR = Path(__file__).resolve().parent / "jupyterlab"
 STUDENT_DIR = REPO_ROOT / "student"
 # The learner's own copies, made from notebooks/ on the lab's first start (gitignored).
 WORKSPACE_DIR = REPO_ROOT / "my-notebooks"

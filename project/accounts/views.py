@@ -1,10 +1,11 @@
 """Profiles over the API: everyone logged in reads them, each user edits their own; the token login."""
 
-from rest_framework import mixins, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.settings import api_settings
 
 from core.permissions import IsOwnerOrReadOnly
+from core.throttling import REFUSED, LoginThrottle
 
 from . import services
 from .models import Profile
@@ -38,3 +39,8 @@ class TokenView(ObtainAuthToken):
 
     # ObtainAuthToken names its own parsers (forms too); the API's own is JSON, too deep a body a 400.
     parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # Failed logins per address and per user name (core.throttling); the schema lists the 429.
+    throttle_classes = [LoginThrottle]
+
+    def throttled(self, request, wait):
+        raise exceptions.Throttled(wait, detail=REFUSED.format(wait))

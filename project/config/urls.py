@@ -1,11 +1,13 @@
 """URL map: the REST API under /api/, its OpenAPI schema and docs, and the admin."""
 
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from accounts.views import ProfileViewSet, TokenView
+from core.throttling import login_throttled
 from core.views import health
 from posts.views import CommentViewSet, FileViewSet, LikeViewSet, PostViewSet
 
@@ -17,6 +19,12 @@ router.register("files", FileViewSet, basename="file")
 router.register("likes", LikeViewSet, basename="like")
 
 urlpatterns = [
+    # The login forms behind the login throttle (core.throttling), ahead of the URLs that include them.
+    path("admin/login/", login_throttled(admin.site.login)),
+    path(
+        "api-auth/login/",
+        login_throttled(LoginView.as_view(template_name="rest_framework/login.html")),
+    ),
     path("admin/", admin.site.urls),
     path("api/health/", health, name="health"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),

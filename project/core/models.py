@@ -1,4 +1,5 @@
-"""Timestamps and soft delete shared by every model of the service."""
+"""Timestamps and soft delete shared by every model of the service; the failed-login counters
+the login throttle keeps (core.throttling)."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -107,3 +108,19 @@ class SoftDeleteModel(models.Model):
             | models.Q(is_deleted=True, deleted_at__isnull=False),
             name=name,
         )
+
+
+class LoginFailures(models.Model):
+    """Failed logins for one client address or one user name within a window: one row per key,
+    counted by every gunicorn worker with one atomic upsert (core.throttling)."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    count = models.PositiveIntegerField()
+    # The window starts at the first failure; the row counts until then, and is deleted after.
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name_plural = "login failures"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

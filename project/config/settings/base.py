@@ -4,7 +4,9 @@ starts nothing and connects to nothing. The database is DATABASE_URL's (a postgr
 `config.settings.local` builds on these for development, the lab and the tests.
 """
 
+import hashlib
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +17,24 @@ env = environ.Env()
 # DJANGO_ENV=production makes the values a public site must set mandatory.
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
 
+# SHA-256 of secrets that example env files of this repository once published (the secret key and
+# the database password): anyone can read them, so production refuses them.
+PUBLISHED_SECRETS = {
+    "c40198ce4b393c5513a3a4450fa0a937aad673e7f99babcd649dfe83aa778e40",
+    "c7501752ba6cc7699db0a257d7b712f8a98c90f1323353c88298445ce00455b3",
+}
+MAKE_ONE = 'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+
+
+def refuse_published(name: str, value: str) -> None:
+    if hashlib.sha256(value.encode()).hexdigest() in PUBLISHED_SECRETS or value.startswith(
+        "django-insecure-"
+    ):
+        raise ImproperlyConfigured(
+            f"{name} is an example value anyone can read; production needs a random one: {MAKE_ONE}"
+        )
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if PRODUCTION:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -24,6 +44,7 @@ if PRODUCTION:
     for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS)):
         if not _value:
             raise ImproperlyConfigured(f"Set the {_name} environment variable; it is empty.")
+    refuse_published("DJANGO_SECRET_KEY", SECRET_KEY)
 else:
     # A development key: a development server listens on 127.0.0.1 only.
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "dev-only-insecure-key-for-local-development"
@@ -97,12 +118,22 @@ def database_from_url(url: str) -> dict:
             f"DATABASE_URL must point at PostgreSQL (postgres://...), not {scheme}://."
         )
     config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    config.update(persistent_connections())
     return config
+
+
+def persistent_connections() -> dict:
+    """A worker keeps its connection across requests for DJANGO_CONN_MAX_AGE seconds (0: a new
+    one per request), and checks it before the first query of each request reuses it, so a
+    connection the server dropped (a restart, a failover) is replaced instead of failing a request."""
+    return {"CONN_MAX_AGE": env.int("DJANGO_CONN_MAX_AGE", default=60), "CONN_HEALTH_CHECKS": True}
 
 
 # Read when Django first connects, not here: importing the settings connects to nothing.
 DATABASE_URL = env.str("DATABASE_URL", default="").strip()
 DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
+if PRODUCTION and DATABASE_URL:
+    refuse_published("The password in DATABASE_URL", unquote(urlsplit(DATABASE_URL).password or ""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -136,6 +167,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# The login throttle (core.throttling): failed logins allowed per client address and per user
+# name within a window that starts at the first failure; past either, logins answer 429 until it
+# ends. Behind nginx (one proxy) the client's address is the last in X-Forwarded-For; without a
+# proxy that header is the client's own word, so it is read only when proxies are declared.
+LOGIN_FAILURES_PER_ADDRESS = env.int("DJANGO_LOGIN_FAILURES_PER_ADDRESS", default=20)
+LOGIN_FAILURES_PER_USERNAME = env.int("DJANGO_LOGIN_FAILURES_PER_USERNAME", default=10)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("DJANGO_LOGIN_FAILURE_WINDOW_SECONDS", default=300)
+LOGIN_THROTTLE_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Workbook Instagram API",

@@ -18,6 +18,7 @@ else:
     from config import embedded
 
     DATABASES = {"default": embedded.database_config(env.str("DJANGO_DB_NAME", default="") or None)}
+    DATABASES["default"].update(base.persistent_connections())
 if env.str("DJANGO_DB_NAME", default=""):
     DATABASES["default"]["NAME"] = env.str("DJANGO_DB_NAME")
 

@@ -1,0 +1,135 @@
+"""The login throttle: failed logins per client address and per user name, counted in PostgreSQL;
+past either limit a login (even with the right password) is a 429 with Retry-After."""
+
+import pytest
+from django.test import Client
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from core.models import LoginFailures
+from core.throttling import record_failure
+from demo.factories import PASSWORD
+
+TOKEN = "/api/auth/token/"
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 20
+    settings.LOGIN_FAILURES_PER_USERNAME = 10
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 300
+    settings.LOGIN_THROTTLE_PROXIES = 0
+
+
+def token_login(client, username, password, **extra):
+    return client.post(TOKEN, {"username": username, "password": password}, format="json", **extra)
+
+
+@pytest.mark.django_db
+def test_thirty_wrong_passwords_then_the_right_one_are_refused_after_the_limit(anon, alice):
+    statuses = [token_login(anon, "alice", f"wrong-{n}").status_code for n in range(30)]
+    assert statuses == [400] * 10 + [429] * 20
+    right = token_login(anon, "alice", PASSWORD)
+    assert right.status_code == 429
+    assert right["Content-Type"] == "application/json"
+    assert "Too many failed logins" in right.json()["detail"]
+    assert 1 <= int(right["Retry-After"]) <= 300
+
+
+@pytest.mark.django_db
+def test_the_user_name_is_counted_whatever_the_address(alice):
+    for n in range(10):
+        token_login(APIClient(REMOTE_ADDR=f"10.0.0.{n + 1}"), "alice", "wrong")
+    assert token_login(APIClient(REMOTE_ADDR="10.0.1.1"), "alice", PASSWORD).status_code == 429
+    # Nor is the name's case a way around the count.
+    assert token_login(APIClient(REMOTE_ADDR="10.0.1.1"), "ALICE", "wrong").status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_address_is_counted_whatever_the_user_name(anon, alice, bob):
+    for n in range(20):
+        assert token_login(anon, f"nobody-{n}", "wrong").status_code == 400
+    assert token_login(anon, "bob", PASSWORD).status_code == 429
+    # From another address bob logs in.
+    assert token_login(APIClient(REMOTE_ADDR="10.0.0.9"), "bob", PASSWORD).status_code == 200
+
+
+@pytest.mark.django_db
+def test_successful_logins_are_never_counted(anon, alice):
+    for _ in range(25):
+        assert token_login(anon, "alice", PASSWORD).status_code == 200
+    assert not LoginFailures.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_request_without_credentials_is_no_failure(anon, alice):
+    for _ in range(15):
+        assert anon.post(TOKEN, {"username": "alice"}, format="json").status_code == 400
+    assert token_login(anon, "alice", PASSWORD).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_window_ends(anon, alice):
+    for n in range(10):
+        token_login(anon, "alice", f"wrong-{n}")
+    assert token_login(anon, "alice", PASSWORD).status_code == 429
+    LoginFailures.objects.update(expires_at="2000-01-01T00:00:00Z")
+    assert token_login(anon, "alice", PASSWORD).status_code == 200
+
+
+@pytest.mark.django_db
+def test_failures_after_the_window_start_a_new_one(rf):
+    request = rf.post(TOKEN, REMOTE_ADDR="10.9.9.9")
+    record_failure(request, "alice")
+    LoginFailures.objects.update(count=50, expires_at="2000-01-01T00:00:00Z")
+    record_failure(request, "alice")
+    assert sorted(LoginFailures.objects.values_list("count", flat=True)) == [1, 1]
+
+
+@pytest.mark.django_db
+def test_forwarded_for_is_read_only_behind_a_declared_proxy(settings, alice):
+    # Without a proxy, a client that writes its own X-Forwarded-For is still counted by its address.
+    for n in range(20):
+        token_login(APIClient(HTTP_X_FORWARDED_FOR=f"10.1.0.{n}"), f"nobody-{n}", "wrong")
+    assert token_login(APIClient(HTTP_X_FORWARDED_FOR="10.1.1.1"), "alice", PASSWORD).status_code == 429
+    # Behind nginx every request comes from the proxy's address; the client is the last forwarded.
+    settings.LOGIN_THROTTLE_PROXIES = 1
+    LoginFailures.objects.all().delete()
+    for n in range(20):
+        token_login(APIClient(HTTP_X_FORWARDED_FOR=f"6.6.6.6, 10.2.0.{n}"), f"nobody-{n}", "wrong")
+    assert token_login(APIClient(HTTP_X_FORWARDED_FOR="10.2.1.1"), "alice", PASSWORD).status_code == 200
+    for n in range(20):
+        token_login(APIClient(HTTP_X_FORWARDED_FOR=f"10.2.0.{n}, 10.3.0.1"), f"nobody-{n}", "wrong")
+    refused = APIClient(HTTP_X_FORWARDED_FOR="1.2.3.4, 10.3.0.1")
+    assert token_login(refused, "alice", PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/api-auth/login/"])
+def test_the_login_forms_are_throttled_too(path, django_user_model):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    client = Client()
+    for n in range(10):
+        response = client.post(path, {"username": "admin", "password": f"wrong-{n}"})
+        assert response.status_code == 200  # the form again, with its error
+    response = client.post(path, {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 300
+    # The form itself still shows; only logging in waits.
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_login_form_logs_in_below_the_limit(django_user_model):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    client = Client()
+    client.post("/admin/login/", {"username": "admin", "password": "wrong"})
+    response = client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_the_schema_documents_the_429_of_the_token_login():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    responses = schema["paths"][TOKEN]["post"]["responses"]
+    assert "429" in responses
+    assert "Retry-After" in responses["429"]["description"]
