@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +38,9 @@ def execute(
     # The kernel must not inherit pytest's or nbval's view of the settings; it reads the same
     # DJANGO_SETTINGS_MODULE and DJANGO_DB_NAME the learner's kernel would.
     kernel_env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    # A rehearsal the author has up is theirs: the deploy notebook shows a live one only when
+    # WORKBOOK_REHEARSAL_HOME names it on purpose.
+    kernel_env.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-none-"))
     client.execute(env=kernel_env)
     return nb
 
