@@ -114,7 +114,8 @@ class Maker:
         for name in self.names:
             kinds = [RIGHT, WRONG, UNANSWERED]
             pick = rng.choices(kinds, weights=weights)[0]
-            if pick == WRONG and self.dependents[name]:
+            # A wrong answer only where rebinding the answer's variables reaches the check.
+            if pick == WRONG and (self.dependents[name] or name not in self.unique):
                 pick = RIGHT
             choice[name] = pick
         for name in self.names:  # in order: a chain of dependents follows the first break
@@ -217,7 +218,7 @@ def _make_one(maker: Maker, kind: str, rng: random.Random, path: Path) -> Made:
             choice[exercise.name] = RIGHT
         truth = maker.truth(choice)
     if kind in ("rebound-check", "edited-check"):
-        target = next(n for n in names if not maker.dependents[n] and choice[n] == RIGHT)
+        target = next(n for n in maker.unique if choice[n] == RIGHT)
         choice[target] = WRONG
         truth = maker.truth(choice)
     nb = maker.build(choice)

@@ -359,7 +359,12 @@ def _workbook_grader(results, memory_bytes):
                 status, message = "not answered", str(exc)
                 raise
             except CheckFailed as exc:
-                status, message = "failed", str(exc)
+                # A check that could not reach the database (tables dropped, connection gone)
+                # judged nothing: an error, not a wrong answer.
+                cause = exc.__cause__ or exc.__context__
+                broken = cause is not None and type(cause).__name__ in (
+                    "ProgrammingError", "OperationalError", "InterfaceError")
+                status, message = ("error" if broken else "failed"), str(exc)
                 raise
             except BaseException as exc:
                 status, message = "error", f"{type(exc).__name__}: {exc}"
@@ -385,10 +390,28 @@ def _workbook_grader(results, memory_bytes):
             if re.fullmatch(r"q\d+", attr) and callable(value):
                 wrapped[(info.name, attr)] = wrap(info.name, attr, value)
 
+    # In a kernel, check cells go through the runner (workbook/checks/_runner.py), which answers
+    # "no answer yet" for a stub without calling the check: record that as not answered.
+    from workbook.checks import _runner
+
+    real_run, real_no_answer, current = _runner.run, _runner._no_answer, {}
+
+    def no_answer(name, detail=""):
+        sink.write(json.dumps({"module": current.get("module", ""), "exercise": name,
+                               "status": "not answered", "message": "no answer yet"}) + "\n")
+        return real_no_answer(name, detail)
+
+    def run(module, name, arguments):
+        current["module"] = _runner.module_name(module)
+        return real_run(module, name, arguments)
+
     def arm(module_name):
-        # Before every check cell: the wrapped checks back in place, whatever a cell did to them.
+        # Before every check cell: the wrapped checks and the runner back in place, whatever a
+        # cell did to them.
         for (name, attr), function in wrapped.items():
             setattr(modules[name], attr, function)
+        _runner._no_answer = no_answer
+        get_ipython().user_ns[_runner.RUNNER] = run
         return modules[module_name]
 
     return arm
