@@ -156,6 +156,10 @@ def lab(tmp_path, throwaway_database):
         JUPYTER_TOKEN=TOKEN,
         WORKBOOK_HOME=str(tmp_path / "state"),
         DJANGO_DB_NAME=throwaway_database,
+        # JupyterLab keeps the layout (open tabs) and settings per user: the test's stay in tmp_path,
+        # so the learner's next lab opens as they left it.
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "lab-workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "lab-settings"),
     )
     log = open(tmp_path / "lab.log", "w+")  # noqa: SIM115 (closed below)
     command = [sys.executable, "-m", "workbook", "lab", "--no-browser", "--port", str(port)]
