@@ -94,6 +94,8 @@ HINTS = {
 }
 
 WHY = {
+    "warmup": "order_by() and values_list() became one SELECT username ... ORDER BY username: PostgreSQL "
+    "sorted, Python only made the list.",
     "q1": "post_create() writes the post and its files in one transaction; nothing in PostgreSQL counts "
     "a post's files, so only code that goes through the rule (the serializer, the service) keeps it.",
     "q2": "a QuerySet's repr calls __str__ on each row; Django's default knows only the class and the id.",

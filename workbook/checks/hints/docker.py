@@ -1,0 +1,43 @@
+"""Hints and "why it works" lines for 01-docker."""
+
+HINTS = {
+    "name_parts": [
+        "Read a name from the left: a first part with a dot, a colon (a port) or `localhost` before a "
+        "slash is a registry; anything else means Docker Hub, docker.io.",
+        "On Docker Hub a name with no slash is an official image, in the namespace `library`; no `:tag` "
+        "means `latest`. Another registry adds no namespace of its own: `None` where the name has none.",
+        '"postgres:18" → registry "docker.io", namespace "library", name "postgres", tag "18"; '
+        '"localhost:5000/workbook-web" → "localhost:5000", None, "workbook-web", "latest".',
+    ],
+    "q2": [
+        "Docker reuses a layer while its instruction and the files it copies are unchanged; from the first "
+        "layer that changes on, every later step runs again.",
+        "Copy only requirements.txt first, run pip install, and copy the rest of the code after it.",
+        "FROM, WORKDIR, `COPY requirements.txt ./`, `RUN pip install -r requirements.txt`, `COPY . .`, CMD.",
+    ],
+    "q1": [
+        "Split off the digest at `@` first; then decide whether the part before the first `/` is a "
+        "registry (it holds a dot or a colon, or is `localhost`).",
+        "A `:` after the last `/` starts the tag (a colon before it belongs to a registry's port). "
+        "No tag and no digest means `latest`.",
+        "On docker.io a path without `/` gets `library/` in front; the repository is everything before the "
+        "last `/` of the path, the name what follows it.",
+    ],
+    "q3": [
+        "Start from the service's own depends_on, then add what each of those depends on, until nothing "
+        "new turns up.",
+        "Iterating over depends_on gives the names whether it is a list or a mapping; keep a set of "
+        "services found and a list still to look at.",
+    ],
+}
+
+WHY = {
+    "name_parts": "Docker fills in what a name leaves out: docker.io for the registry, library/ for an "
+    "official image, latest for the tag.",
+    "q2": "the install layer depends only on requirements.txt now, so a code change invalidates the cache "
+    "from COPY . . onwards.",
+    "q1": "a registry is told apart by its dot, colon or localhost; the tag is the colon after the last "
+    "slash; a digest names one image for good.",
+    "q3": "compose follows depends_on through every service, so a service waits for the services its own "
+    "dependencies wait for.",
+}
