@@ -63,22 +63,28 @@ def request_lab(base: str, token: str, username: str) -> None:
         raise RuntimeError(f"starting {username}'s lab: {answer.status_code} {answer.text[:200]}")
 
 
-def lab_ready(base: str, token: str, username: str) -> bool:
+def lab_state(base: str, token: str, username: str) -> str:
+    """'ready', 'pending' (spawning), or 'none' (no server: never asked for, or its spawn gave up)."""
     import requests
 
     user = requests.get(
         f"{base}/hub/api/users/{username}", headers={"Authorization": f"token {token}"}, timeout=30
     ).json()
     server = (user.get("servers") or {}).get("")
-    return bool(server and server.get("ready"))
+    if not server:
+        return "none"
+    return "ready" if server.get("ready") else "pending"
 
 
 def start_lab(base: str, token: str, username: str, timeout: float = 300) -> None:
     request_lab(base, token, username)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if lab_ready(base, token, username):
+        state = lab_state(base, token, username)
+        if state == "ready":
             return
+        if state == "none":
+            raise AssertionError(f"{username}'s lab failed to start (the hub's log says why)")
         time.sleep(1)
     raise AssertionError(f"{username}'s lab did not start in {timeout:.0f} s")
 
