@@ -8,7 +8,9 @@
 #                           for a machine without Docker and for the tests)
 #   CLASSROOM_LAB_DB_HOST   host:port at which the labs reach that server (db:5432 in compose)
 #   CLASSROOM_IDLE_TIMEOUT  seconds without activity before a lab is stopped (default 3600)
-# Docker only: CLASSROOM_LAB_IMAGE, CLASSROOM_NETWORK, CLASSROOM_LAB_MEMORY (e.g. 1G).
+# Docker only: CLASSROOM_LAB_IMAGE, CLASSROOM_LAB_MEMORY (e.g. 1G), CLASSROOM_LAB_CPUS, and
+#   CLASSROOM_NAME (workbook-classroom): the compose network the labs join, and the start of
+#   every lab container's name (<name>-lab-<username>) and workspace volume's (<name>-ws-<username>).
 # Local only: CLASSROOM_ROOT (workspaces/<username> below it), CLASSROOM_PORT.
 import asyncio
 import os
@@ -24,6 +26,7 @@ from classlist import ClassListAuthenticator, read_class_list  # noqa: E402
 c = get_config()  # noqa: F821 (JupyterHub's config loader defines it)
 
 spawner_kind = os.environ.get("CLASSROOM_SPAWNER", "docker")
+class_name = os.environ.get("CLASSROOM_NAME", "workbook-classroom")
 root = Path(os.environ.get("CLASSROOM_ROOT", HERE / ".local")).resolve()
 admin_url = os.environ["ADMIN_DATABASE_URL"]
 lab_db_host = os.environ.get("CLASSROOM_LAB_DB_HOST") or None
@@ -78,7 +81,8 @@ async def give_student_a_database(spawner):
         #   python -m workbook grade ~/workspaces --roster ~/class.csv
         spawner.volumes = dict(spawner.volumes)
         for name in students:
-            spawner.volumes[f"classroom-ws-{name}"] = {"bind": f"/home/lab/workspaces/{name}", "mode": "ro"}
+            where = f"/home/lab/workspaces/{name}"
+            spawner.volumes[f"{class_name}-ws-{name}"] = {"bind": where, "mode": "ro"}
 
 
 c.Spawner.pre_spawn_hook = give_student_a_database
@@ -88,12 +92,15 @@ if spawner_kind == "docker":
     c.JupyterHub.hub_ip = "0.0.0.0"
     c.JupyterHub.hub_connect_ip = "hub"
     c.DockerSpawner.image = os.environ.get("CLASSROOM_LAB_IMAGE", "workbook-classroom-lab")
-    c.DockerSpawner.network_name = os.environ.get("CLASSROOM_NETWORK", "classroom")
+    c.DockerSpawner.network_name = class_name
+    c.DockerSpawner.name_template = f"{class_name}-lab-{{username}}"
     c.DockerSpawner.remove = True  # the container goes; the workspace volume stays
-    c.DockerSpawner.volumes = {"classroom-ws-{username}": "/home/lab/work"}
-    c.DockerSpawner.notebook_dir = "/home/lab/work"
+    # The student's volume is the lab image's own workspace folder (my-notebooks/, as `workbook lab`).
+    c.DockerSpawner.volumes = {f"{class_name}-ws-{{username}}": "/app/my-notebooks"}
+    c.DockerSpawner.notebook_dir = "/app/my-notebooks"
+    c.DockerSpawner.use_internal_ip = True  # the hub reaches each lab on the class network
     c.DockerSpawner.cmd = ["python", "/app/classroom/lab_start.py"]
-    c.DockerSpawner.environment = {"CLASSROOM_WORKSPACE": "/home/lab/work"}
+    c.DockerSpawner.environment = {"CLASSROOM_WORKSPACE": "/app/my-notebooks"}
     c.DockerSpawner.mem_limit = os.environ.get("CLASSROOM_LAB_MEMORY", "1G")
     c.DockerSpawner.cpu_limit = float(os.environ.get("CLASSROOM_LAB_CPUS", "1"))
 else:

@@ -5,7 +5,7 @@ FROM ${LAB_IMAGE}
 USER root
 COPY requirements-classroom.txt /tmp/requirements-classroom.txt
 RUN pip install "$(grep -E '^jupyterhub[><=]' /tmp/requirements-classroom.txt)" && rm /tmp/requirements-classroom.txt
-# The student's workspace volume is mounted here; the lab's user owns it from the first start.
-RUN install -d -o 1000 -g 1000 /home/lab/work
+# The student's workspace volume is mounted on /app/my-notebooks, which the lab's user owns in the
+# image: a new volume takes that owner on its first start.
 USER 1000:1000
 CMD ["python", "/app/classroom/lab_start.py"]

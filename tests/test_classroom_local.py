@@ -7,7 +7,6 @@ its own database, and a student's role cannot connect to the other's database. S
 reason, where that server, the classroom requirements or configurable-http-proxy cannot be had.
 """
 
-import json
 import os
 import secrets
 import shutil
@@ -15,12 +14,12 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
 
-from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT
+from workbook.authoring import classhub
+from workbook.paths import REPO_ROOT
 
 CLASSROOM = REPO_ROOT / "classroom"
 ADMIN_URL = os.environ.get("CLASSROOM_TEST_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -118,12 +117,9 @@ def hub(tmp_path_factory):
     token = secrets.token_hex(24)
     config = root / "jupyterhub_test_config.py"
     config.write_text(
-        f"load_subconfig({str(CLASSROOM / 'jupyterhub_config.py')!r})\n"
-        "c = get_config()\n"
-        "c.JupyterHub.services.append({'name': 'tester', 'api_token': %r})\n"
-        "c.JupyterHub.load_roles.append({'name': 'tester', 'services': ['tester'], 'scopes': "
-        "['admin:users', 'admin:servers', 'access:servers', 'read:users']})\n"
-        "c.ConfigurableHTTPProxy.command = [%r]\n" % (token, proxy)
+        classhub.tester_config(
+            str(CLASSROOM / "jupyterhub_config.py"), token, f"c.ConfigurableHTTPProxy.command = [{proxy!r}]\n"
+        )
     )
     hub_db = f"{prefix}jupyterhub"
     with conn.cursor() as cur:
@@ -196,120 +192,24 @@ def hub(tmp_path_factory):
         conn.close()
 
 
-def login(base: str, username: str, password: str):
-    import requests
-
-    session = requests.Session()
-    session.get(f"{base}/hub/login", timeout=10)
-    answer = session.post(
-        f"{base}/hub/login?next=",
-        data={"username": username, "password": password, "_xsrf": session.cookies.get("_xsrf", "")},
-        allow_redirects=False,
-        timeout=30,
-    )
-    return answer.status_code == 302 and "/hub/login" not in answer.headers.get("Location", "")
-
-
-def start_lab(hub, username: str, timeout: float = 180) -> None:
-    import requests
-
-    headers = {"Authorization": f"token {hub['token']}"}
-    requests.post(f"{hub['base']}/hub/api/users/{username}/server", headers=headers, timeout=30)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        user = requests.get(f"{hub['base']}/hub/api/users/{username}", headers=headers, timeout=10).json()
-        server = user.get("servers", {}).get("")
-        if server and server.get("ready"):
-            return
-        time.sleep(1)
-    raise AssertionError(f"{username}'s lab did not start in {timeout} s")
-
-
-async def run_cells(hub, username: str, sources: list[str], timeout: float = 120) -> list[dict]:
-    """Execute code through the lab's kernel API (REST + websocket); each cell's outputs and status."""
-    import requests
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-
-    headers = {"Authorization": f"token {hub['token']}"}
-    base = f"{hub['base']}/user/{username}"
-    kernel = requests.post(
-        f"{base}/api/kernels", headers=headers, json={"name": "python3"}, timeout=60
-    ).json()
-    url = base.replace("http://", "ws://") + f"/api/kernels/{kernel['id']}/channels"
-    ws = await websocket_connect(HTTPRequest(url, headers=headers, connect_timeout=30))
-    session = uuid.uuid4().hex
-    results = []
-    try:
-        for source in sources:
-            msg_id = uuid.uuid4().hex
-            header = {
-                "msg_id": msg_id,
-                "msg_type": "execute_request",
-                "session": session,
-                "username": username,
-            }
-            header["version"] = "5.3"
-            content = {"code": source, "silent": False, "store_history": True, "allow_stdin": False}
-            message = {"header": header, "parent_header": {}, "metadata": {}, "content": content}
-            await ws.write_message(json.dumps({**message, "channel": "shell", "buffers": []}))
-            text, status, idle = [], None, False
-            deadline = time.monotonic() + timeout
-            while status is None or not idle:
-                raw = await ws.read_message()
-                assert raw is not None and time.monotonic() < deadline, "the kernel stopped answering"
-                reply = json.loads(raw)
-                if reply.get("parent_header", {}).get("msg_id") != msg_id:
-                    continue
-                kind = reply["header"]["msg_type"]
-                if kind == "stream":
-                    text.append(reply["content"]["text"])
-                elif kind in ("execute_result", "display_data"):
-                    text.append(reply["content"]["data"].get("text/plain", ""))
-                elif kind == "error":
-                    text.append(f"{reply['content']['ename']}: {reply['content']['evalue']}")
-                elif kind == "execute_reply":
-                    status = reply["content"]["status"]
-                elif kind == "status" and reply["content"]["execution_state"] == "idle":
-                    idle = True
-            results.append({"status": status, "text": "".join(text)})
-    finally:
-        ws.close()
-        requests.delete(f"{base}/api/kernels/{kernel['id']}", headers=headers, timeout=30)
-    return results
-
-
 def test_only_the_class_list_logs_in_with_its_first_passwords(hub):
-    assert login(hub["base"], "alice", PASSWORDS["alice"])
-    assert not login(hub["base"], "bob", "not-bobs-password")
-    assert not login(hub["base"], "mallory", "mallory-first-pw")
-    assert login(hub["base"], "bob", PASSWORDS["bob"])
+    assert classhub.login(hub["base"], "alice", PASSWORDS["alice"])
+    assert not classhub.login(hub["base"], "bob", "not-bobs-password")
+    assert not classhub.login(hub["base"], "mallory", "mallory-first-pw")
+    assert classhub.login(hub["base"], "bob", PASSWORDS["bob"])
 
 
 def test_two_students_each_run_05_on_their_own_database_and_cannot_reach_the_other(hub):
     import asyncio
 
-    import nbformat
-
     identifier = studentdb().identifier
-    nb = nbformat.read(str(NOTEBOOKS_DIR / "05-orm-exercises.ipynb"), as_version=4)
-    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    code = classhub.notebook_code()
     for name in ("alice", "bob"):
-        start_lab(hub, name)
+        classhub.start_lab(hub["base"], hub["token"], name)
     databases = {name: identifier(name, f"{hub['prefix']}student_") for name in ("alice", "bob")}
     for name, other in (("alice", "bob"), ("bob", "alice")):
-        probe = (
-            "import os, psycopg2\nfrom urllib.parse import urlsplit\n"
-            "mine = urlsplit(os.environ['DATABASE_URL'])\n"
-            "try:\n"
-            f"    psycopg2.connect(host=mine.hostname, port=mine.port, user=mine.username, "
-            f"password=mine.password, dbname={databases[other]!r}, connect_timeout=5)\n"
-            "    print('reached')\n"
-            "except psycopg2.OperationalError as exc:\n"
-            "    print(str(exc).strip().splitlines()[0])\n"
-            "print(mine.path.lstrip('/'))"
-        )
-        results = asyncio.run(run_cells(hub, name, [*code, probe]))
+        probe = classhub.reach_probe(databases[other])
+        results = asyncio.run(classhub.run_cells(hub["base"], hub["token"], name, [*code, probe]))
         failed = [r["text"][-300:] for r in results if r["status"] != "ok"]
         assert failed == []
         ticks = sum(r["text"].count("✓ q") for r in results)
