@@ -23,6 +23,23 @@ HINTS = {
         "On docker.io a path without `/` gets `library/` in front; the repository is everything before the "
         "last `/` of the path, the name what follows it.",
     ],
+    "rebuilds": [
+        "Walk the web target's stages from the top: the first COPY or ADD whose files include the "
+        "changed one is the first step that runs again; every step after it runs again too.",
+        "requirements-site.txt is copied before `pip install`, the code only after it; a file that "
+        ".dockerignore leaves out, or that the web target never copies, changes nothing.",
+        "A changed requirements file means install (and everything after it); a file the web stage "
+        "copies after the install (code under project/, its entrypoint) means code; a file it never "
+        "copies, or that .dockerignore leaves out, means nothing.",
+    ],
+    "healthcheck": [
+        "Add a service named as the host in web's DATABASE_URL, from the official postgres image, with "
+        "its password taken from .env (`${POSTGRES_PASSWORD:?...}`), never written in the file.",
+        "Give it a healthcheck that asks PostgreSQL itself (`pg_isready -U ...`), and in web's "
+        "depends_on name it with `condition: service_healthy`.",
+        "Publish no port for it (the services reach it as db:5432 on compose's network) and keep its "
+        "data in a named volume.",
+    ],
     "q3": [
         "Start from the service's own depends_on, then add what each of those depends on, until nothing "
         "new turns up.",
@@ -38,6 +55,10 @@ WHY = {
     "from COPY . . onwards.",
     "q1": "a registry is told apart by its dot, colon or localhost; the tag is the colon after the last "
     "slash; a digest names one image for good.",
+    "rebuilds": "Docker reuses every layer up to the first step whose instruction or copied files "
+    "changed, and runs that step and all after it again.",
+    "healthcheck": "service_healthy makes compose start web only once PostgreSQL answers, and an "
+    "unpublished port keeps the database reachable from the compose network alone.",
     "q3": "compose follows depends_on through every service, so a service waits for the services its own "
     "dependencies wait for.",
 }
