@@ -39,6 +39,8 @@ RUN groupadd --system --gid "${WEB_UID}" web \
  && useradd --system --uid "${WEB_UID}" --gid web --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin web
 COPY docker/web-entrypoint.sh /usr/local/bin/web-entrypoint
+# Read by any gunicorn started in /app: workers from the CPU cores, the app loaded before forking.
+COPY docker/gunicorn.conf.py /app/gunicorn.conf.py
 COPY --from=static /app/staticfiles /app/staticfiles
 # The site alone: project/ never imports the workbook package, so the image has none of it.
 COPY project/ project/
@@ -48,7 +50,6 @@ COPY project/ project/
 ENV DJANGO_SETTINGS_MODULE=config.settings.base \
     DJANGO_STATIC_ROOT=/app/staticfiles \
     DJANGO_SERVE_STATIC=true \
-    WEB_CONCURRENCY=2 \
     XDG_RUNTIME_DIR=/tmp
 # Numeric, so that the runtime (and Kubernetes' runAsNonRoot) can tell it is not root.
 USER ${WEB_UID}:${WEB_UID}
@@ -84,7 +85,7 @@ ARG LAB_GID=1000
 RUN if [ "${LAB_UID}" = 0 ]; then echo "LAB_UID=0 would run JupyterLab as root" >&2; exit 1; fi \
  && (getent group "${LAB_GID}" >/dev/null || groupadd --gid "${LAB_GID}" lab) \
  && useradd --uid "${LAB_UID}" --gid "${LAB_GID}" --create-home --shell /bin/bash lab
-COPY requirements.txt requirements-dev.txt ./
+COPY requirements-site.txt requirements-lab.txt requirements.txt requirements-dev.txt ./
 # The test and lint tools too: the notebooks on CI run them, and nbval runs in this container.
 # JupyterLab's news feed is off: the lab asks no outside server for anything.
 RUN pip install -r requirements-dev.txt \

@@ -342,6 +342,34 @@ def cmd_token(args) -> int:
     return 0
 
 
+def test_workers() -> int:
+    """Workers for the whole suite: one per core this process may use, 1 to 4."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
+def _worker_args(pytest_args: list[str]) -> list[str]:
+    """pytest-xdist's options, unless the command line chose (-n, -p no:xdist), asks for no run
+    (--version, --help, --collect-only), or names single test files only (workers would only wait)."""
+    import importlib.util
+
+    chosen = {"-n", "--numprocesses", "no:xdist", "--version", "-h", "--help", "--collect-only", "--co"}
+    if importlib.util.find_spec("xdist") is None or any(
+        a in chosen or a.startswith(("-n", "--numprocesses=")) for a in pytest_args
+    ):
+        return []
+    paths = [a for a in pytest_args if not a.startswith("-") and (REPO_ROOT / a.split("::")[0]).exists()]
+    if paths and all(not (REPO_ROOT / a.split("::")[0]).is_dir() for a in paths) and len(paths) == 1:
+        return []
+    workers = test_workers()
+    if workers < 2:
+        return []
+    return ["-p", "workbook.authoring.workers", "-n", str(workers), "--dist", "loadscope"]
+
+
 def cmd_test(args) -> int:
     """pytest on a database of its own; an embedded server it started is stopped after."""
     os.environ.setdefault("DJANGO_DB_NAME", TEST_DB_NAME)
@@ -353,7 +381,8 @@ def cmd_test(args) -> int:
         return 2
     was_running = database.embedded_running()
     try:
-        return subprocess.call([sys.executable, "-m", "pytest", *args.pytest_args], cwd=REPO_ROOT)
+        pytest_args = [*_worker_args(args.pytest_args), *args.pytest_args]
+        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=REPO_ROOT)
     finally:
         if not database.database_url() and not was_running:
             database.stop_embedded()

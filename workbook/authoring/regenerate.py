@@ -101,7 +101,8 @@ def regenerate(
         )
     paths = notebook_paths(names, directory=directory)
     if fresh_database:
-        scratch.fresh_database(scratch.django_config())
+        # By name: Django may be configured in this process for another database (a test's).
+        scratch.fresh_database(scratch.django_config(), name)
     failures = []
     for path in paths:
         started = time.perf_counter()

@@ -1,0 +1,189 @@
+"""The stack's start beside testdrivenio/django-on-docker's, in one run (medians, ratios, load average).
+
+Not a test: it measures and prints a table.
+  - `up -d` on an existing volume until the first 200 through nginx, for this workbook's stack
+    (GET /api/health/, which asks the database too) and for django-on-docker's production stack
+    (GET /, its upload page), alternating run by run so both see the same load;
+  - this stack until all four services are healthy, on an existing and on a fresh volume;
+  - the idle memory of both stacks (`docker stats`), and the lab image's size over its base.
+django-on-docker is read from a local copy of its repository (ANCHOR_GIT, default the mirror in
+/work/.mirror; nothing of it is committed here), extracted into a temporary folder and built with
+the smallest patch this machine needs: base images that exist here (python:3.11-slim for
+3.11.4-slim-buster, netcat-openbsd for buster's netcat), its sample .env files, and a free
+loopback port instead of 1337. Without that copy its column says why it is empty.
+Usage: .venv/bin/python benchmarks/start.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compose import Bench, added_layers, compose_cli, copy_repository, run  # noqa: E402
+
+from workbook.authoring import stack  # noqa: E402
+
+ANCHOR_GIT = Path(os.environ.get("ANCHOR_GIT", "/work/.mirror/testdrivenio+django-on-docker/repo"))
+
+
+def load() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
+
+
+def first_200(url: str, start: float, timeout: float = 300) -> float:
+    while time.perf_counter() - start < timeout:
+        try:
+            if urllib.request.urlopen(url, timeout=2).status == 200:
+                return time.perf_counter() - start
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"no 200 from {url} within {timeout} s")
+
+
+def mib(usage: str) -> float:
+    value, unit = re.match(r"([\d.]+)\s*(\w+)", usage.split("/")[0]).groups()
+    return float(value) * {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}.get(unit, 1)
+
+
+def stats(ids: list[str]) -> float:
+    out = run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids]).stdout
+    return sum(mib(line) for line in out.strip().splitlines())
+
+
+class Anchor:
+    def __init__(self, folder: Path, cli: list[str]):
+        self.folder, self.cli, self.project = folder, cli, f"dodbench{os.getpid()}"
+        self.port = stack.free_port()
+        archive = subprocess.run(
+            ["git", f"--git-dir={ANCHOR_GIT}", "archive", "HEAD"], capture_output=True, check=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+        dockerfile = folder / "app" / "Dockerfile.prod"
+        text = dockerfile.read_text().replace("python:3.11.4-slim-buster", "python:3.11-slim")
+        dockerfile.write_text(re.sub(r"\bnetcat\b", "netcat-openbsd", text))
+        compose = folder / "docker-compose.prod.yml"
+        compose.write_text(compose.read_text().replace("1337:80", f"127.0.0.1:{self.port}:80"))
+        for name in (".env.prod", ".env.prod.db"):
+            (folder / name).write_text((folder / f"{name}-sample").read_text())
+
+    def compose(self, *args: str, check: bool = True):
+        command = [*self.cli, "-f", "docker-compose.prod.yml", "-p", self.project, *args]
+        return run(command, cwd=self.folder, check=check)
+
+    def up_to_200(self) -> float:
+        start = time.perf_counter()
+        self.compose("up", "-d")
+        return first_200(f"http://127.0.0.1:{self.port}/", start)
+
+    def clean(self) -> None:
+        self.compose("down", "-v", "--rmi", "local", "--timeout", "10", check=False)
+
+
+def ours_up(bench: Bench) -> tuple[float, float]:
+    """Seconds to the first 200 through nginx and to all four healthy."""
+    start = time.perf_counter()
+    bench.compose("up", "-d")
+    first = first_200(f"http://127.0.0.1:{bench.values['WEB_PORT']}/api/health/", start)
+    while True:
+        states = bench.health()
+        if len(states) == 4 and all(v == "healthy" for v in states.values()):
+            return first, time.perf_counter() - start
+        if time.perf_counter() - start > 300:
+            raise SystemExit(f"not healthy after 300 s: {states}")
+        time.sleep(0.2)
+
+
+def med(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{statistics.median(values):.1f} s (n={len(values)}, {min(values):.1f}-{max(values):.1f})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    runs = max(1, min(args.runs, 10))
+    cli = compose_cli()
+    loads = [load()]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="workbook-start-") as tmp:
+        context = Path(tmp) / "workbook"
+        copy_repository(context)
+        bench = Bench(context, cli)
+        workspace = Path(tmp) / "workspace"
+        workspace.mkdir()
+        workspace.chmod(0o777)
+        with bench.env_file.open("a") as f:
+            f.write(f"LAB_WORKSPACE={workspace}\n")
+        anchor, why = None, ""
+        if ANCHOR_GIT.exists():
+            (Path(tmp) / "anchor").mkdir()
+            anchor = Anchor(Path(tmp) / "anchor", cli)
+        else:
+            why = f"no copy of django-on-docker at {ANCHOR_GIT}"
+        try:
+            bench.compose("build")
+            if anchor:
+                anchor.compose("build")
+            fresh_200, fresh_healthy, again_200, again_healthy, anchor_200 = [], [], [], [], []
+            memory = anchor_memory = 0.0
+            for i in range(runs):
+                bench.compose("down", "-v", "--timeout", "10")
+                first, healthy = ours_up(bench)
+                fresh_200.append(first)
+                fresh_healthy.append(healthy)
+                time.sleep(10)  # settle, then read the idle memory
+                if i == 0:
+                    memory = stats(bench.compose("ps", "-q").stdout.split())
+                bench.compose("down", "--timeout", "10")
+                first, healthy = ours_up(bench)
+                again_200.append(first)
+                again_healthy.append(healthy)
+                bench.compose("down", "--timeout", "10")
+                if anchor:
+                    if i == 0:  # its volume made once, then started on it like ours
+                        anchor.up_to_200()
+                        time.sleep(10)
+                        anchor_memory = stats(anchor.compose("ps", "-q").stdout.split())
+                        anchor.compose("down", "--timeout", "10")
+                    anchor_200.append(anchor.up_to_200())
+                    anchor.compose("down", "--timeout", "10")
+                loads.append(load())
+            base = f"python:{bench.values['PYTHON_VERSION']}-slim"
+            lab_added, _ = added_layers(f"{bench.project}-lab", base)
+        finally:
+            bench.clean()
+            if anchor:
+                anchor.clean()
+    ratio = (
+        f"{statistics.median(again_200) / statistics.median(anchor_200):.2f}×" if anchor_200 else f"- ({why})"
+    )
+    rows.append(("up -d, existing volume → first 200 through nginx", med(again_200), med(anchor_200), ratio))
+    rows.append(("up -d, existing volume → all four healthy", med(again_healthy), "(no healthchecks)", "-"))
+    rows.append(("up -d, fresh volume → first 200 through nginx", med(fresh_200), "-", "-"))
+    rows.append(("up -d, fresh volume → all four healthy", med(fresh_healthy), "-", "-"))
+    mem_ratio = f"{memory / anchor_memory:.2f}×" if anchor_memory else "-"
+    rows.append(("idle memory, whole stack", f"{memory:.0f} MiB", f"{anchor_memory:.0f} MiB", mem_ratio))
+    rows.append(("lab image, added over its Python base", f"{lab_added / 1e6:.0f} MB", "-", "-"))
+    print(f"\ncompose: {' '.join(cli)}; load average (1, 5, 15 min) by round: {' | '.join(loads)}")
+    print("\n| measure | this workbook | django-on-docker | ratio |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
