@@ -123,8 +123,3 @@ def solution(module: str, exercise: str) -> None:
         return
     print(f"A reference answer for {exercise} (yours may differ and be as right):\n")
     print(found)
-
-
-from . import _runner  # noqa: E402  (after the classes it uses)
-
-_runner.install()
