@@ -85,6 +85,12 @@ ARG LAB_GID=1000
 RUN if [ "${LAB_UID}" = 0 ]; then echo "LAB_UID=0 would run JupyterLab as root" >&2; exit 1; fi \
  && (getent group "${LAB_GID}" >/dev/null || groupadd --gid "${LAB_GID}" lab) \
  && useradd --uid "${LAB_UID}" --gid "${LAB_GID}" --create-home --shell /bin/bash lab
+# ssh-keygen for 02-deploy's key pair (the week-2 deploy logs in over SSH). Unpinned: Debian's
+# stable release takes only security fixes, and a pinned version vanishes from its mirror.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssh-client \
+ && rm -rf /var/lib/apt/lists/*
 COPY requirements-site.txt requirements-lab.txt requirements.txt requirements-dev.txt ./
 # The test and lint tools too: the notebooks on CI run them, and nbval runs in this container.
 # JupyterLab's news feed is off: the lab asks no outside server for anything.

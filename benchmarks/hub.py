@@ -27,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbook import rehearsal  # noqa: E402
-from workbook.authoring import classhub  # noqa: E402
+from workbook.authoring import asyncrun, classhub  # noqa: E402
 
 
 def main() -> int:
@@ -65,7 +65,7 @@ def main() -> int:
                 *(classhub.run_cells(hub.base, hub.token, name, code, timeout=1800) for name in students)
             )
 
-        results = asyncio.run(everyone())
+        results = asyncrun.run(everyone())
         all_ran = time.perf_counter() - started
         ticks = [sum(r["text"].count("✓ q") for r in cells) for cells in results]
         memory = [hub.memory_mib(hub.lab_container(name)) for name in students]

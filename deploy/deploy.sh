@@ -268,6 +268,10 @@ server() {
       DIE_STATUS=1 die "the new web never became healthy: removed it; ${previous:-the version before} kept answering and still does"
     fi
     say "new web healthy; stopping the old one"
+    # First nginx looks web up again and finds both; a request it then sends to the old one as it
+    # stops fails over to the new one within proxy_connect_timeout.
+    forget_stopped_web
+    sleep 2
     docker stop --time 30 "${old[@]}" > /dev/null
     forget_stopped_web
     docker rm "${old[@]}" > /dev/null

@@ -15,14 +15,13 @@ starts and two runs of 05.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 
 import pytest
 
 from workbook import rehearsal
-from workbook.authoring import classhub
+from workbook.authoring import asyncrun, classhub
 
 PASSWORDS = {"teacher": "teach-the-class", "alice": "alice-first-pw", "bob": "bob-first-pw"}
 
@@ -79,7 +78,7 @@ def test_two_students_each_run_05_in_their_own_lab_on_their_own_database(hub):
         assert inspected.startswith(f"{hub.name}-lab 1000:1000 ")
         assert f'"Name":"{hub.name}-ws-{name}"' in inspected and '"/app/my-notebooks"' in inspected
         probe = classhub.reach_probe(database_of(hub, other))
-        results = asyncio.run(classhub.run_cells(hub.base, hub.token, name, [*code, probe]))
+        results = asyncrun.run(classhub.run_cells(hub.base, hub.token, name, [*code, probe]))
         failed = [r["text"][-300:] for r in results if r["status"] != "ok"]
         assert failed == []
         assert sum(r["text"].count("✓ q") for r in results) == 21

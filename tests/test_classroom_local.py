@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.authoring import classhub
+from workbook.authoring import asyncrun, classhub
 from workbook.paths import REPO_ROOT
 
 CLASSROOM = REPO_ROOT / "classroom"
@@ -200,7 +200,6 @@ def test_only_the_class_list_logs_in_with_its_first_passwords(hub):
 
 
 def test_two_students_each_run_05_on_their_own_database_and_cannot_reach_the_other(hub):
-    import asyncio
 
     identifier = studentdb().identifier
     code = classhub.notebook_code()
@@ -209,7 +208,7 @@ def test_two_students_each_run_05_on_their_own_database_and_cannot_reach_the_oth
     databases = {name: identifier(name, f"{hub['prefix']}student_") for name in ("alice", "bob")}
     for name, other in (("alice", "bob"), ("bob", "alice")):
         probe = classhub.reach_probe(databases[other])
-        results = asyncio.run(classhub.run_cells(hub["base"], hub["token"], name, [*code, probe]))
+        results = asyncrun.run(classhub.run_cells(hub["base"], hub["token"], name, [*code, probe]))
         failed = [r["text"][-300:] for r in results if r["status"] != "ok"]
         assert failed == []
         ticks = sum(r["text"].count("✓ q") for r in results)

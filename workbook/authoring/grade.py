@@ -45,6 +45,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
+from . import asyncrun
 from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
 
 PASSED, FAILED, NOT_ANSWERED, ERROR, NOT_SUBMITTED = (
@@ -888,7 +889,7 @@ def grade(
 
             return await asyncio.gather(*(one(n, s) for n, s in enumerate(submissions)))
 
-        results = asyncio.run(main()) if submissions else []
+        results = asyncrun.run(main()) if submissions else []
     finally:
         server.drop_everything()
     run = Run(
