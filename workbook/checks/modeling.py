@@ -345,7 +345,6 @@ def q3(rows) -> None:
             hint=hint,
         )
     given = {key: _count_of(exercise, rows[key], models[key], hint=hint) for key in models}
-    querysets = {key: value for key, value in given.items() if is_queryset(value)}
     counted = {key: (value.count() if is_queryset(value) else value) for key, value in given.items()}
     if counted != expected:
         live = {key: model.objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
@@ -359,28 +358,36 @@ def q3(rows) -> None:
             else hint,
         )
     for key, model in models.items():
-        if key in querysets:
-            with rolled_back():
-                _add_probe_rows()
-                right, got = truth()[key], querysets[key].count()
-            if got != right:
-                raise CheckFailed(
-                    exercise,
-                    f"{key}: the QuerySet counts right on the seed only: {PROBE_NOTE}, it counts otherwise",
-                    expected=right,
-                    got=got,
-                    hint=hint,
-                )
-        else:
-            _traced(
-                exercise,
-                model,
-                counted[key],
-                lambda key=key: truth()[key],
-                what=f"the {key} of post {Q3_POST}, live and deleted",
-                hint=hint,
-            )
+        _count_holds(
+            exercise,
+            given[key],
+            model,
+            lambda key=key: truth()[key],
+            what=f"the {key} of post {Q3_POST}, live and deleted",
+            hint=hint,
+            label=key,
+        )
     ok(exercise, f"{sum(expected.values())} rows point at post {Q3_POST}: {expected}")
+
+
+def _count_holds(exercise: str, value, model, truth, *, what: str, hint: str, label: str = "") -> None:
+    """A count still right off the seed: a QuerySet is counted again on the probe rows, and a number
+    is traced to the query that made it (run again on them)."""
+    if not is_queryset(value):
+        _traced(exercise, model, value, truth, what=what, hint=hint)
+        return
+    with rolled_back():
+        _add_probe_rows()
+        right, got = truth(), value.count()
+    if got != right:
+        where = f"{label}: " if label else ""
+        raise CheckFailed(
+            exercise,
+            f"{where}the QuerySet counts right on the seed only: {PROBE_NOTE}, it counts otherwise",
+            expected=right,
+            got=got,
+            hint=hint,
+        )
 
 
 @guarded
@@ -417,27 +424,14 @@ def q4(rows) -> None:
             if counted == live
             else hint,
         )
-    if is_queryset(value):
-        with rolled_back():
-            _add_probe_rows()
-            right, got = every().count(), value.count()
-        if got != right:
-            raise CheckFailed(
-                exercise,
-                f"the QuerySet counts right on the seed only: {PROBE_NOTE}, it counts otherwise",
-                expected=right,
-                got=got,
-                hint=hint,
-            )
-    else:
-        _traced(
-            exercise,
-            Like,
-            counted,
-            lambda: every().count(),
-            what=f"{Q4_USER}'s like rows on post {Q4_POST}",
-            hint=hint,
-        )
+    _count_holds(
+        exercise,
+        value,
+        Like,
+        lambda: every().count(),
+        what=f"{Q4_USER}'s like rows on post {Q4_POST}",
+        hint=hint,
+    )
     ok(
         exercise,
         f"{counted} rows, {live} live: the partial unique index allowed a new live like after the cancel",
