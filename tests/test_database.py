@@ -181,11 +181,19 @@ def test_a_closed_port_says_where_and_how_to_start_one(clean_env, closed_port, c
     assert DatabaseUnavailable(message)._render_traceback_() == [f"DatabaseUnavailable: {message}"]
 
 
-def test_the_embedded_servers_hint_points_at_its_log(clean_env):
+def test_the_embedded_servers_hint_points_at_its_log_when_it_runs(clean_env, monkeypatch):
+    monkeypatch.setattr(database, "embedded_running", lambda: True)
     message = database.unavailable_message(OSError("connection failed: Connection refused"))
     assert message.startswith("No PostgreSQL answers at embedded (PostgreSQL from a wheel, data in ")
     assert "Connection refused. To fix it, read the server's log in " in message
     assert message.endswith("/log, or set DATABASE_URL to another server.")
+
+
+def test_a_stopped_embedded_server_gets_the_command_that_starts_it(clean_env, monkeypatch):
+    monkeypatch.setattr(database, "embedded_running", lambda: False)
+    message = database.unavailable_message(OSError("connection failed: Connection refused"))
+    assert message.endswith("To fix it, start it with `python3 run.py db` (a new kernel starts it too).")
+    assert "\n" not in message
 
 
 def test_drop_database_refuses_the_learners_database_before_connecting(closed_port):
