@@ -10,7 +10,6 @@ import contextlib
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import psutil
 
+from workbook.authoring.stack import free_port
 from workbook.cli import _gunicorn_has_control_socket
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,12 +44,6 @@ def prepare() -> str:
     token = Token.objects.get_or_create(user=get_user_model().objects.get(username="alice"))[0].key
     connections.close_all()
     return token
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

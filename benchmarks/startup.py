@@ -10,7 +10,6 @@ import argparse
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -18,6 +17,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from workbook.authoring.stack import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -31,12 +32,6 @@ def run_python(code: str, env: dict) -> float:
 
 START_SERVER = "from config import embedded; embedded.database_config('workbook_bench')"
 STOP_SERVER = "from config import embedded; embedded.stop()"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def lab_to_ready(env: dict) -> float:

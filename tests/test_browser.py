@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import requests
 
 from workbook import database
 from workbook.authoring import conventions, scratch
+from workbook.authoring.stack import free_port
 from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT, state_dir
 
 NOTEBOOK = "05-orm-exercises.ipynb"
@@ -140,16 +140,10 @@ def throwaway_database():
     database.drop_database(config, name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def lab(tmp_path, throwaway_database):
     """`python -m workbook lab` on a workspace of its own, as a learner starts it."""
-    port = _free_port()
+    port = free_port()
     workspace = tmp_path / "workspace"
     env = dict(
         os.environ,

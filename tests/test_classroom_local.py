@@ -10,7 +10,6 @@ reason, where that server, the classroom requirements or configurable-http-proxy
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from workbook.authoring import asyncrun, classhub
+from workbook.authoring.stack import free_port
 from workbook.paths import REPO_ROOT
 
 CLASSROOM = REPO_ROOT / "classroom"
@@ -35,12 +35,6 @@ def studentdb():
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def admin_connection():

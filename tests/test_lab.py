@@ -8,7 +8,6 @@ learner's my-notebooks/ and database are never touched.
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 import requests
 
 from workbook.authoring import conventions
+from workbook.authoring.stack import free_port
 from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 TOKEN = "a-token-for-the-lab-test-" + uuid.uuid4().hex
@@ -32,12 +32,6 @@ def git_status() -> str:
         text=True,
         check=True,
     ).stdout
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Lab:

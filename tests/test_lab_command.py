@@ -17,14 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from workbook.authoring.stack import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "a-long-token-for-the-lab-tests"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def get(url: str, host: str | None = None) -> tuple[int, bytes]:
