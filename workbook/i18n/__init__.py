@@ -1,0 +1,62 @@
+"""The workbook's two languages: which one a learner reads, and the translated messages.
+
+English is the source. The language is `WORKBOOK_LANG` when set ("en" or "ko"); otherwise the
+nearest `.workbook-lang` file in the current folder or above it (the Korean notebooks' folder and
+a Korean workspace hold one, and a kernel starts in its notebook's folder); otherwise English.
+
+Messages go through Python's gettext: `_("text")` returns the text in the current language, from
+`workbook/i18n/locale/<lang>/LC_MESSAGES/workbook.mo` (compiled from the `.po` beside it).
+Nothing here imports Django, so run.py's CLI and the kernels can both use it.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from functools import lru_cache
+from pathlib import Path
+
+LANGUAGES = ("en", "ko")
+DEFAULT = "en"
+MARKER = ".workbook-lang"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "workbook"
+
+
+def _from_marker(start: Path) -> str | None:
+    for folder in (start, *start.parents):
+        marker = folder / MARKER
+        if marker.is_file():
+            value = marker.read_text(encoding="utf-8").strip()
+            return value if value in LANGUAGES else None
+    return None
+
+
+def current_language() -> str:
+    """"en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
+    value = os.environ.get("WORKBOOK_LANG", "").strip().lower()
+    if value:
+        value = value.split("_")[0].split("-")[0]  # ko_KR, ko-KR → ko
+        return value if value in LANGUAGES else DEFAULT
+    try:
+        return _from_marker(Path.cwd()) or DEFAULT
+    except OSError:  # the current folder was removed
+        return DEFAULT
+
+
+@lru_cache(maxsize=None)
+def translation(language: str) -> _gettext.NullTranslations:
+    if language == DEFAULT:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
+
+
+def gettext(message: str) -> str:
+    return translation(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translation(current_language()).ngettext(singular, plural, n)
+
+
+_ = gettext
