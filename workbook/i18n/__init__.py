@@ -59,4 +59,10 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translation(current_language()).ngettext(singular, plural, n)
 
 
+def N_(message: str) -> str:
+    """Marks a message defined at import time (a module-level table) for the catalogue; the code
+    that shows it translates it then, with `_()`, in the language current at that moment."""
+    return message
+
+
 _ = gettext
