@@ -1,5 +1,5 @@
 """The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
-| student | regenerate | rehearse | grade`."""
+| student | regenerate | messages | rehearse | grade`."""
 
 from __future__ import annotations
 
@@ -422,6 +422,19 @@ def cmd_regenerate(args) -> int:
     return 0
 
 
+def cmd_messages(args) -> int:
+    """Bring the Korean catalogue in step with the code's messages and compile it."""
+    from .authoring.messages import MO_PATH, PO_PATH, regenerate
+
+    untranslated, dropped = regenerate()
+    for entry in dropped:
+        print(f"dropped (no longer in the code): {entry.msgid!r}")
+    for entry in untranslated:
+        print(f"no translation yet: {entry.msgid!r}", file=sys.stderr)
+    print(f"wrote {shown(PO_PATH)} and {shown(MO_PATH)}; {len(untranslated)} messages without a translation")
+    return 1 if untranslated else 0
+
+
 def cmd_rehearse(args) -> int:
     """Week 2's deploy on this machine: a registry, a server over SSH, deploy/deploy.sh."""
     from .rehearsal import Rehearsal, RehearsalError
@@ -548,6 +561,11 @@ def build_parser() -> argparse.ArgumentParser:
     regen.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
     regen.add_argument("--timeout", type=int, default=300, help="seconds a cell may take")
     regen.set_defaults(func=cmd_regenerate)
+
+    messages = sub.add_parser(
+        "messages", help="update the Korean messages' catalogue (.po) from the code and compile it (.mo)"
+    )
+    messages.set_defaults(func=cmd_messages)
 
     rehearse = sub.add_parser(
         "rehearse", help="week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"

@@ -7,14 +7,7 @@ module is imported in a kernel): one line per result, never a traceback, results
 
 from __future__ import annotations
 
-import unicodedata
-
-from ..i18n import _
-
-
-def display_width(text: str) -> int:
-    """Columns a terminal gives the text: Hangul and other wide letters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+from ..i18n import _, display_width
 
 
 class CheckFailed(AssertionError):
