@@ -78,7 +78,9 @@ def messages_in(source: str, filename: str = "<source>") -> list[tuple[str, str 
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in MARKERS):
             continue
         wanted = MARKERS[node.func.id]
-        literals = [a.value for a in node.args[:wanted] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+        literals = [
+            a.value for a in node.args[:wanted] if isinstance(a, ast.Constant) and isinstance(a.value, str)
+        ]
         if len(literals) == wanted:
             found.append((literals[0], literals[1] if wanted == 2 else None, node.lineno))
     return sorted(found, key=lambda m: m[2])

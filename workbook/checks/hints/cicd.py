@@ -46,7 +46,7 @@ WHY = {
 # What the student copy of q1 holds instead of an empty stub: the workflow's shape, with TODOs.
 # Run unchanged, the check says "no answer yet"; each TODO is one of the points the check reads.
 SKELETONS = {
-    "q1": N_('''workflow_yaml = """
+    "q1": '''workflow_yaml = """
 name: tests
 on:
   # TODO: the event that starts the workflow on every push
@@ -65,5 +65,5 @@ jobs:
       # TODO: install the project: python -m pip install -r requirements-dev.txt -e .
       # TODO: run the tests: python -m pytest
 """
-'''),
+''',
 }

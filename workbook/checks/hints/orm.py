@@ -15,8 +15,8 @@ HINTS = {
     ],
     "q2": [
         N_("__str__ returns a str; self is one post: self.pk, self.author.username, self.content."),
-        N_("return f'Post #{self.pk} by {self.author.username}: \"{self.content[:30]}\"'"),
-        N_("answer = ReadablePost.objects.filter(pk__in=[post.pk for post in new_posts])"),
+        "return f'Post #{self.pk} by {self.author.username}: \"{self.content[:30]}\"'",
+        "answer = ReadablePost.objects.filter(pk__in=[post.pk for post in new_posts])",
     ],
     "q3": [
         N_("filter() with a lookup on the author; a double underscore follows the relation."),
@@ -66,7 +66,7 @@ HINTS = {
     ],
     "q15": [
         N_("Post.objects cannot find a deleted post; Post.all_objects can."),
-        N_("restored = Post.all_objects.get(pk=2); restored.restore()"),
+        "restored = Post.all_objects.get(pk=2); restored.restore()",
     ],
     "q16": [
         N_("Both create() calls go inside one `with transaction.atomic():` block."),
