@@ -89,8 +89,8 @@ def compare_rows(exercise: str, got, expected, *, ordered: bool, hint: str) -> N
     problem = "; ".join(
         part
         for part in (
-            f"missing {describe(missing)}" if missing else "",
-            f"not asked for {describe(extra)}" if extra else "",
+            _("missing {rows}").format(rows=describe(missing)) if missing else "",
+            _("not asked for {rows}").format(rows=describe(extra)) if extra else "",
         )
         if part
     )
@@ -564,7 +564,7 @@ def q5(answer) -> None:
     if seoul:
         raise CheckFailed(
             exercise,
-            _("missing {seoul}").format(seoul=describe(seoul)),
+            _("missing {rows}").format(rows=describe(seoul)),
             expected=describe(expected),
             got=describe(got),
             hint=_("content__contains is case-sensitive; content__icontains is not"),
