@@ -1,6 +1,7 @@
 """The Korean messages: the catalogue in step with the code, every message translated, the language
 chosen by WORKBOOK_LANG or .workbook-lang, and the glossary's terms used as written."""
 
+import ast
 import csv
 import re
 import string
@@ -83,6 +84,45 @@ def test_the_scan_finds_every_kind_of_marked_call():
         ("two", None),
         ("{n} file", "{n} files"),
     ]
+
+
+def _own_scope(function):
+    """The nodes of a function's own scope: not those of functions or comprehensions inside it."""
+    nested = (
+        ast.FunctionDef,
+        ast.AsyncFunctionDef,
+        ast.Lambda,
+        ast.ListComp,
+        ast.SetComp,
+        ast.DictComp,
+        ast.GeneratorExp,
+        ast.ClassDef,
+    )
+    todo = list(ast.iter_child_nodes(function))
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, nested):
+            todo.extend(ast.iter_child_nodes(node))
+
+
+def test_no_function_hides_gettext_behind_a_throwaway_underscore():
+    """`_, x = pair` in a function that also calls `_()` makes that call fail at run time."""
+    clashes = []
+    for path in messages.source_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for function in ast.walk(tree):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            own = list(_own_scope(function))
+            binds = any(isinstance(n, ast.Name) and n.id == "_" and isinstance(n.ctx, ast.Store) for n in own)
+            binds = binds or any(isinstance(a, ast.arg) and a.arg == "_" for a in ast.walk(function.args))
+            calls = any(
+                isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_" for n in ast.walk(function)
+            )
+            if binds and calls:
+                clashes.append(f"{path.relative_to(REPO_ROOT)}:{function.lineno} {function.name}")
+    assert not clashes, clashes
 
 
 def test_placeholders_are_the_same_in_both_languages(entries):

@@ -286,7 +286,7 @@ def q3(answer) -> None:
             exercise,
             _("the index exists, but the plan of the one-day query does not use it"),
             expected=_("a plan that reads an index"),
-            got=", ".join(definition for _, definition in created),
+            got=", ".join(definition for _name, definition in created),
             hint=_("index the column the WHERE clause compares"),
         )
     ok(
