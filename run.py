@@ -16,25 +16,43 @@ import subprocess
 import sys
 from pathlib import Path
 
+
+def _load_i18n():
+    """workbook.i18n on its own (stdlib only): this file runs before the venv, so before Django is
+    importable, and importing the workbook package would import more than the messages."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "_workbook_i18n", Path(__file__).resolve().parent / "workbook" / "i18n" / "__init__.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_i18n = _load_i18n()
+_, N_ = _i18n.gettext, _i18n.N_
+
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
 DEV_COMMANDS = {"test"}
 SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
 # workbook.cli's commands (tests/test_cli.py holds the two lists together), and run.py's own `env`.
 COMMANDS = {
-    "lab": "database ready and seeded, then JupyterLab on your workspace (--solutions, --port)",
-    "workspace": "your exercise copies: what is there; --refresh NN starts over",
-    "progress": "each exercise as passed, tried or not started",
-    "serve": "the site and its API under gunicorn on 127.0.0.1",
-    "reset": "back to the seed data (asks first)",
-    "db": "where the database is and whether it answers (--stop stops the embedded server)",
-    "token": "an API token for a user",
-    "test": "every test and notebook, on a database of their own",
-    "student": "student copies of the notebooks, solutions removed",
-    "regenerate": "re-run notebooks and save their outputs, on a fresh database of their own",
-    "rehearse": "week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh",
-    "grade": "grade submissions (notebooks, folders, workspaces), each on a database of its own",
-    "env": "write .env for `docker compose up`, with random secrets (never overwrites one)",
+    "lab": N_("database ready and seeded, then JupyterLab on your workspace (--solutions, --port)"),
+    "workspace": N_("your exercise copies: what is there; --refresh NN starts over"),
+    "progress": N_("each exercise as passed, tried or not started"),
+    "serve": N_("the site and its API under gunicorn on 127.0.0.1"),
+    "reset": N_("back to the seed data (asks first)"),
+    "db": N_("where the database is and whether it answers (--stop stops the embedded server)"),
+    "token": N_("an API token for a user"),
+    "test": N_("every test and notebook, on a database of their own"),
+    "student": N_("student copies of the notebooks, solutions removed"),
+    "regenerate": N_("re-run notebooks and save their outputs, on a fresh database of their own"),
+    "messages": N_("update the Korean messages' catalogue (.po) from the code and compile it (.mo)"),
+    "rehearse": N_("week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"),
+    "grade": N_("grade submissions (notebooks, folders, workspaces), each on a database of its own"),
+    "env": N_("write .env for `docker compose up`, with random secrets (never overwrites one)"),
 }
 # The secrets .env.example leaves blank, for `env` to fill.
 SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "DJANGO_SUPERUSER_PASSWORD", "JUPYTER_TOKEN")
@@ -42,10 +60,14 @@ SECRETS = ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "DJANGO_SUPERUSER_PASSWORD"
 
 def usage() -> str:
     width = max(map(len, COMMANDS))
-    lines = [f"  {name:<{width}}  {text}" for name, text in COMMANDS.items()]
+    lines = [f"  {name:<{width}}  {_(text)}" for name, text in COMMANDS.items()]
     return (
-        "usage: python3 run.py <command> [options]   (python3 run.py <command> --help for its options)\n\n"
-        "commands:\n" + "\n".join(lines) + "\n"
+        _("usage: python3 run.py <command> [options]   (python3 run.py <command> --help for its options)")
+        + "\n\n"
+        + _("commands:")
+        + "\n"
+        + "\n".join(lines)
+        + "\n"
     )
 
 
@@ -89,7 +111,11 @@ def run_step(command: list[str], failed: str) -> None:
     except OSError as exc:
         raise SystemExit(f"{failed} ({exc.strerror}).") from None
     if result.returncode != 0:
-        raise SystemExit(f"{failed} (exit status {result.returncode}; its messages are above).")
+        raise SystemExit(
+            _("{failed} (exit status {returncode}; its messages are above).").format(
+                failed=failed, returncode=result.returncode
+            )
+        )
 
 
 def ensure_installed(dev: bool) -> None:
@@ -103,16 +129,29 @@ def ensure_installed(dev: bool) -> None:
         python = base_python()
         if python is None:
             raise SystemExit(
-                f"The workbook needs Python 3.11 to 3.14 with its venv module (this is "
-                f"{sys.version.split()[0]}, and no working python3.14, 3.13, 3.12 or 3.11 is on PATH): "
-                "install one (on Debian or Ubuntu also its python3.X-venv package), then run this again."
+                _(
+                    "The workbook needs Python 3.11 to 3.14 with its venv module (this is "
+                    "{version}, and no working python3.14, 3.13, 3.12 or 3.11 is on PATH): "
+                    "install one (on Debian or Ubuntu also its python3.X-venv package), then run this again."
+                ).format(version=sys.version.split()[0])
             )
-        print(f"Creating a virtual environment in {VENV} with {python} ...", flush=True)
-        run_step([python, "-m", "venv", str(VENV)], f"{python} could not make a virtual environment")
-    print(f"Installing {requirements.name} (first time only; a few minutes) ...", flush=True)
+        print(
+            _("Creating a virtual environment in {venv} with {python} ...").format(venv=VENV, python=python),
+            flush=True,
+        )
+        run_step(
+            [python, "-m", "venv", str(VENV)],
+            _("{python} could not make a virtual environment").format(python=python),
+        )
+    print(
+        _("Installing {name} (first time only; a few minutes) ...").format(name=requirements.name), flush=True
+    )
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
-    run_step([*pip, "--upgrade", "pip"], "Upgrading pip failed")
-    run_step([*pip, "-r", str(requirements), "-e", str(ROOT)], f"Installing {requirements.name} failed")
+    run_step([*pip, "--upgrade", "pip"], _("Upgrading pip failed"))
+    run_step(
+        [*pip, "-r", str(requirements), "-e", str(ROOT)],
+        _("Installing {name} failed").format(name=requirements.name),
+    )
     stamp.write_text(digest)
 
 
@@ -120,7 +159,10 @@ def write_env(target: Path = ROOT / ".env") -> int:
     """.env from .env.example, each blank secret a random value, the lab's ids this user's."""
     if target.exists():
         print(
-            f"{target.name} exists and is left as it is; delete it first to write a new one.", file=sys.stderr
+            _("{name} exists and is left as it is; delete it first to write a new one.").format(
+                name=target.name
+            ),
+            file=sys.stderr,
         )
         return 1
     filled = {name: secrets.token_urlsafe(32) for name in SECRETS}
@@ -136,8 +178,10 @@ def write_env(target: Path = ROOT / ".env") -> int:
     if hasattr(os, "chmod"):
         target.chmod(0o600)
     print(
-        f"Wrote {target.name} with random passwords, key and token (only you can read it). "
-        "Next: docker compose up --build"
+        _(
+            "Wrote {name} with random passwords, key and token (only you can read it). "
+            "Next: docker compose up --build"
+        ).format(name=target.name)
     )
     return 0
 
@@ -165,8 +209,13 @@ def main() -> int:
         return 0
     if command not in COMMANDS:
         close = difflib.get_close_matches(command, COMMANDS, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        print(f"Unknown command {command!r}.{hint}\n\n{usage()}", file=sys.stderr)
+        hint = _(" Did you mean {close!r}?").format(close=close[0]) if close else ""
+        print(
+            _("Unknown command {command!r}.{hint}\n\n{usage}").format(
+                command=command, hint=hint, usage=usage()
+            ),
+            file=sys.stderr,
+        )
         return 2
     if command == "env":
         return write_env()

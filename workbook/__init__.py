@@ -7,6 +7,7 @@ import os
 import sys
 
 from .database import DatabaseUnavailable, location, unavailable_message
+from .i18n import _
 from .paths import PROJECT_DIR
 
 __all__ = ["DatabaseUnavailable", "answered", "progress", "reset", "setup", "show", "status_line"]
@@ -77,9 +78,11 @@ def status_line() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg_version = cursor.fetchone()[0].split()[0]
-    return (
-        f"Django {django.get_version()} · PostgreSQL {pg_version} · "
-        f"database {connection.settings_dict['NAME']!r} on {location()}"
+    return _("Django {django} · PostgreSQL {postgresql} · database {name!r} on {location}").format(
+        django=django.get_version(),
+        postgresql=pg_version,
+        name=connection.settings_dict["NAME"],
+        location=location(),
     )
 
 

@@ -13,6 +13,8 @@ import os
 import urllib.error
 import urllib.request
 
+from .i18n import _
+
 
 def quiet_client_errors() -> None:
     """Django logs every 4xx answer as a warning on stderr; in 06 those answers are the lesson."""
@@ -73,12 +75,19 @@ def api_reachable() -> bool:
     """Whether nginx answers at WORKBOOK_API_URL; one line saying why not when it does not."""
     if not api_url():
         print(
-            "WORKBOOK_API_URL is not set: no nginx to call here (in the compose stack's lab it is http://proxy:8080)."
+            _(
+                "WORKBOOK_API_URL is not set: no nginx to call here "
+                "(in the compose stack's lab it is http://proxy:8080)."
+            )
         )
         return False
     try:
         http("GET", "/api/health/")
     except OSError as exc:
-        print(f"Nothing answers at {api_url()} ({exc.__class__.__name__}): is the compose stack up?")
+        print(
+            _("Nothing answers at {url} ({error}): is the compose stack up?").format(
+                url=api_url(), error=exc.__class__.__name__
+            )
+        )
         return False
     return True

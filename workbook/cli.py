@@ -1,5 +1,5 @@
 """The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
-| student | regenerate | rehearse | grade`."""
+| student | regenerate | messages | rehearse | grade`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import database
 from .database import TEST_DB_NAME, DatabaseUnavailable
+from .i18n import _
 from .paths import (
     LAB_SETTINGS_DIR,
     NOTEBOOKS_DIR,
@@ -38,11 +39,11 @@ def _ready(*, seed: bool = True) -> None:
     if notice:
         print(notice)
     if prepare_database(verbosity=1):
-        print("Migrations applied.")
+        print(_("Migrations applied."))
     from demo.seed import seed_if_empty
 
     if seed and seed_if_empty():
-        print("Seed data written: 3 users, 7 posts, likes and comments.")
+        print(_("Seed data written: 3 users, 7 posts, likes and comments."))
     print(status_line())
 
 
@@ -50,13 +51,15 @@ def _other_root(args) -> Path | None:
     """--root's folder, checked; never notebooks/ itself (the lab would save into tracked files)."""
     root = Path(args.root).resolve()
     if not root.is_dir():
-        print(f"No folder {args.root}.", file=sys.stderr)
+        print(_("No folder {root}.").format(root=args.root), file=sys.stderr)
         return None
     notebooks = NOTEBOOKS_DIR.resolve()
     if root == notebooks or notebooks in root.parents:
         print(
-            "notebooks/ holds the tracked, solved notebooks: the lab would save into them. "
-            "`lab --solutions` opens a copy of them; plain `lab` opens your workspace.",
+            _(
+                "notebooks/ holds the tracked, solved notebooks: the lab would save into them. "
+                "`lab --solutions` opens a copy of them; plain `lab` opens your workspace."
+            ),
             file=sys.stderr,
         )
         return None
@@ -75,8 +78,10 @@ def _lab_root(args) -> Path:
         target = solutions_dir()
         copy_solutions(target)
         print(
-            f"Solved notebooks, from a copy in {shown(target)} made afresh at each start "
-            "(notebooks/ itself is never opened, so git stays clean; save anything to keep elsewhere)."
+            _(
+                "Solved notebooks, from a copy in {target} made afresh at each start "
+                "(notebooks/ itself is never opened, so git stays clean; save anything to keep elsewhere)."
+            ).format(target=shown(target))
         )
         return target
     workspace = Path(args.workspace).resolve()
@@ -84,10 +89,16 @@ def _lab_root(args) -> Path:
     where = shown(workspace)
     if added:
         names = ", ".join(p.stem for p in added)
-        print(f"Your workspace {where}/: {len(added)} exercise copies added ({names}).")
+        print(
+            _("Your workspace {where}/: {count} exercise copies added ({names}).").format(
+                where=where, count=len(added), names=names
+            )
+        )
     print(
-        f"Your workspace: {where}/ (your own copies, never overwritten; "
-        "`python3 run.py workspace --refresh NN` starts one over and keeps a backup)."
+        _(
+            "Your workspace: {where}/ (your own copies, never overwritten; "
+            "`python3 run.py workspace --refresh NN` starts one over and keeps a backup)."
+        ).format(where=where)
     )
     return workspace
 
@@ -96,8 +107,10 @@ def cmd_lab(args) -> int:
     token = os.environ.get("JUPYTER_TOKEN")
     if token is not None and not token.strip():
         print(
-            "JUPYTER_TOKEN is set but empty: JupyterLab never runs without a token. "
-            "Unset it to get a random one, or set a long random value.",
+            _(
+                "JUPYTER_TOKEN is set but empty: JupyterLab never runs without a token. "
+                "Unset it to get a random one, or set a long random value."
+            ),
             file=sys.stderr,
         )
         return 2
@@ -140,10 +153,10 @@ def cmd_lab(args) -> int:
     # JupyterLab masks a token it did not make itself ("?token=..."), so the link is printed here.
     # A token from the environment is the caller's (the compose lab prints its own host link).
     if generated:
-        print(f"JupyterLab starts at {url}?token={env['JUPYTER_TOKEN']}")
+        print(_("JupyterLab starts at {url}?token={token}").format(url=url, token=env["JUPYTER_TOKEN"]))
     code = _supervise(command, env, "JupyterLab")
     if started_server and database.stop_embedded():
-        print("The embedded PostgreSQL this lab started is stopped too.")
+        print(_("The embedded PostgreSQL this lab started is stopped too."))
     return code
 
 
@@ -165,19 +178,26 @@ def _lab_port(args) -> int | None:
             return args.port
         source = "--port" if args.port_from_option else "JUPYTER_PORT"
         print(
-            f"Port {args.port} ({source}) is taken, perhaps by another JupyterLab: stop that one, or "
-            "choose another port with --port or JUPYTER_PORT.",
+            _(
+                "Port {port} ({source}) is taken, perhaps by another JupyterLab: stop that one, or "
+                "choose another port with --port or JUPYTER_PORT."
+            ).format(port=args.port, source=source),
             file=sys.stderr,
         )
         return None
     for port in range(DEFAULT_LAB_PORT, DEFAULT_LAB_PORT + PORTS_TRIED):
         if _port_free(args.ip, port):
             if port != DEFAULT_LAB_PORT:
-                print(f"Port {DEFAULT_LAB_PORT} is taken; JupyterLab uses {port}.")
+                print(
+                    _("Port {default} is taken; JupyterLab uses {port}.").format(
+                        default=DEFAULT_LAB_PORT, port=port
+                    )
+                )
             return port
     print(
-        f"Ports {DEFAULT_LAB_PORT} to {DEFAULT_LAB_PORT + PORTS_TRIED - 1} are all taken: choose one "
-        "with --port or JUPYTER_PORT.",
+        _("Ports {first} to {last} are all taken: choose one with --port or JUPYTER_PORT.").format(
+            first=DEFAULT_LAB_PORT, last=DEFAULT_LAB_PORT + PORTS_TRIED - 1
+        ),
         file=sys.stderr,
     )
     return None
@@ -191,17 +211,21 @@ def cmd_workspace(args) -> int:
     try:
         if args.refresh:
             for copy, backup in refresh(args.refresh, workspace):
-                kept = f"; your old copy is in {shown(backup)}" if backup else ""
-                print(f"{shown(copy)}: a fresh exercise copy{kept}")
+                kept = _("; your old copy is in {backup}").format(backup=shown(backup)) if backup else ""
+                print(_("{copy}: a fresh exercise copy{kept}").format(copy=shown(copy), kept=kept))
             return 0
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
     added = ensure_workspace(workspace)
     for path in added:
-        print(f"added {shown(path)}")
+        print(_("added {path}").format(path=shown(path)))
     names = sorted(p.name for p in workspace.glob("[0-9][0-9]-*.ipynb"))
-    print(f"Your workspace {shown(workspace)}/ holds {len(names)} notebooks: {', '.join(names)}")
+    print(
+        _("Your workspace {workspace}/ holds {count} notebooks: {names}").format(
+            workspace=shown(workspace), count=len(names), names=", ".join(names)
+        )
+    )
     return 0
 
 
@@ -244,10 +268,12 @@ def cmd_serve(args) -> int:
         *(["--no-control-socket"] if _gunicorn_has_control_socket() else []),
     ]
     print(
-        f"Serving the API on http://{args.host}:{args.port}/api/ (docs: /api/docs/). "
-        "Get a token with `python -m workbook token alice`."
+        _(
+            "Serving the API on http://{host}:{port}/api/ (docs: /api/docs/). "
+            "Get a token with `python -m workbook token alice`."
+        ).format(host=args.host, port=args.port)
     )
-    return _supervise(command, env, "The server")
+    return _supervise(command, env, _("The server"))
 
 
 def _gunicorn_has_control_socket() -> bool:
@@ -280,7 +306,7 @@ def _supervise(command: list[str], env: dict, name: str) -> int:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if stopping:
-        print(f"{name} stopped.")
+        print(_("{name} stopped.").format(name=name))
         return 0
     return code
 
@@ -291,29 +317,38 @@ def cmd_reset(args) -> int:
     prepare_database()
     from django.db import connection
 
-    target = f"database {connection.settings_dict['NAME']!r} on {database.location()}"
+    target = _("database {name!r} on {location}").format(
+        name=connection.settings_dict["NAME"], location=database.location()
+    )
     if not args.yes:
         if not sys.stdin.isatty():
-            print(f"Refusing to reset {target} without confirmation: add --yes.", file=sys.stderr)
+            print(
+                _("Refusing to reset {target} without confirmation: add --yes.").format(target=target),
+                file=sys.stderr,
+            )
             return 2
-        answer = input(f"Replace every post, like, comment and user in {target} with the seed data? [y/N] ")
+        answer = input(
+            _("Replace every post, like, comment and user in {target} with the seed data? [y/N] ").format(
+                target=target
+            )
+        )
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing changed.")
+            print(_("Nothing changed."))
             return 1
     reset()
-    print(f"Reset {target} to the seed data.")
+    print(_("Reset {target} to the seed data.").format(target=target))
     return 0
 
 
 def cmd_db(args) -> int:
     if args.stop:
         if database.database_url():
-            print("DATABASE_URL is set: that server is not the workbook's to stop.", file=sys.stderr)
+            print(_("DATABASE_URL is set: that server is not the workbook's to stop."), file=sys.stderr)
             return 2
         stopped = database.stop_embedded()
-        print("Embedded PostgreSQL stopped." if stopped else "Embedded PostgreSQL was not running.")
+        print(_("Embedded PostgreSQL stopped.") if stopped else _("Embedded PostgreSQL was not running."))
         return 0
-    print(f"Database: {database.location()}")
+    print(_("Database: {location}").format(location=database.location()))
     from . import configure_django, status_line
 
     configure_django()
@@ -335,9 +370,12 @@ def cmd_token(args) -> int:
 
     user = get_user_model().objects.filter(username=args.username).first()
     if user is None:
-        print(f"No user {args.username!r}; the seed has alice, bob and carol.", file=sys.stderr)
+        print(
+            _("No user {username!r}; the seed has alice, bob and carol.").format(username=args.username),
+            file=sys.stderr,
+        )
         return 2
-    token, _ = Token.objects.get_or_create(user=user)
+    token, _created = Token.objects.get_or_create(user=user)
     print(token.key)
     return 0
 
@@ -422,6 +460,19 @@ def cmd_regenerate(args) -> int:
     return 0
 
 
+def cmd_messages(args) -> int:
+    """Bring the Korean catalogue in step with the code's messages and compile it."""
+    from .authoring.messages import MO_PATH, PO_PATH, regenerate
+
+    untranslated, dropped = regenerate()
+    for entry in dropped:
+        print(f"dropped (no longer in the code): {entry.msgid!r}")
+    for entry in untranslated:
+        print(f"no translation yet: {entry.msgid!r}", file=sys.stderr)
+    print(f"wrote {shown(PO_PATH)} and {shown(MO_PATH)}; {len(untranslated)} messages without a translation")
+    return 1 if untranslated else 0
+
+
 def cmd_rehearse(args) -> int:
     """Week 2's deploy on this machine: a registry, a server over SSH, deploy/deploy.sh."""
     from .rehearsal import Rehearsal, RehearsalError
@@ -477,59 +528,59 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    lab = sub.add_parser("lab", help="database ready and seeded, then JupyterLab on your workspace")
+    lab = sub.add_parser("lab", help=_("database ready and seeded, then JupyterLab on your workspace"))
     lab.add_argument("--ip", default="127.0.0.1")
     lab.add_argument(
         "--port",
         type=int,
         default=None,
-        help="port to listen on (default: JUPYTER_PORT, else 8888 or the next free one)",
+        help=_("port to listen on (default: JUPYTER_PORT, else 8888 or the next free one)"),
     )
     lab.add_argument("--no-browser", action="store_true")
     lab.add_argument(
         "--solutions",
         action="store_true",
-        help="open the solved notebooks (a fresh copy of notebooks/) instead of your workspace",
+        help=_("open the solved notebooks (a fresh copy of notebooks/) instead of your workspace"),
     )
     lab.add_argument(
         "--workspace",
         default=str(WORKSPACE_DIR),
-        help="your exercise copies, made on first start (default my-notebooks/)",
+        help=_("your exercise copies, made on first start (default my-notebooks/)"),
     )
-    lab.add_argument("--root", help="open another folder instead (student copies: --root student)")
-    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="passed on to JupyterLab")
+    lab.add_argument("--root", help=_("open another folder instead (student copies: --root student)"))
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help=_("passed on to JupyterLab"))
     lab.set_defaults(func=cmd_lab)
 
     workspace = sub.add_parser(
-        "workspace", help="your exercise copies: what is there; --refresh NN starts over"
+        "workspace", help=_("your exercise copies: what is there; --refresh NN starts over")
     )
     workspace.add_argument(
         "--refresh",
         nargs="+",
         metavar="NN",
-        help="fresh copies of these; the old ones go to backups/",
+        help=_("fresh copies of these; the old ones go to backups/"),
     )
-    workspace.add_argument("--workspace", default=str(WORKSPACE_DIR), help="default my-notebooks/")
+    workspace.add_argument("--workspace", default=str(WORKSPACE_DIR), help=_("default my-notebooks/"))
     workspace.set_defaults(func=cmd_workspace)
 
-    progress = sub.add_parser("progress", help="each exercise as passed, tried or not started")
+    progress = sub.add_parser("progress", help=_("each exercise as passed, tried or not started"))
     progress.set_defaults(func=cmd_progress)
 
-    serve = sub.add_parser("serve", help="the site and its API under gunicorn on 127.0.0.1")
+    serve = sub.add_parser("serve", help=_("the site and its API under gunicorn on 127.0.0.1"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
     serve.set_defaults(func=cmd_serve)
 
-    reset = sub.add_parser("reset", help="back to the seed data (asks first)")
-    reset.add_argument("--yes", action="store_true", help="do not ask")
+    reset = sub.add_parser("reset", help=_("back to the seed data (asks first)"))
+    reset.add_argument("--yes", action="store_true", help=_("do not ask"))
     reset.set_defaults(func=cmd_reset)
 
-    db = sub.add_parser("db", help="where the database is and whether it answers")
-    db.add_argument("--stop", action="store_true", help="stop the embedded server")
+    db = sub.add_parser("db", help=_("where the database is and whether it answers"))
+    db.add_argument("--stop", action="store_true", help=_("stop the embedded server"))
     db.set_defaults(func=cmd_db)
 
-    token = sub.add_parser("token", help="an API token for a user")
+    token = sub.add_parser("token", help=_("an API token for a user"))
     token.add_argument("username")
     token.set_defaults(func=cmd_token)
 
@@ -548,6 +599,11 @@ def build_parser() -> argparse.ArgumentParser:
     regen.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
     regen.add_argument("--timeout", type=int, default=300, help="seconds a cell may take")
     regen.set_defaults(func=cmd_regenerate)
+
+    messages = sub.add_parser(
+        "messages", help="update the Korean messages' catalogue (.po) from the code and compile it (.mo)"
+    )
+    messages.set_defaults(func=cmd_messages)
 
     rehearse = sub.add_parser(
         "rehearse", help="week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"
@@ -590,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     passthrough = {"lab": "jupyter_args", "test": "pytest_args"}.get(args.command)
     if extra and not passthrough:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        parser.error(_("unrecognized arguments: {arguments}").format(arguments=" ".join(extra)))
     if passthrough:
         setattr(args, passthrough, extra + getattr(args, passthrough))
     if args.command == "lab":
@@ -599,7 +655,11 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 args.port = int(os.environ["JUPYTER_PORT"])
             except ValueError:
-                parser.error(f"JUPYTER_PORT must be a port number, not {os.environ['JUPYTER_PORT']!r}")
+                parser.error(
+                    _("JUPYTER_PORT must be a port number, not {value!r}").format(
+                        value=os.environ["JUPYTER_PORT"]
+                    )
+                )
     try:
         return args.func(args)
     except DatabaseUnavailable as exc:

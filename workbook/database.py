@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .i18n import N_, _
 from .paths import REPO_ROOT, shown, state_dir
 
 DEFAULT_DB_NAME = "instagram"  # the learner's database (config.embedded's default)
@@ -26,11 +27,11 @@ class DatabaseUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Location:
-    kind: str  # "embedded", "compose" or "DATABASE_URL"
+    kind: str  # "embedded", "compose" or "DATABASE_URL" (shown translated)
     detail: str  # where it is, for people
 
     def __str__(self) -> str:
-        return f"{self.kind} ({self.detail})"
+        return f"{_(self.kind)} ({self.detail})"
 
 
 def database_url() -> str:
@@ -51,11 +52,12 @@ def _embedded():
 def location() -> Location:
     url = database_url()
     if not url:
-        return Location("embedded", f"PostgreSQL from a wheel, data in {shown(_embedded().data_dir())}")
+        detail = _("PostgreSQL from a wheel, data in {path}").format(path=shown(_embedded().data_dir()))
+        return Location(N_("embedded"), detail)
     parts = urlsplit(url)
     where = f"{parts.hostname or 'local socket'}:{parts.port or 5432}"
     if os.environ.get("WORKBOOK_COMPOSE") == "1":
-        return Location("compose", f"service db at {where}")
+        return Location(N_("compose"), _("service db at {where}").format(where=where))
     return Location("DATABASE_URL", where)
 
 
@@ -66,17 +68,19 @@ def unavailable_message(exc: Exception) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
     reason = first_line.rsplit(": ", 1)[-1]
     if "does not exist" in reason:
-        hint = "create it on that server (createdb), or name one that exists"
+        hint = _("create it on that server (createdb), or name one that exists")
     elif where.kind == "embedded" and not embedded_running():
-        hint = "start it with `python3 run.py db` (a new kernel starts it too)"
+        hint = _("start it with `python3 run.py db` (a new kernel starts it too)")
     elif where.kind == "embedded":
         log = shown(_embedded().data_dir() / "log")
-        hint = f"read the server's log in {log}, or set DATABASE_URL to another server"
+        hint = _("read the server's log in {log}, or set DATABASE_URL to another server").format(log=log)
     elif where.kind == "compose":
-        hint = "start it with `docker compose up -d db`"
+        hint = _("start it with `docker compose up -d db`")
     else:
-        hint = "start that server, or unset DATABASE_URL to use the embedded one"
-    return f"No PostgreSQL answers at {where}: {reason}. To fix it, {hint}."
+        hint = _("start that server, or unset DATABASE_URL to use the embedded one")
+    return _("No PostgreSQL answers at {where}: {reason}. To fix it, {hint}.").format(
+        where=where, reason=reason, hint=hint
+    )
 
 
 def connect(config: dict, dbname: str | None = None):
@@ -177,9 +181,9 @@ def show_lost_connection(shell, etype, value, tb, tb_offset=None) -> None:
     try:
         connection.ensure_connection()
     except Exception as exc:  # the server is still away: say how to bring it back
-        message = f"The database connection was lost. {unavailable_message(exc)}"
+        message = _("The database connection was lost. {reason}").format(reason=unavailable_message(exc))
     else:
-        message = (
+        message = _(
             "The database connection was lost (PostgreSQL restarted); this kernel has reconnected: "
             "run the cell again. If it fails again, restart the kernel."
         )

@@ -11,6 +11,7 @@ import platform
 import re
 from pathlib import Path
 
+from .i18n import _
 from .paths import REPO_ROOT
 
 DEMO_LABEL = "workbook.demo"  # on every container these functions start, so they are easy to find
@@ -21,13 +22,19 @@ def engine(timeout: int = 5):
     try:
         import docker
     except ImportError:
-        print("The docker package is not installed (pip install -r requirements.txt): no live Docker here.")
+        print(
+            _("The docker package is not installed (pip install -r requirements.txt): no live Docker here.")
+        )
         return None
     try:
         client = docker.from_env(timeout=timeout)
         client.ping()
     except Exception as exc:  # DockerException wraps refused connections, missing sockets, permissions
-        print(f"No Docker Engine answers here ({_why(exc)}): the live cells say so and go on.")
+        print(
+            _("No Docker Engine answers here ({reason}): the live cells say so and go on.").format(
+                reason=_why(exc)
+            )
+        )
         return None
     return client
 
@@ -82,7 +89,11 @@ def _image_or_say(client, image_name: str):
         return None
     image = find_image(client, image_name)
     if image is None:
-        print(f"The image {image_name} is not on this engine: docker pull it, then run this cell again.")
+        print(
+            _(
+                "The image {image_name} is not on this engine: docker pull it, then run this cell again."
+            ).format(image_name=image_name)
+        )
     return image
 
 
@@ -338,8 +349,10 @@ def ask_nginx(paths=("/static/admin/css/base.css", "/api/health/"), timeout: int
     api_url = os.environ.get("WORKBOOK_API_URL", "").rstrip("/")
     if not api_url:
         print(
-            "WORKBOOK_API_URL is not set: no nginx to ask here "
-            "(in the compose stack's lab it is http://proxy:8080)."
+            _(
+                "WORKBOOK_API_URL is not set: no nginx to ask here "
+                "(in the compose stack's lab it is http://proxy:8080)."
+            )
         )
         return
     for path in paths:
@@ -348,5 +361,9 @@ def ask_nginx(paths=("/static/admin/css/base.css", "/api/health/"), timeout: int
                 cache, allow = response.headers.get("Cache-Control"), response.headers.get("Allow")
                 print(f"{path:28} {response.status}  Cache-Control={cache}  Allow={allow}")
         except (urllib.error.URLError, OSError) as exc:
-            print(f"Nothing answers at {api_url} ({exc.__class__.__name__}): is the compose stack up?")
+            print(
+                _("Nothing answers at {url} ({error}): is the compose stack up?").format(
+                    url=api_url, error=exc.__class__.__name__
+                )
+            )
             return

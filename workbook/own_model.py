@@ -10,6 +10,8 @@ editing the model) drops the lab table first: it holds only the notebook's own r
 
 from __future__ import annotations
 
+from .i18n import _
+
 APP_LABEL = "lab"
 
 
@@ -49,7 +51,7 @@ def sqlmigrate(migration) -> str:
     """The SQL the migration sends, as `sqlmigrate` shows it (nothing is run)."""
     from django.db import connection
 
-    _, before = _states()
+    _loader, before = _states()
     with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
         migration.apply(before, editor, collect_sql=True)
     return "\n".join(editor.collected_sql)
@@ -59,7 +61,7 @@ def migrate(migration) -> None:
     """Apply the migration to this database: the lab's table made (afresh, if it was there)."""
     from django.db import connection
 
-    _, before = _states()
+    _loader, before = _states()
     tables = [op.name for op in migration.operations if type(op).__name__ == "CreateModel"]
     with connection.cursor() as cursor:
         if connection.in_atomic_block:  # deferred foreign-key checks would block the DROP
@@ -68,6 +70,9 @@ def migrate(migration) -> None:
             cursor.execute(f'DROP TABLE IF EXISTS "{APP_LABEL}_{name.lower()}" CASCADE')
     with connection.schema_editor(atomic=migration.atomic) as editor:
         migration.apply(before, editor)
+    table_names = ", ".join(f"{APP_LABEL}_{t.lower()}" for t in tables)
     print(
-        f"Applied {APP_LABEL}.{migration.name}: table {', '.join(f'{APP_LABEL}_{t.lower()}' for t in tables)}"
+        _("Applied {migration}: table {tables}").format(
+            migration=f"{APP_LABEL}.{migration.name}", tables=table_names
+        )
     )

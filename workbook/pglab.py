@@ -13,15 +13,19 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .i18n import N_, _
+
 SCHEMA = "scratch"
 
 # Where an extension comes from, for the one line a server without it prints.
-CONTRIB = "PostgreSQL's contrib set (the embedded server, Debian's packages and the official image have it)"
+CONTRIB = N_(
+    "PostgreSQL's contrib set (the embedded server, Debian's packages and the official image have it)"
+)
 COMES_WITH = {
     "hstore": CONTRIB,
     "pg_trgm": CONTRIB,
-    "vector": "the separate pgvector project, which the embedded server of this workbook has",
-    "postgis": "the PostGIS project, which the postgis/postgis image has",
+    "vector": N_("the separate pgvector project, which the embedded server of this workbook has"),
+    "postgis": N_("the PostGIS project, which the postgis/postgis image has"),
 }
 
 
@@ -91,7 +95,7 @@ def execution_ms(query: str, *switched_off: str, runs: int = 5) -> float:
     from django.db import transaction
 
     times = []
-    for _ in range(runs):
+    for _run in range(runs):
         with transaction.atomic():
             for setting in switched_off:
                 sql(f"SET LOCAL {setting} = off")
@@ -113,8 +117,12 @@ def available_extensions() -> set[str]:
 def install(extension: str) -> bool:
     """CREATE EXTENSION in the scratch schema; False, with one line, when the server lacks it."""
     if extension not in available_extensions():
-        source = COMES_WITH.get(extension, "a package of its own")
-        print(f"This server has no {extension} extension (it comes with {source}).")
+        source = COMES_WITH.get(extension, N_("a package of its own"))
+        print(
+            _("This server has no {extension} extension (it comes with {source}).").format(
+                extension=extension, source=_(source)
+            )
+        )
         return False
     sql(f'CREATE EXTENSION IF NOT EXISTS "{extension}" SCHEMA {SCHEMA}')
     return True
@@ -175,7 +183,10 @@ def backup(table: str) -> Path | None:
     tool = pg_tool("pg_dump")
     if tool is None:
         print(
-            "No pg_dump here (it comes with PostgreSQL's client programs): the backup cells say so and go on."
+            _(
+                "No pg_dump here (it comes with PostgreSQL's client programs): "
+                "the backup cells say so and go on."
+            )
         )
         return None
     target = Path(tempfile.mkdtemp(prefix="workbook-backup-")) / f"{table}.dump"

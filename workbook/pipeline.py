@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .database import DEFAULT_DB_NAME, connect, database_name, drop_database
+from .i18n import _
 from .paths import REPO_ROOT
 
 
@@ -106,18 +107,24 @@ def follow(ci_job: str, cd_workflow: dict, test_status: int) -> None:
     from .files import jobs, needs
 
     ci_ok = test_status == 0
-    job_result, run_result = ("passed", "succeeded") if ci_ok else ("failed", "failed")
-    print(f"CI: {ci_job} {job_result} (exit status {test_status}), so the run {run_result}")
+    verdict = (
+        _("CI: {job} passed (exit status {status}), so the run succeeded")
+        if ci_ok
+        else _("CI: {job} failed (exit status {status}), so the run failed")
+    )
+    print(verdict.format(job=ci_job, status=test_status))
     ran = set()
     for job_id, job in jobs(cd_workflow).items():
         condition = str(job.get("if", ""))
         if not needs(job):
             runs = ci_ok if "success" in condition else True
-            why = "its if asks for a successful CI run" if "success" in condition else "no condition"
+            why = _("its if asks for a successful CI run") if "success" in condition else _("no condition")
         else:
             missing = [n for n in needs(job) if n not in ran]
             runs = not missing
-            why = f"needs {', '.join(needs(job))}" + (", which did not run" if missing else "")
+            why = (_("needs {jobs}, which did not run") if missing else _("needs {jobs}")).format(
+                jobs=", ".join(needs(job))
+            )
         if runs:
             ran.add(job_id)
-        print(f"CD: {job_id:15} {'runs' if runs else 'skipped'} ({why})")
+        print(f"CD: {job_id:15} {_('runs') if runs else _('skipped')} ({why})")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 
+from .i18n import _, display_width
 from .paths import NOTEBOOKS_DIR
 
 TABLE = "workbook_progress"
@@ -98,12 +99,17 @@ def table(done: dict[tuple[str, str], str] | None = None) -> str:
     rows = []
     for stem, module, names in exercises():
         marks = [done.get((module, n), NOT_STARTED) for n in names]
-        counts = f"{marks.count(PASSED)}/{len(names)} passed, {marks.count(TRIED)} tried"
+        counts = _("{passed}/{total} passed, {tried} tried").format(
+            passed=marks.count(PASSED), total=len(names), tried=marks.count(TRIED)
+        )
         rows.append((stem, counts, "  ".join(f"{MARKS[m]} {n}" for m, n in zip(marks, names, strict=True))))
     width = max(len(r[0]) for r in rows)
-    counts_width = max(len(r[1]) for r in rows)
-    lines = [f"{stem:<{width}}  {counts:<{counts_width}}  {marks}" for stem, counts, marks in rows]
-    lines.append("✓ passed  ✗ tried, not passed yet  · not started")
+    counts_width = max(display_width(r[1]) for r in rows)
+    lines = [
+        f"{stem:<{width}}  {counts}{' ' * (counts_width - display_width(counts))}  {marks}"
+        for stem, counts, marks in rows
+    ]
+    lines.append(_("✓ passed  ✗ tried, not passed yet  · not started"))
     return "\n".join(lines)
 
 

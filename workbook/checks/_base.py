@@ -7,19 +7,22 @@ module is imported in a kernel): one line per result, never a traceback, results
 
 from __future__ import annotations
 
+from ..i18n import _, display_width
+
 
 class CheckFailed(AssertionError):
     """A wrong answer. In a notebook it shows as a short hint, not a traceback."""
 
     def __init__(self, exercise: str, problem: str, *, expected=None, got=None, hint: str = ""):
         self.exercise, self.problem, self.hint = exercise, problem, hint
+        self.expected, self.got = expected, got
+        labels = {"expected": _("expected:"), "got": _("got:"), "hint": _("hint:")}
+        width = max(display_width(label) for label in labels.values()) + 1
         lines = [f"✗ {exercise}: {problem}"]
-        if expected is not None:
-            lines.append(f"  expected: {expected}")
-        if got is not None:
-            lines.append(f"  got:      {got}")
-        if hint:
-            lines.append(f"  hint:     {hint}")
+        for key, value in (("expected", expected), ("got", got), ("hint", hint or None)):
+            if value is not None:
+                label = labels[key]
+                lines.append(f"  {label}{' ' * (width - display_width(label))}{value}")
         super().__init__("\n".join(lines))
 
     def _render_traceback_(self):  # IPython prints this instead of a traceback
@@ -34,8 +37,8 @@ def function_not_answered(exercise: str) -> NotAnswered:
     """For exercises that write a function: it still raises the student copy's stub."""
     return NotAnswered(
         exercise,
-        "there is no answer yet",
-        hint="write the function's body in the exercise cell above, run it, then run this check",
+        _("there is no answer yet"),
+        hint=_("write the function's body in the exercise cell above, run it, then run this check"),
     )
 
 
@@ -43,7 +46,7 @@ def expect_function(exercise: str, answer) -> None:
     """The answer of a "write a function" exercise must be the function itself."""
     require_answer(exercise, answer)
     if not callable(answer):
-        raise CheckFailed(exercise, "the answer should be your function itself", got=type(answer).__name__)
+        raise CheckFailed(exercise, _("the answer should be your function itself"), got=type(answer).__name__)
 
 
 def call_answer(exercise: str, function, *args, label: str, hint: str):
@@ -55,7 +58,10 @@ def call_answer(exercise: str, function, *args, label: str, hint: str):
         raise function_not_answered(exercise) from None
     except Exception as exc:  # the learner's code
         raise CheckFailed(
-            exercise, f"your function raised {type(exc).__name__} {label}", got=str(exc), hint=hint
+            exercise,
+            _("your function raised {kind} {label}").format(kind=type(exc).__name__, label=label),
+            got=str(exc),
+            hint=hint,
         ) from None
 
 
@@ -67,8 +73,8 @@ def require_answer(exercise: str, answer) -> None:
     if answer is None or answer is Ellipsis:
         raise NotAnswered(
             exercise,
-            "there is no answer yet",
-            hint="write your code in the exercise cell above, run it, then run this check",
+            _("there is no answer yet"),
+            hint=_("write your code in the exercise cell above, run it, then run this check"),
         )
 
 
@@ -84,17 +90,19 @@ def expect_queryset(exercise: str, answer, model, hint: str) -> None:
         kind = type(answer).__name__
         raise CheckFailed(
             exercise,
-            f"the answer is a {kind}, not a QuerySet",
-            expected=f"a QuerySet of {model.__name__} (lazy: it can still be filtered, ordered, counted)",
+            _("the answer is a {kind}, not a QuerySet").format(kind=kind),
+            expected=_("a QuerySet of {model} (lazy: it can still be filtered, ordered, counted)").format(
+                model=model.__name__
+            ),
             got=kind,
             hint=hint,
         )
     if answer.model is not model:
         raise CheckFailed(
             exercise,
-            f"the QuerySet holds {answer.model.__name__} rows",
-            expected=f"{model.__name__} rows",
-            got=f"{answer.model.__name__} rows",
+            _("the QuerySet holds {model} rows").format(model=answer.model.__name__),
+            expected=_("{model} rows").format(model=model.__name__),
+            got=_("{model} rows").format(model=answer.model.__name__),
             hint=hint,
         )
 
@@ -113,13 +121,18 @@ def solution(module: str, exercise: str) -> None:
 
     found = hints.reference_solution(module, exercise)
     if found is None:
-        print(f"No exercise {exercise!r} in this notebook.")
+        print(_("No exercise {exercise!r} in this notebook.").format(exercise=exercise))
         return
     if status(module, exercise) == NOT_STARTED:
         print(
-            f"Try {exercise} first: write an answer and run its check once (a wrong one counts). "
-            f'Then check.solution("{exercise}") shows a reference answer; check.hint("{exercise}") helps now.'
+            _(
+                "Try {exercise} first: write an answer and run its check once (a wrong one counts). "
+                'Then check.solution("{exercise}") shows a reference answer; '
+                'check.hint("{exercise}") helps now.'
+            ).format(exercise=exercise)
         )
         return
-    print(f"A reference answer for {exercise} (yours may differ and be as right):\n")
+    print(
+        _("A reference answer for {exercise} (yours may differ and be as right):\n").format(exercise=exercise)
+    )
     print(found)

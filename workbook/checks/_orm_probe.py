@@ -20,11 +20,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ..i18n import N_
+
 SEOUL = ZoneInfo("Asia/Seoul")
 BASE = 900_000
 
 # What the check added, in words, for messages.
-NOTE = (
+NOTE = N_(
     "with rows the check adds for a moment (users aaron and zoe, deleted posts that match, "
     "posts at the edges of the dates, cancelled likes, more comments)"
 )

@@ -16,6 +16,7 @@ import functools
 import re
 from collections import deque
 
+from ..i18n import _
 from ._base import CheckFailed
 
 SHOW = 6  # items a message lists before "…"
@@ -49,9 +50,13 @@ def guarded(check):
                 kinds = ", ".join(kind_of(a) for a in args) or "nothing"
                 raise CheckFailed(
                     exercise,
-                    f"this answer cannot be used: {type(exc).__name__}: {_first_line(exc)}",
+                    _("this answer cannot be used: {kind}: {first_line}").format(
+                        kind=type(exc).__name__, first_line=_first_line(exc)
+                    ),
                     got=kinds,
-                    hint="assign the kind of value the exercise asks for, then run the exercise cell again",
+                    hint=_(
+                        "assign the kind of value the exercise asks for, then run the exercise cell again"
+                    ),
                 ) from None
 
     return run
@@ -61,9 +66,11 @@ def kind_of(value) -> str:
     from django.db.models import QuerySet
 
     if isinstance(value, QuerySet):
-        return f"a QuerySet of {value.model.__name__}{_iterable_note(value)}"
+        return _("a QuerySet of {model}{iterable_note}").format(
+            model=value.model.__name__, iterable_note=_iterable_note(value)
+        )
     if isinstance(value, BaseException):
-        return f"an exception, {type(value).__name__}"
+        return _("an exception, {kind}").format(kind=type(value).__name__)
     return f"a {type(value).__name__}"
 
 
@@ -74,10 +81,10 @@ def _iterable_note(queryset) -> str:
     if kind is ModelIterable:
         return ""
     if kind is ValuesIterable:
-        return " (values(): dicts)"
+        return _(" (values(): dicts)")
     if kind is FlatValuesListIterable:
-        return " (values_list(flat=True): values)"
-    return " (values_list(): tuples)"
+        return _(" (values_list(flat=True): values)")
+    return _(" (values_list(): tuples)")
 
 
 def shown(value) -> str:
@@ -87,7 +94,7 @@ def shown(value) -> str:
     if isinstance(value, list | tuple):
         items = [shown(v) for v in value[:SHOW]]
         if len(value) > SHOW:
-            items.append(f"… ({len(value)} in all)")
+            items.append(_("… ({count} in all)").format(count=len(value)))
         return (
             ("[" if isinstance(value, list) else "(")
             + ", ".join(items)
@@ -135,7 +142,9 @@ def evaluate(exercise: str, queryset, *, hint: str) -> list:
     except (FieldError, DatabaseError, ValueError, TypeError, AttributeError) as exc:
         raise CheckFailed(
             exercise,
-            f"the QuerySet cannot be run: {type(exc).__name__}: {_first_line(exc)}",
+            _("the QuerySet cannot be run: {kind}: {first_line}").format(
+                kind=type(exc).__name__, first_line=_first_line(exc)
+            ),
             got=kind_of(queryset),
             hint=hint,
         ) from None
@@ -148,10 +157,12 @@ def expect_objects(exercise: str, queryset, model, *, hint: str) -> None:
     if getattr(queryset, "_iterable_class", ModelIterable) is not ModelIterable:
         raise CheckFailed(
             exercise,
-            f"the QuerySet gives{_iterable_note(queryset)}, not {model.__name__} objects",
-            expected=f"a QuerySet of {model.__name__} objects",
+            _("the QuerySet gives{iterable_note}, not {model} objects").format(
+                iterable_note=_iterable_note(queryset), model=model.__name__
+            ),
+            expected=_("a QuerySet of {model} objects").format(model=model.__name__),
             got=kind_of(queryset),
-            hint="leave out values()/values_list(): the exercise asks for the objects",
+            hint=_("leave out values()/values_list(): the exercise asks for the objects"),
         )
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 
 from ..answers import is_stub
+from ..i18n import _
 from . import hints
 
 RUNNER = "__workbook_check__"
@@ -26,8 +27,8 @@ def module_name(module) -> str:
 
 
 def _no_answer(name: str, detail: str = "") -> None:
-    where = detail or "write it in the exercise cell above, run that cell, then this one"
-    print(f'✗ {name}: no answer yet: {where} (stuck? check.hint("{name}"))')
+    where = detail or _("write it in the exercise cell above, run that cell, then this one")
+    print(_('✗ {name}: no answer yet: {where} (stuck? check.hint("{name}"))').format(name=name, where=where))
 
 
 def run(module, name: str, arguments) -> None:
@@ -41,12 +42,18 @@ def run(module, name: str, arguments) -> None:
     except NameError as exc:
         missing = getattr(exc, "name", None) or str(exc)
         print(
-            f"✗ {name}: there is no variable {missing!r} yet: run the exercise cell above "
-            f"(it sets {missing}), then this check; if you renamed it, give it this name again"
+            _(
+                "✗ {name}: there is no variable {missing!r} yet: run the exercise cell above "
+                "(it sets {missing}), then this check; if you renamed it, give it this name again"
+            ).format(name=name, missing=missing)
         )
         return
     except Exception as exc:  # evaluating the learner's own expression
-        print(f"✗ {name}: the value handed to the check raised {type(exc).__name__}: {exc}")
+        print(
+            _("✗ {name}: the value handed to the check raised {kind}: {exc}").format(
+                name=name, kind=type(exc).__name__, exc=exc
+            )
+        )
         return
     values = [*args, *kwargs.values()]
     skeleton = hints.skeleton(short, name)
@@ -55,7 +62,11 @@ def run(module, name: str, arguments) -> None:
         return
     check = getattr(module, name, None)
     if not callable(check):
-        print(f"✗ {name}: this notebook has no check {name!r}: check.{name}(...) is misspelt?")
+        print(
+            _("✗ {name}: this notebook has no check {name!r}: check.{name}(...) is misspelt?").format(
+                name=name
+            )
+        )
         return
     try:
         check(*args, **kwargs)
@@ -64,19 +75,23 @@ def run(module, name: str, arguments) -> None:
         return
     except CheckFailed as exc:
         print(str(exc))
-        print(f'  more help: check.hint("{name}")')
+        print(_('  more help: check.hint("{name}")').format(name=name))
         record(short, name, passed=False, message=exc.problem)
         return
     except Exception as exc:  # the answer is of a shape the check did not foresee
         text = str(exc).splitlines()[0] if str(exc) else ""
-        print(f"✗ {name}: the check could not use this answer ({type(exc).__name__}: {text})")
-        print(f'  more help: check.hint("{name}")')
+        print(
+            _("✗ {name}: the check could not use this answer ({kind}: {text})").format(
+                name=name, kind=type(exc).__name__, text=text
+            )
+        )
+        print(_('  more help: check.hint("{name}")').format(name=name))
         record(short, name, passed=False, message=f"{type(exc).__name__}: {text}")
         return
     record(short, name, passed=True)
     because = hints.why(short, name)
     if because:
-        print(f"  why it works: {because}")
+        print(_("  why it works: {because}").format(because=because))
 
 
 class CheckCalls(ast.NodeTransformer):

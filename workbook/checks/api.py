@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 
+from ..i18n import _
 from ._base import CheckFailed, ok, require_answer
 from ._probe import guarded, shown
 
@@ -53,9 +54,9 @@ def _response_parts(exercise: str, answer):
     if not isinstance(answer, HttpResponseBase):
         raise CheckFailed(
             exercise,
-            "the answer should be the response the client returned",
+            _("the answer should be the response the client returned"),
             got=type(answer).__name__,
-            hint="response = client.get(...) or client.post(...), then check.qN(response)",
+            hint=_("response = client.get(...) or client.post(...), then check.qN(response)"),
         )
     request = getattr(answer, "renderer_context", {}) or {}
     request = request.get("request")
@@ -74,32 +75,32 @@ def q1(answer) -> None:
     if answer.status_code != 200:
         raise CheckFailed(
             exercise,
-            f"the request did not succeed ({answer.status_code})",
+            _("the request did not succeed ({status_code})").format(status_code=answer.status_code),
             expected=200,
             got=answer.status_code,
-            hint="the list needs a logged-in user: client.force_authenticate(carol)"
+            hint=_("the list needs a logged-in user: client.force_authenticate(carol)")
             if answer.status_code in (401, 403)
-            else "GET /api/posts/?page=2&page_size=2 (a 404 is a page or a path that does not exist)",
+            else _("GET /api/posts/?page=2&page_size=2 (a 404 is a page or a path that does not exist)"),
         )
     if username != "carol":
-        raise CheckFailed(exercise, "the request was not made as carol", expected="carol", got=username)
+        raise CheckFailed(exercise, _("the request was not made as carol"), expected="carol", got=username)
     expected = list(Post.objects.values_list("id", flat=True)[2:4])
     got = [post["id"] for post in answer.data.get("results", [])]
     if got != expected:
         raise CheckFailed(
             exercise,
-            "these are not the posts of page 2 with 2 per page",
+            _("these are not the posts of page 2 with 2 per page"),
             expected=expected,
             got=got,
-            hint="the list takes ?page=2&page_size=2",
+            hint=_("the list takes ?page=2&page_size=2"),
         )
     liked = set(
         Like.objects.filter(user__username="carol", post_id__in=expected).values_list("post_id", flat=True)
     )
     flags = {post["id"]: post["liked_by_me"] for post in answer.data["results"]}
     if flags != {pk: pk in liked for pk in expected}:
-        raise CheckFailed(exercise, "liked_by_me does not match carol's likes", got=flags)
-    ok(exercise, f"page 2 holds posts {got}, newest first, as carol sees them")
+        raise CheckFailed(exercise, _("liked_by_me does not match carol's likes"), got=flags)
+    ok(exercise, _("page 2 holds posts {got}, newest first, as carol sees them").format(got=got))
 
 
 @guarded
@@ -113,41 +114,41 @@ def q2(answer) -> None:
     if sent is None or sent.method != "POST" or sent.path != "/api/posts/":
         raise CheckFailed(
             exercise,
-            "this response did not come from a POST to /api/posts/",
-            expected="the response of client.post('/api/posts/', {...}, format='json')",
+            _("this response did not come from a POST to /api/posts/"),
+            expected=_("the response of client.post('/api/posts/', {...}, format='json')"),
             got=f"{sent.method} {sent.path}"
             if sent is not None
-            else "a response no client sent (made by hand?)",
-            hint="send the request with the test client and pass its response as it came back",
+            else _("a response no client sent (made by hand?)"),
+            hint=_("send the request with the test client and pass its response as it came back"),
         )
     if answer.status_code != 201:
         detail = getattr(answer, "data", None)
         raise CheckFailed(
             exercise,
-            "the post was not created",
-            expected="201 Created",
+            _("the post was not created"),
+            expected=_("201 Created"),
             got=f"{answer.status_code} {detail}",
-            hint='POST /api/posts/ with {"content": ..., "files": [{"type": "video", "url": ...}]}',
+            hint=_('POST /api/posts/ with {"content": ..., "files": [{"type": "video", "url": ...}]}'),
         )
     post = Post.objects.filter(pk=answer.data.get("id")).select_related("author").first()
     if post is None:
         raise CheckFailed(
-            exercise, "the database has no live post with the id the response gave", got=answer.data
+            exercise, _("the database has no live post with the id the response gave"), got=answer.data
         )
     if post.author.username != "bob":
         raise CheckFailed(
             exercise,
-            "the post belongs to someone else",
+            _("the post belongs to someone else"),
             expected="bob",
             got=post.author.username,
-            hint="the API makes the logged-in user the author: force_authenticate(bob)",
+            hint=_("the API makes the logged-in user the author: force_authenticate(bob)"),
         )
     types = list(post.files.values_list("type", flat=True))
     if types != ["video"]:
         raise CheckFailed(
-            exercise, "the post should have exactly one file, a video", expected=["video"], got=types
+            exercise, _("the post should have exactly one file, a video"), expected=["video"], got=types
         )
-    ok(exercise, f"{post} with one video, stored by PostgreSQL")
+    ok(exercise, _("{post} with one video, stored by PostgreSQL").format(post=post))
 
 
 def scenario_statuses() -> dict[str, int]:
@@ -169,7 +170,7 @@ def q3(answer) -> None:
     if not isinstance(answer, dict) or set(answer) != set(SCENARIOS):
         raise CheckFailed(
             exercise,
-            "the answer should be a dict with one status code for each scenario",
+            _("the answer should be a dict with one status code for each scenario"),
             expected=sorted(SCENARIOS),
             got=sorted(answer) if isinstance(answer, dict) else type(answer).__name__,
         )
@@ -179,13 +180,22 @@ def q3(answer) -> None:
         name = next(iter(wrong))
         raise CheckFailed(
             exercise,
-            f"{len(wrong)} of {len(SCENARIOS)} predictions are off; the first: {name!r}",
+            _("{wrong} of {count} predictions are off; the first: {name!r}").format(
+                wrong=len(wrong), count=len(SCENARIOS), name=name
+            ),
             expected=shown(truth[name]),
             got=shown(answer[name]),
-            hint="send the request with a client to see; 401 needs an authentication scheme that asks for "
-            "credentials, 404 is what a soft-deleted row looks like",
+            hint=_(
+                "send the request with a client to see; 401 needs an authentication scheme that asks for "
+                "credentials, 404 is what a soft-deleted row looks like"
+            ),
         )
-    ok(exercise, "all five status codes predicted: " + ", ".join(str(truth[n]) for n in SCENARIOS))
+    ok(
+        exercise,
+        _("all five status codes predicted: {codes}").format(
+            codes=", ".join(str(truth[n]) for n in SCENARIOS)
+        ),
+    )
 
 
 def list_query_count(page_size: int) -> int:
@@ -207,24 +217,29 @@ def q4(answer) -> None:
     exercise = "q4"
     require_answer(exercise, answer)
     if isinstance(answer, bool) or not isinstance(answer, int):
-        raise CheckFailed(exercise, "the answer should be a whole number", got=repr(answer))
+        raise CheckFailed(exercise, _("the answer should be a whole number"), got=repr(answer))
     counts = {size: list_query_count(size) for size in (1, 3, 6)}
     if len(set(counts.values())) != 1:
         raise CheckFailed(
             exercise,
-            "the list's query count changes with its size here, so there is no single answer",
+            _("the list's query count changes with its size here, so there is no single answer"),
             got=counts,
-            hint="Post.objects.for_feed() should load authors and files in a fixed number of queries",
+            hint=_("Post.objects.for_feed() should load authors and files in a fixed number of queries"),
         )
     expected = counts[6]
     if answer != expected:
         if answer == expected + 1:
-            hint = "a token client adds one query (the token lookup); force_authenticate adds none"
+            hint = _("a token client adds one query (the token lookup); force_authenticate adds none")
         elif answer > expected + 1:
-            hint = (
+            hint = _(
                 "that would be one query per post (N+1): for_feed() uses select_related and prefetch_related"
             )
         else:
-            hint = "count them with `with count_queries() as q:` around the request"
-        raise CheckFailed(exercise, "not the number of queries", expected=expected, got=answer, hint=hint)
-    ok(exercise, f"{expected} queries for 1, 3 or 6 posts: the count does not grow with the page")
+            hint = _("count them with `with count_queries() as q:` around the request")
+        raise CheckFailed(exercise, _("not the number of queries"), expected=expected, got=answer, hint=hint)
+    ok(
+        exercise,
+        _("{expected} queries for 1, 3 or 6 posts: the count does not grow with the page").format(
+            expected=expected
+        ),
+    )

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..i18n import _, ngettext
 from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
 from ._probe import guarded
 
@@ -55,9 +56,14 @@ def actionlint(text: str) -> list[dict] | None:
 
 
 def describe_findings(findings: list[dict], limit: int = 3) -> str:
-    lines = [f"line {f['line']}:{f['column']}: {f['message']} [{f['kind']}]" for f in findings[:limit]]
+    lines = [
+        _("line {line}:{column}: {message} [{kind}]").format(
+            line=f["line"], column=f["column"], message=f["message"], kind=f["kind"]
+        )
+        for f in findings[:limit]
+    ]
     if len(findings) > limit:
-        lines.append(f"… and {len(findings) - limit} more")
+        lines.append(_("… and {count} more").format(count=len(findings) - limit))
     return "\n            ".join(lines)
 
 
@@ -71,7 +77,10 @@ def lint(exercise: str, text: str) -> None:
     findings = actionlint(text)
     if findings is None:
         print(
-            "actionlint is not installed (pip install -r requirements-dev.txt): content checked, not syntax."
+            _(
+                "actionlint is not installed (pip install -r requirements-dev.txt): content "
+                "checked, not syntax."
+            )
         )
         return
     old = [f for f in findings if f.get("kind") == "action" and OLD_RUNTIME.search(f["message"])]
@@ -79,16 +88,20 @@ def lint(exercise: str, text: str) -> None:
     if errors:
         raise CheckFailed(
             exercise,
-            f"actionlint found {len(errors)} problem{'s' * (len(errors) != 1)}",
+            ngettext(
+                "actionlint found {count} problem", "actionlint found {count} problems", len(errors)
+            ).format(count=len(errors)),
             got=describe_findings(errors),
-            hint="each line says where (line:column) and what; GitHub would refuse or misread the file",
+            hint=_("each line says where (line:column) and what; GitHub would refuse or misread the file"),
         )
     for finding in old:
         action = re.search(r'action "([^"]+)"|"([^"]+)" action', finding["message"])
-        name = next((g for g in action.groups() if g), "an action") if action else "an action"
+        name = next((g for g in action.groups() if g), _("an action")) if action else _("an action")
         print(
-            f"note: line {finding['line']}: {name} is an old version whose Node runtime GitHub is retiring; "
-            "it still runs (on a newer Node, with a warning), but pin a current release."
+            _(
+                "note: line {finding}: {name} is an old version whose Node runtime GitHub is retiring; "
+                "it still runs (on a newer Node, with a warning), but pin a current release."
+            ).format(finding=finding["line"], name=name)
         )
 
 
@@ -166,11 +179,11 @@ def _install_problem(job: dict, test_step: dict) -> str | None:
         if re.search(r"\b(uv sync|poetry install|pipenv install|pdm install)\b", script):
             return None
     if bare:
-        return (
-            f"pip install {bare[0]} asks the package index for a project called {bare[0]!r}: "
-            f"pip install -r {bare[0]} reads the file"
-        )
-    return "nothing installs the project's packages before the tests: a run step with pip install -r ..."
+        return _(
+            "pip install {bare} asks the package index for a project called {bare!r}: "
+            "pip install -r {bare} reads the file"
+        ).format(bare=bare[0])
+    return _("nothing installs the project's packages before the tests: a run step with pip install -r ...")
 
 
 @guarded
@@ -182,34 +195,36 @@ def q1(answer) -> None:
     require_answer(exercise, answer)
     if not isinstance(answer, str):
         raise CheckFailed(
-            exercise, "the answer should be the workflow's YAML text", got=type(answer).__name__
+            exercise, _("the answer should be the workflow's YAML text"), got=type(answer).__name__
         )
     lint(exercise, answer)
     try:
         workflow = load_workflow(answer)
     except Exception as exc:  # YAML errors, or a file that is not a mapping
-        raise CheckFailed(exercise, "this is not a workflow's YAML", got=str(exc).splitlines()[0]) from None
+        raise CheckFailed(
+            exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
+        ) from None
     if not _runs_on_push(workflow):
         raise CheckFailed(
             exercise,
-            "the workflow does not run on push",
+            _("the workflow does not run on push"),
             got=f"on: {workflow.get('on')}",
-            hint="on: push (with other events too, if you like)",
+            hint=_("on: push (with other events too, if you like)"),
         )
     testing = [(job_id, job) for job_id, job in jobs(workflow).items() if _test_steps(job)]
     if not testing:
         raise CheckFailed(
             exercise,
-            "no step runs the tests",
-            hint="a step `run: python -m pytest` (or `python3 run.py test`)",
+            _("no step runs the tests"),
+            hint=_("a step `run: python -m pytest` (or `python3 run.py test`)"),
         )
     job_id, job = testing[0]
     services = _postgres_services(job)
     if not services:
         raise CheckFailed(
             exercise,
-            f"job {job_id!r} runs the tests without a PostgreSQL service",
-            hint="services: postgres: image: postgres:18, with env POSTGRES_PASSWORD",
+            _("job {job_id!r} runs the tests without a PostgreSQL service").format(job_id=job_id),
+            hint=_("services: postgres: image: postgres:18, with env POSTGRES_PASSWORD"),
         )
     steps = job.get("steps") or []
     test_step = _test_steps(job)[0]
@@ -217,29 +232,36 @@ def q1(answer) -> None:
     if not checkouts or steps.index(checkouts[0]) > steps.index(test_step):
         raise CheckFailed(
             exercise,
-            f"job {job_id!r} never checks out the repository before the tests: the runner starts empty",
-            hint="the first step: uses: actions/checkout@<commit> # v7.0.1",
+            _(
+                "job {job_id!r} never checks out the repository before the tests: the runner starts empty"
+            ).format(job_id=job_id),
+            hint=_("the first step: uses: actions/checkout@<commit> # v7.0.1"),
         )
     problem = _install_problem(job, test_step)
     if problem:
         raise CheckFailed(
             exercise,
-            "the tests would run without the project installed",
+            _("the tests would run without the project installed"),
             got=problem,
-            hint="a step before the tests: run: python -m pip install -r requirements-dev.txt -e .",
+            hint=_("a step before the tests: run: python -m pip install -r requirements-dev.txt -e ."),
         )
     url = _database_url(workflow, job, test_step)
     if not url:
         raise CheckFailed(
             exercise,
-            "the tests are not told where PostgreSQL is",
-            hint="env: DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres "
-            "(on the workflow, the job or the step)",
+            _("the tests are not told where PostgreSQL is"),
+            hint=_(
+                "env: DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres "
+                "(on the workflow, the job or the step)"
+            ),
         )
     match = URL.match(url)
     if not match:
         raise CheckFailed(
-            exercise, "DATABASE_URL is not a URL", expected="postgres://user:password@host:port/name", got=url
+            exercise,
+            _("DATABASE_URL is not a URL"),
+            expected="postgres://user:password@host:port/name",
+            got=url,
         )
     host, port = match["host"], match["port"] or "5432"
     name = host if host in services else next(iter(services))
@@ -248,37 +270,46 @@ def q1(answer) -> None:
     if not any(k in env for k in ("POSTGRES_PASSWORD", "POSTGRES_HOST_AUTH_METHOD")):
         raise CheckFailed(
             exercise,
-            f"service {name!r} would not start: the postgres image refuses to run without a password",
-            hint="env: POSTGRES_PASSWORD: postgres under the service (the URL's password)",
+            _(
+                "service {name!r} would not start: the postgres image refuses to run without a password"
+            ).format(name=name),
+            hint=_("env: POSTGRES_PASSWORD: postgres under the service (the URL's password)"),
         )
     in_container = bool(job.get("container"))
     if in_container:
         if host != name:
             raise CheckFailed(
                 exercise,
-                f"the job runs in a container, where {host!r} is not the service",
-                expected=f"{name!r}: in a container job, services are reached by their name, on port 5432",
+                _("the job runs in a container, where {host!r} is not the service").format(host=host),
+                expected=_(
+                    "{name!r}: in a container job, services are reached by their name, on port 5432"
+                ).format(name=name),
                 got=host,
             )
         if port != "5432":
             raise CheckFailed(
-                exercise, f"service {name!r} listens on 5432 on the job's network", expected="5432", got=port
+                exercise,
+                _("service {name!r} listens on 5432 on the job's network").format(name=name),
+                expected="5432",
+                got=port,
             )
     else:
         if host in services:
             raise CheckFailed(
                 exercise,
-                f"the job runs on the runner, which cannot resolve the name {host!r}",
-                expected="127.0.0.1 (or localhost) and the port that `ports:` maps to the service's 5432",
+                _("the job runs on the runner, which cannot resolve the name {host!r}").format(host=host),
+                expected=_("127.0.0.1 (or localhost) and the port that `ports:` maps to the service's 5432"),
                 got=host,
-                hint="only a job with `container:` reaches services by name; on the runner they are on "
-                "127.0.0.1 through their ports mapping",
+                hint=_(
+                    "only a job with `container:` reaches services by name; on the runner they are on "
+                    "127.0.0.1 through their ports mapping"
+                ),
             )
         if host not in LOCAL_HOSTS:
             raise CheckFailed(
                 exercise,
-                f"DATABASE_URL points at {host!r}, which is not where the service is",
-                expected=f"127.0.0.1 with the port mapped to {name!r}'s 5432",
+                _("DATABASE_URL points at {host!r}, which is not where the service is").format(host=host),
+                expected=_("127.0.0.1 with the port mapped to {name!r}'s 5432").format(name=name),
                 got=host,
             )
         mapped = MAPPED_PORT.fullmatch(port)
@@ -286,29 +317,41 @@ def q1(answer) -> None:
         if mapped:
             if mapped.group(1) != name:
                 raise CheckFailed(
-                    exercise, "the port comes from another service", expected=name, got=mapped.group(1)
+                    exercise, _("the port comes from another service"), expected=name, got=mapped.group(1)
                 )
             if not (spec.get("ports") or []):
                 raise CheckFailed(
-                    exercise, f"service {name!r} publishes no port", hint="ports: - 5432 under the service"
+                    exercise,
+                    _("service {name!r} publishes no port").format(name=name),
+                    hint=_("ports: - 5432 under the service"),
                 )
         elif port not in host_ports:
             raise CheckFailed(
                 exercise,
-                f"the tests connect to port {port}, but service {name!r} maps "
-                + (
-                    f"{', '.join(host_ports)} to its 5432"
+                (
+                    _("the tests connect to port {port}, but service {name!r} maps {ports} to its 5432")
                     if host_ports
-                    else "no port of the runner to its 5432"
+                    else _(
+                        "the tests connect to port {port}, but service {name!r} maps no port "
+                        "of the runner to its 5432"
+                    )
+                ).format(port=port, name=name, ports=", ".join(host_ports)),
+                expected=_("ports: - {port}:5432 under the service").format(port=port),
+                got=f"ports: {spec.get('ports') or []}",
+                hint=_(
+                    "the runner reaches a service only through its ports mapping, host port:container port"
                 ),
-                expected=f"ports: - {port}:5432 under the service",
-                got=f"ports: {(spec.get('ports') or [])}",
-                hint="the runner reaches a service only through its ports mapping, host port:container port",
             )
-    where = f"{name}:5432 from its container" if in_container else f"127.0.0.1:{port} mapped to {name}"
+    where = (
+        _("{name}:5432 from its container").format(name=name)
+        if in_container
+        else _("127.0.0.1:{port} mapped to {name}").format(port=port, name=name)
+    )
     ok(
         exercise,
-        f"job {job_id!r} checks out, installs and tests every push against {spec.get('image')} at {where}",
+        _("job {job_id!r} checks out, installs and tests every push against {image} at {where}").format(
+            job_id=job_id, image=spec.get("image"), where=where
+        ),
     )
 
 
@@ -332,13 +375,17 @@ def order_problem(workflow: dict, order) -> str | None:
 
     every = list(jobs(workflow))
     if not isinstance(order, list | tuple):
-        return f"return a list of job ids, not a {type(order).__name__}"
+        return _("return a list of job ids, not a {kind}").format(kind=type(order).__name__)
     if sorted(order) != sorted(every):
-        return f"every job exactly once: expected {sorted(every)}, got {sorted(order)}"
+        return _("every job exactly once: expected {every}, got {order}").format(
+            every=sorted(every), order=sorted(order)
+        )
     for position, job_id in enumerate(order):
         for needed in needs(jobs(workflow)[job_id]):
             if needed not in order[:position]:
-                return f"{job_id!r} comes before {needed!r}, which it needs"
+                return _("{job_id!r} comes before {needed!r}, which it needs").format(
+                    job_id=job_id, needed=needed
+                )
     return None
 
 
@@ -350,14 +397,14 @@ def q2(function) -> None:
     exercise = "q2"
     expect_function(exercise, function)
     cases = [("ci.yml", read_workflow("ci.yml")), ("cd.yml", read_workflow("cd.yml"))]
-    cases.append(("a workflow of the check's", SAMPLE_WORKFLOW))
+    cases.append((_("a workflow of the check's"), SAMPLE_WORKFLOW))
     for label, workflow in cases:
         order = call_answer(
             exercise,
             function,
             workflow,
-            label=f"on {label}",
-            hint="`needs` may be one job id (a string) or a list of them",
+            label=_("on {label}").format(label=label),
+            hint=_("`needs` may be one job id (a string) or a list of them"),
         )
         problem = order_problem(workflow, order)
         if problem:
@@ -365,9 +412,9 @@ def q2(function) -> None:
                 exercise,
                 f"{label}: {problem}",
                 got=list(order) if isinstance(order, list | tuple) else order,
-                hint="take a job only when every job it needs is already taken; repeat until none is left",
+                hint=_("take a job only when every job it needs is already taken; repeat until none is left"),
             )
-    ok(exercise, "every job after the jobs it needs, in ci.yml, cd.yml and a workflow listed out of order")
+    ok(exercise, _("every job after the jobs it needs, in ci.yml, cd.yml and a workflow listed out of order"))
 
 
 # ---------------------------------------------------------------- needs and a matrix
@@ -402,47 +449,51 @@ def needs_and_matrix(answer) -> None:
     require_answer(exercise, answer)
     if not isinstance(answer, str):
         raise CheckFailed(
-            exercise, "the answer should be the workflow's YAML text", got=type(answer).__name__
+            exercise, _("the answer should be the workflow's YAML text"), got=type(answer).__name__
         )
     try:
         workflow = load_workflow(answer)
     except Exception as exc:  # YAML errors, or a file that is not a mapping
-        raise CheckFailed(exercise, "this is not a workflow's YAML", got=str(exc).splitlines()[0]) from None
+        raise CheckFailed(
+            exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
+        ) from None
     lint(exercise, answer)
     found = jobs(workflow)
     if "test" not in found or "deploy" not in found:
-        raise CheckFailed(exercise, "keep the two jobs, test and deploy", got=sorted(found))
+        raise CheckFailed(exercise, _("keep the two jobs, test and deploy"), got=sorted(found))
     if "test" not in needs(found["deploy"]):
         raise CheckFailed(
             exercise,
-            "deploy does not wait for test",
-            got=f"deploy needs: {needs(found['deploy']) or 'nothing'}",
-            hint="without needs, GitHub starts both jobs at once, and deploy runs even when a test fails: "
-            "needs: test",
+            _("deploy does not wait for test"),
+            got=_("deploy needs: {value}").format(value=needs(found["deploy"]) or "nothing"),
+            hint=_(
+                "without needs, GitHub starts both jobs at once, and deploy runs even when a test fails: "
+                "needs: test"
+            ),
         )
     values = _matrix_values(found["test"])
     if not values:
         raise CheckFailed(
             exercise,
-            "the test job has no matrix",
-            hint="strategy: matrix: python-version: [...] runs one copy of the job per value",
+            _("the test job has no matrix"),
+            hint=_("strategy: matrix: python-version: [...] runs one copy of the job per value"),
         )
     floats = [v for vs in values.values() for v in vs if isinstance(v, float)]
     if floats:
         raise CheckFailed(
             exercise,
-            "a version in the matrix is a number, not a string",
+            _("a version in the matrix is a number, not a string"),
             got=floats,
-            hint='YAML reads 3.10 as the number 3.1: quote versions, "3.11"',
+            hint=_('YAML reads 3.10 as the number 3.1: quote versions, "3.11"'),
         )
     key = next((k for k, vs in values.items() if set(MATRIX_VERSIONS) <= {str(v) for v in vs}), None)
     if key is None:
         raise CheckFailed(
             exercise,
-            "no matrix key lists both Python versions",
+            _("no matrix key lists both Python versions"),
             expected=list(MATRIX_VERSIONS),
             got=values,
-            hint='one key, for example python-version: ["3.11", "3.12"]',
+            hint=_('one key, for example python-version: ["3.11", "3.12"]'),
         )
     setup = [
         s
@@ -457,12 +508,16 @@ def needs_and_matrix(answer) -> None:
     if key not in used:
         raise CheckFailed(
             exercise,
-            "each copy of the job installs the same Python",
+            _("each copy of the job installs the same Python"),
             got=f"python-version: {[(s.get('with') or {}).get('python-version') for s in setup]}",
-            hint="the matrix makes the copies; each must use its value: "
-            f"python-version: ${{{{ matrix.{key} }}}}",
+            hint=_(
+                "the matrix makes the copies; each must use its value: "
+                "python-version: ${{{{ matrix.{key} }}}}"
+            ).format(key=key),
         )
     ok(
         exercise,
-        f"deploy needs test; test runs once per Python in matrix.{key}: {', '.join(MATRIX_VERSIONS)}",
+        _("deploy needs test; test runs once per Python in matrix.{key}: {join}").format(
+            key=key, join=", ".join(MATRIX_VERSIONS)
+        ),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from ..i18n import _
 from ._base import CheckFailed, ok, require_answer
 
 OPTIONAL_SECRETS = {"SSH_PORT"}  # the job reads it, but 22 is used when it is empty
@@ -16,9 +17,9 @@ def _names(exercise: str, answer, what: str) -> set[str]:
     if isinstance(answer, str) or not hasattr(answer, "__iter__"):
         raise CheckFailed(
             exercise,
-            f"the answer should be a list (or set) of {what}",
+            _("the answer should be a list (or set) of {what}").format(what=what),
             got=repr(answer),
-            hint='for example ["NAME_ONE", "NAME_TWO"]',
+            hint=_('for example ["NAME_ONE", "NAME_TWO"]'),
         )
     names = {str(name).strip().upper() for name in answer}
     return names
@@ -31,31 +32,38 @@ def q1(answer) -> None:
     from ..files import deploy_secrets
 
     truth = set(deploy_secrets())
-    names = _names(exercise, answer, "secret names")
+    names = _names(exercise, answer, _("secret names"))
     required = truth - OPTIONAL_SECRETS
     if "GITHUB_TOKEN" in names:
         raise CheckFailed(
             exercise,
-            "GITHUB_TOKEN is not yours to set",
-            hint="GitHub makes a fresh one for every job; the deploy passes it on as the registry password",
+            _("GITHUB_TOKEN is not yours to set"),
+            hint=_(
+                "GitHub makes a fresh one for every job; the deploy passes it on as the registry password"
+            ),
         )
     inside = names & set(_env_prod_required())
     if inside:
         raise CheckFailed(
             exercise,
-            f"{', '.join(sorted(inside))} is not a secret of its own",
-            hint="the site's settings travel together, as the whole .env.prod file in one secret",
+            _("{join} is not a secret of its own").format(join=", ".join(sorted(inside))),
+            hint=_("the site's settings travel together, as the whole .env.prod file in one secret"),
         )
     missing, extra = required - names, names - truth
     if missing or extra:
         raise CheckFailed(
             exercise,
-            "not the secrets the deploy job reads",
+            _("not the secrets the deploy job reads"),
             expected=sorted(required),
             got=sorted(names),
-            hint="look for ${{ secrets.… }} in the deploy job of cd.yml (shown above)",
+            hint=_("look for ${{ secrets.… }} in the deploy job of cd.yml (shown above)"),
         )
-    ok(exercise, f"the deploy job reads these {len(required)} secrets from the production environment")
+    ok(
+        exercise,
+        _("the deploy job reads these {count} secrets from the production environment").format(
+            count=len(required)
+        ),
+    )
 
 
 def _env_prod_required() -> list[str]:
@@ -70,17 +78,19 @@ def q2(answer) -> None:
     exercise = "q2"
     require_answer(exercise, answer)
     truth = set(_env_prod_required())
-    names = _names(exercise, answer, "variable names")
+    names = _names(exercise, answer, _("variable names"))
     if names == truth:
         ok(
             exercise,
-            f"deploy/deploy.sh stops, naming the first missing one, unless these {len(truth)} have values",
+            _(
+                "deploy/deploy.sh stops, naming the first missing one, unless these {count} have values"
+            ).format(count=len(truth)),
         )
         return
     raise CheckFailed(
         exercise,
-        "not the variables deploy/deploy.sh checks",
+        _("not the variables deploy/deploy.sh checks"),
         expected=sorted(truth),
         got=sorted(names),
-        hint="read REQUIRED_ENV_PROD near the top of deploy/deploy.sh (printed above)",
+        hint=_("read REQUIRED_ENV_PROD near the top of deploy/deploy.sh (printed above)"),
     )

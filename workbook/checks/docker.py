@@ -6,6 +6,7 @@ The truth comes from a reference parser this module owns, from the project's own
 
 from __future__ import annotations
 
+from ..i18n import N_, _, ngettext
 from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
 from ._probe import guarded, shown
 
@@ -69,24 +70,28 @@ def reference(name: str) -> dict:
 
 
 HINTS = {
-    "registry": "the first part is a registry only if it has a '.' or a ':' (a port), or is 'localhost'; "
-    "otherwise the registry is docker.io",
-    "repository": "on docker.io a name with no repository is an official image, under 'library'; "
-    "elsewhere everything between the registry and the last '/' is the repository",
-    "name": "the name is the part after the last '/', without ':tag' or '@digest'",
-    "tag": "a ':' after the last '/' starts the tag; a ':' before it belongs to a registry port",
-    "digest": "everything after '@' is the digest",
+    "registry": N_(
+        "the first part is a registry only if it has a '.' or a ':' (a port), or is 'localhost'; "
+        "otherwise the registry is docker.io"
+    ),
+    "repository": N_(
+        "on docker.io a name with no repository is an official image, under 'library'; "
+        "elsewhere everything between the registry and the last '/' is the repository"
+    ),
+    "name": N_("the name is the part after the last '/', without ':tag' or '@digest'"),
+    "tag": N_("a ':' after the last '/' starts the tag; a ':' before it belongs to a registry port"),
+    "digest": N_("everything after '@' is the digest"),
 }
 
 
 def _hint(key: str, name: str, expected: dict, got: dict) -> str:
     if key == "tag" and ":" in name.rpartition("/")[0] and got.get("tag") != expected["tag"]:
-        return HINTS["tag"]  # a registry port read as a tag
+        return _(HINTS["tag"])  # a registry port read as a tag
     if key == "tag" and expected["tag"] is None:
-        return "a digest alone sets no tag: the tag is None"
+        return _("a digest alone sets no tag: the tag is None")
     if key == "tag" and expected["tag"] == "latest":
-        return "no tag and no digest means the tag 'latest'"
-    return HINTS[key]
+        return _("no tag and no digest means the tag 'latest'")
+    return _(HINTS[key])
 
 
 @guarded
@@ -96,26 +101,30 @@ def q1(parse) -> None:
     expect_function(exercise, parse)
     for name in IMAGE_NAMES:
         expected = reference(name)
-        hint = "the check feeds it names of its own, not only the notebook's: call it on that name in a cell"
-        got = call_answer(exercise, parse, name, label=f"for {name!r}", hint=hint)
+        hint = _(
+            "the check feeds it names of its own, not only the notebook's: call it on that name in a cell"
+        )
+        got = call_answer(exercise, parse, name, label=_("for {name!r}").format(name=name), hint=hint)
         if not isinstance(got, dict):
             raise CheckFailed(
                 exercise,
-                "the function should return a dict",
+                _("the function should return a dict"),
                 expected=expected,
                 got=got,
-                hint="keys: " + ", ".join(FIELDS),
+                hint=_("keys: {keys}").format(keys=", ".join(FIELDS)),
             )
         wrong = [key for key in FIELDS if got.get(key) != expected[key]]
         if wrong:
             raise CheckFailed(
                 exercise,
-                f"{name!r}: {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not right",
+                ngettext(
+                    "{name!r}: {parts} is not right", "{name!r}: {parts} are not right", len(wrong)
+                ).format(name=name, parts=", ".join(wrong)),
                 expected={key: expected[key] for key in wrong},
                 got={key: got.get(key) for key in wrong},
                 hint=_hint(wrong[0], name, expected, got),
             )
-    ok(exercise, f"all {len(IMAGE_NAMES)} names parsed as Docker reads them")
+    ok(exercise, _("all {count} names parsed as Docker reads them").format(count=len(IMAGE_NAMES)))
 
 
 # ---------------------------------------------------------------------------------- q2
@@ -175,10 +184,10 @@ def q2(answer) -> None:
     exercise = "q2"
     require_answer(exercise, answer)
     if not isinstance(answer, str) or "FROM" not in answer.upper():
-        raise CheckFailed(exercise, "the answer should be the Dockerfile's text", got=repr(answer)[:80])
+        raise CheckFailed(exercise, _("the answer should be the Dockerfile's text"), got=repr(answer)[:80])
     dockerfile = parse_dockerfile(answer)
     if not dockerfile.stages:
-        raise CheckFailed(exercise, "there is no FROM line", hint="start from FROM python:3.12-slim")
+        raise CheckFailed(exercise, _("there is no FROM line"), hint=_("start from FROM python:3.12-slim"))
     target = dockerfile.stages[-1].name
     steps = [i for stage in dockerfile.needed(target) for i in stage.instructions]
     copies = [i for i in steps if i.keyword in ("COPY", "ADD") and not i.flags.get("from")]
@@ -186,56 +195,81 @@ def q2(answer) -> None:
     if missing:
         raise CheckFailed(
             exercise,
-            "the image no longer contains all the code",
-            expected=f"every file of the project, {', '.join(CODE_FILES)} among them",
-            got=f"no COPY brings {', '.join(missing)}",
-            hint="after the dependencies, copy the code too: COPY . . brings all of it",
+            _("the image no longer contains all the code"),
+            expected=_("every file of the project, {join} among them").format(join=", ".join(CODE_FILES)),
+            got=_("no COPY brings {join}").format(join=", ".join(missing)),
+            hint=_("after the dependencies, copy the code too: COPY . . brings all of it"),
         )
     bare = [(i, f) for i in steps for f in _requirement_installs(i)[1]]
     if bare and not any(_installs_requirements(i) for i in steps):
         instruction, name = bare[0]
         raise CheckFailed(
             exercise,
-            f"line {instruction.line} asks pip for a package called {name!r}",
+            _("line {line} asks pip for a package called {name!r}").format(line=instruction.line, name=name),
             expected=f"pip install -r {REQUIREMENTS}",
             got=instruction.short(60),
-            hint=f"without -r, pip looks for a project named {name!r} on the package index and fails; "
-            "-r reads the file and installs what it lists",
+            hint=_(
+                "without -r, pip looks for a project named {name!r} on the package index and fails; "
+                "-r reads the file and installs what it lists"
+            ).format(name=name),
         )
     installs = [i for i in steps if _installs_requirements(i)]
     if not installs:
         raise CheckFailed(
-            exercise, f"nothing runs pip install -r {REQUIREMENTS}", hint="keep the RUN pip install line"
+            exercise,
+            _("nothing runs pip install -r {requirements}").format(requirements=REQUIREMENTS),
+            hint=_("keep the RUN pip install line"),
         )
     install = installs[0]
     copied_before = any(source_covers(i, REQUIREMENTS) for i in steps[: steps.index(install)] if i in copies)
     if not copied_before:
         raise CheckFailed(
             exercise,
-            f"pip install runs before {REQUIREMENTS} is in the image",
-            hint=f"COPY {REQUIREMENTS} ./ first, then RUN pip install -r {REQUIREMENTS}",
+            _("pip install runs before {requirements} is in the image").format(requirements=REQUIREMENTS),
+            hint=_("COPY {requirements} ./ first, then RUN pip install -r {requirements}").format(
+                requirements=REQUIREMENTS
+            ),
         )
     if not any(i.keyword in ("CMD", "ENTRYPOINT") for i in steps):
-        raise CheckFailed(exercise, "the image no longer says what to run", hint="keep the CMD line")
+        raise CheckFailed(exercise, _("the image no longer says what to run"), hint=_("keep the CMD line"))
     for path in CODE_FILES:
         again = rebuilt(dockerfile, target, path, ignore=[])
         if install in again:
             first = again[0]
             raise CheckFailed(
                 exercise,
-                f"a change to {path} still runs pip install again",
-                expected="the code's COPY after RUN pip install",
-                got=f"line {first.line} `{first.short(50)}` is the first step a change to {path} reruns",
-                hint=f"copy only {REQUIREMENTS} before installing; copy the rest after",
+                _("a change to {path} still runs pip install again").format(path=path),
+                expected=_("the code's COPY after RUN pip install"),
+                got=_("line {line} `{short}` is the first step a change to {path} reruns").format(
+                    line=first.line, short=first.short(50), path=path
+                ),
+                hint=_("copy only {requirements} before installing; copy the rest after").format(
+                    requirements=REQUIREMENTS
+                ),
             )
     if install not in rebuilt(dockerfile, target, REQUIREMENTS, ignore=[]):
-        raise CheckFailed(exercise, f"a change to {REQUIREMENTS} would not reinstall the dependencies")
+        raise CheckFailed(
+            exercise,
+            _("a change to {requirements} would not reinstall the dependencies").format(
+                requirements=REQUIREMENTS
+            ),
+        )
     again = rebuilt(dockerfile, target, CODE_FILE, ignore=[])
     ok(
         exercise,
-        f"a change to {CODE_FILE} (or {len(CODE_FILES) - 1} other code files) reruns {len(again)} "
-        f"step{'s' * (len(again) != 1)} from line {again[0].line}; "
-        f"pip install -r {REQUIREMENTS} stays cached",
+        ngettext(
+            "a change to {code_file} (or {others} other code files) reruns {count} step from line {line}; "
+            "pip install -r {requirements} stays cached",
+            "a change to {code_file} (or {others} other code files) reruns {count} steps from line {line}; "
+            "pip install -r {requirements} stays cached",
+            len(again),
+        ).format(
+            code_file=CODE_FILE,
+            others=len(CODE_FILES) - 1,
+            count=len(again),
+            line=again[0].line,
+            requirements=REQUIREMENTS,
+        ),
     )
 
 
@@ -284,7 +318,7 @@ def q3(function) -> None:
     expect_function(exercise, function)
     for label, compose in (
         ("docker-compose.yml", read_compose()),
-        ("a compose file of the check's", SAMPLE_COMPOSE),
+        (_("a compose file of the check's"), SAMPLE_COMPOSE),
     ):
         for service in compose["services"]:
             expected = dependencies(compose, service)
@@ -293,23 +327,29 @@ def q3(function) -> None:
                 function,
                 compose,
                 service,
-                label=f"for {service!r} in {label}",
-                hint="depends_on is a mapping or a list of names; iterating over either gives the names",
+                label=_("for {service!r} in {label}").format(service=service, label=label),
+                hint=_("depends_on is a mapping or a list of names; iterating over either gives the names"),
             )
             if not isinstance(got, set | frozenset | list | tuple):
-                raise CheckFailed(exercise, "return a set of service names", got=type(got).__name__)
+                raise CheckFailed(exercise, _("return a set of service names"), got=type(got).__name__)
             if set(got) != expected:
                 missing, extra = expected - set(got), set(got) - expected
                 if service in got:
-                    hint = "a service does not wait for itself"
+                    hint = _("a service does not wait for itself")
                 elif missing:
-                    hint = "follow depends_on further: what a dependency waits for, the service waits for too"
+                    hint = _(
+                        "follow depends_on further: what a dependency waits for, the service waits for too"
+                    )
                 else:
-                    hint = f"only depends_on counts; not waited for: {sorted(extra)}"
+                    hint = _("only depends_on counts; not waited for: {extra}").format(extra=sorted(extra))
                 raise CheckFailed(
-                    exercise, f"{service!r} in {label}", expected=sorted(expected), got=sorted(got), hint=hint
+                    exercise,
+                    _("{service!r} in {label}").format(service=service, label=label),
+                    expected=sorted(expected),
+                    got=sorted(got),
+                    hint=hint,
                 )
-    ok(exercise, "right for every service, in docker-compose.yml and in another compose file")
+    ok(exercise, _("right for every service, in docker-compose.yml and in another compose file"))
 
 
 # ---------------------------------------------------------------- predict the parts of image names
@@ -323,10 +363,12 @@ NAME_PARTS_NAMES = (
 DOCKER_HUB_NAMES = ("docker.io", "index.docker.io", "registry-1.docker.io")
 NAME_PARTS_HINTS = {
     "registry": HINTS["registry"],
-    "namespace": "on Docker Hub a name without a namespace is an official image, under 'library'; "
-    "a registry other than Docker Hub has none unless the name has one",
+    "namespace": N_(
+        "on Docker Hub a name without a namespace is an official image, under 'library'; "
+        "a registry other than Docker Hub has none unless the name has one"
+    ),
     "name": HINTS["name"],
-    "tag": "no tag written means the tag latest",
+    "tag": N_("no tag written means the tag latest"),
 }
 
 
@@ -337,16 +379,22 @@ def name_parts(answer) -> None:
     require_answer(exercise, answer)
     if not isinstance(answer, dict):
         raise CheckFailed(
-            exercise, "the answer should be a dict: image name → its parts", got=type(answer).__name__
+            exercise, _("the answer should be a dict: image name → its parts"), got=type(answer).__name__
         )
     for image_name in NAME_PARTS_NAMES:
         if image_name not in answer:
             raise CheckFailed(
-                exercise, f"{image_name!r} is missing", hint="keep the four names as the dict's keys"
+                exercise,
+                _("{image_name!r} is missing").format(image_name=image_name),
+                hint=_("keep the four names as the dict's keys"),
             )
         parts = answer[image_name]
         if not isinstance(parts, dict):
-            raise CheckFailed(exercise, f"the parts of {image_name!r} should be a dict", got=parts)
+            raise CheckFailed(
+                exercise,
+                _("the parts of {image_name!r} should be a dict").format(image_name=image_name),
+                got=parts,
+            )
         truth = reference(image_name)
         truth["namespace"] = truth["repository"]
         given = dict(parts)
@@ -357,17 +405,22 @@ def name_parts(answer) -> None:
         for key in ("registry", "namespace", "name", "tag"):
             if given.get(key, ...) is ...:
                 raise CheckFailed(
-                    exercise, f"no {key} for {image_name!r}", hint="use None for a part that is not there"
+                    exercise,
+                    _("no {key} for {image_name!r}").format(key=key, image_name=image_name),
+                    hint=_("use None for a part that is not there"),
                 )
             if given[key] != truth[key]:
                 raise CheckFailed(
                     exercise,
-                    f"the {key} of {image_name!r}",
+                    _("the {key} of {image_name!r}").format(key=key, image_name=image_name),
                     expected=truth[key],
                     got=given[key],
-                    hint=NAME_PARTS_HINTS[key],
+                    hint=_(NAME_PARTS_HINTS[key]),
                 )
-    ok(exercise, f"the parts of all {len(NAME_PARTS_NAMES)} names, as Docker reads them")
+    ok(
+        exercise,
+        _("the parts of all {count} names, as Docker reads them").format(count=len(NAME_PARTS_NAMES)),
+    )
 
 
 # ---------------------------------------------------------------- predict, then run: what a change rebuilds
@@ -381,17 +434,22 @@ REBUILD_CHANGES = (
     ".env",
 )
 REBUILD_WORDS = {
-    "install": "pip install runs again (and everything after it)",
-    "code": "from a later COPY on: the installed packages come from the cache",
-    "nothing": "the whole build comes from the cache",
+    "install": N_("pip install runs again (and everything after it)"),
+    "code": N_("from a later COPY on: the installed packages come from the cache"),
+    "nothing": N_("the whole build comes from the cache"),
 }
 REBUILD_HINTS = {
-    "install": "this file is copied before pip install: changing it invalidates that COPY and every step "
-    "after it",
-    "code": "site-deps copies only requirements-site.txt before pip install; this file is copied later, "
-    "so the layer of installed packages is reused",
-    "nothing": "a file the web image never copies (or that .dockerignore keeps out of the build context) "
-    "cannot invalidate a layer of it",
+    "install": N_(
+        "this file is copied before pip install: changing it invalidates that COPY and every step after it"
+    ),
+    "code": N_(
+        "site-deps copies only requirements-site.txt before pip install; this file is copied later, "
+        "so the layer of installed packages is reused"
+    ),
+    "nothing": N_(
+        "a file the web image never copies (or that .dockerignore keeps out of the build context) "
+        "cannot invalidate a layer of it"
+    ),
 }
 
 
@@ -427,21 +485,23 @@ def rebuilds(answer) -> None:
     if not isinstance(answer, dict):
         raise CheckFailed(
             exercise,
-            "the answer should be a dict: changed file → install, code or nothing",
+            _("the answer should be a dict: changed file → install, code or nothing"),
             got=type(answer).__name__,
         )
     missing = [path for path in REBUILD_CHANGES if path not in answer]
     if missing:
         raise CheckFailed(
-            exercise, f"{missing[0]!r} is missing", hint="keep the five files as the dict's keys"
+            exercise,
+            _("{missing!r} is missing").format(missing=missing[0]),
+            hint=_("keep the five files as the dict's keys"),
         )
     for path in REBUILD_CHANGES:
         word = answer[path]
         if word not in REBUILD_WORDS:
             raise CheckFailed(
                 exercise,
-                f"the prediction for {path!r} is not one of the three words",
-                expected=" or ".join(repr(w) for w in REBUILD_WORDS),
+                _("the prediction for {path!r} is not one of the three words").format(path=path),
+                expected=_(" or ").join(repr(w) for w in REBUILD_WORDS),
                 got=shown(word),
             )
     truth = rebuild_truth()
@@ -449,19 +509,24 @@ def rebuilds(answer) -> None:
         word, again = truth[path]
         if answer[path] != word:
             first = (
-                f"; the first step run again: line {again[0].line} `{again[0].short(50)}`" if again else ""
+                _("; the first step run again: line {line} `{short}`").format(
+                    line=again[0].line, short=again[0].short(50)
+                )
+                if again
+                else ""
             )
             raise CheckFailed(
                 exercise,
-                f"a change to {path} rebuilds otherwise",
-                expected=f"{word!r}: {REBUILD_WORDS[word]}{first}",
-                got=f"{answer[path]!r}: {REBUILD_WORDS[answer[path]]}",
-                hint=REBUILD_HINTS[word],
+                _("a change to {path} rebuilds otherwise").format(path=path),
+                expected=f"{word!r}: {_(REBUILD_WORDS[word])}{first}",
+                got=f"{answer[path]!r}: {_(REBUILD_WORDS[answer[path]])}",
+                hint=_(REBUILD_HINTS[word]),
             )
     ok(
         exercise,
-        "all five right, as the Dockerfile and .dockerignore say: "
-        + ", ".join(f"{path} {truth[path][0]}" for path in REBUILD_CHANGES),
+        _("all five right, as the Dockerfile and .dockerignore say: {results}").format(
+            results=", ".join(f"{path} {truth[path][0]}" for path in REBUILD_CHANGES)
+        ),
     )
 
 
@@ -525,7 +590,9 @@ def healthcheck(answer) -> None:
     exercise = "healthcheck"
     require_answer(exercise, answer)
     if not isinstance(answer, str):
-        raise CheckFailed(exercise, "the answer should be the compose file's text", got=type(answer).__name__)
+        raise CheckFailed(
+            exercise, _("the answer should be the compose file's text"), got=type(answer).__name__
+        )
     import yaml
 
     raw = yaml.safe_load(answer)
@@ -533,7 +600,7 @@ def healthcheck(answer) -> None:
     services = compose.get("services") or {}
     web = services.get("web")
     if not isinstance(web, dict):
-        raise CheckFailed(exercise, "keep the web service", got=sorted(services))
+        raise CheckFailed(exercise, _("keep the web service"), got=sorted(services))
     host = _url_host(_environment(web).get("DATABASE_URL", ""))
     databases = {
         name: spec
@@ -543,58 +610,67 @@ def healthcheck(answer) -> None:
     if not databases:
         raise CheckFailed(
             exercise,
-            "there is no PostgreSQL service",
-            hint="a service with image: postgres:18 (an official image, pulled from Docker Hub)",
+            _("there is no PostgreSQL service"),
+            hint=_("a service with image: postgres:18 (an official image, pulled from Docker Hub)"),
         )
     if host not in databases:
         raise CheckFailed(
             exercise,
-            f"web connects to {host!r}, and no PostgreSQL service has that name",
-            expected=f"a service named {host!r}, or the URL naming yours ({', '.join(sorted(databases))})",
+            _("web connects to {host!r}, and no PostgreSQL service has that name").format(host=host),
+            expected=_("a service named {host!r}, or the URL naming yours ({join})").format(
+                host=host, join=", ".join(sorted(databases))
+            ),
             got=sorted(databases),
-            hint="on the compose network each service is reached by its name",
+            hint=_("on the compose network each service is reached by its name"),
         )
     db = databases[host]
     password = _environment(((raw.get("services") or {}).get(host)) or {}).get("POSTGRES_PASSWORD")
     if password is None and "POSTGRES_PASSWORD_FILE" not in _environment(db) and not db.get("env_file"):
         raise CheckFailed(
             exercise,
-            f"{host} would not start: the postgres image refuses to run without POSTGRES_PASSWORD",
-            hint="environment: POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it in .env}",
+            _("{host} would not start: the postgres image refuses to run without POSTGRES_PASSWORD").format(
+                host=host
+            ),
+            hint=_("environment: POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set it in .env}"),
         )
     if password is not None and "$" not in str(password):
         raise CheckFailed(
             exercise,
-            "the password is written in the file, which goes to git",
-            expected="${POSTGRES_PASSWORD} (or ${POSTGRES_PASSWORD:?...}): from .env, as web's URL takes it",
+            _("the password is written in the file, which goes to git"),
+            expected=_(
+                "${POSTGRES_PASSWORD} (or ${POSTGRES_PASSWORD:?...}): from .env, as web's URL takes it"
+            ),
             got=password,
-            hint="web's DATABASE_URL reads ${POSTGRES_PASSWORD}; the database must get the same value",
+            hint=_("web's DATABASE_URL reads ${POSTGRES_PASSWORD}; the database must get the same value"),
         )
     test = _health_test(db.get("healthcheck"))
     if not test:
         raise CheckFailed(
             exercise,
-            f"{host} has no healthcheck",
-            hint='healthcheck: test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U app -d app"], '
-            "with an interval",
+            _("{host} has no healthcheck").format(host=host),
+            hint=_(
+                'healthcheck: test: ["CMD-SHELL", "pg_isready -h 127.0.0.1 -U app -d app"], with an interval'
+            ),
         )
     if not any(probe in test for probe in PROBES):
         raise CheckFailed(
             exercise,
-            f"{host}'s healthcheck does not ask PostgreSQL",
-            expected="pg_isready (or psql), which the postgres image has",
+            _("{host}'s healthcheck does not ask PostgreSQL").format(host=host),
+            expected=_("pg_isready (or psql), which the postgres image has"),
             got=test,
-            hint="PostgreSQL does not speak HTTP and the image has no curl: pg_isready asks the server",
+            hint=_("PostgreSQL does not speak HTTP and the image has no curl: pg_isready asks the server"),
         )
     condition = depends_on(web).get(host)
     if condition != "service_healthy":
         raise CheckFailed(
             exercise,
-            f"web does not wait for {host} to be healthy",
+            _("web does not wait for {host} to be healthy").format(host=host),
             expected=f"depends_on: {host}: condition: service_healthy",
-            got=f"depends_on {host}: {condition}" if condition else "no depends_on",
-            hint="the list form (depends_on: [db]) waits only for the container to start, not for PostgreSQL "
-            "to accept connections",
+            got=f"depends_on {host}: {condition}" if condition else _("no depends_on"),
+            hint=_(
+                "the list form (depends_on: [db]) waits only for the container to start, not for PostgreSQL "
+                "to accept connections"
+            ),
         )
     published = [
         str(p)
@@ -604,22 +680,26 @@ def healthcheck(answer) -> None:
     if published:
         raise CheckFailed(
             exercise,
-            f"{host} publishes PostgreSQL's port on the host",
+            _("{host} publishes PostgreSQL's port on the host").format(host=host),
             got=f"ports: {published}",
-            hint=f"web reaches it as {host}:5432 on the compose network; a published 5432 opens the database "
-            "to the machine (and, without 127.0.0.1, to the network)",
+            hint=_(
+                "web reaches it as {host}:5432 on the compose network; a published 5432 opens the database "
+                "to the machine (and, without 127.0.0.1, to the network)"
+            ).format(host=host),
         )
     mounts = [str(v.get("target") if isinstance(v, dict) else v) for v in db.get("volumes") or []]
     if not any(_mount_target(m) in DATA_DIRS for m in mounts):
         raise CheckFailed(
             exercise,
-            f"{host} keeps its data in the container's writable layer",
+            _("{host} keeps its data in the container's writable layer").format(host=host),
             expected="volumes: - pgdata:/var/lib/postgresql",
-            got=mounts or "no volumes",
-            hint="the writable layer goes with the container: docker compose down would lose the data",
+            got=mounts or _("no volumes"),
+            hint=_("the writable layer goes with the container: docker compose down would lose the data"),
         )
     ok(
         exercise,
-        f"{host} ({db['image']}) answers `{test}`; web waits for it to be healthy; 5432 unpublished; "
-        "data in a volume; the password from .env",
+        _(
+            "{host} ({db}) answers `{test}`; web waits for it to be healthy; 5432 unpublished; "
+            "data in a volume; the password from .env"
+        ).format(host=host, db=db["image"], test=test),
     )

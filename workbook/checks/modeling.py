@@ -7,6 +7,7 @@ comment, rows of other users and posts): a number typed in, or a query right on 
 
 from __future__ import annotations
 
+from ..i18n import N_, _, ngettext
 from ._base import CheckFailed, is_queryset, ok, require_answer
 from ._probe import guarded, kind_of, recorder, rolled_back, run_sql, shown
 
@@ -33,24 +34,26 @@ def q1(model, saved=None) -> None:
 
     exercise = "q1"
     require_answer(exercise, model)
-    hint = "class Bookmark(SoftDeleteModel): two ForeignKeys, Meta with app_label and a UniqueConstraint"
+    hint = _("class Bookmark(SoftDeleteModel): two ForeignKeys, Meta with app_label and a UniqueConstraint")
     if not (isinstance(model, type) and issubclass(model, models.Model)):
-        raise CheckFailed(exercise, "the first answer is not a model class", got=repr(model), hint=hint)
+        raise CheckFailed(exercise, _("the first answer is not a model class"), got=repr(model), hint=hint)
     name = model.__name__
     if not issubclass(model, SoftDeleteModel):
         raise CheckFailed(
             exercise,
-            f"{name} does not get soft delete from the project's base model",
-            expected="class ...(SoftDeleteModel)",
+            _("{name} does not get soft delete from the project's base model").format(name=name),
+            expected=_("class ...(SoftDeleteModel)"),
             got=", ".join(base.__name__ for base in model.__bases__),
-            hint="from core.models import SoftDeleteModel, and subclass it",
+            hint=_("from core.models import SoftDeleteModel, and subclass it"),
         )
     keys = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
     if len(keys) < 2:
         raise CheckFailed(
             exercise,
-            f"{name} has {len(keys)} foreign key{'s' if len(keys) != 1 else ''}",
-            expected="two (who, and what: a user and a post, or two users)",
+            ngettext("{name} has {count} foreign key", "{name} has {count} foreign keys", len(keys)).format(
+                name=name, count=len(keys)
+            ),
+            expected=_("two (who, and what: a user and a post, or two users)"),
             got=[f.name for f in keys],
             hint="models.ForeignKey(User, on_delete=models.PROTECT, related_name=...)",
         )
@@ -59,10 +62,10 @@ def q1(model, saved=None) -> None:
     if not exists:
         raise CheckFailed(
             exercise,
-            f"there is no table {table} in PostgreSQL",
-            expected="the migration applied",
-            got="no table",
-            hint="migration = own_model.makemigrations(...), then own_model.migrate(migration)",
+            _("there is no table {table} in PostgreSQL").format(table=table),
+            expected=_("the migration applied"),
+            got=_("no table"),
+            hint=_("migration = own_model.makemigrations(...), then own_model.migrate(migration)"),
         )
     foreign = _catalog(
         "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table]
@@ -70,10 +73,12 @@ def q1(model, saved=None) -> None:
     if len(foreign) < 2:
         raise CheckFailed(
             exercise,
-            f"{table} has {len(foreign)} foreign key constraints in PostgreSQL",
+            _("{table} has {count} foreign key constraints in PostgreSQL").format(
+                table=table, count=len(foreign)
+            ),
             expected="2 or more",
             got=[c for (c,) in foreign],
-            hint="apply the migration of the model as it is now: own_model.migrate(...)",
+            hint=_("apply the migration of the model as it is now: own_model.migrate(...)"),
         )
     columns = {f.column for f in keys}
     unique = [
@@ -88,8 +93,8 @@ def q1(model, saved=None) -> None:
     if not unique:
         raise CheckFailed(
             exercise,
-            f"PostgreSQL holds no rule of one live row per pair on {table}",
-            expected="a unique index on the two foreign keys WHERE NOT is_deleted",
+            _("PostgreSQL holds no rule of one live row per pair on {table}").format(table=table),
+            expected=_("a unique index on the two foreign keys WHERE NOT is_deleted"),
             got="none",
             hint="models.UniqueConstraint(fields=[...], condition=Q(is_deleted=False), name=...) in Meta",
         )
@@ -98,15 +103,15 @@ def q1(model, saved=None) -> None:
     if len(rows) < 2 or not all(isinstance(r, model) and r.pk for r in rows):
         raise CheckFailed(
             exercise,
-            f"saved is not a list of two saved {name} rows",
+            _("saved is not a list of two saved {name} rows").format(name=name),
             expected=f"[{name}.objects.create(...), {name}.objects.create(...)]",
             got=repr(saved)[:120],
-            hint=f"{name}.objects.create(...) inserts a row and returns it",
+            hint=_("{name}.objects.create(...) inserts a row and returns it").format(name=name),
         )
     live = model.objects.filter(pk__in=[r.pk for r in rows]).count()
     if live != len(rows):
         raise CheckFailed(
-            exercise, "not every saved row is live in the table", expected=len(rows), got=live, hint=hint
+            exercise, _("not every saved row is live in the table"), expected=len(rows), got=live, hint=hint
         )
     first = rows[0]
     values = {f.attname: getattr(first, f.attname) for f in keys}
@@ -118,10 +123,10 @@ def q1(model, saved=None) -> None:
     else:
         raise CheckFailed(
             exercise,
-            "PostgreSQL accepted a second live row for the same pair",
+            _("PostgreSQL accepted a second live row for the same pair"),
             expected="IntegrityError",
-            got="a second row",
-            hint="the unique index must cover the two foreign keys, with condition=Q(is_deleted=False)",
+            got=_("a second row"),
+            hint=_("the unique index must cover the two foreign keys, with condition=Q(is_deleted=False)"),
         )
     finally:
         model.all_objects.filter(**values).exclude(pk__in=[r.pk for r in rows]).hard_delete()
@@ -129,23 +134,25 @@ def q1(model, saved=None) -> None:
         names = [str(r) for r in rows]
     except Exception as exc:  # the learner's __str__
         raise CheckFailed(
-            exercise, f"your __str__ raised {type(exc).__name__}", got=str(exc), hint=hint
+            exercise, _("your __str__ raised {kind}").format(kind=type(exc).__name__), got=str(exc), hint=hint
         ) from None
     if any(n == models.Model.__str__(r) for n, r in zip(names, rows, strict=True)) or len(set(names)) < len(
         names
     ):
         raise CheckFailed(
             exercise,
-            "the rows are not told apart by their __str__",
-            expected="a name per row that says what it is",
+            _("the rows are not told apart by their __str__"),
+            expected=_("a name per row that says what it is"),
             got=names,
             hint='def __str__(self): return f"{self.user.username} saved Post #{self.post_id}"',
         )
-    [(index, _)] = unique[:1]
+    [(index, _columns)] = unique[:1]
     ok(
         exercise,
-        f"{table}: {len(foreign)} foreign keys, soft delete from SoftDeleteModel, one live row per pair "
-        f"({index}, a second one was refused); shown as {', '.join(names)}",
+        _(
+            "{table}: {count} foreign keys, soft delete from SoftDeleteModel, one live row per pair "
+            "({index}, a second one was refused); shown as {join}"
+        ).format(table=table, count=len(foreign), index=index, join=", ".join(names)),
     )
 
 
@@ -206,7 +213,7 @@ def q2(index_name) -> None:
     if not isinstance(index_name, str):
         raise CheckFailed(
             exercise,
-            f"a {type(index_name).__name__}, not a name",
+            _("a {kind}, not a name").format(kind=type(index_name).__name__),
             expected=partial_unique,
             got=repr(index_name),
             hint=hint,
@@ -216,12 +223,16 @@ def q2(index_name) -> None:
         return
     constraints = _like_constraints()
     if index_name in constraints:
-        problem = f"{index_name} is a constraint in pg_constraint: {constraints[index_name]}"
-        hint = "a partial unique rule is an index with a WHERE clause; PostgreSQL keeps it in pg_indexes"
+        problem = _("{index_name} is a constraint in pg_constraint: {constraints}").format(
+            index_name=index_name, constraints=constraints[index_name]
+        )
+        hint = _("a partial unique rule is an index with a WHERE clause; PostgreSQL keeps it in pg_indexes")
     elif index_name in indexes:
-        problem = f"{index_name} is an index without a WHERE clause: it covers every row"
+        problem = _("{index_name} is an index without a WHERE clause: it covers every row").format(
+            index_name=index_name
+        )
     else:
-        problem = f"no index {index_name!r} on the like table"
+        problem = _("no index {index_name!r} on the like table").format(index_name=index_name)
     raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
 
 
@@ -253,7 +264,7 @@ def _add_probe_rows() -> None:
     Comment.all_objects.create(pk=next(n), user=users["alice"], post_id=5, content="probe")
 
 
-PROBE_NOTE = (
+PROBE_NOTE = N_(
     "with rows the check adds for a moment (a deleted or cancelled row that counts, rows of other posts "
     "and users)"
 )
@@ -277,30 +288,38 @@ def _traced(exercise: str, model, value, truth, *, what: str, hint: str) -> bool
     candidates = []
     for sql, params in tried:
         with rolled_back():
-            names, rows, _ = run_sql(sql, params)
+            names, rows, _count = run_sql(sql, params)
         if _number(names, rows) == value:
             candidates.append((sql, params))
     if not candidates:
         raise CheckFailed(
             exercise,
-            f"no query on {table} that gives {shown(value)} ran in this notebook's cells",
-            expected=f"{what}, counted by a query",
-            got=f"{len(tried)} such quer{'ies' if len(tried) != 1 else 'y'} ran, none giving this number"
+            _("no query on {table} that gives {value} ran in this notebook's cells").format(
+                table=table, value=shown(value)
+            ),
+            expected=_("{what}, counted by a query").format(what=what),
+            got=ngettext(
+                "{count} such query ran, none giving this number",
+                "{count} such queries ran, none giving this number",
+                len(tried),
+            ).format(count=len(tried))
             if tried
-            else "no such query: was the number typed in by hand?",
+            else _("no such query: was the number typed in by hand?"),
             hint=hint,
         )
     for sql, params in candidates:
         with rolled_back():
             _add_probe_rows()
             expected = truth()
-            names, rows, _ = run_sql(sql, params)
+            names, rows, _count = run_sql(sql, params)
             got = _number(names, rows)
         if got == expected:
             return True
     raise CheckFailed(
         exercise,
-        f"your query gives the right number on the seed only: {PROBE_NOTE}, it counts otherwise",
+        _("your query gives the right number on the seed only: {probe_note}, it counts otherwise").format(
+            probe_note=_(PROBE_NOTE)
+        ),
         expected=expected,
         got=got,
         hint=hint,
@@ -312,12 +331,16 @@ def _count_of(exercise: str, value, model, *, hint: str):
     if is_queryset(value):
         if value.model is not model:
             raise CheckFailed(
-                exercise, f"a QuerySet of {value.model.__name__}, not of {model.__name__}", hint=hint
+                exercise,
+                _("a QuerySet of {model}, not of {model2}").format(
+                    model=value.model.__name__, model2=model.__name__
+                ),
+                hint=hint,
             )
         return value
     if isinstance(value, bool) or not isinstance(value, int):
         raise CheckFailed(
-            exercise, "a count is a whole number", got=f"{shown(value)}, {kind_of(value)}", hint=hint
+            exercise, _("a count is a whole number"), got=f"{shown(value)}, {kind_of(value)}", hint=hint
         )
     return value
 
@@ -329,7 +352,9 @@ def q3(rows) -> None:
 
     exercise = "q3"
     require_answer(exercise, rows)
-    hint = f"File.all_objects.filter(post_id={Q3_POST}).count(), and the same for Like and Comment"
+    hint = _("File.all_objects.filter(post_id={q3_post}).count(), and the same for Like and Comment").format(
+        q3_post=Q3_POST
+    )
     models = {"files": File, "likes": Like, "comments": Comment}
 
     def truth():
@@ -339,7 +364,7 @@ def q3(rows) -> None:
     if not isinstance(rows, dict) or set(rows) != set(expected):
         raise CheckFailed(
             exercise,
-            "not a dict with the keys files, likes, comments",
+            _("not a dict with the keys files, likes, comments"),
             expected=expected,
             got=shown(rows) if isinstance(rows, dict) else kind_of(rows),
             hint=hint,
@@ -350,10 +375,10 @@ def q3(rows) -> None:
         live = {key: model.objects.filter(post_id=Q3_POST).count() for key, model in models.items()}
         raise CheckFailed(
             exercise,
-            "other counts",
+            _("other counts"),
             expected=expected,
             got=counted,
-            hint="those are the live rows only: all_objects also sees cancelled likes and deleted comments"
+            hint=_("those are the live rows only: all_objects also sees cancelled likes and deleted comments")
             if counted == live
             else hint,
         )
@@ -363,11 +388,16 @@ def q3(rows) -> None:
             given[key],
             model,
             lambda key=key: truth()[key],
-            what=f"the {key} of post {Q3_POST}, live and deleted",
+            what=_("the {key} of post {q3_post}, live and deleted").format(key=key, q3_post=Q3_POST),
             hint=hint,
             label=key,
         )
-    ok(exercise, f"{sum(expected.values())} rows point at post {Q3_POST}: {expected}")
+    ok(
+        exercise,
+        _("{sum} rows point at post {q3_post}: {expected}").format(
+            sum=sum(expected.values()), q3_post=Q3_POST, expected=expected
+        ),
+    )
 
 
 def _count_holds(exercise: str, value, model, truth, *, what: str, hint: str, label: str = "") -> None:
@@ -383,7 +413,9 @@ def _count_holds(exercise: str, value, model, truth, *, what: str, hint: str, la
         where = f"{label}: " if label else ""
         raise CheckFailed(
             exercise,
-            f"{where}the QuerySet counts right on the seed only: {PROBE_NOTE}, it counts otherwise",
+            _("{where}the QuerySet counts right on the seed only: {probe_note}, it counts otherwise").format(
+                where=where, probe_note=_(PROBE_NOTE)
+            ),
             expected=right,
             got=got,
             hint=hint,
@@ -407,20 +439,22 @@ def q4(rows) -> None:
     if live != 1 or cancelled < 1:
         raise CheckFailed(
             exercise,
-            f"{Q4_USER} has {live} live and {cancelled} cancelled likes on post {Q4_POST}",
-            expected="1 live like and at least 1 cancelled one",
-            got=f"{live} live, {cancelled} cancelled",
-            hint="cancel the like with like.delete(), then Like.objects.create(...) a new one",
+            _("{q4_user} has {live} live and {cancelled} cancelled likes on post {q4_post}").format(
+                q4_user=Q4_USER, live=live, cancelled=cancelled, q4_post=Q4_POST
+            ),
+            expected=_("1 live like and at least 1 cancelled one"),
+            got=_("{live} live, {cancelled} cancelled").format(live=live, cancelled=cancelled),
+            hint=_("cancel the like with like.delete(), then Like.objects.create(...) a new one"),
         )
     value = _count_of(exercise, rows, Like, hint=hint)
     counted = value.count() if is_queryset(value) else value
     if counted != every().count():
         raise CheckFailed(
             exercise,
-            "another count",
+            _("another count"),
             expected=every().count(),
             got=counted,
-            hint="Like.objects counts the live like only; Like.all_objects counts the cancelled ones too"
+            hint=_("Like.objects counts the live like only; Like.all_objects counts the cancelled ones too")
             if counted == live
             else hint,
         )
@@ -429,10 +463,12 @@ def q4(rows) -> None:
         value,
         Like,
         lambda: every().count(),
-        what=f"{Q4_USER}'s like rows on post {Q4_POST}",
+        what=_("{q4_user}'s like rows on post {q4_post}").format(q4_user=Q4_USER, q4_post=Q4_POST),
         hint=hint,
     )
     ok(
         exercise,
-        f"{counted} rows, {live} live: the partial unique index allowed a new live like after the cancel",
+        _(
+            "{counted} rows, {live} live: the partial unique index allowed a new live like after the cancel"
+        ).format(counted=counted, live=live),
     )

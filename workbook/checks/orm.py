@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ..i18n import N_, _, ngettext
 from . import _orm_probe
 from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer
 from ._probe import (
@@ -46,7 +47,7 @@ Q18_USER, Q18_POST = "bob", 4
 def describe(rows) -> str:
     rows = list(rows)
     shown = ", ".join(str(r) for r in rows[:SHOW])
-    more = f", … ({len(rows)} in all)" if len(rows) > SHOW else ""
+    more = _(", … ({count} in all)").format(count=len(rows)) if len(rows) > SHOW else ""
     return f"[{shown}{more}]"
 
 
@@ -59,17 +60,17 @@ def compare_rows(exercise: str, got, expected, *, ordered: bool, hint: str) -> N
     if len(set(got_ids)) < len(got_ids) and set(got_ids) == set(expected_ids):
         raise CheckFailed(
             exercise,
-            "the right rows, but some more than once",
+            _("the right rows, but some more than once"),
             expected=describe(expected),
             got=describe(got),
-            hint="a join across a relation repeats a row once per match: .distinct() keeps one of each",
+            hint=_("a join across a relation repeats a row once per match: .distinct() keeps one of each"),
         )
     if sorted(got_ids) == sorted(expected_ids):
         if not ordered:
             return
         raise CheckFailed(
             exercise,
-            "the right rows in the wrong order",
+            _("the right rows in the wrong order"),
             expected=describe(expected),
             got=describe(got),
             hint=hint,
@@ -78,18 +79,18 @@ def compare_rows(exercise: str, got, expected, *, ordered: bool, hint: str) -> N
     if deleted:
         raise CheckFailed(
             exercise,
-            f"soft-deleted rows are included: {describe(deleted)}",
+            _("soft-deleted rows are included: {deleted}").format(deleted=describe(deleted)),
             expected=describe(expected),
             got=describe(got),
-            hint="Model.all_objects sees deleted rows too; Model.objects sees only live ones",
+            hint=_("Model.all_objects sees deleted rows too; Model.objects sees only live ones"),
         )
     missing = [r for r in expected if r.pk not in set(got_ids)]
     extra = [r for r in got if r.pk not in set(expected_ids)]
     problem = "; ".join(
         part
         for part in (
-            f"missing {describe(missing)}" if missing else "",
-            f"not asked for {describe(extra)}" if extra else "",
+            _("missing {rows}").format(rows=describe(missing)) if missing else "",
+            _("not asked for {rows}").format(rows=describe(extra)) if extra else "",
         )
         if part
     )
@@ -118,28 +119,26 @@ def _seed_pairs() -> set[tuple[str, str]]:
 
 
 def _failure_parts(failure: CheckFailed) -> dict:
-    """expected/got of a CheckFailed, read back from its message."""
-    parts = {}
-    for line in str(failure).splitlines()[1:]:
-        for key in ("expected", "got"):
-            prefix = f"  {key}:"
-            if line.startswith(prefix):
-                parts[key] = line[len(prefix) :].strip()
-    return parts
+    """expected/got of a CheckFailed, to show again in another one."""
+    return {key: getattr(failure, key) for key in ("expected", "got") if getattr(failure, key) is not None}
 
 
 def in_general(exercise: str, failure: CheckFailed, answer=None) -> CheckFailed:
     """A failure found on the probe rows: right on the notebook's data only."""
     literal = answer is not None and is_queryset(answer) and literal_ids(answer)
     hint = (
-        "the ids are written out by hand (pk__in=[...]): filter by what the exercise asks instead, "
-        "so the QuerySet finds the right rows whatever the data"
+        _(
+            "the ids are written out by hand (pk__in=[...]): filter by what the exercise asks instead, "
+            "so the QuerySet finds the right rows whatever the data"
+        )
         if literal
         else failure.hint
     )
     return CheckFailed(
         exercise,
-        f"right on the notebook's rows only: {_orm_probe.NOTE}, {failure.problem}",
+        _("right on the notebook's rows only: {note}, {problem}").format(
+            note=_(_orm_probe.NOTE), problem=failure.problem
+        ),
         hint=hint,
         **_failure_parts(failure),
     )
@@ -171,9 +170,9 @@ def compare_values(exercise: str, got, expected, *, ordered: bool, hint: str) ->
     if (got if ordered else sorted(map(repr, got))) == (expected if ordered else sorted(map(repr, expected))):
         return
     problem = (
-        "the right values in another order"
+        _("the right values in another order")
         if sorted(map(repr, got)) == sorted(map(repr, expected))
-        else "other values"
+        else _("other values")
     )
     raise CheckFailed(exercise, problem, expected=shown(expected), got=shown(got), hint=hint)
 
@@ -197,11 +196,15 @@ def recorded_statement(exercise: str, pattern: str, matches, *, what: str, metho
             return sql, params
     raise CheckFailed(
         exercise,
-        f"no {method} that gives {what} ran in this notebook's cells",
-        expected=f"{what}, from {method}",
-        got=f"{len(tried)} such statement{'s' * (len(tried) != 1)} ran, none giving this answer"
+        _("no {method} that gives {what} ran in this notebook's cells").format(method=method, what=what),
+        expected=_("{what}, from {method}").format(what=what, method=method),
+        got=ngettext(
+            "{count} such statement ran, none giving this answer",
+            "{count} such statements ran, none giving this answer",
+            len(tried),
+        ).format(count=len(tried))
         if tried
-        else "no such statement: was the answer typed in by hand, or computed another way?",
+        else _("no such statement: was the answer typed in by hand, or computed another way?"),
         hint=hint,
     )
 
@@ -224,7 +227,7 @@ def warmup(usernames) -> None:
 
     User = get_user_model()
     require_answer("warmup", usernames)
-    hint = '.order_by("username") sorts in the database'
+    hint = _('.order_by("username") sorts in the database')
     expected = list(User.objects.order_by("username").values_list("username", flat=True))
     if is_queryset(usernames):
         got = evaluate("warmup", usernames, hint=hint)
@@ -233,7 +236,7 @@ def warmup(usernames) -> None:
     else:
         raise CheckFailed(
             "warmup",
-            f"the answer is {kind_of(usernames)}, not a list of usernames",
+            _("the answer is {kind}, not a list of usernames").format(kind=kind_of(usernames)),
             expected=expected,
             got=shown(usernames),
             hint='list(User.objects.order_by("username").values_list("username", flat=True))',
@@ -241,13 +244,15 @@ def warmup(usernames) -> None:
     if got and not all(isinstance(u, str) for u in got):
         raise CheckFailed(
             "warmup",
-            "the list holds objects, not usernames",
+            _("the list holds objects, not usernames"),
             expected=expected,
             got=describe(got),
-            hint='values_list("username", flat=True) gives the strings themselves',
+            hint=_('values_list("username", flat=True) gives the strings themselves'),
         )
     if got != expected:
-        problem = "the right names in another order" if sorted(got) == expected else "not every username"
+        problem = (
+            _("the right names in another order") if sorted(got) == expected else _("not every username")
+        )
         raise CheckFailed("warmup", problem, expected=expected, got=got, hint=hint)
     everyone = lambda: list(User.objects.order_by("username").values_list("username", flat=True))  # noqa: E731
     if is_queryset(usernames):
@@ -264,9 +269,9 @@ def warmup(usernames) -> None:
             "warmup",
             r'^SELECT .*FROM "auth_user"',
             lambda names, rows, count: sorted(got) in _string_columns(rows),
-            what="this list of usernames",
+            what=_("this list of usernames"),
             method="query",
-            hint='ask the database: User.objects.order_by("username").values_list("username", flat=True)',
+            hint=_('ask the database: User.objects.order_by("username").values_list("username", flat=True)'),
         )
         if found:
             with rolled_back():
@@ -275,12 +280,19 @@ def warmup(usernames) -> None:
                 if everyone() not in _string_columns(rows):
                     raise CheckFailed(
                         "warmup",
-                        f"right on the notebook's rows only: {_orm_probe.NOTE}, your query gives other names",
+                        _("right on the notebook's rows only: {note}, your query gives other names").format(
+                            note=_(_orm_probe.NOTE)
+                        ),
                         expected=everyone(),
                         got=(_string_columns(rows) or [[]])[0],
                         hint=hint,
                     )
-    ok("warmup", f"{len(expected)} users: {', '.join(expected)}. That is how every check answers.")
+    ok(
+        "warmup",
+        _("{count} users: {names}. That is how every check answers.").format(
+            count=len(expected), names=", ".join(expected)
+        ),
+    )
 
 
 # ---------------------------------------------------------------- the course's three
@@ -288,8 +300,10 @@ def warmup(usernames) -> None:
 
 Q1_REASON = "b"  # the letter of the right answer to "why does the ORM accept a post with no file?"
 Q1_REASONS = {
-    "a": "PostgreSQL refuses nothing here: no constraint counts a post's files, and the ORM hides no error",
-    "c": "nothing adds a photo: the post simply has no File row",
+    "a": N_(
+        "PostgreSQL refuses nothing here: no constraint counts a post's files, and the ORM hides no error"
+    ),
+    "c": N_("nothing adds a photo: the post simply has no File row"),
 }
 
 
@@ -299,33 +313,35 @@ def q1(new_posts, why_no_file) -> None:
 
     exercise = "q1"
     require_answer(exercise, new_posts)
-    hint = (
+    hint = _(
         "post_create(author=bob, content=..., files=[{'type': 'image', 'url': ...}]) inserts a post "
         "with its files; or Post.objects.create(...) then File.objects.create(post=..., ...)"
     )
     if is_queryset(new_posts) or not isinstance(new_posts, list | tuple):
         raise CheckFailed(
             exercise,
-            "new_posts is not a list of the posts you created",
+            _("new_posts is not a list of the posts you created"),
             expected="[post_a, post_b, post_c]",
             got=type(new_posts).__name__,
             hint=hint,
         )
     if len(new_posts) != 3 or not all(isinstance(p, Post) for p in new_posts):
-        raise CheckFailed(exercise, "not three Post objects", expected=3, got=describe(new_posts), hint=hint)
+        raise CheckFailed(
+            exercise, _("not three Post objects"), expected=3, got=describe(new_posts), hint=hint
+        )
     if any(p.pk is None for p in new_posts):
         raise CheckFailed(
             exercise,
-            "a post was never saved: it has no id",
-            expected="three ids from the database",
+            _("a post was never saved: it has no id"),
+            expected=_("three ids from the database"),
             got=[p.pk for p in new_posts],
-            hint="Post(...) only builds the object; .save() or Post.objects.create(...) inserts it",
+            hint=_("Post(...) only builds the object; .save() or Post.objects.create(...) inserts it"),
         )
     if len({p.pk for p in new_posts}) != 3:
         raise CheckFailed(
             exercise,
-            "the same post more than once",
-            expected="three ids",
+            _("the same post more than once"),
+            expected=_("three ids"),
             got=[p.pk for p in new_posts],
             hint=hint,
         )
@@ -333,17 +349,17 @@ def q1(new_posts, why_no_file) -> None:
     if stored.count() != 3:
         raise CheckFailed(
             exercise,
-            "not every post is a live row in the database",
+            _("not every post is a live row in the database"),
             expected=3,
             got=stored.count(),
-            hint="create them again with post_create(...) or Post.objects.create(...)",
+            hint=_("create them again with post_create(...) or Post.objects.create(...)"),
         )
     seed = [p for p in stored if (p.author.username, p.content) in _seed_pairs()]
     if seed:
         raise CheckFailed(
             exercise,
-            f"these are seed posts, not new ones: {describe(seed)}",
-            expected="three posts you inserted",
+            _("these are seed posts, not new ones: {seed}").format(seed=describe(seed)),
+            expected=_("three posts you inserted"),
             got=describe(stored),
             hint=hint,
         )
@@ -352,26 +368,35 @@ def q1(new_posts, why_no_file) -> None:
     if bare:
         raise CheckFailed(
             exercise,
-            f"{'a post has' if len(bare) == 1 else 'posts have'} no photo or video: {describe(bare)}",
-            expected="at least one live File (type image or video) on each post",
+            ngettext(
+                "a post has no photo or video: {bare}", "posts have no photo or video: {bare}", len(bare)
+            ).format(bare=describe(bare)),
+            expected=_("at least one live File (type image or video) on each post"),
             got={p.pk: len(files[p.pk]) for p in sorted(stored, key=lambda p: p.pk)},
-            hint="File.objects.create(post=post, type='image', url='https://...') adds one to a saved post",
+            hint=_(
+                "File.objects.create(post=post, type='image', url='https://...') adds one to a saved post"
+            ),
         )
     require_answer(exercise, why_no_file)
     letter = str(why_no_file).strip().lower().strip("()")
     if letter != Q1_REASON:
         raise CheckFailed(
             exercise,
-            "not the reason" if letter in Q1_REASONS else "why_no_file should be the letter a, b or c",
-            expected="the letter of the reason",
+            _("not the reason") if letter in Q1_REASONS else _("why_no_file should be the letter a, b or c"),
+            expected=_("the letter of the reason"),
             got=repr(why_no_file),
-            hint=Q1_REASONS.get(
-                letter, "read the three choices above the exercise cell; one of them names the serializer"
-            ),
+            hint=_(Q1_REASONS[letter])
+            if letter in Q1_REASONS
+            else _("read the three choices above the exercise cell; one of them names the serializer"),
         )
     ids = ", ".join(str(p.pk) for p in sorted(new_posts, key=lambda p: p.pk))
     count = sum(len(types) for types in files.values())
-    ok(exercise, f"3 posts inserted, ids {ids}, with {count} photos and videos between them")
+    ok(
+        exercise,
+        _("3 posts inserted, ids {ids}, with {count} photos and videos between them").format(
+            ids=ids, count=count
+        ),
+    )
 
 
 def q2(answer, new_posts) -> None:
@@ -383,26 +408,29 @@ def q2(answer, new_posts) -> None:
     exercise = "q2"
     require_answer(exercise, answer)
     require_answer(exercise, new_posts)
-    hint = "ReadablePost.objects.filter(pk__in=[p.pk for p in new_posts]) gives exactly those rows"
+    hint = _("ReadablePost.objects.filter(pk__in=[p.pk for p in new_posts]) gives exactly those rows")
     if not is_queryset(answer):
         raise CheckFailed(
             exercise,
-            f"the answer is a {type(answer).__name__}, not a QuerySet",
-            expected="a QuerySet of ReadablePost",
+            _("the answer is a {kind}, not a QuerySet").format(kind=type(answer).__name__),
+            expected=_("a QuerySet of ReadablePost"),
             got=type(answer).__name__,
             hint=hint,
         )
     if answer.model._meta.concrete_model is not Post:
         raise CheckFailed(
-            exercise, f"the QuerySet holds {answer.model.__name__} rows", expected="your posts", hint=hint
+            exercise,
+            _("the QuerySet holds {model} rows").format(model=answer.model.__name__),
+            expected=_("your posts"),
+            hint=hint,
         )
     if answer.model is Post:
         raise CheckFailed(
             exercise,
-            "that QuerySet uses Post's own __str__, not yours",
-            expected="a QuerySet of ReadablePost",
-            got="a QuerySet of Post",
-            hint="start from ReadablePost.objects, so each row is shown by the __str__ you wrote",
+            _("that QuerySet uses Post's own __str__, not yours"),
+            expected=_("a QuerySet of ReadablePost"),
+            got=_("a QuerySet of Post"),
+            hint=_("start from ReadablePost.objects, so each row is shown by the __str__ you wrote"),
         )
     expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
     compare_rows(exercise, answer, expected, ordered=False, hint=hint)
@@ -412,34 +440,41 @@ def q2(answer, new_posts) -> None:
     except NotImplementedError:
         raise NotAnswered(
             exercise,
-            "there is no answer yet",
-            hint="write the body of ReadablePost.__str__ in the exercise cell above, run it, then this check",
+            _("there is no answer yet"),
+            hint=_(
+                "write the body of ReadablePost.__str__ in the exercise cell above, run it, then this check"
+            ),
         ) from None
     except Exception as exc:  # the learner's __str__
         raise CheckFailed(
             exercise,
-            f"your __str__ raised {type(exc).__name__}",
+            _("your __str__ raised {kind}").format(kind=type(exc).__name__),
             got=str(exc),
-            hint="self.pk, self.author.username and self.content are there to use; return a str",
+            hint=_("self.pk, self.author.username and self.content are there to use; return a str"),
         ) from None
     default = [n for n, p in zip(names, rows, strict=True) if n == models.Model.__str__(p)]
     if default:
         raise CheckFailed(
             exercise,
-            "the posts are shown by Django's default name",
-            expected='a name that tells them apart, e.g. Post #8 by bob: "Rainy day..."',
+            _("the posts are shown by Django's default name"),
+            expected=_('a name that tells them apart, e.g. Post #8 by bob: "Rainy day..."'),
             got=names,
-            hint="return an f-string from __str__ with self.pk, self.author.username and self.content",
+            hint=_("return an f-string from __str__ with self.pk, self.author.username and self.content"),
         )
     if len(set(names)) != len(names):
         raise CheckFailed(
             exercise,
-            "two posts get the same name",
-            expected="a different name for each post",
+            _("two posts get the same name"),
+            expected=_("a different name for each post"),
             got=names,
-            hint="put something in it that differs from post to post: its id (self.pk)",
+            hint=_("put something in it that differs from post to post: its id (self.pk)"),
         )
-    ok(exercise, f"a QuerySet of your {len(names)} posts, each shown by your __str__: {names[0]}")
+    ok(
+        exercise,
+        _("a QuerySet of your {count} posts, each shown by your __str__: {names}").format(
+            count=len(names), names=names[0]
+        ),
+    )
 
 
 @guarded
@@ -457,12 +492,12 @@ def q3(carol_posts) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, f"carol's {len(got)} live posts{PROBED}")
+    ok(exercise, _("carol's {count} live posts{probed}").format(count=len(got), probed=_(PROBED)))
 
 
 # ---------------------------------------------------------------- building up
 
-PROBED = "; right again on rows the check added"
+PROBED = N_("; right again on rows the check added")
 
 
 @guarded
@@ -471,7 +506,7 @@ def q4(not_carol) -> None:
 
     exercise = "q4"
     require_answer(exercise, not_carol)
-    hint = 'exclude(author__username="carol") keeps every row that does not match'
+    hint = _('exclude(author__username="carol") keeps every row that does not match')
     got = judge(
         exercise,
         not_carol,
@@ -480,7 +515,7 @@ def q4(not_carol) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, f"{len(got)} live posts not by carol{PROBED}")
+    ok(exercise, _("{count} live posts not by carol{probed}").format(count=len(got), probed=_(PROBED)))
 
 
 def _q5_reference():
@@ -500,7 +535,7 @@ def q5(answer) -> None:
 
     exercise = "q5"
     require_answer(exercise, answer)
-    hint = (
+    hint = _(
         '(Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan"): '
         "| is OR, & is AND, ~ is NOT"
     )
@@ -512,30 +547,35 @@ def q5(answer) -> None:
     if namsan:
         raise CheckFailed(
             exercise,
-            f"a post that mentions Namsan is there: {describe(namsan)}",
+            _("a post that mentions Namsan is there: {namsan}").format(namsan=describe(namsan)),
             expected=describe(expected),
             got=describe(got),
-            hint="~Q(content__icontains='namsan') leaves those out",
+            hint=_("~Q(content__icontains='namsan') leaves those out"),
         )
     if expected and not got:
         raise CheckFailed(
             exercise,
-            "no post matched",
+            _("no post matched"),
             expected=describe(expected),
             got="[]",
-            hint="& needs both conditions to hold, | either of them: by alice OR mentions seoul",
+            hint=_("& needs both conditions to hold, | either of them: by alice OR mentions seoul"),
         )
     seoul = [p for p in expected if "seoul" in p.content.lower() and p.pk not in {g.pk for g in got}]
     if seoul:
         raise CheckFailed(
             exercise,
-            f"missing {describe(seoul)}",
+            _("missing {rows}").format(rows=describe(seoul)),
             expected=describe(expected),
             got=describe(got),
-            hint="content__contains is case-sensitive; content__icontains is not",
+            hint=_("content__contains is case-sensitive; content__icontains is not"),
         )
     got = judge(exercise, answer, Post, _q5_reference, ordered=False, hint=hint)
-    ok(exercise, f"{len(got)} posts: by alice or mentioning Seoul, none mentioning Namsan{PROBED}")
+    ok(
+        exercise,
+        _("{count} posts: by alice or mentioning Seoul, none mentioning Namsan{probed}").format(
+            count=len(got), probed=_(PROBED)
+        ),
+    )
 
 
 @guarded
@@ -545,7 +585,7 @@ def q6(likes) -> None:
 
     exercise = "q6"
     require_answer(exercise, likes)
-    hint = (
+    hint = _(
         'Like.objects.filter(post__author__username__in=["alice", "carol"]): double underscores follow the FK'
     )
     got = judge(
@@ -556,7 +596,10 @@ def q6(likes) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, f"{len(got)} live likes on posts by alice or carol{PROBED}")
+    ok(
+        exercise,
+        _("{count} live likes on posts by alice or carol{probed}").format(count=len(got), probed=_(PROBED)),
+    )
 
 
 @guarded
@@ -568,7 +611,7 @@ def q7(posts) -> None:
 
     exercise = "q7"
     require_answer(exercise, posts)
-    hint = "created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included"
+    hint = _("created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included")
     expect_queryset(exercise, posts, Post, hint)
     expect_objects(exercise, posts, Post, hint=hint)
     expected = list(Post.objects.filter(created_at__date__range=Q7_DAYS))
@@ -578,10 +621,12 @@ def q7(posts) -> None:
     if late:
         raise CheckFailed(
             exercise,
-            f"the last day is missing: {describe(late)}",
+            _("the last day is missing: {late}").format(late=describe(late)),
             expected=describe(expected),
             got=describe(got),
-            hint="a datetime range ends at 00:00 of the last day; the __date transform compares whole days",
+            hint=_(
+                "a datetime range ends at 00:00 of the last day; the __date transform compares whole days"
+            ),
         )
     got = judge(
         exercise,
@@ -593,7 +638,9 @@ def q7(posts) -> None:
     )
     ok(
         exercise,
-        f"{len(got)} posts from {Q7_DAYS[0]} to {Q7_DAYS[1]}, Seoul days, both ends included{PROBED}",
+        _("{count} posts from {start} to {end}, Seoul days, both ends included{probed}").format(
+            count=len(got), start=Q7_DAYS[0], end=Q7_DAYS[1], probed=_(PROBED)
+        ),
     )
 
 
@@ -604,7 +651,7 @@ def q8(answer) -> None:
 
     exercise = "q8"
     require_answer(exercise, answer)
-    hint = 'order_by("author__username", "-created_at")[:4]: a minus sign means descending'
+    hint = _('order_by("author__username", "-created_at")[:4]: a minus sign means descending')
     judge(
         exercise,
         answer,
@@ -613,7 +660,7 @@ def q8(answer) -> None:
         ordered=True,
         hint=hint,
     )
-    ok(exercise, f"4 posts in the asked order{PROBED}")
+    ok(exercise, _("4 posts in the asked order{probed}").format(probed=_(PROBED)))
 
 
 def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
@@ -621,14 +668,14 @@ def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
 
     from posts.models import Like, Post
 
-    every_post = "annotate every live post: start from Post.objects"
+    every_post = _("annotate every live post: start from Post.objects")
     compare_rows(exercise, got, Post.objects.all(), ordered=False, hint=every_post)
     missing = [p for p in got if not hasattr(p, "n_likes")]
     if missing:
         raise CheckFailed(
             exercise,
-            "the posts have no n_likes attribute",
-            expected="post.n_likes on every post",
+            _("the posts have no n_likes attribute"),
+            expected=_("post.n_likes on every post"),
             got=describe(missing),
             hint=hint,
         )
@@ -639,12 +686,15 @@ def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
             cancelled = post.n_likes == every and every != live
             raise CheckFailed(
                 exercise,
-                f"{post} has n_likes={shown(post.n_likes)}",
-                expected=f"{live} live likes",
+                _("{post} has n_likes={n_likes}").format(post=post, n_likes=shown(post.n_likes)),
+                expected=_("{live} live likes").format(live=live),
                 got=shown(post.n_likes),
                 hint=(
-                    "Count('likes') counts cancelled likes too (a join does not use the default manager): "
-                    "add filter=Q(likes__is_deleted=False)"
+                    _(
+                        "Count('likes') counts cancelled likes too (a join does not use the "
+                        "default manager): "
+                        "add filter=Q(likes__is_deleted=False)"
+                    )
                     if cancelled
                     else hint
                 ),
@@ -657,7 +707,7 @@ def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
         got,
         expected,
         ordered=True,
-        hint='then order_by("-n_likes", "id"): most likes first, ties by id',
+        hint=_('then order_by("-n_likes", "id"): most likes first, ties by id'),
     )
 
 
@@ -679,7 +729,12 @@ def q9(posts) -> None:
             _q9_compare(exercise, evaluate(exercise, posts, hint=hint), hint=hint)
         except CheckFailed as failure:
             raise in_general(exercise, failure, posts) from None
-    ok(exercise, f"n_likes is right on all {len(got)} posts, most liked first{PROBED}")
+    ok(
+        exercise,
+        _("n_likes is right on all {count} posts, most liked first{probed}").format(
+            count=len(got), probed=_(PROBED)
+        ),
+    )
 
 
 def _like_stats() -> dict:
@@ -698,58 +753,67 @@ def q10(stats) -> None:
     if not isinstance(stats, dict):
         raise CheckFailed(
             exercise,
-            f"the answer is {kind_of(stats)}, not a dict",
+            _("the answer is {kind}, not a dict").format(kind=kind_of(stats)),
             expected="{'likes': ..., 'likers': ...}",
             got=shown(stats),
-            hint="aggregate() returns a dict; annotate() returns a QuerySet",
+            hint=_("aggregate() returns a dict; annotate() returns a QuerySet"),
         )
     if set(stats) != set(expected):
         raise CheckFailed(
-            exercise, "other keys", expected=shown(sorted(expected)), got=shown(list(stats)), hint=hint
+            exercise, _("other keys"), expected=shown(sorted(expected)), got=shown(list(stats)), hint=hint
         )
     if stats["likes"] != expected["likes"] or type(stats["likes"]) is not int:
         raise CheckFailed(
             exercise,
-            "the number of likes is off",
+            _("the number of likes is off"),
             expected=shown(expected["likes"]),
             got=shown(stats["likes"]),
-            hint="Like.objects counts live likes only; Like.all_objects counts cancelled ones too",
+            hint=_("Like.objects counts live likes only; Like.all_objects counts cancelled ones too"),
         )
     if stats["likers"] != expected["likers"] or type(stats["likers"]) is not int:
         raise CheckFailed(
             exercise,
-            "the number of likers is off",
+            _("the number of likers is off"),
             expected=shown(expected["likers"]),
             got=shown(stats["likers"]),
-            hint='Count("user", distinct=True) counts each user once',
+            hint=_('Count("user", distinct=True) counts each user once'),
         )
     found = recorded_statement(
         exercise,
         r'^SELECT (?!.*GROUP BY).*COUNT\(.*FROM "posts_like"',
         lambda names, rows, count: len(rows) == 1 and dict(zip(names, rows[0], strict=True)) == stats,
-        what=f"this dict {shown(stats)}",
-        method="aggregate() query",
-        hint=f"one call: {hint}",
+        what=_("this dict {stats}").format(stats=shown(stats)),
+        method=_("aggregate() query"),
+        hint=_("one call: {hint}").format(hint=hint),
     )
     if found is None:
-        ok(exercise, f"{expected['likes']} live likes from {expected['likers']} users")
+        ok(
+            exercise,
+            _("{likes} live likes from {likers} users").format(
+                likes=expected["likes"], likers=expected["likers"]
+            ),
+        )
         return
     with rolled_back():
         _orm_probe.add_rows()
-        names, rows, _ = run_sql(*found)
+        names, rows, _count = run_sql(*found)
         probe_got, probe_expected = dict(zip(names, rows[0], strict=True)), _like_stats()
     if probe_got != probe_expected:
         raise CheckFailed(
             exercise,
-            f"right on the notebook's rows only: {_orm_probe.NOTE}, your aggregate gives other numbers",
+            _("right on the notebook's rows only: {note}, your aggregate gives other numbers").format(
+                note=_(_orm_probe.NOTE)
+            ),
             expected=shown(probe_expected),
             got=shown(probe_got),
-            hint="count live likes (Like.objects), and each user once: distinct=True",
+            hint=_("count live likes (Like.objects), and each user once: distinct=True"),
         )
     ok(
         exercise,
-        f"{expected['likes']} live likes from {expected['likers']} users, from one aggregate query "
-        "that is right on rows the check added too",
+        _(
+            "{likes} live likes from {likers} users, from one aggregate query "
+            "that is right on rows the check added too"
+        ).format(likes=expected["likes"], likers=expected["likers"]),
     )
 
 
@@ -772,36 +836,38 @@ def _q11_compare(exercise: str, feed, *, hint: str) -> tuple[int, int]:
         [p.author.username for p in posts]
     with count_queries() as files:
         got_files = {p.pk: [f.pk for f in p.files.all()] for p in posts}
-    compare_rows(exercise, posts, Post.objects.all(), ordered=False, hint="start from Post.objects")
+    compare_rows(exercise, posts, Post.objects.all(), ordered=False, hint=_("start from Post.objects"))
     for post in posts:
         live = list(File.objects.filter(post=post).order_by("position", "id").values_list("pk", flat=True))
         if sorted(got_files[post.pk]) != sorted(live):
             raise CheckFailed(
                 exercise,
-                f"{post} shows other files than its live ones",
+                _("{post} shows other files than its live ones").format(post=post),
                 expected=live,
                 got=got_files[post.pk],
-                hint="prefetch_related('files') uses the live files; Prefetch with File.all_objects does not",
+                hint=_(
+                    "prefetch_related('files') uses the live files; Prefetch with File.all_objects does not"
+                ),
             )
     total = _queries(evaluating) + _queries(authors) + _queries(files)
     if _queries(authors):
         raise CheckFailed(
             exercise,
-            f"each author cost a query of its own ({_queries(authors)} more)",
-            expected="at most 2 queries",
-            got=f"{total} queries",
-            hint='select_related("author") fetches authors in the same query as the posts',
+            _("each author cost a query of its own ({queries} more)").format(queries=_queries(authors)),
+            expected=_("at most 2 queries"),
+            got=_("{total} queries").format(total=total),
+            hint=_('select_related("author") fetches authors in the same query as the posts'),
         )
     if _queries(files):
         raise CheckFailed(
             exercise,
-            f"each post's files cost a query of its own ({_queries(files)} more)",
-            expected="at most 2 queries",
-            got=f"{total} queries",
-            hint='prefetch_related("files") fetches the files of every post in one more query',
+            _("each post's files cost a query of its own ({queries} more)").format(queries=_queries(files)),
+            expected=_("at most 2 queries"),
+            got=_("{total} queries").format(total=total),
+            hint=_('prefetch_related("files") fetches the files of every post in one more query'),
         )
     if total > 2:
-        raise CheckFailed(exercise, "too many queries", expected="at most 2", got=total, hint=hint)
+        raise CheckFailed(exercise, _("too many queries"), expected=_("at most 2"), got=total, hint=hint)
     return len(posts), total
 
 
@@ -812,7 +878,7 @@ def q11(feed) -> None:
 
     exercise = "q11"
     require_answer(exercise, feed)
-    hint = (
+    hint = _(
         'select_related("author") joins the author in; prefetch_related("files") fetches every file at once'
     )
     expect_queryset(exercise, feed, Post, hint)
@@ -827,7 +893,9 @@ def q11(feed) -> None:
     naive = 1 + 2 * posts
     ok(
         exercise,
-        f"{posts} posts with authors and live files in {total} queries (without both: {naive}){PROBED}",
+        _(
+            "{posts} posts with authors and live files in {total} queries (without both: {naive}){probed}"
+        ).format(posts=posts, total=total, naive=naive, probed=_(PROBED)),
     )
 
 
@@ -843,25 +911,27 @@ def q12(updated, before) -> None:
     if not isinstance(before, dict) or not all(isinstance(v, int) for v in before.values()):
         raise CheckFailed(
             exercise,
-            "`before` is not the dict of positions the cell above records",
+            _("`before` is not the dict of positions the cell above records"),
             expected="{file id: position}",
             got=shown(before),
-            hint="run the cell that records `before` again, then the exercise once",
+            hint=_("run the cell that records `before` again, then the exercise once"),
         )
     if not isinstance(updated, int) or isinstance(updated, bool):
         raise CheckFailed(
             exercise,
-            f"updated is {kind_of(updated)}, not the number of rows update() changed",
-            expected=f"{len(before)} (an int)",
+            _("updated is {kind}, not the number of rows update() changed").format(kind=kind_of(updated)),
+            expected=_("{count} (an int)").format(count=len(before)),
             got=shown(updated),
-            hint="QuerySet.update() returns how many rows it changed; a loop of save() calls returns nothing",
+            hint=_(
+                "QuerySet.update() returns how many rows it changed; a loop of save() calls returns nothing"
+            ),
         )
     now = dict(File.all_objects.filter(pk__in=list(before)).values_list("pk", "position"))
     if updated != len(before):
         raise CheckFailed(
             exercise,
-            f"update() changed {updated} rows",
-            expected=f"{len(before)}: the files of post {Q12_POST}",
+            _("update() changed {updated} rows").format(updated=updated),
+            expected=_("{count}: the files of post {q12_post}").format(count=len(before), q12_post=Q12_POST),
             got=updated,
             hint=hint,
         )
@@ -869,29 +939,29 @@ def q12(updated, before) -> None:
     if before and set(shifted.values()) == {2}:
         raise CheckFailed(
             exercise,
-            "the positions moved by 2: the exercise ran twice",
+            _("the positions moved by 2: the exercise ran twice"),
             expected="+1",
             got="+2",
-            hint="run the cell that records `before` again, then the exercise once",
+            hint=_("run the cell that records `before` again, then the exercise once"),
         )
     if set(shifted.values()) != {1}:
         raise CheckFailed(
             exercise,
-            "the positions did not each move one down",
+            _("the positions did not each move one down"),
             expected={pk: position + 1 for pk, position in before.items()},
             got=now,
-            hint="F('position') + 1 lets the database add 1 to each row's own value",
+            hint=_("F('position') + 1 lets the database add 1 to each row's own value"),
         )
     found = recorded_statement(
         exercise,
         r'^UPDATE "posts_file"',
         lambda names, rows, count: count == updated,
-        what=f"{updated} changed rows",
-        method="single UPDATE",
-        hint=f"one statement for every file: {hint}",
+        what=_("{updated} changed rows").format(updated=updated),
+        method=_("single UPDATE"),
+        hint=_("one statement for every file: {hint}").format(hint=hint),
     )
     if found is None:
-        ok(exercise, f"{updated} files moved one position down")
+        ok(exercise, _("{updated} files moved one position down").format(updated=updated))
         return
     probe_file, other_file = _orm_probe.BASE + 203, _orm_probe.BASE + 204
     with rolled_back():
@@ -906,13 +976,23 @@ def q12(updated, before) -> None:
     if probe_file not in moved or other_file in moved or any(after[pk] != positions[pk] + 1 for pk in moved):
         raise CheckFailed(
             exercise,
-            f"right on the notebook's rows only: with a file the check adds to post {Q12_POST} (and one to "
-            "another post), your UPDATE moves other rows",
-            expected=f"files {sorted(expected_moved)} one position down, no other file",
-            got=f"files {sorted(moved)} moved",
-            hint="filter by the post, not by file ids written out: " + hint,
+            _(
+                "right on the notebook's rows only: with a file the check adds to post "
+                "{q12_post} (and one to "
+                "another post), your UPDATE moves other rows"
+            ).format(q12_post=Q12_POST),
+            expected=_("files {expected_moved} one position down, no other file").format(
+                expected_moved=sorted(expected_moved)
+            ),
+            got=_("files {moved} moved").format(moved=sorted(moved)),
+            hint=_("filter by the post, not by file ids written out: ") + hint,
         )
-    ok(exercise, f"{updated} files moved one position down by one UPDATE, computed by PostgreSQL")
+    ok(
+        exercise,
+        _("{updated} files moved one position down by one UPDATE, computed by PostgreSQL").format(
+            updated=updated
+        ),
+    )
 
 
 @guarded
@@ -922,11 +1002,13 @@ def q13(result) -> None:
 
     exercise = "q13"
     require_answer(exercise, result)
-    hint = f"Like.objects.get_or_create(user=bob, post_id={Q13_POST}) returns (like, created)"
+    hint = _("Like.objects.get_or_create(user=bob, post_id={q13_post}) returns (like, created)").format(
+        q13_post=Q13_POST
+    )
     if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], bool)):
         raise CheckFailed(
             exercise,
-            f"the answer is {kind_of(result)}, not the pair get_or_create returns",
+            _("the answer is {kind}, not the pair get_or_create returns").format(kind=kind_of(result)),
             expected="(like, created)",
             got=shown(result),
             hint=hint,
@@ -934,34 +1016,44 @@ def q13(result) -> None:
     like, created = result
     if not isinstance(like, Like) or like.pk is None:
         raise CheckFailed(
-            exercise, "the first item is not a saved Like", expected="a Like", got=shown(like), hint=hint
+            exercise,
+            _("the first item is not a saved Like"),
+            expected=_("a Like"),
+            got=shown(like),
+            hint=hint,
         )
     stored = Like.all_objects.select_related("user").filter(pk=like.pk).first()
     if stored is None:
-        raise CheckFailed(exercise, "this like is not in the database", got=str(like.pk), hint=hint)
+        raise CheckFailed(exercise, _("this like is not in the database"), got=str(like.pk), hint=hint)
     if (stored.user.username, stored.post_id) != (Q13_USER, Q13_POST):
         raise CheckFailed(
             exercise,
-            "a like by someone else or on another post",
-            expected=f"{Q13_USER} likes Post #{Q13_POST}",
+            _("a like by someone else or on another post"),
+            expected=_("{q13_user} likes Post #{q13_post}").format(q13_user=Q13_USER, q13_post=Q13_POST),
             got=str(stored),
             hint=hint,
         )
     if stored.is_deleted:
         raise CheckFailed(
             exercise,
-            f"{stored} is a cancelled like (is_deleted=True)",
-            expected="a live like",
-            got="the cancelled one",
-            hint="Like.all_objects.get_or_create finds cancelled likes too; Like.objects only live ones",
+            _("{stored} is a cancelled like (is_deleted=True)").format(stored=stored),
+            expected=_("a live like"),
+            got=_("the cancelled one"),
+            hint=_("Like.all_objects.get_or_create finds cancelled likes too; Like.objects only live ones"),
         )
     live = Like.objects.filter(user__username=Q13_USER, post_id=Q13_POST).count()
     if live != 1:
-        raise CheckFailed(exercise, "not exactly one live like", expected=1, got=live, hint=hint)
+        raise CheckFailed(exercise, _("not exactly one live like"), expected=1, got=live, hint=hint)
     ok(
         exercise,
-        f"{stored} ({'created now' if created else 'found, not created again'}); "
-        "it is the one live like, so running it again finds it: created=False",
+        (
+            _("{stored} (created now); it is the one live like, so running it again finds it: created=False")
+            if created
+            else _(
+                "{stored} (found, not created again); "
+                "it is the one live like, so running it again finds it: created=False"
+            )
+        ).format(stored=stored),
     )
 
 
@@ -978,31 +1070,37 @@ def q14(gone) -> None:
 
     exercise = "q14"
     require_answer(exercise, gone)
-    hint = "Post.all_objects.deleted() (or .filter(is_deleted=True)): Post.objects never sees deleted rows"
+    hint = _("Post.all_objects.deleted() (or .filter(is_deleted=True)): Post.objects never sees deleted rows")
     post = Post.all_objects.get(pk=Q14_POST)
     if not post.is_deleted:
         raise CheckFailed(
             exercise,
-            f"{post} is still live",
+            _("{post} is still live").format(post=post),
             expected="is_deleted=True",
             got="is_deleted=False",
-            hint=f"Post.objects.get(pk={Q14_POST}).delete() marks it deleted (a soft delete)",
+            hint=_("Post.objects.get(pk={q14_post}).delete() marks it deleted (a soft delete)").format(
+                q14_post=Q14_POST
+            ),
         )
-    for model, label in ((File, "files"), (Like, "likes"), (Comment, "comments")):
+    for model, label in ((File, N_("files")), (Like, N_("likes")), (Comment, N_("comments"))):
         live = model.objects.filter(post=post).count()
         if live:
             raise CheckFailed(
                 exercise,
-                f"{live} {label} of the deleted post are still live",
+                _("{live} {label} of the deleted post are still live").format(live=live, label=_(label)),
                 expected=0,
                 got=live,
-                hint="delete through the model (post.delete()), which takes files, likes and comments along; "
-                "an update(is_deleted=True) marks the post only",
+                hint=_(
+                    "delete through the model (post.delete()), which takes files, likes and comments along; "
+                    "an update(is_deleted=True) marks the post only"
+                ),
             )
     got = judge(exercise, gone, Post, _deleted_posts, ordered=False, hint=hint)
     ok(
         exercise,
-        f"{post} is soft-deleted with its rows; the {len(got)} deleted posts are still in the table{PROBED}",
+        _(
+            "{post} is soft-deleted with its rows; the {count} deleted posts are still in the table{probed}"
+        ).format(post=post, count=len(got), probed=_(PROBED)),
     )
 
 
@@ -1010,11 +1108,20 @@ def _seed_rows_of(number: int) -> dict[str, tuple[int, int]]:
     """(live, deleted) rows of each kind on seed post `number`, as the seed wrote them."""
     from demo.seed import COMMENTS, LIKES, POSTS
 
-    _, _, files, post_deleted = POSTS[number - 1]
-    likes = [cancelled for _, n, cancelled in LIKES if n == number]
-    comments = [deleted for _, n, _, deleted in COMMENTS if n == number]
+    *_author_content, files, post_deleted = POSTS[number - 1]
+    likes = [cancelled for _user, n, cancelled in LIKES if n == number]
+    comments = [deleted for _user, n, _content, deleted in COMMENTS if n == number]
     rows = {"files": [post_deleted] * len(files), "likes": likes, "comments": comments}
     return {kind: (flags.count(False), flags.count(True)) for kind, flags in rows.items()}
+
+
+def _rows_of_kind(kind: str, n: int) -> str:
+    counted = {
+        "files": ngettext("{n} file", "{n} files", n),
+        "likes": ngettext("{n} like", "{n} likes", n),
+        "comments": ngettext("{n} comment", "{n} comments", n),
+    }
+    return counted[kind].format(n=n)
 
 
 @guarded
@@ -1024,32 +1131,49 @@ def q15(post) -> None:
 
     exercise = "q15"
     require_answer(exercise, post)
-    hint = f"Post.all_objects.get(pk={Q14_POST}).restore() brings back the post and what its deletion took"
+    hint = _(
+        "Post.all_objects.get(pk={q14_post}).restore() brings back the post and what its deletion took"
+    ).format(q14_post=Q14_POST)
     if not isinstance(post, Post) or post.pk != Q14_POST:
         raise CheckFailed(
-            exercise, f"not Post #{Q14_POST}", expected=f"Post #{Q14_POST}", got=shown(post), hint=hint
+            exercise,
+            _("not Post #{q14_post}").format(q14_post=Q14_POST),
+            expected=f"Post #{Q14_POST}",
+            got=shown(post),
+            hint=hint,
         )
     stored = Post.all_objects.get(pk=post.pk)
     if stored.is_deleted:
-        raise CheckFailed(exercise, f"{stored} is still deleted", expected="live", got="deleted", hint=hint)
+        raise CheckFailed(
+            exercise,
+            _("{stored} is still deleted").format(stored=stored),
+            expected=_("live"),
+            got=_("deleted"),
+            hint=hint,
+        )
     seed = _seed_rows_of(Q14_POST)
     counts = {}
-    for model, kind in ((File, "files"), (Like, "likes"), (Comment, "comments")):
+    for model, kind in ((File, N_("files")), (Like, N_("likes")), (Comment, N_("comments"))):
         live = model.objects.filter(post=stored).count()
         deleted = model.all_objects.filter(post=stored, is_deleted=True).count()
         want_live, want_deleted = seed[kind]
         if live < want_live or deleted > want_deleted:
             raise CheckFailed(
                 exercise,
-                f"the post is back but {deleted - want_deleted} of its {kind} are still deleted",
-                expected=f"{want_live} live {kind}, as before the deletion",
-                got=f"{live} live, {deleted} deleted",
-                hint="restore() brings back the rows deleted with the post; "
-                "setting is_deleted=False does not",
+                _("the post is back but {count} of its {kind} are still deleted").format(
+                    count=deleted - want_deleted, kind=_(kind)
+                ),
+                expected=_("{want_live} live {kind}, as before the deletion").format(
+                    want_live=want_live, kind=_(kind)
+                ),
+                got=_("{live} live, {deleted} deleted").format(live=live, deleted=deleted),
+                hint=_(
+                    "restore() brings back the rows deleted with the post; setting is_deleted=False does not"
+                ),
             )
         counts[kind] = live
-    parts = ", ".join(f"{n} {kind[:-1] if n == 1 else kind}" for kind, n in counts.items())
-    ok(exercise, f"{stored} is live again, with its {parts}")
+    parts = ", ".join(_rows_of_kind(kind, n) for kind, n in counts.items())
+    ok(exercise, _("{stored} is live again, with its {parts}").format(stored=stored, parts=parts))
 
 
 @guarded
@@ -1061,39 +1185,39 @@ def q16(draft, error) -> None:
 
     exercise = "q16"
     require_answer(exercise, draft)
-    hint = (
+    hint = _(
         "put both create() calls inside one `with transaction.atomic():` and catch IntegrityError outside it"
     )
     if not isinstance(error, IntegrityError):
         raise CheckFailed(
             exercise,
-            "no IntegrityError was caught",
+            _("no IntegrityError was caught"),
             expected="IntegrityError (comment_content_not_empty)",
             got=shown(error),
-            hint="a comment with content='' breaks the CHECK constraint comment_content_not_empty",
+            hint=_("a comment with content='' breaks the CHECK constraint comment_content_not_empty"),
         )
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
     if constraint != "comment_content_not_empty":
         raise CheckFailed(
             exercise,
-            "PostgreSQL did not refuse the empty comment: the error comes from elsewhere",
-            expected="the CHECK constraint comment_content_not_empty",
-            got=f"{_first(error)} (constraint: {constraint or 'none'})",
-            hint="create the comment with content='' on the draft, inside the block",
+            _("PostgreSQL did not refuse the empty comment: the error comes from elsewhere"),
+            expected=_("the CHECK constraint comment_content_not_empty"),
+            got=_("{first} (constraint: {value})").format(first=_first(error), value=constraint or "none"),
+            hint=_("create the comment with content='' on the draft, inside the block"),
         )
     if not isinstance(draft, Post) or draft.pk is None:
         raise CheckFailed(
             exercise,
-            "draft is not the post created inside the block",
-            expected="a Post",
+            _("draft is not the post created inside the block"),
+            expected=_("a Post"),
             got=shown(draft),
             hint=hint,
         )
     if Post.all_objects.filter(pk=draft.pk).exists():
         raise CheckFailed(
             exercise,
-            f"{draft} is still in the database",
-            expected="rolled back with the comment",
+            _("{draft} is still in the database").format(draft=draft),
+            expected=_("rolled back with the comment"),
             got="kept",
             hint=hint,
         )
@@ -1103,12 +1227,21 @@ def q16(draft, error) -> None:
     if draft.pk > handed_out or getattr(draft.author, "username", None) != "alice":
         raise CheckFailed(
             exercise,
-            "draft is not a post PostgreSQL created for alice",
-            expected=f"a post by alice whose id the sequence handed out (at most {handed_out})",
-            got=f"id {draft.pk} by {getattr(draft.author, 'username', None)}",
-            hint="draft = Post.objects.create(author=alice, ...) inside the block",
+            _("draft is not a post PostgreSQL created for alice"),
+            expected=_("a post by alice whose id the sequence handed out (at most {handed_out})").format(
+                handed_out=handed_out
+            ),
+            got=_("id {pk} by {username}").format(
+                pk=draft.pk, username=getattr(draft.author, "username", None)
+            ),
+            hint=_("draft = Post.objects.create(author=alice, ...) inside the block"),
         )
-    ok(exercise, f"the error rolled back the post too: id {draft.pk} was handed out, yet no row has it")
+    ok(
+        exercise,
+        _("the error rolled back the post too: id {pk} was handed out, yet no row has it").format(
+            pk=draft.pk
+        ),
+    )
 
 
 def _first(exc) -> str:
@@ -1136,25 +1269,34 @@ def q17(usernames) -> None:
     if got and not all(isinstance(u, str) for u in got):
         raise CheckFailed(
             exercise,
-            f"the items are {type(got[0]).__name__}s, not usernames",
+            _("the items are {kind}s, not usernames").format(kind=type(got[0]).__name__),
             expected=shown(expected),
             got=shown(got) if not hasattr(got[0], "pk") else describe(got),
-            hint="values_list(..., flat=True) gives the values themselves; without flat, 1-tuples; "
-            "values() gives dicts",
+            hint=_(
+                "values_list(..., flat=True) gives the values themselves; without flat, 1-tuples; "
+                "values() gives dicts"
+            ),
         )
     if got != expected:
         every = list(Comment.all_objects.filter(post_id=Q17_POST).values_list("user__username", flat=True))
         raise CheckFailed(
             exercise,
-            "the right names in another order" if sorted(got) == sorted(expected) else "other usernames",
+            _("the right names in another order")
+            if sorted(got) == sorted(expected)
+            else _("other usernames"),
             expected=shown(expected),
             got=shown(got),
-            hint="a deleted comment is included: use Comment.objects"
+            hint=_("a deleted comment is included: use Comment.objects")
             if got == every and every != expected
             else hint,
         )
     judge(exercise, usernames, Comment, _q17_reference, ordered=True, hint=hint, objects=False)
-    ok(exercise, f"{expected}: plain strings, in the comments' order{PROBED}")
+    ok(
+        exercise,
+        _("{expected}: plain strings, in the comments' order{probed}").format(
+            expected=expected, probed=_(PROBED)
+        ),
+    )
 
 
 @guarded
@@ -1169,19 +1311,19 @@ def q18(answer) -> None:
     if not isinstance(answer, bool):
         raise CheckFailed(
             exercise,
-            f"the answer is {kind_of(answer)}, not True or False",
+            _("the answer is {kind}, not True or False").format(kind=kind_of(answer)),
             expected=shown(expected),
             got=shown(answer),
-            hint="exists() asks the database for one row at most and returns a bool",
+            hint=_("exists() asks the database for one row at most and returns a bool"),
         )
     if answer != expected:
         deleted = Comment.all_objects.filter(user__username=Q18_USER, post_id=Q18_POST, is_deleted=True)
         raise CheckFailed(
             exercise,
-            "the wrong answer",
+            _("the wrong answer"),
             expected=expected,
             got=answer,
-            hint="bob's comment there is deleted: Comment.objects does not see it"
+            hint=_("bob's comment there is deleted: Comment.objects does not see it")
             if deleted.exists() and answer
             else hint,
         )
@@ -1190,7 +1332,7 @@ def q18(answer) -> None:
         r'^SELECT (1|%s) AS "a" FROM "posts_comment".*LIMIT 1',
         lambda names, rows, count: bool(rows) == answer,
         what=f"{answer}",
-        method="exists() query (SELECT 1 ... LIMIT 1)",
+        method=_("exists() query (SELECT 1 ... LIMIT 1)"),
         hint=hint,
     )
     if found is None:
@@ -1199,19 +1341,23 @@ def q18(answer) -> None:
     with rolled_back():
         _orm_probe.add_rows()
         probe_expected = Comment.objects.filter(user__username=Q18_USER, post_id=Q18_POST).exists()
-        _, rows, _ = run_sql(*found)
+        _names, rows, _count = run_sql(*found)
     if bool(rows) != probe_expected:
         raise CheckFailed(
             exercise,
-            f"right on the notebook's rows only: {_orm_probe.NOTE}, among them a live comment by "
-            f"{Q18_USER} on post {Q18_POST}, your exists() query gives {bool(rows)}",
+            _(
+                "right on the notebook's rows only: {note}, among them a live comment by "
+                "{q18_user} on post {q18_post}, your exists() query gives {bool}"
+            ).format(note=_(_orm_probe.NOTE), q18_user=Q18_USER, q18_post=Q18_POST, bool=bool(rows)),
             expected=probe_expected,
             got=bool(rows),
             hint=hint,
         )
     ok(
         exercise,
-        f"{answer}: your exists() query (SELECT 1 ... LIMIT 1) also finds a live comment the check added",
+        _(
+            "{answer}: your exists() query (SELECT 1 ... LIMIT 1) also finds a live comment the check added"
+        ).format(answer=answer),
     )
 
 
@@ -1239,7 +1385,12 @@ def q19(users) -> None:
         ordered=True,
         hint=hint,
     )
-    ok(exercise, f"{', '.join(u.username for u in got)}: each once, sorted by username{PROBED}")
+    ok(
+        exercise,
+        _("{names}: each once, sorted by username{probed}").format(
+            names=", ".join(u.username for u in got), probed=_(PROBED)
+        ),
+    )
 
 
 # ---------------------------------------------------------------- closing exercises
@@ -1257,17 +1408,19 @@ def _q20_compare(exercise: str, got: list, *, hint: str) -> list[str]:
     )
     if got and not all(hasattr(p, "n_likes") for p in got):
         raise CheckFailed(
-            exercise, "the posts have no n_likes", expected="post.n_likes", got=describe(got), hint=hint
+            exercise, _("the posts have no n_likes"), expected="post.n_likes", got=describe(got), hint=hint
         )
     shown_expected = [f"{p} ({p.n_likes})" for p in expected]
     if [p.pk for p in got] != [p.pk for p in expected]:
         raise CheckFailed(
             exercise,
-            "other posts, or another order",
+            _("other posts, or another order"),
             expected=shown_expected,
             got=[f"{p} ({getattr(p, 'n_likes', '?')})" for p in got],
-            hint="count live likes only (filter=Q(likes__is_deleted=False)), "
-            'then order_by("-n_likes", "-created_at") and slice [:3]',
+            hint=_(
+                "count live likes only (filter=Q(likes__is_deleted=False)), "
+                'then order_by("-n_likes", "-created_at") and slice [:3]'
+            ),
         )
     wrong = [p for p, e in zip(got, expected, strict=True) if p.n_likes != e.n_likes]
     if wrong:
@@ -1296,10 +1449,10 @@ def q20(top) -> None:
     if _queries(queries) > 1:
         raise CheckFailed(
             exercise,
-            f"the authors cost {_queries(queries) - 1} more queries",
-            expected="1 query",
+            _("the authors cost {extra} more queries").format(extra=_queries(queries) - 1),
+            expected=_("1 query"),
             got=_queries(queries),
-            hint='select_related("author") joins them into the same query',
+            hint=_('select_related("author") joins them into the same query'),
         )
     with rolled_back():
         _orm_probe.add_rows()
@@ -1307,7 +1460,7 @@ def q20(top) -> None:
             _q20_compare(exercise, evaluate(exercise, top, hint=hint), hint=hint)
         except CheckFailed as failure:
             raise in_general(exercise, failure, top) from None
-    ok(exercise, f"{', '.join(shown_expected)} in 1 query{PROBED}")
+    ok(exercise, _("{names} in 1 query{probed}").format(names=", ".join(shown_expected), probed=_(PROBED)))
 
 
 def _comments_per_user() -> dict:
@@ -1331,10 +1484,10 @@ def q21(per_author) -> None:
     if not isinstance(per_author, dict):
         raise CheckFailed(
             exercise,
-            f"the answer is {kind_of(per_author)}, not a dict",
+            _("the answer is {kind}, not a dict").format(kind=kind_of(per_author)),
             expected="{'alice': ..., 'bob': ..., 'carol': ...}",
             got=shown(per_author),
-            hint="dict(...) turns a values_list of (username, count) pairs into a dict",
+            hint=_("dict(...) turns a values_list of (username, count) pairs into a dict"),
         )
     expected = _comments_per_user()
     if per_author != expected or not all(type(v) is int for v in per_author.values()):
@@ -1343,14 +1496,14 @@ def q21(per_author) -> None:
             Comment.objects.values_list("post__author__username").annotate(n=Count("id")).order_by()
         )
         if per_author == every and every != expected:
-            why = "deleted comments are counted: start from Comment.objects"
+            why = _("deleted comments are counted: start from Comment.objects")
         elif per_author == by_post_author and by_post_author != expected:
-            why = "these are comments per post author: group by the comment's own user (user__username)"
+            why = _("these are comments per post author: group by the comment's own user (user__username)")
         else:
             why = hint
         raise CheckFailed(
             exercise,
-            "other counts",
+            _("other counts"),
             expected=shown(dict(sorted(expected.items()))),
             got=shown(dict(sorted(per_author.items(), key=lambda item: str(item[0])))),
             hint=why,
@@ -1359,8 +1512,8 @@ def q21(per_author) -> None:
         exercise,
         r'^SELECT .*"posts_comment".*GROUP BY',
         lambda names, rows, count: all(len(r) == 2 for r in rows) and dict(rows) == per_author,
-        what="these counts",
-        method="GROUP BY query (values_list() then annotate())",
+        what=_("these counts"),
+        method=_("GROUP BY query (values_list() then annotate())"),
         hint=hint,
     )
     if found is None:
@@ -1368,17 +1521,21 @@ def q21(per_author) -> None:
         return
     with rolled_back():
         _orm_probe.add_rows()
-        _, rows, _ = run_sql(*found)
+        _names, rows, _count = run_sql(*found)
         probe_got, probe_expected = dict(rows), _comments_per_user()
     if probe_got != probe_expected:
         raise CheckFailed(
             exercise,
-            f"right on the notebook's rows only: {_orm_probe.NOTE}, your query counts otherwise",
+            _("right on the notebook's rows only: {note}, your query counts otherwise").format(
+                note=_(_orm_probe.NOTE)
+            ),
             expected=shown(dict(sorted(probe_expected.items()))),
             got=shown(dict(sorted(probe_got.items(), key=lambda item: str(item[0])))),
-            hint="count live comments (Comment.objects) per comment writer (user__username)",
+            hint=_("count live comments (Comment.objects) per comment writer (user__username)"),
         )
     ok(
         exercise,
-        f"{dict(sorted(expected.items()))}: counted by one GROUP BY query, right on rows the check added too",
+        _("{counts}: counted by one GROUP BY query, right on rows the check added too").format(
+            counts=dict(sorted(expected.items()))
+        ),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 
+from ..i18n import N_, _
 from ._base import CheckFailed, expect_queryset, ok, require_answer
 from ._probe import expect_objects, guarded
 
@@ -49,7 +50,7 @@ class Session:
             self.execute(statement)
         except psycopg2.Error as exc:
             raise CheckFailed(
-                exercise, "PostgreSQL refused the statement", got=_first_line(exc), hint=hint
+                exercise, _("PostgreSQL refused the statement"), got=_first_line(exc), hint=hint
             ) from None
 
 
@@ -111,8 +112,8 @@ def q1(answer) -> None:
 
     exercise = "q1"
     require_answer(exercise, answer)
-    expect_queryset(exercise, answer, File, "start from File.objects and use a lookup on metadata")
-    expect_objects(exercise, answer, File, hint="start from File.objects and use a lookup on metadata")
+    expect_queryset(exercise, answer, File, _("start from File.objects and use a lookup on metadata"))
+    expect_objects(exercise, answer, File, hint=_("start from File.objects and use a lookup on metadata"))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM posts_file WHERE NOT is_deleted AND metadata @> %s::jsonb "
@@ -124,12 +125,12 @@ def q1(answer) -> None:
     if sorted(got) != sorted(expected):
         deleted = set(got) - set(expected)
         hint = (
-            "a deleted file is among them: File.objects holds the live rows only"
+            _("a deleted file is among them: File.objects holds the live rows only")
             if deleted and File.all_objects.filter(pk__in=deleted, is_deleted=True).exists()
-            else "look for metadata whose camera key is exactly 'iPhone 15'"
+            else _("look for metadata whose camera key is exactly 'iPhone 15'")
         )
         raise CheckFailed(
-            exercise, "these are not the live iPhone 15 files", expected=expected, got=got, hint=hint
+            exercise, _("these are not the live iPhone 15 files"), expected=expected, got=got, hint=hint
         )
     sql, params = answer.query.sql_with_params()
     with connection.cursor() as cursor, _rolled_back(connection):
@@ -146,12 +147,17 @@ def q1(answer) -> None:
     if "file_metadata_gin" not in used:
         raise CheckFailed(
             exercise,
-            "the rows are right, but the GIN index file_metadata_gin cannot answer this condition",
-            expected="a plan that uses file_metadata_gin",
-            got=f"indexes used: {sorted(used) or 'none'}",
-            hint="the index covers the whole column: ask metadata__contains={'camera': ...} (SQL @>)",
+            _("the rows are right, but the GIN index file_metadata_gin cannot answer this condition"),
+            expected=_("a plan that uses file_metadata_gin"),
+            got=_("indexes used: {value}").format(value=sorted(used) or "none"),
+            hint=_("the index covers the whole column: ask metadata__contains={'camera': ...} (SQL @>)"),
         )
-    ok(exercise, f"{len(got)} live files, and PostgreSQL can find them through file_metadata_gin")
+    ok(
+        exercise,
+        _("{count} live files, and PostgreSQL can find them through file_metadata_gin").format(
+            count=len(got)
+        ),
+    )
 
 
 @contextlib.contextmanager
@@ -191,7 +197,7 @@ def q2(answer) -> None:
         # and the rollback takes it away again.
         conn.execute("CREATE SCHEMA workbook_check")
         conn.execute("SET LOCAL search_path TO workbook_check, public")
-        conn.run_answer(exercise, answer, hint="run it in a cell to see the whole error")
+        conn.run_answer(exercise, answer, hint=_("run it in a cell to see the whole error"))
         kind = conn.execute(
             "SELECT t.typtype, format_type(t.typbasetype, NULL) FROM pg_type t "
             "JOIN pg_namespace n ON n.oid = t.typnamespace "
@@ -200,17 +206,17 @@ def q2(answer) -> None:
         if kind is None or kind[0] != "d":
             raise CheckFailed(
                 exercise,
-                "there is no domain named rating",
+                _("there is no domain named rating"),
                 got=kind,
                 hint="CREATE DOMAIN rating AS integer ...",
             )
         if kind[1] not in ("integer", "smallint", "bigint"):
             raise CheckFailed(
                 exercise,
-                "a rating is a whole number",
-                expected="a whole-number type: smallint, integer or bigint (any of them is right)",
+                _("a rating is a whole number"),
+                expected=_("a whole-number type: smallint, integer or bigint (any of them is right)"),
                 got=kind[1],
-                hint="text or numeric would take '3' or 2.5; a whole-number type refuses them",
+                hint=_("text or numeric would take '3' or 2.5; a whole-number type refuses them"),
             )
         for value, allowed in RATING_CASES:
             conn.execute("SAVEPOINT probe")
@@ -224,18 +230,18 @@ def q2(answer) -> None:
                 wrong.append(f"{value} {'accepted' if accepted else 'refused'}")
     if wrong:
         hint = (
-            "NULL passes every CHECK; the domain needs NOT NULL"
+            _("NULL passes every CHECK; the domain needs NOT NULL")
             if wrong == ["NULL accepted"]
-            else "CHECK (VALUE BETWEEN 1 AND 5) keeps both ends in"
+            else _("CHECK (VALUE BETWEEN 1 AND 5) keeps both ends in")
         )
         raise CheckFailed(
             exercise,
-            "the domain lets the wrong values through",
-            expected="1 to 5 accepted; 0, 6, -2 and NULL refused",
+            _("the domain lets the wrong values through"),
+            expected=_("1 to 5 accepted; 0, 6, -2 and NULL refused"),
             got=", ".join(wrong),
             hint=hint,
         )
-    ok(exercise, "rating takes 1 to 5 and refuses 0, 6, -2 and NULL")
+    ok(exercise, _("rating takes 1 to 5 and refuses 0, 6, -2 and NULL"))
 
 
 def expect_sql(exercise: str, answer, statement: str, hint: str) -> None:
@@ -243,7 +249,7 @@ def expect_sql(exercise: str, answer, statement: str, hint: str) -> None:
     if not isinstance(answer, str) or statement.split()[-1].lower() not in answer.lower():
         raise CheckFailed(
             exercise,
-            f"the answer should be the SQL text of a {statement} statement",
+            _("the answer should be the SQL text of a {statement} statement").format(statement=statement),
             got=repr(answer)[:80],
             hint=hint,
         )
@@ -263,7 +269,7 @@ def q3(answer) -> None:
     with scratch_transaction() as conn:
         create_readings(conn)
         before = indexes_used(plan_of(conn, READINGS_DAY_QUERY))
-        conn.run_answer(exercise, answer, hint="write it for the table `readings`, without a schema name")
+        conn.run_answer(exercise, answer, hint=_("write it for the table `readings`, without a schema name"))
         created = conn.execute(
             "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
             "WHERE indrelid = 'readings'::regclass AND NOT indisprimary"
@@ -271,19 +277,24 @@ def q3(answer) -> None:
         if not created:
             raise CheckFailed(
                 exercise,
-                "no new index on readings",
+                _("no new index on readings"),
                 hint="CREATE INDEX name ON readings (column)",
             )
         after = indexes_used(plan_of(conn, READINGS_DAY_QUERY)) - before
     if not after:
         raise CheckFailed(
             exercise,
-            "the index exists, but the plan of the one-day query does not use it",
-            expected="a plan that reads an index",
-            got=", ".join(definition for _, definition in created),
-            hint="index the column the WHERE clause compares",
+            _("the index exists, but the plan of the one-day query does not use it"),
+            expected=_("a plan that reads an index"),
+            got=", ".join(definition for _name, definition in created),
+            hint=_("index the column the WHERE clause compares"),
         )
-    ok(exercise, f"the one-day query now reads {sorted(after)[0]} instead of all {READINGS_ROWS:,} rows")
+    ok(
+        exercise,
+        _("the one-day query now reads {after} instead of all {readings_rows:,} rows").format(
+            after=sorted(after)[0], readings_rows=READINGS_ROWS
+        ),
+    )
 
 
 def search_truth() -> list[int]:
@@ -315,20 +326,22 @@ def q4(answer) -> None:
     got = list(answer.values_list("id", flat=True))
     if sorted(got) != sorted(expected):
         hint = (
-            "'sunsets' is not in any post as written: full-text search stems words (sunsets → sunset)"
+            _("'sunsets' is not in any post as written: full-text search stems words (sunsets → sunset)")
             if not got
-            else "match any of the three words: SearchQuery(a) | SearchQuery(b) | ..., or websearch with 'or'"
+            else _(
+                "match any of the three words: SearchQuery(a) | SearchQuery(b) | ..., or websearch with 'or'"
+            )
         )
-        raise CheckFailed(exercise, "not the posts that match", expected=expected, got=got, hint=hint)
+        raise CheckFailed(exercise, _("not the posts that match"), expected=expected, got=got, hint=hint)
     if got != expected:
         raise CheckFailed(
             exercise,
-            "the right posts, in the wrong order",
+            _("the right posts, in the wrong order"),
             expected=expected,
             got=got,
-            hint="annotate rank=SearchRank(vector, query) and order_by('-rank')",
+            hint=_("annotate rank=SearchRank(vector, query) and order_by('-rank')"),
         )
-    ok(exercise, f"posts {got}, best match first")
+    ok(exercise, _("posts {got}, best match first").format(got=got))
 
 
 # ---------------------------------------------------------------- 03-postgresql-2-engine: transactions
@@ -340,10 +353,10 @@ VISIBILITY_STEPS = (
     "b committed its REPEATABLE READ transaction, then read again",
 )
 VISIBILITY_HINTS = {
-    VISIBILITY_STEPS[0]: "no dirty reads: another connection never sees what a has not committed yet",
-    VISIBILITY_STEPS[1]: "READ COMMITTED: each statement of b sees what was committed when it started",
-    VISIBILITY_STEPS[2]: "REPEATABLE READ: b's transaction keeps the snapshot of its first query",
-    VISIBILITY_STEPS[3]: "once b's transaction ends, its next statement sees everything committed",
+    VISIBILITY_STEPS[0]: N_("no dirty reads: another connection never sees what a has not committed yet"),
+    VISIBILITY_STEPS[1]: N_("READ COMMITTED: each statement of b sees what was committed when it started"),
+    VISIBILITY_STEPS[2]: N_("REPEATABLE READ: b's transaction keeps the snapshot of its first query"),
+    VISIBILITY_STEPS[3]: N_("once b's transaction ends, its next statement sees everything committed"),
 }
 
 
@@ -392,36 +405,40 @@ def predict_visibility(answer) -> None:
     if not isinstance(answer, dict):
         raise CheckFailed(
             exercise,
-            "the answer should be a dict",
+            _("the answer should be a dict"),
             got=type(answer).__name__,
-            hint="keep the dict and fill in its numbers",
+            hint=_("keep the dict and fill in its numbers"),
         )
     missing = [step for step in VISIBILITY_STEPS if step not in answer]
     if missing:
         raise CheckFailed(
             exercise,
-            "a moment is missing from the dict",
+            _("a moment is missing from the dict"),
             expected=missing[0],
-            hint="keep the four keys as given",
+            hint=_("keep the four keys as given"),
         )
     truth = visibility_truth()
     for step in VISIBILITY_STEPS:
         value = answer[step]
         if value is ... or value is None:
-            raise CheckFailed(exercise, f"no prediction for {step!r}", hint="put a number in place of ...")
+            raise CheckFailed(
+                exercise,
+                _("no prediction for {step!r}").format(step=step),
+                hint=_("put a number in place of ..."),
+            )
         if value != truth[step]:
             raise CheckFailed(
                 exercise,
-                f"b reads another balance when {step}",
+                _("b reads another balance when {step}").format(step=step),
                 expected=truth[step],
                 got=value,
-                hint=VISIBILITY_HINTS[step],
+                hint=_(VISIBILITY_HINTS[step]),
             )
     ok(
         exercise,
-        "b reads "
-        + ", ".join(str(truth[step]) for step in VISIBILITY_STEPS)
-        + ": as PostgreSQL just showed on two connections",
+        _("b reads {balances}: as PostgreSQL just showed on two connections").format(
+            balances=", ".join(str(truth[step]) for step in VISIBILITY_STEPS)
+        ),
     )
 
 
@@ -457,9 +474,11 @@ def _transfer_attempt(function, source: str, target: str, amount: int):
     except Exception as exc:  # the learner's code
         raise CheckFailed(
             "transfer",
-            f"your function raised {type(exc).__name__} on transfer({source!r}, {target!r}, {amount})",
+            _("your function raised {kind} on transfer({source!r}, {target!r}, {amount})").format(
+                kind=type(exc).__name__, source=source, target=target, amount=amount
+            ),
             got=str(exc),
-            hint="transfer(source, target, amount) updates the table accounts with sql()",
+            hint=_("transfer(source, target, amount) updates the table accounts with sql()"),
         ) from None
     finally:
         with connection.cursor() as cursor:
@@ -480,42 +499,46 @@ def transfer(function) -> None:
 
     if connection.in_atomic_block:
         raise CheckFailed(
-            exercise, "this check must run outside a transaction", hint="run the check cell on its own"
+            exercise, _("this check must run outside a transaction"), hint=_("run the check cell on its own")
         )
     start = {"alice": 100, "bob": 950, "carol": 0}
     balances, error = _transfer_attempt(function, "alice", "carol", 30)
     if error is not None:
         raise CheckFailed(
             exercise,
-            "30 from alice to carol, which breaks no rule, failed",
+            _("30 from alice to carol, which breaks no rule, failed"),
             got=_first_line(error),
-            hint="take the amount from the source (the first argument), add it to the target",
+            hint=_("take the amount from the source (the first argument), add it to the target"),
         )
     if balances != {"alice": 70, "bob": 950, "carol": 30}:
         raise CheckFailed(
             exercise,
-            "30 from alice to carol left other balances",
+            _("30 from alice to carol left other balances"),
             expected={"alice": 70, "bob": 950, "carol": 30},
             got=balances,
-            hint="take the amount from the source, add it to the target",
+            hint=_("take the amount from the source, add it to the target"),
         )
     for source, target, amount, why in (
-        ("alice", "carol", 200, "alice would go below 0"),
-        ("alice", "bob", 60, "bob would go above 1,000"),
+        ("alice", "carol", 200, _("alice would go below 0")),
+        ("alice", "bob", 60, _("bob would go above 1,000")),
     ):
         balances, error = _transfer_attempt(function, source, target, amount)
         if balances != start:
             raise CheckFailed(
                 exercise,
-                f"a transfer of {amount} ({why}) left half of it behind",
+                _("a transfer of {amount} ({why}) left half of it behind").format(amount=amount, why=why),
                 expected=start,
                 got=balances,
-                hint="put both updates in one transaction: with transaction.atomic(): ... rolls both back",
+                hint=_("put both updates in one transaction: with transaction.atomic(): ... rolls both back"),
             )
         if error is None:
             raise CheckFailed(
                 exercise,
-                f"a refused transfer of {amount} ({why}) returned as if it had worked",
-                hint="let the database's error (IntegrityError) go on to the caller: do not catch it inside",
+                _("a refused transfer of {amount} ({why}) returned as if it had worked").format(
+                    amount=amount, why=why
+                ),
+                hint=_(
+                    "let the database's error (IntegrityError) go on to the caller: do not catch it inside"
+                ),
             )
-    ok(exercise, "30 moved; 200 and 60 refused by a CHECK with both balances unchanged")
+    ok(exercise, _("30 moved; 200 and 60 refused by a CHECK with both balances unchanged"))

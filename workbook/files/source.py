@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..i18n import _
 from ..paths import REPO_ROOT, shown
 
 
@@ -23,7 +24,7 @@ def show_file(
     while last > first and not lines[last - 1].strip():
         last -= 1  # no trailing blank lines
     print(
-        f"# {shown(path)}, lines {first + 1}-{last}"
+        _("# {path}, lines {first}-{last}").format(path=shown(path), first=first + 1, last=last)
         if (first, last) != (0, len(lines))
         else f"# {shown(path)}"
     )

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from functools import lru_cache
+import unicodedata
+from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("en", "ko")
@@ -33,7 +34,7 @@ def _from_marker(start: Path) -> str | None:
 
 
 def current_language() -> str:
-    """"en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
+    """ "en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
     value = os.environ.get("WORKBOOK_LANG", "").strip().lower()
     if value:
         value = value.split("_")[0].split("-")[0]  # ko_KR, ko-KR → ko
@@ -44,7 +45,7 @@ def current_language() -> str:
         return DEFAULT
 
 
-@lru_cache(maxsize=None)
+@cache
 def translation(language: str) -> _gettext.NullTranslations:
     if language == DEFAULT:
         return _gettext.NullTranslations()
@@ -57,6 +58,17 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return translation(current_language()).ngettext(singular, plural, n)
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives the text: Hangul and other wide letters take two (for aligning)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def N_(message: str) -> str:
+    """Marks a message defined at import time (a module-level table) for the catalogue; the code
+    that shows it translates it then, with `_()`, in the language current at that moment."""
+    return message
 
 
 _ = gettext

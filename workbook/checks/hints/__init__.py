@@ -4,6 +4,8 @@ One module here per checks module (orm.py for workbook/checks/orm.py), each with
 keyed by exercise name: HINTS (two or three steps, each more specific), WHY (one line shown after
 a ✓) and SKELETONS (the start a student copy gets instead of an empty stub). The reference
 solution is read from the solved notebook in notebooks/, the one place it is written.
+Hints and WHY lines are marked with N_() and translated when shown (workbook/i18n); a step that is
+only code is left unmarked, as it reads the same in every language.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import re
 
 from ...answers import BEGIN_SOLUTION, END_SOLUTION
+from ...i18n import _
 from ...paths import NOTEBOOKS_DIR
 
 _shown: dict[tuple[str, str], int] = {}  # hint steps already shown in this kernel
@@ -29,11 +32,12 @@ def _data(module: str | None, kind: str) -> dict:
 
 
 def steps(module: str, exercise: str) -> list[str]:
-    return list(_data(module, "HINTS").get(exercise, []))
+    return [_(step) for step in _data(module, "HINTS").get(exercise, [])]
 
 
 def why(module: str, exercise: str) -> str:
-    return _data(module, "WHY").get(exercise, "")
+    found = _data(module, "WHY").get(exercise, "")
+    return _(found) if found else ""
 
 
 def skeleton(module: str | None, exercise: str) -> str:
@@ -44,17 +48,29 @@ def hint(module: str, exercise: str, step: int | None = None) -> None:
     """Print the hints up to the next step (or up to `step`); each call goes one step further."""
     found = steps(module, exercise)
     if not found:
-        print(f"No hints for {exercise!r}: the exercise's text and its check's message say where to look.")
+        print(
+            _(
+                "No hints for {exercise!r}: the exercise's text and its check's message say where to look."
+            ).format(exercise=exercise)
+        )
         return
     key = (module, exercise)
     upto = min(len(found), step if step else _shown.get(key, 0) + 1)
     _shown[key] = max(upto, 1)
     for number, text in enumerate(found[:upto], start=1):
-        print(f"hint {number}/{len(found)} for {exercise}: {text}")
+        print(
+            _("hint {number}/{count} for {exercise}: {text}").format(
+                number=number, count=len(found), exercise=exercise, text=text
+            )
+        )
     if upto < len(found):
-        print(f'(run check.hint("{exercise}") again for a more specific one)')
+        print(_('(run check.hint("{exercise}") again for a more specific one)').format(exercise=exercise))
     else:
-        print(f'(the last hint; once you have tried, check.solution("{exercise}") shows a reference answer)')
+        print(
+            _(
+                '(the last hint; once you have tried, check.solution("{exercise}") shows a reference answer)'
+            ).format(exercise=exercise)
+        )
 
 
 def reference_solution(module: str, exercise: str) -> str | None:

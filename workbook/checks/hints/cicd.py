@@ -1,32 +1,46 @@
 """Hints, "why it works" lines and the skeleton of 02-cicd's workflow exercise."""
 
+from ...i18n import N_
+
 HINTS = {
     "q1": [
-        "The skeleton has the shape: fill in each TODO. `on: push`; one job on `runs-on: ubuntu-24.04`.",
-        "services: postgres: with image postgres:16, env POSTGRES_PASSWORD, ports 5432:5432 and the "
-        "pg_isready health options; env DATABASE_URL: postgres://postgres:<password>@127.0.0.1:5432/postgres.",
-        "steps: actions/checkout and actions/setup-python pinned to a commit (copy them from section 3), "
-        "`run: python -m pip install -r requirements-dev.txt -e .`, then `run: python -m pytest`.",
+        N_("The skeleton has the shape: fill in each TODO. `on: push`; one job on `runs-on: ubuntu-24.04`."),
+        N_(
+            "services: postgres: with image postgres:16, env POSTGRES_PASSWORD, ports 5432:5432 and the "
+            "pg_isready health options; env DATABASE_URL: postgres://postgres:<password>@127.0.0.1:5432/postgres."
+        ),
+        N_(
+            "steps: actions/checkout and actions/setup-python pinned to a commit (copy them from section 3), "
+            "`run: python -m pip install -r requirements-dev.txt -e .`, then `run: python -m pytest`."
+        ),
     ],
     "needs_and_matrix": [
-        "Two changes: one line in deploy, a strategy block in test.",
-        'deploy gets `needs: test`; test gets `strategy: matrix: python-version: ["3.11", "3.12"]`.',
-        "setup-python must install the matrix's version: `python-version: ${{ matrix.python-version }}`.",
+        N_("Two changes: one line in deploy, a strategy block in test."),
+        N_('deploy gets `needs: test`; test gets `strategy: matrix: python-version: ["3.11", "3.12"]`.'),
+        N_("setup-python must install the matrix's version: `python-version: ${{ matrix.python-version }}`."),
     ],
     "q2": [
-        "Repeat: take every job whose needs are all in the order already, and append it.",
-        "files.needs(job) gives a job's needs as a list, whatever the YAML wrote; stop with an error "
-        "when no job is ready but some are left (they need each other).",
+        N_("Repeat: take every job whose needs are all in the order already, and append it."),
+        N_(
+            "files.needs(job) gives a job's needs as a list, whatever the YAML wrote; stop with an error "
+            "when no job is ready but some are left (they need each other)."
+        ),
     ],
 }
 
 WHY = {
-    "q1": "the service container starts beside the job and its health options hold the steps until "
-    "PostgreSQL accepts connections on the port mapped to 127.0.0.1.",
-    "needs_and_matrix": "needs makes deploy wait for test and skips it when test fails; the matrix makes "
-    "one copy of test per Python.",
-    "q2": "a job runs only once every job it needs has finished: any order that respects needs "
-    "(a topological order) is one GitHub could use.",
+    "q1": N_(
+        "the service container starts beside the job and its health options hold the steps until "
+        "PostgreSQL accepts connections on the port mapped to 127.0.0.1."
+    ),
+    "needs_and_matrix": N_(
+        "needs makes deploy wait for test and skips it when test fails; the matrix makes "
+        "one copy of test per Python."
+    ),
+    "q2": N_(
+        "a job runs only once every job it needs has finished: any order that respects needs "
+        "(a topological order) is one GitHub could use."
+    ),
 }
 
 # What the student copy of q1 holds instead of an empty stub: the workflow's shape, with TODOs.
