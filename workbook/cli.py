@@ -1,5 +1,5 @@
 """The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
-| student | regenerate | rehearse | grade`."""
+| student | regenerate | translate | rehearse | grade`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import database
 from .database import TEST_DB_NAME, DatabaseUnavailable
+from .i18n import LANGUAGES
 from .paths import (
     LAB_SETTINGS_DIR,
     NOTEBOOKS_DIR,
@@ -26,6 +27,7 @@ from .paths import (
     solutions_dir,
 )
 
+EDITIONS = tuple(lang for lang in LANGUAGES if lang != "en")
 DEFAULT_LAB_PORT = 8888
 PORTS_TRIED = 50  # from the default port on, as JupyterLab itself would
 
@@ -410,8 +412,8 @@ def cmd_regenerate(args) -> int:
     from .authoring.regenerate import RegenerateError, regenerate
 
     try:
-        regenerate(args.notebooks or None, timeout=args.timeout)
-    except ValueError as exc:
+        regenerate(args.notebooks or None, timeout=args.timeout, lang=args.lang)
+    except ValueError as exc:  # a translation build's problems are one line each
         print(exc, file=sys.stderr)
         return 2
     except RegenerateError as exc:
@@ -419,6 +421,24 @@ def cmd_regenerate(args) -> int:
             print(f"--- {path.name}\n{error}", file=sys.stderr)
         print(exc, file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_translate(args) -> int:
+    """Build the Korean edition, notebooks/ko/, from the English notebooks and the catalogues."""
+    from .authoring.translate import build
+
+    try:
+        written = build(args.lang, args.notebooks or None)
+    except ValueError as exc:  # BuildError: one line per missing or stale cell
+        print(exc, file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {shown(path)}")
+    print(
+        f"{len(written)} notebooks in {shown(written[0].parent)}/ (outputs: the English ones, or the "
+        f"edition's own where only translated messages differ; `regenerate --lang {args.lang}` runs them)"
+    )
     return 0
 
 
@@ -547,7 +567,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     regen.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
     regen.add_argument("--timeout", type=int, default=300, help="seconds a cell may take")
+    regen.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="ko: build and run the Korean edition in notebooks/ko/ (default en, notebooks/)",
+    )
     regen.set_defaults(func=cmd_regenerate)
+
+    translate = sub.add_parser(
+        "translate", help="build the Korean edition notebooks/ko/ from the notebooks and their catalogues"
+    )
+    translate.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default all")
+    translate.add_argument("--lang", choices=EDITIONS, default="ko", help="the edition (default ko)")
+    translate.set_defaults(func=cmd_translate)
 
     rehearse = sub.add_parser(
         "rehearse", help="week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"

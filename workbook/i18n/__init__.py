@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LANGUAGES = ("en", "ko")
@@ -33,7 +33,7 @@ def _from_marker(start: Path) -> str | None:
 
 
 def current_language() -> str:
-    """"en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
+    """The language, "en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
     value = os.environ.get("WORKBOOK_LANG", "").strip().lower()
     if value:
         value = value.split("_")[0].split("-")[0]  # ko_KR, ko-KR → ko
@@ -44,7 +44,7 @@ def current_language() -> str:
         return DEFAULT
 
 
-@lru_cache(maxsize=None)
+@cache
 def translation(language: str) -> _gettext.NullTranslations:
     if language == DEFAULT:
         return _gettext.NullTranslations()
