@@ -22,7 +22,7 @@ DEV_COMMANDS = {"test"}
 SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
 # workbook.cli's commands (tests/test_cli.py holds the two lists together), and run.py's own `env`.
 COMMANDS = {
-    "lab": "database ready and seeded, then JupyterLab on your workspace (--solutions, --port)",
+    "lab": "database ready and seeded, then JupyterLab on your workspace (--solutions, --port, --lang ko)",
     "workspace": "your exercise copies: what is there; --refresh NN starts over",
     "progress": "each exercise as passed, tried or not started",
     "serve": "the site and its API under gunicorn on 127.0.0.1",
@@ -32,6 +32,7 @@ COMMANDS = {
     "test": "every test and notebook, on a database of their own",
     "student": "student copies of the notebooks, solutions removed",
     "regenerate": "re-run notebooks and save their outputs, on a fresh database of their own",
+    "translate": "build the Korean edition notebooks/ko/ from the notebooks and their catalogues",
     "rehearse": "week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh",
     "grade": "grade submissions (notebooks, folders, workspaces), each on a database of its own",
     "env": "write .env for `docker compose up`, with random secrets (never overwrites one)",
