@@ -161,6 +161,9 @@ def cmd_lab(args) -> int:
         # Every kernel of this lab speaks the edition's language (the workspace's .workbook-lang
         # says so too, for a kernel started there from another lab).
         env["WORKBOOK_LANG"] = args.lang
+    else:
+        # An English lab's kernels follow their folder: English, or Korean in a Korean workspace.
+        env.pop("WORKBOOK_LANG", None)
     command = [
         sys.executable,
         "-m",
