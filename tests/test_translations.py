@@ -287,3 +287,62 @@ def test_machine_dependent_outputs_stay_english_unless_translated():
     assert kept.cells[0].outputs[0].text == "12 ms\n"
     assert kept.cells[1].outputs[0].text == "✓ q1 통과 (4 ms)\n"
     assert kept.cells[2].outputs[0].text == "2\n"  # not machine-dependent: left for the test to catch
+
+
+def _po_messages(path: Path) -> dict[str, str]:
+    """msgid → msgstr of a .po file (continuation lines joined; the header left out)."""
+    import ast
+
+    messages, key, current = {}, None, None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("msgid "):
+            key, current = "id", ast.literal_eval(line[6:])
+            msgid = current
+        elif line.startswith("msgstr "):
+            key, current = "str", ast.literal_eval(line[7:])
+            messages[msgid] = current
+        elif line.startswith('"') and key == "id":
+            msgid += ast.literal_eval(line)
+        elif line.startswith('"') and key == "str":
+            messages[msgid] += ast.literal_eval(line)
+    messages.pop("", None)
+    return messages
+
+
+def test_every_label_a_notebook_draws_has_its_korean():
+    """A notebook's `_("...")` (a plot's labels) has a Korean msgstr in workbook.po."""
+    import re
+
+    from workbook.i18n import LOCALE_DIR
+
+    messages = _po_messages(LOCALE_DIR / LANG / "LC_MESSAGES" / "workbook.po")
+    used = {
+        (path.name, cell.id, match[1])
+        for path in notebook_paths(directory=NOTEBOOKS_DIR)
+        for cell in nbformat.read(str(path), as_version=4).cells
+        if cell.cell_type == "code"
+        for match in re.finditer(r'(?<![\w.])_\("((?:[^"\\]|\\.)*)"\)', cell.source)
+    }
+    assert used, "the plots of 03-2 and 05 draw their labels through _()"
+    missing = [
+        f"{name}, cell {cell_id}: {text!r}" for name, cell_id, text in sorted(used) if not messages.get(text)
+    ]
+    assert not missing, "no Korean in workbook/i18n/locale/ko/LC_MESSAGES/workbook.po for:\n" + "\n".join(
+        missing
+    )
+
+
+def test_the_test_command_runs_the_korean_edition():
+    """pytest's configuration reaches notebooks/ko/: nbval is on, notebooks/ is a test path and no
+    pattern keeps pytest from recursing into ko/ (nbval collects every .ipynb it finds)."""
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((SOURCE.parent / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["pytest"]
+    options = config["ini_options"]
+    assert "notebooks" in options["testpaths"] and "--nbval" in options["addopts"].split()
+    skipped = [p for p in options.get("norecursedirs", []) if fnmatch.fnmatch(LANG, p)]
+    assert not skipped, f"norecursedirs keeps pytest out of notebooks/{LANG}/: {skipped}"
+    built = sorted(p.name for p in (SOURCE / LANG).glob("*.ipynb"))
+    assert built == NOTEBOOKS, f"notebooks/{LANG}/ holds {built}: run `python -m workbook translate`"
