@@ -249,6 +249,16 @@ def _image(png: str) -> dict:
             True,
         ),
         (_cell("print(3)", [_stream("3\n")]), _cell("print(3)", [_stream("4\n")]), False),
+        (
+            _cell("scan()", [_stream("rows: 50  ≈ 2.18 ms\n")]),
+            _cell("scan()", [_stream("rows: 50  ≈ 1.45 ms\n")]),
+            True,
+        ),
+        (
+            _cell("scan()", [_stream("rows: 50  ≈ 2.18 ms\n")]),
+            _cell("scan()", [_stream("rows: 51  ≈ 1.45 ms\n")]),
+            False,
+        ),
         (_cell("print(3)", [_stream("3\n")]), _cell("print(3)", []), False),
         (_cell("print(3)", [_stream("3\n")]), _cell("print(3)", [_stream("3\n"), _stream("3\n")]), False),
         (_cell("plot()", [_image("AAA")]), _cell("plot()", [_image("BBB")]), False),
@@ -279,14 +289,22 @@ def test_machine_dependent_outputs_stay_english_unless_translated():
     english.cells[0].outputs = [nbformat.v4.new_output("stream", text="12 ms\n")]
     english.cells[1].outputs = [nbformat.v4.new_output("stream", text="✓ q1 (3 ms)\n")]
     english.cells[2].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    english.cells.append(nbformat.v4.new_code_cell("api()", id="d"))
+    english.cells[3].outputs = [
+        nbformat.v4.new_output("stream", text="created 2026-01-02T03:04:05.123+09:00\n")
+    ]
     edition = copy.deepcopy(english)
     edition.cells[0].outputs = [nbformat.v4.new_output("stream", text="15 ms\n")]
     edition.cells[1].outputs = [nbformat.v4.new_output("stream", text="✓ q1 통과 (4 ms)\n")]
     edition.cells[2].outputs = [nbformat.v4.new_output("stream", text="2\n")]
+    edition.cells[3].outputs = [
+        nbformat.v4.new_output("stream", text="created 2026-05-06T07:08:09.456+09:00\n")
+    ]
     kept = translate.keep_english_outputs(edition, english)
     assert kept.cells[0].outputs[0].text == "12 ms\n"
     assert kept.cells[1].outputs[0].text == "✓ q1 통과 (4 ms)\n"
     assert kept.cells[2].outputs[0].text == "2\n"  # not machine-dependent: left for the test to catch
+    assert kept.cells[3].outputs[0].text == "created 2026-01-02T03:04:05.123+09:00\n"  # a sanitized moment
 
 
 def _po_messages(path: Path) -> dict[str, str]:

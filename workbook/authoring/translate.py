@@ -207,7 +207,7 @@ def output_differences(english: dict, edition: dict) -> list[str]:
         return [f"{len(ko_outputs)} outputs where the English cell has {len(en_outputs)}"]
     reasons = []
     for number, (en, ko) in enumerate(zip(en_outputs, ko_outputs, strict=True), 1):
-        if en == ko:
+        if en == ko or sanitized(en) == sanitized(ko):
             continue
         if en.get("output_type") != ko.get("output_type") or en.get("name") != ko.get("name"):
             reasons.append(f"output {number} is a {_kind(ko)} where the English one is a {_kind(en)}")
@@ -218,6 +218,34 @@ def output_differences(english: dict, edition: dict) -> list[str]:
         else:
             reasons.append(f"output {number} differs from the English one and shows no Korean")
     return reasons
+
+
+def sanitizers(path: Path | None = None) -> list[tuple[re.Pattern, str]]:
+    """nbval's replacements (notebooks/sanitize.cfg): what may differ between two runs anyway."""
+    path = Path(path) if path is not None else NOTEBOOKS_DIR / "sanitize.cfg"
+    pairs, pattern = [], None
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        if line.startswith("regex:"):
+            pattern = re.compile(line.removeprefix("regex:").strip())
+        elif line.startswith("replace:") and pattern is not None:
+            pairs.append((pattern, line.removeprefix("replace:").strip()))
+            pattern = None
+    return pairs
+
+
+def sanitized(value, rules: list[tuple[re.Pattern, str]] | None = None):
+    """An output as nbval compares it: every text through sanitize.cfg's replacements."""
+    rules = sanitizers() if rules is None else rules
+    if isinstance(value, str):
+        for pattern, replacement in rules:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, list):
+        text = all(isinstance(v, str) for v in value)
+        return sanitized("".join(value), rules) if text and value else [sanitized(v, rules) for v in value]
+    if isinstance(value, dict):
+        return {k: sanitized(v, rules) for k, v in value.items()}
+    return value
 
 
 def _plain(output) -> dict:
@@ -302,17 +330,24 @@ def read_catalogue(notebook: Path, lang: str = "ko", catalogue_dir: Path = CATAL
 
 
 def keep_english_outputs(edition, english):
-    """After running the edition: a cell tagged nbval-ignore-output (its output depends on the
-    machine: timings, sizes, plans) takes the English outputs back unless it shows Korean or
-    draws translated labels, so the edition's diff holds only what translation changed."""
+    """After running the edition, what differs from English only because the machine or the
+    moment differs takes the English output back, so the edition's diff holds only what
+    translation changed: a cell tagged nbval-ignore-output (timings, sizes, plans) that shows no
+    Korean and draws no translated labels, and any output equal to the English one once nbval's
+    sanitize.cfg has replaced timestamps and timings in both."""
     cells = {c["id"]: c for c in english.cells if c["cell_type"] == "code"}
+    rules = sanitizers()
     for cell in edition.cells:
         en = cells.get(cell.get("id"))
-        if cell.cell_type != "code" or en is None or not ignores_output(cell):
+        if cell.cell_type != "code" or en is None:
             continue
-        if not has_hangul(cell.outputs) and not draws_translated_labels(cell):
+        if ignores_output(cell) and not has_hangul(cell.outputs) and not draws_translated_labels(cell):
             cell.outputs = copy.deepcopy(en.outputs)
-            cell.execution_count = en.get("execution_count")
+        elif len(cell.outputs) == len(en.outputs):
+            cell.outputs = [
+                copy.deepcopy(e) if sanitized(_plain(e), rules) == sanitized(_plain(k), rules) else k
+                for e, k in zip(en.outputs, cell.outputs, strict=True)
+            ]
     return edition
 
 
