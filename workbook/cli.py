@@ -704,8 +704,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if passthrough:
         setattr(args, passthrough, extra + getattr(args, passthrough))
-    if args.command in ("lab", "workspace", "student") and args.lang is None:
-        args.lang = _language_from_environment(parser)
+    if args.command in ("lab", "workspace", "student"):
+        if args.lang is None:
+            args.lang = _language_from_environment(parser)
+        if args.lang != "en":
+            os.environ["WORKBOOK_LANG"] = args.lang  # this command's own messages in that language too
     if args.command in ("lab", "workspace") and args.workspace is None:
         args.workspace = str(workspace_dir(args.lang))
     if args.command == "lab":
