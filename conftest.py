@@ -1,5 +1,8 @@
 """Test isolation: the Django tests and the notebooks nbval runs use databases of their own.
 
+nbval runs both editions, notebooks/*.ipynb and the Korean notebooks/ko/*.ipynb, each notebook
+whole in one worker on that worker's database, like any other.
+
 The Django tests get pytest-django's `test_<name>` database; the notebook kernels inherit
 DJANGO_DB_NAME and use that database, dropped and made anew at the start of each run (the
 tests own their scratch databases, on the embedded server or DATABASE_URL's alike).
@@ -18,6 +21,10 @@ os.environ.setdefault("DJANGO_DB_NAME", database.TEST_DB_NAME)
 # The deploy rehearsal's keys and state: a folder of the run's own, so neither the tests nor the
 # notebooks they run ever deploy to a rehearsal the learner has up.
 os.environ.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-tests-"))
+# Each edition's kernels speak its language: nbval starts a kernel in its notebook's folder, where
+# notebooks/ko/.workbook-lang says Korean and notebooks/ says nothing (English). A WORKBOOK_LANG
+# from the caller's shell would override both, so the tests run without one.
+os.environ.pop("WORKBOOK_LANG", None)
 
 
 def pytest_configure(config):

@@ -39,7 +39,7 @@ DEV_COMMANDS = {"test"}
 SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
 # workbook.cli's commands (tests/test_cli.py holds the two lists together), and run.py's own `env`.
 COMMANDS = {
-    "lab": N_("database ready and seeded, then JupyterLab on your workspace (--solutions, --port)"),
+    "lab": N_("database ready and seeded, then JupyterLab on your workspace (--solutions, --port, --lang ko)"),
     "workspace": N_("your exercise copies: what is there; --refresh NN starts over"),
     "progress": N_("each exercise as passed, tried or not started"),
     "serve": N_("the site and its API under gunicorn on 127.0.0.1"),
@@ -50,6 +50,7 @@ COMMANDS = {
     "student": N_("student copies of the notebooks, solutions removed"),
     "regenerate": N_("re-run notebooks and save their outputs, on a fresh database of their own"),
     "messages": N_("update the Korean messages' catalogue (.po) from the code and compile it (.mo)"),
+    "translate": N_("build the Korean edition notebooks/ko/ from the notebooks and their catalogues"),
     "rehearse": N_("week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"),
     "grade": N_("grade submissions (notebooks, folders, workspaces), each on a database of its own"),
     "env": N_("write .env for `docker compose up`, with random secrets (never overwrites one)"),

@@ -8,6 +8,7 @@ learner's my-notebooks/ and database are never touched.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -265,3 +266,66 @@ def test_the_workspace_is_gitignored_but_its_folder_is_kept():
         ["git", "ls-files", "my-notebooks"], cwd=REPO_ROOT, capture_output=True, text=True
     )
     assert tracked.stdout.split() == ["my-notebooks/.gitkeep"]
+
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+KO_DIR = NOTEBOOKS_DIR / "ko"
+
+
+def test_the_korean_lab_opens_the_korean_edition_in_korean(lab_factory):
+    """`lab --lang ko`: the Korean edition's exercise copies in a workspace marked Korean, kernels
+    that speak Korean, JupyterLab's Korean language pack selected for this lab, git clean."""
+    assert any(KO_DIR.glob("[0-9][0-9]-*.ipynb")), "no Korean edition: `python3 run.py translate` builds it"
+    before = git_status()
+    lab = lab_factory("--lang", "ko")
+    assert (lab.workspace / ".workbook-lang").read_text(encoding="utf-8").strip() == "ko"
+    listed = sorted(
+        item["name"] for item in lab.api("GET", "").json()["content"] if item["type"] == "notebook"
+    )
+    assert listed == sorted(p.name for p in conventions.notebook_paths())
+    copy = lab.api("GET", "05-orm-exercises.ipynb").json()["content"]
+    markdown = "".join("".join(c["source"]) for c in copy["cells"] if c["cell_type"] == "markdown")
+    assert HANGUL.search(markdown), "the copies are the Korean edition's"
+    code = ["".join(c["source"]) for c in copy["cells"] if c["cell_type"] == "code"]
+    assert not any(conventions.BEGIN_SOLUTION in source for source in code), "exercise copies"
+
+    setting = lab.session.get(
+        f"{lab.url}/lab/api/settings/@jupyterlab/translation-extension:plugin", timeout=30
+    )
+    assert setting.json()["schema"]["properties"]["locale"]["default"] == "ko_KR"
+    pack = lab.session.get(f"{lab.url}/lab/api/translations/ko_KR", timeout=30).json()
+    assert pack["data"] and not pack["message"], "jupyterlab-language-pack-ko-KR is installed"
+
+    probe = {"cells": [{"cell_type": "code", "source": CHECK_LANGUAGE}]}
+    replies = run_every_cell(lab, "05-orm-exercises.ipynb", probe)
+    assert [r["status"] for r in replies] == ["ok"], replies
+    assert git_status() == before
+
+
+CHECK_LANGUAGE = """
+import os
+from workbook.i18n import current_language
+assert os.environ["WORKBOOK_LANG"] == "ko" and current_language() == "ko"
+"""
+
+
+def test_the_english_lab_selects_no_language_pack(lab_factory):
+    lab = lab_factory()
+    setting = lab.session.get(
+        f"{lab.url}/lab/api/settings/@jupyterlab/translation-extension:plugin", timeout=30
+    )
+    assert setting.json()["schema"]["properties"]["locale"]["default"] != "ko_KR"
+    assert not (lab.workspace / ".workbook-lang").exists()
+
+
+def test_korean_student_copies_and_a_missing_edition(tmp_path):
+    assert any(KO_DIR.glob("[0-9][0-9]-*.ipynb")), "no Korean edition: `python3 run.py translate` builds it"
+    result = cli("student", "05", "--lang", "ko", "--out", str(tmp_path / "ko"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "ko" / ".workbook-lang").read_text(encoding="utf-8").strip() == "ko"
+    copy = json.loads((tmp_path / "ko" / "05-orm-exercises.ipynb").read_text(encoding="utf-8"))
+    assert HANGUL.search("".join("".join(c["source"]) for c in copy["cells"] if c["cell_type"] == "markdown"))
+    refused = cli("student", "--lang", "xx")
+    assert refused.returncode == 2 and "invalid choice" in refused.stderr
+    wrong = cli("workspace", WORKBOOK_LANG="fr")
+    assert wrong.returncode == 2 and "WORKBOOK_LANG must be one of en, ko" in wrong.stderr

@@ -226,11 +226,12 @@ def test_the_test_job_uses_a_postgresql_service_through_database_url(ci):
 def test_a_failed_test_run_leaves_its_output_and_the_executed_notebooks(ci):
     job = ci["jobs"]["test"]
     executed = [s for s in steps_running(job, "nbconvert") if s.get("if") == "failure()"]
-    assert executed and "--execute" in executed[0]["run"] and "notebooks/*.ipynb" in executed[0]["run"]
+    run = executed[0]["run"] if executed else ""
+    assert "--execute" in run and "notebooks/*.ipynb" in run and "notebooks/ko/*.ipynb" in run, run
     uploads = [s for s in steps_using(job, "actions/upload-artifact") if s.get("if") == "failure()"]
     assert uploads, "nothing is uploaded when the tests fail"
     kept = uploads[0]["with"]["path"]
-    assert "test-results" in kept and "test-results/executed-notebooks" in executed[0]["run"]
+    assert "test-results" in kept and '--output-dir "test-results/' in run
 
 
 # ---------------------------------------------------------------------------------------------

@@ -96,6 +96,12 @@ def setup(*, seed: bool = True) -> None:
         from demo.seed import seed_if_empty
 
         seed_if_empty()
+    from .i18n import current_language
+
+    if current_language() == "ko":
+        from .i18n.fonts import use_korean_font
+
+        use_korean_font()  # the plots' Korean labels in a font that has Hangul
     print(status_line())
 
 

@@ -1,5 +1,5 @@
 """The command line: `python -m workbook lab | workspace | progress | serve | reset | db | token | test
-| student | regenerate | messages | rehearse | grade`."""
+| student | regenerate | messages | translate | rehearse | grade`."""
 
 from __future__ import annotations
 
@@ -15,18 +15,23 @@ from pathlib import Path
 
 from . import database
 from .database import TEST_DB_NAME, DatabaseUnavailable
-from .i18n import _
+from .i18n import LANGUAGES, _
 from .paths import (
     LAB_SETTINGS_DIR,
     NOTEBOOKS_DIR,
     PROJECT_DIR,
     REPO_ROOT,
     STUDENT_DIR,
-    WORKSPACE_DIR,
+    lab_settings_dir,
+    notebooks_dir,
     shown,
     solutions_dir,
+    workspace_dir,
 )
 
+EDITIONS = tuple(lang for lang in LANGUAGES if lang != "en")
+# JupyterLab's locale for each edition (its language pack: jupyterlab-language-pack-ko-KR)
+LAB_LOCALES = {"ko": "ko_KR"}
 DEFAULT_LAB_PORT = 8888
 PORTS_TRIED = 50  # from the default port on, as JupyterLab itself would
 
@@ -74,9 +79,10 @@ def _lab_root(args) -> Path:
     """
     from .authoring.student import copy_solutions, ensure_workspace
 
+    source = notebooks_dir(args.lang)
     if args.solutions:
-        target = solutions_dir()
-        copy_solutions(target)
+        target = solutions_dir(args.lang)
+        copy_solutions(target, directory=source)
         print(
             _(
                 "Solved notebooks, from a copy in {target} made afresh at each start "
@@ -85,7 +91,7 @@ def _lab_root(args) -> Path:
         )
         return target
     workspace = Path(args.workspace).resolve()
-    added = ensure_workspace(workspace)
+    added = ensure_workspace(workspace, directory=source)
     where = shown(workspace)
     if added:
         names = ", ".join(p.stem for p in added)
@@ -97,10 +103,46 @@ def _lab_root(args) -> Path:
     print(
         _(
             "Your workspace: {where}/ (your own copies, never overwritten; "
-            "`python3 run.py workspace --refresh NN` starts one over and keeps a backup)."
-        ).format(where=where)
+            "`python3 run.py workspace{lang} --refresh NN` starts one over and keeps a backup)."
+        ).format(where=where, lang=_lang_option(args))
     )
     return workspace
+
+
+def _lang_option(args) -> str:
+    return "" if args.lang == "en" else f" --lang {args.lang}"
+
+
+def _edition_missing(lang: str) -> bool:
+    """True, with one line on how to build it, when an edition's notebooks are not there."""
+    if lang == "en" or any(notebooks_dir(lang).glob("[0-9][0-9]-*.ipynb")):
+        return False
+    print(
+        f"The {lang} edition is not built: {shown(notebooks_dir(lang))}/ holds no notebook. "
+        f"`python3 run.py translate --lang {lang}` builds it from the catalogues in notebooks/i18n/{lang}/.",
+        file=sys.stderr,
+    )
+    return True
+
+
+def _lab_settings(lang: str) -> Path:
+    """The settings folder JupyterLab reads (`--LabApp.app_settings_dir`): the tracked one for
+    English; for Korean a copy in the state folder, written at each start, that also selects the
+    Korean language pack, so menus and dialogs are Korean in this lab only (no tracked file and
+    no user setting changes)."""
+    if lang == "en":
+        return LAB_SETTINGS_DIR
+    import json
+
+    overrides = json.loads((LAB_SETTINGS_DIR / "overrides.json").read_text(encoding="utf-8"))
+    overrides["@jupyterlab/translation-extension:plugin"] = {"locale": LAB_LOCALES[lang]}
+    folder = lab_settings_dir(lang)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "overrides.json"
+    text = json.dumps(overrides, indent=2, ensure_ascii=False) + "\n"
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return folder
 
 
 def cmd_lab(args) -> int:
@@ -117,6 +159,8 @@ def cmd_lab(args) -> int:
     root = _other_root(args) if args.root else None
     if args.root and root is None:
         return 2
+    if not root and _edition_missing(args.lang):
+        return 2
     port = _lab_port(args)
     if port is None:
         return 2
@@ -125,6 +169,13 @@ def cmd_lab(args) -> int:
     root = root or _lab_root(args)
     generated = token is None
     env = dict(os.environ, JUPYTER_TOKEN=token or secrets.token_urlsafe(24))
+    if args.lang != "en":
+        # Every kernel of this lab speaks the edition's language (the workspace's .workbook-lang
+        # says so too, for a kernel started there from another lab).
+        env["WORKBOOK_LANG"] = args.lang
+    else:
+        # An English lab's kernels follow their folder: English, or Korean in a Korean workspace.
+        env.pop("WORKBOOK_LANG", None)
     command = [
         sys.executable,
         "-m",
@@ -145,7 +196,7 @@ def cmd_lab(args) -> int:
         # pop-up that asks whether to fetch news.
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        f"--LabApp.app_settings_dir={LAB_SETTINGS_DIR}",
+        f"--LabApp.app_settings_dir={_lab_settings(args.lang)}",
         *args.jupyter_args,
     ]
     host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
@@ -207,17 +258,20 @@ def cmd_workspace(args) -> int:
     """Where the workspace is and what it holds; --refresh NN starts notebooks over, with a backup."""
     from .authoring.student import ensure_workspace, refresh
 
+    if _edition_missing(args.lang):
+        return 2
+    source = notebooks_dir(args.lang)
     workspace = Path(args.workspace).resolve()
     try:
         if args.refresh:
-            for copy, backup in refresh(args.refresh, workspace):
+            for copy, backup in refresh(args.refresh, workspace, directory=source):
                 kept = _("; your old copy is in {backup}").format(backup=shown(backup)) if backup else ""
                 print(_("{copy}: a fresh exercise copy{kept}").format(copy=shown(copy), kept=kept))
             return 0
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    added = ensure_workspace(workspace)
+    added = ensure_workspace(workspace, directory=source)
     for path in added:
         print(_("added {path}").format(path=shown(path)))
     names = sorted(p.name for p in workspace.glob("[0-9][0-9]-*.ipynb"))
@@ -430,9 +484,12 @@ def cmd_student(args) -> int:
     """Student copies: solutions replaced by stubs, exercise outputs cleared."""
     from .authoring.student import write_student_copies
 
-    out = Path(args.out).resolve()
+    if _edition_missing(args.lang):
+        return 2
+    default = STUDENT_DIR if args.lang == "en" else STUDENT_DIR / args.lang
+    out = Path(args.out or default).resolve()
     try:
-        written = write_student_copies(out, args.notebooks or None)
+        written = write_student_copies(out, args.notebooks or None, directory=notebooks_dir(args.lang))
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -448,8 +505,8 @@ def cmd_regenerate(args) -> int:
     from .authoring.regenerate import RegenerateError, regenerate
 
     try:
-        regenerate(args.notebooks or None, timeout=args.timeout)
-    except ValueError as exc:
+        regenerate(args.notebooks or None, timeout=args.timeout, lang=args.lang)
+    except ValueError as exc:  # a translation build's problems are one line each
         print(exc, file=sys.stderr)
         return 2
     except RegenerateError as exc:
@@ -471,6 +528,24 @@ def cmd_messages(args) -> int:
         print(f"no translation yet: {entry.msgid!r}", file=sys.stderr)
     print(f"wrote {shown(PO_PATH)} and {shown(MO_PATH)}; {len(untranslated)} messages without a translation")
     return 1 if untranslated else 0
+
+
+def cmd_translate(args) -> int:
+    """Build the Korean edition, notebooks/ko/, from the English notebooks and the catalogues."""
+    from .authoring.translate import build
+
+    try:
+        written = build(args.lang, args.notebooks or None)
+    except ValueError as exc:  # BuildError: one line per missing or stale cell
+        print(exc, file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {shown(path)}")
+    print(
+        f"{len(written)} notebooks in {shown(written[0].parent)}/ (outputs: the English ones, or the "
+        f"edition's own where only translated messages differ; `regenerate --lang {args.lang}` runs them)"
+    )
+    return 0
 
 
 def cmd_rehearse(args) -> int:
@@ -524,6 +599,25 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def _lang_argument(parser, help_text: str) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=None,
+        help=f"{help_text} (default: WORKBOOK_LANG, else en)",
+    )
+
+
+def _language_from_environment(parser) -> str:
+    value = os.environ.get("WORKBOOK_LANG", "").strip()
+    if not value:
+        return "en"
+    lang = value.lower().replace("-", "_").split("_")[0]
+    if lang not in LANGUAGES:
+        parser.error(f"WORKBOOK_LANG must be one of {', '.join(LANGUAGES)}, not {value!r}")
+    return lang
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -544,8 +638,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lab.add_argument(
         "--workspace",
-        default=str(WORKSPACE_DIR),
-        help=_("your exercise copies, made on first start (default my-notebooks/)"),
+        default=None,
+        help=_("your exercise copies, made on first start (default my-notebooks/; my-notebooks/ko/ for ko)"),
+    )
+    _lang_argument(
+        lab, _("ko: the Korean edition, its own workspace my-notebooks/ko/ and JupyterLab in Korean")
     )
     lab.add_argument("--root", help=_("open another folder instead (student copies: --root student)"))
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help=_("passed on to JupyterLab"))
@@ -560,7 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NN",
         help=_("fresh copies of these; the old ones go to backups/"),
     )
-    workspace.add_argument("--workspace", default=str(WORKSPACE_DIR), help=_("default my-notebooks/"))
+    workspace.add_argument("--workspace", default=None, help=_("default my-notebooks/ (ko: my-notebooks/ko/)"))
+    _lang_argument(workspace, _("ko: the Korean workspace, my-notebooks/ko/"))
     workspace.set_defaults(func=cmd_workspace)
 
     progress = sub.add_parser("progress", help=_("each exercise as passed, tried or not started"))
@@ -590,7 +688,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     student = sub.add_parser("student", help="student copies of the notebooks, solutions removed")
     student.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
-    student.add_argument("--out", default=str(STUDENT_DIR), help="folder to write (default student/)")
+    student.add_argument("--out", default=None, help="folder to write (default student/; student/ko/ for ko)")
+    _lang_argument(student, "ko: copies of the Korean edition")
     student.set_defaults(func=cmd_student)
 
     regen = sub.add_parser(
@@ -598,12 +697,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     regen.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default every one")
     regen.add_argument("--timeout", type=int, default=300, help="seconds a cell may take")
+    regen.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="en",
+        help="ko: build and run the Korean edition in notebooks/ko/ (default en, notebooks/)",
+    )
     regen.set_defaults(func=cmd_regenerate)
 
     messages = sub.add_parser(
         "messages", help="update the Korean messages' catalogue (.po) from the code and compile it (.mo)"
     )
     messages.set_defaults(func=cmd_messages)
+
+    translate = sub.add_parser(
+        "translate", help="build the Korean edition notebooks/ko/ from the notebooks and their catalogues"
+    )
+    translate.add_argument("notebooks", nargs="*", help="only these (05, 05-orm-exercises); default all")
+    translate.add_argument("--lang", choices=EDITIONS, default="ko", help="the edition (default ko)")
+    translate.set_defaults(func=cmd_translate)
 
     rehearse = sub.add_parser(
         "rehearse", help="week 2's deploy on this machine: registry, SSH server, deploy/deploy.sh"
@@ -649,6 +761,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(_("unrecognized arguments: {arguments}").format(arguments=" ".join(extra)))
     if passthrough:
         setattr(args, passthrough, extra + getattr(args, passthrough))
+    if args.command in ("lab", "workspace", "student"):
+        if args.lang is None:
+            args.lang = _language_from_environment(parser)
+        if args.lang != "en":
+            os.environ["WORKBOOK_LANG"] = args.lang  # this command's own messages in that language too
+    if args.command in ("lab", "workspace") and args.workspace is None:
+        args.workspace = str(workspace_dir(args.lang))
     if args.command == "lab":
         args.port_from_option = args.port is not None
         if args.port is None and os.environ.get("JUPYTER_PORT", "").strip():

@@ -123,3 +123,32 @@ def node_id(kind: str, name: str) -> str:
 
 def safe_id(name: str) -> str:
     return re.sub(r"\W", "_", name)
+
+
+class Glossary:
+    """The glossary as a Markdown table (JupyterLab renders it; a terminal shows the same text)."""
+
+    def __init__(self, header: tuple[str, str, str], rows: list[tuple[str, str, str]]):
+        self.header = header
+        self.rows = rows
+
+    def _repr_markdown_(self) -> str:
+        def line(cells) -> str:
+            return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+        return "\n".join([line(self.header), "|---|---|---|", *map(line, self.rows)]) + "\n"
+
+    def __repr__(self) -> str:
+        return self._repr_markdown_()
+
+
+def glossary(lang: str | None = None) -> Glossary:
+    """Every term of workbook/i18n/glossary.csv: in English, term | 한국어 | definition; in the
+    Korean edition, 한국어 | English | the Korean definition."""
+    from .i18n import current_language
+    from .i18n.terms import terms
+
+    lang = lang or current_language()
+    if lang == "ko":
+        return Glossary(("한국어", "English", "한 줄 설명"), [(t.ko, t.en, t.definition_ko) for t in terms()])
+    return Glossary(("term", "한국어", "in one line"), [(t.en, t.ko, t.definition) for t in terms()])

@@ -26,9 +26,26 @@ def state_dir() -> Path:
     return Path(os.environ.get("WORKBOOK_HOME") or REPO_ROOT / ".workbook").resolve()
 
 
-def solutions_dir() -> Path:
+def solutions_dir(lang: str = "en") -> Path:
     """Where `lab --solutions` opens a copy of the solved notebooks (never notebooks/ itself)."""
-    return state_dir() / "solutions"
+    return state_dir() / ("solutions" if lang == "en" else f"solutions-{lang}")
+
+
+def notebooks_dir(lang: str = "en") -> Path:
+    """An edition's solved notebooks: notebooks/ for English, notebooks/ko/ for Korean (built by
+    `python -m workbook translate`)."""
+    return NOTEBOOKS_DIR if lang == "en" else NOTEBOOKS_DIR / lang
+
+
+def workspace_dir(lang: str = "en") -> Path:
+    """The learner's workspace of an edition: my-notebooks/, or my-notebooks/ko/ beside it."""
+    return WORKSPACE_DIR if lang == "en" else WORKSPACE_DIR / lang
+
+
+def lab_settings_dir(lang: str = "en") -> Path:
+    """JupyterLab's settings overrides for a lab in this language: the tracked ones for English;
+    for another language a copy made in the state folder that also selects its language pack."""
+    return LAB_SETTINGS_DIR if lang == "en" else state_dir() / f"jupyterlab-{lang}"
 
 
 def shown(path: Path) -> str:

@@ -84,11 +84,17 @@ def regenerate(
     fresh_database: bool = True,
     timeout: int = DEFAULT_TIMEOUT,
     report=print,
+    lang: str = "en",
 ) -> list[Path]:
     """Execute notebooks in place, in order, on a freshly made database, and save their outputs.
 
     Uses the database DJANGO_DB_NAME names (the caller sets it; never the learner's). A
     notebook whose cell fails is left untouched and the error is raised after the others ran.
+
+    `lang="ko"` runs the Korean edition instead: built afresh from `directory` and the catalogues
+    (refused, nothing run, while a translation is missing or stale), then executed in
+    notebooks/ko/ with WORKBOOK_LANG=ko, so its checks speak Korean. A cell tagged
+    nbval-ignore-output keeps the English notebook's outputs unless its own show Korean.
     """
     from .. import database
     from . import scratch
@@ -99,6 +105,14 @@ def regenerate(
             f"set DJANGO_DB_NAME to a database of its own (not {database.DEFAULT_DB_NAME!r}): "
             "regenerating resets it"
         )
+    english_dir = Path(directory)
+    env = None
+    if lang != "en":
+        from . import translate
+
+        translate.build(lang, names, source_dir=english_dir)
+        directory = translate.edition_dir(lang, source_dir=english_dir)
+        env = dict(os.environ, WORKBOOK_LANG=lang)
     paths = notebook_paths(names, directory=directory)
     if fresh_database:
         # By name: Django may be configured in this process for another database (a test's).
@@ -111,13 +125,18 @@ def regenerate(
             if cell.cell_type == "code":
                 clear_outputs(cell)
         try:
-            execute(nb, cwd=path.parent, timeout=timeout)
+            execute(nb, cwd=path.parent, env=env, timeout=timeout)
         except Exception as exc:  # nbclient's CellExecutionError, a dead kernel, a timeout
             failures.append((path, exc))
             last = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().splitlines() or [repr(exc)]
             report(f"✗ {path.name}: {last[-1]}")
             continue
-        write(normalize(nb), path)
+        nb = normalize(nb)
+        if lang != "en":
+            from .translate import keep_english_outputs
+
+            nb = keep_english_outputs(nb, read(english_dir / path.name))
+        write(nb, path)
         report(f"✓ {path.name} ({time.perf_counter() - started:.1f} s)")
     if failures:
         raise RegenerateError(failures)

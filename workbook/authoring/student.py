@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..checks.hints import skeleton
+from ..i18n import DEFAULT, MARKER
 from ..paths import NOTEBOOKS_DIR, STUDENT_DIR, WORKSPACE_DIR
 from .conventions import (
     answer_names,
@@ -42,6 +43,22 @@ def student_copy(nb):
     return nb
 
 
+def language_of(directory: Path) -> str:
+    """The edition a folder of notebooks holds: its own .workbook-lang, else English."""
+    marker = Path(directory) / MARKER
+    return marker.read_text(encoding="utf-8").strip() if marker.is_file() else DEFAULT
+
+
+def mark_language(folder: Path, lang: str) -> None:
+    """A copy of an edition speaks its language: kernels started in `folder` read the marker."""
+    marker = Path(folder) / MARKER
+    if lang == DEFAULT:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    if not marker.is_file() or marker.read_text(encoding="utf-8").strip() != lang:
+        marker.write_text(f"{lang}\n", encoding="utf-8")
+
+
 def write_student_copies(
     out_dir: Path = STUDENT_DIR, names: Iterable[str] | None = None, *, directory: Path = NOTEBOOKS_DIR
 ) -> list[Path]:
@@ -50,6 +67,7 @@ def write_student_copies(
         target = Path(out_dir) / path.name
         write(student_copy(read(path)), target)
         written.append(target)
+    mark_language(Path(out_dir), language_of(directory))
     return written
 
 
@@ -65,6 +83,7 @@ def ensure_workspace(workspace: Path = WORKSPACE_DIR, *, directory: Path = NOTEB
         if not target.exists():
             write(student_copy(read(path)), target)
             added.append(target)
+    mark_language(Path(workspace), language_of(directory))
     return added
 
 
@@ -91,6 +110,7 @@ def refresh(
             shutil.copy2(target, backup)
         write(student_copy(read(path)), target)
         done.append((target, backup))
+    mark_language(Path(workspace), language_of(directory))
     return done
 
 
@@ -102,4 +122,5 @@ def copy_solutions(target: Path, *, directory: Path = NOTEBOOKS_DIR) -> list[Pat
     for path in notebook_paths(directory=directory):
         shutil.copyfile(path, target / path.name)
         copied.append(target / path.name)
+    mark_language(target, language_of(directory))
     return copied

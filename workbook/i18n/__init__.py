@@ -34,7 +34,7 @@ def _from_marker(start: Path) -> str | None:
 
 
 def current_language() -> str:
-    """ "en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
+    """The language, "en" or "ko": WORKBOOK_LANG, else the nearest .workbook-lang, else English."""
     value = os.environ.get("WORKBOOK_LANG", "").strip().lower()
     if value:
         value = value.split("_")[0].split("-")[0]  # ko_KR, ko-KR → ko
