@@ -277,6 +277,21 @@ class DockerHub:
     def lab_container(self, username: str) -> str:
         return f"{self.name}-lab-{username}"
 
+    def health(self, container: str) -> str:
+        """The engine's verdict from the image's HEALTHCHECK: starting, healthy, unhealthy (or none)."""
+        status = "{{if .State.Health}}{{.State.Health.Status}}{{end}}"
+        out = _run(["docker", "inspect", "--format", status, container], check=False).stdout.strip()
+        return out or "none"
+
+    def wait_healthy(self, container: str, timeout: float = 240) -> str:
+        """Waits while the health check is still starting; its verdict then (or 'starting' at the timeout)."""
+        deadline = time.monotonic() + timeout
+        state = self.health(container)
+        while state == "starting" and time.monotonic() < deadline:
+            time.sleep(2)
+            state = self.health(container)
+        return state
+
     def memory_mib(self, container: str) -> float:
         """The container's memory use now (the engine's cgroup figure, as `docker stats` shows it)."""
         out = (
