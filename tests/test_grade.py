@@ -161,9 +161,10 @@ def test_a_class_is_graded_as_the_generator_knows_it_should_be(tmp_path, server_
         [tmp_path / "class"],
         out=tmp_path / "grades",
         notebooks=["05"],
-        # Generous for a busy machine (a slow cell must not pass for the endless loop); the loop
-        # itself is stopped at this limit.
-        cell_timeout=20,
+        # The endless loop is stopped after 3 s of the kernel's CPU, however busy the machine; the
+        # wall-clock limit is generous for a busy machine (a slow cell must not pass for a loop).
+        cell_timeout=60,
+        cell_cpu=3,
         notebook_timeout=240,
         jobs=2,
         progress=seen.append,
@@ -179,6 +180,9 @@ def test_a_class_is_graded_as_the_generator_knows_it_should_be(tmp_path, server_
         if graded[m.path.stem]["exercises"][name]["status"] != truth
     ]
     assert wrong == []
+    loop = graded[next(m.path.stem for m in made if m.kind == "loop")]
+    stopped = [e["message"] for e in loop["exercises"].values() if "of CPU" in e["message"]]
+    assert stopped and "stopped after 3 s of CPU (the limit of a cell)" in stopped[0]
     fake = graded[next(m.path.stem for m in made if m.kind == "fake-tick")]
     assert fake["passed"] == 0  # a printed ✓ earns nothing
     assert run.prefix and leftovers(server_config, run.prefix) == []
