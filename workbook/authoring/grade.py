@@ -637,6 +637,9 @@ async def _run_kernel(
         # The kernel is thrown away: killed at once, not asked to shut down and waited for (a
         # graceful shutdown kept each submission's slot about a second longer).
         shutdown_kernel="immediate",
+        # History in the kernel's memory: the user's IPython history file, shared by every kernel,
+        # would let a submission read the code of those graded before it (%history -g).
+        extra_arguments=["--HistoryManager.hist_file=:memory:"],
         record_timing=False,
         resources={"metadata": {"path": str(cwd)}},
     )
@@ -699,11 +702,21 @@ async def _run_kernel(
         finally:
             watcher.cancel()
 
+    async def hidden(cell, index: int) -> None:
+        """The grader's own cell, run where `index` is but kept out of the notebook (nbclient puts
+        every executed cell at its index: it would take the student's cell's place)."""
+        student = client.nb.cells[index] if index < len(client.nb.cells) else None
+        try:
+            await client.async_execute_cell(cell, index, store_history=False)
+        finally:
+            if student is not None:
+                client.nb.cells[index] = student
+
     async def run_all() -> None:
         # The kernel's own log lines (its TCP warning) would cut through the progress bar.
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         async with client.async_setup_kernel(env=env, cwd=str(cwd), **quiet):
-            await client.async_execute_cell(setup, 0, store_history=False)
+            await hidden(setup, 0)
             if _error_text(setup):
                 raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
             cpu = kernel_cpu()
@@ -713,7 +726,7 @@ async def _run_kernel(
                 exercise = prepared.checks.get(index)
                 if exercise is not None:
                     arm = nbformat.v4.new_code_cell(_arm_source(exercise))
-                    await client.async_execute_cell(arm, index, store_history=False)
+                    await hidden(arm, index)
                     if _error_text(arm):
                         results[exercise.name] = _status(
                             ERROR, f"the check could not run: {_error_text(arm)}"
