@@ -60,6 +60,14 @@ def floor_once(server: grade.Server, n: int) -> tuple[float, int]:
         server.drop(database, role)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the kernels, the template's setup)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def where_time_goes(server: grade.Server, n: int) -> dict[str, float]:
     """One submission's steps, as the grader takes them (the checks put back, immediate shutdown):
     seconds for the database copy, the kernel's start, the grader's first cell, each of 05's cells,
@@ -175,6 +183,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         made = make_class(Path(scratch) / "class", args.class_size)
         started = time.perf_counter()
+        cpu_before = cpu_seconds()
         run = grade.grade(
             [Path(scratch) / "class"],
             out=Path(scratch) / "grades",
@@ -185,6 +194,7 @@ def main() -> int:
             progress=lambda result: None,
         )
         total = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu_before
         graded = {
             s["student"]: s["exercises"]
             for s in json.loads((Path(scratch) / "grades" / "grades.json").read_text())["students"]
@@ -210,6 +220,11 @@ def main() -> int:
     print(f"  (the run's template, migrated and seeded once: {run.template_seconds:.1f} s)")
     print(f"  per submission, wall / {len(made)}               {total / len(made):6.2f} s")
     print(f"  per submission, each one's own time      median {per_submission:6.2f} s")
+    cores = os.cpu_count() or 1
+    print(
+        f"  CPU per submission (grader + kernel)      {cpu / len(made):6.2f} s: on {cores} cores of "
+        f"its own, about {cpu / len(made) / min(cores, args.jobs):.2f} s per submission"
+    )
     print(f"  ratio per-submission wall / floor        {total / len(made) / floor:6.2f}x")
     print(f"  ratio each one's own time / floor        {per_submission / floor:6.2f}x")
     loop_paths = {m.path.resolve() for m in made if m.kind == "loop"}

@@ -683,15 +683,22 @@ async def _run_kernel(
 
     async def execute(cell, index: int, cpu) -> None:
         """The cell, interrupted once the kernel has spent `cell_cpu` CPU-seconds on it."""
-        if cpu is None or not cell_cpu:
+        try:
+            start = cpu() if cpu is not None and cell_cpu else None
+        except Exception:
+            start = None
+        if start is None:
             await client.async_execute_cell(cell, index)
             return
-        start = cpu()
 
         async def watch() -> None:
             while True:
                 await asyncio.sleep(0.2)
-                if cpu() - start > cell_cpu:
+                try:
+                    spent = cpu() - start
+                except Exception:  # the kernel is gone (it died or exited): nbclient tells why
+                    return
+                if spent > cell_cpu:
                     stopped_cells[index] = f"stopped after {cell_cpu:g} s of CPU (the limit of a cell)"
                     await _maybe_await(client.km.interrupt_kernel())
                     return
