@@ -107,6 +107,6 @@ ENV HOME=/home/lab \
 USER ${LAB_UID}:${LAB_GID}
 EXPOSE 8888
 HEALTHCHECK --interval=5s --timeout=5s --start-period=90s --retries=3 \
-    CMD ["python", "-c", "import urllib.request as r; r.urlopen('http://127.0.0.1:8888/api', timeout=4)"]
+    CMD ["python", "/app/docker/lab-health.py"]
 ENTRYPOINT ["lab-entrypoint"]
 CMD ["python", "-m", "workbook", "lab", "--ip", "0.0.0.0", "--port", "8888", "--no-browser"]

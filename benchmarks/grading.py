@@ -8,7 +8,10 @@
   exercise got the grade the generator knows it must get;
 - the peak memory of a kernel that ran 05.
 
-    .venv/bin/python benchmarks/grading.py [--class-size 100] [--repeat 3] [--jobs 2]
+    .venv/bin/python benchmarks/grading.py [--class-size 100] [--repeat 3] [--jobs 2] [--cell-cpu 5]
+
+and where one submission's time goes: the database copy, the kernel's start, the grader's first
+cell, 05's cells (the matplotlib import apart), the kernel's end and the drop.
 """
 
 from __future__ import annotations
@@ -57,6 +60,72 @@ def floor_once(server: grade.Server, n: int) -> tuple[float, int]:
         server.drop(database, role)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the kernels, the template's setup)."""
+    import resource
+
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def where_time_goes(server: grade.Server, n: int) -> dict[str, float]:
+    """One submission's steps, as the grader takes them (the checks put back, immediate shutdown):
+    seconds for the database copy, the kernel's start, the grader's first cell, each of 05's cells,
+    the kernel's end and the drop."""
+    import asyncio
+    import subprocess
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    original = grade.load_original(ORM)
+    prepared = grade.restore_checks(original.nb, original)
+    steps: dict[str, float] = {}
+    started = time.perf_counter()
+    database, role, url = server.make_database(n)
+    steps["database copied from the template"] = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as cwd:
+        client = NotebookClient(
+            prepared.nb,
+            timeout=120,
+            kernel_name="python3",
+            allow_errors=True,
+            shutdown_kernel="immediate",
+            resources={"metadata": {"path": cwd}},
+        )
+        setup = nbformat.v4.new_code_cell(
+            grade.KERNEL_SETUP.replace("{results!r}", repr(f"{cwd}/results.jsonl")).replace(
+                "{memory_bytes!r}", "0"
+            )
+        )
+        cells: list[tuple[float, str]] = []
+
+        async def run() -> None:
+            mark = time.perf_counter()
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            async with client.async_setup_kernel(env=grade._clean_env(url, server.config), cwd=cwd, **quiet):
+                steps["kernel start"] = time.perf_counter() - mark
+                mark = time.perf_counter()
+                await client.async_execute_cell(setup, 0, store_history=False)
+                steps["the grader's first cell (wraps the checks)"] = time.perf_counter() - mark
+                for index, cell in enumerate(prepared.nb.cells):
+                    if cell.cell_type == "code":
+                        mark = time.perf_counter()
+                        await client.async_execute_cell(cell, index)
+                        cells.append((time.perf_counter() - mark, cell.source.splitlines()[0][:48]))
+                mark = time.perf_counter()
+            steps["kernel end (killed)"] = time.perf_counter() - mark
+
+        asyncio.run(run())
+    started = time.perf_counter()
+    server.drop(database, role)
+    steps["database dropped"] = time.perf_counter() - started
+    matplotlib = sum(seconds for seconds, first in cells if "matplotlib" in first)
+    steps["05's cells: the one that imports matplotlib"] = matplotlib
+    steps["05's cells: the other " + str(len(cells) - 1)] = sum(seconds for seconds, _ in cells) - matplotlib
+    return steps
+
+
 def migrate_and_seed(server: grade.Server, n: int) -> float:
     from psycopg2 import sql
 
@@ -87,7 +156,8 @@ def main() -> int:
     parser.add_argument("--class-size", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--cell-timeout", type=int, default=5)
+    parser.add_argument("--cell-timeout", type=int, default=grade.DEFAULT_CELL_TIMEOUT)
+    parser.add_argument("--cell-cpu", type=float, default=5, help="CPU-seconds a cell may use")
     args = parser.parse_args()
 
     config = django_config()
@@ -106,21 +176,25 @@ def main() -> int:
             copies.append(time.perf_counter() - started)
             server.drop(database, role)
         migrations = [migrate_and_seed(server, n) for n in range(args.repeat)]
+        profiles = [where_time_goes(server, 200 + n) for n in range(args.repeat)]
     finally:
         server.drop_everything()
 
     with tempfile.TemporaryDirectory() as scratch:
         made = make_class(Path(scratch) / "class", args.class_size)
         started = time.perf_counter()
+        cpu_before = cpu_seconds()
         run = grade.grade(
             [Path(scratch) / "class"],
             out=Path(scratch) / "grades",
             notebooks=["05"],
             jobs=args.jobs,
             cell_timeout=args.cell_timeout,
+            cell_cpu=args.cell_cpu,
             progress=lambda result: None,
         )
         total = time.perf_counter() - started
+        cpu = cpu_seconds() - cpu_before
         graded = {
             s["student"]: s["exercises"]
             for s in json.loads((Path(scratch) / "grades" / "grades.json").read_text())["students"]
@@ -139,13 +213,27 @@ def main() -> int:
     print(f"student database: migrate + seed           median {statistics.median(migrations):6.2f} s")
     ratio = statistics.median(migrations) / statistics.median(copies)
     print(f"  ratio migrate+seed / template copy       {ratio:6.0f}x")
+    print("where one submission's time goes (medians, s):")
+    for step in profiles[0]:
+        print(f"  {step:<46} {statistics.median(p[step] for p in profiles):6.2f}")
     print(f"grade {len(made)} submissions, {args.jobs} at once: total {total:6.1f} s")
     print(f"  (the run's template, migrated and seeded once: {run.template_seconds:.1f} s)")
     print(f"  per submission, wall / {len(made)}               {total / len(made):6.2f} s")
     print(f"  per submission, each one's own time      median {per_submission:6.2f} s")
+    cores = os.cpu_count() or 1
+    print(
+        f"  CPU per submission (grader + kernel)      {cpu / len(made):6.2f} s: on {cores} cores of "
+        f"its own, about {cpu / len(made) / min(cores, args.jobs):.2f} s per submission"
+    )
     print(f"  ratio per-submission wall / floor        {total / len(made) / floor:6.2f}x")
     print(f"  ratio each one's own time / floor        {per_submission / floor:6.2f}x")
-    print(f"  ({loops} never-ending loop(s) cost {args.cell_timeout} s each by design)")
+    loop_paths = {m.path.resolve() for m in made if m.kind == "loop"}
+    loop_seconds = [r.seconds for r in run.results if r.submission.path.resolve() in loop_paths]
+    if loop_seconds:
+        print(
+            f"  ({loops} never-ending loop(s), stopped after {args.cell_cpu:g} CPU-s: "
+            f"median {statistics.median(loop_seconds):.1f} s each)"
+        )
     print(f"  exercises graded differently from the truth: {wrong} of {len(made) * len(made[0].truth)}")
     return 1 if wrong else 0
 

@@ -8,6 +8,9 @@
 #                           for a machine without Docker and for the tests)
 #   CLASSROOM_LAB_DB_HOST   host:port at which the labs reach that server (db:5432 in compose)
 #   CLASSROOM_IDLE_TIMEOUT  seconds without activity before a lab is stopped (default 3600)
+#   CLASSROOM_SPAWN_LIMIT   labs starting at once; a login beyond it is asked to retry (default 100)
+#   CLASSROOM_START_TIMEOUT seconds a lab may take to start (default 180), and
+#   CLASSROOM_HTTP_TIMEOUT  then to answer over HTTP (default 120): raise both on a small server
 # Docker only: CLASSROOM_LAB_IMAGE, CLASSROOM_LAB_MEMORY (e.g. 1G), CLASSROOM_LAB_CPUS, and
 #   CLASSROOM_NAME (workbook-classroom): the compose network the labs join, and the start of
 #   every lab container's name (<name>-lab-<username>) and workspace volume's (<name>-ws-<username>).
@@ -59,8 +62,9 @@ c.JupyterHub.services = [
     }
 ]
 c.Spawner.default_url = "/lab"
-c.Spawner.start_timeout = 180
-c.Spawner.http_timeout = 120
+c.Spawner.start_timeout = int(os.environ.get("CLASSROOM_START_TIMEOUT", "180"))
+c.Spawner.http_timeout = int(os.environ.get("CLASSROOM_HTTP_TIMEOUT", "120"))
+c.JupyterHub.concurrent_spawn_limit = int(os.environ.get("CLASSROOM_SPAWN_LIMIT", "100"))
 
 
 async def give_student_a_database(spawner):

@@ -77,6 +77,8 @@ def test_two_students_each_run_05_in_their_own_lab_on_their_own_database(hub):
         ).stdout
         assert inspected.startswith(f"{hub.name}-lab 1000:1000 ")
         assert f'"Name":"{hub.name}-ws-{name}"' in inspected and '"/app/my-notebooks"' in inspected
+        # The image's health check asks the lab under the hub's prefix (/user/<name>/api).
+        assert hub.wait_healthy(container) == "healthy"
         probe = classhub.reach_probe(database_of(hub, other))
         results = asyncrun.run(classhub.run_cells(hub.base, hub.token, name, [*code, probe]))
         failed = [r["text"][-300:] for r in results if r["status"] != "ok"]

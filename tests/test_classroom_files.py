@@ -66,3 +66,45 @@ def test_the_class_hub_compose_file_holds_the_rules():
     assert (
         "class.csv" in (REPO_ROOT / ".dockerignore").read_text()
     )  # first-login passwords stay out of images
+
+
+def test_the_lab_health_probe_asks_under_the_hubs_prefix():
+    """docker/lab-health.py (the lab image's HEALTHCHECK): alone :8888/api; under a hub, the prefix."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Lab(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200 if self.path == "/user/alice/api" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Lab)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTERHUB_")}
+
+    def probe(**extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(REPO_ROOT / "docker" / "lab-health.py")],
+            env=env | extra,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    try:
+        under_hub = probe(
+            JUPYTERHUB_SERVICE_URL=f"http://0.0.0.0:{port}/user/alice/",
+            JUPYTERHUB_SERVICE_PREFIX="/user/alice/",
+        )
+        assert under_hub.returncode == 0, under_hub.stderr
+        wrong_prefix = probe(JUPYTERHUB_SERVICE_URL=f"http://0.0.0.0:{port}/user/bob/")
+        assert wrong_prefix.returncode == 1
+        assert f"http://127.0.0.1:{port}/user/bob/api does not answer" in wrong_prefix.stderr
+    finally:
+        server.shutdown()
+    alone = probe()  # nothing on :8888 here (or not this lab): the default address, reported
+    assert "http://127.0.0.1:8888/api" in alone.stderr or alone.returncode == 0

@@ -8,17 +8,12 @@ reason, where that server, the classroom requirements or configurable-http-proxy
 """
 
 import os
-import secrets
-import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from workbook.authoring import asyncrun, classhub
-from workbook.authoring.stack import free_port
 from workbook.paths import REPO_ROOT
 
 CLASSROOM = REPO_ROOT / "classroom"
@@ -48,29 +43,6 @@ def admin_connection():
     return conn
 
 
-def proxy_command() -> str | None:
-    found = shutil.which("configurable-http-proxy")
-    if found:
-        return found
-    local = REPO_ROOT / ".venv" / "classroom-proxy"
-    binary = local / "node_modules" / ".bin" / "configurable-http-proxy"
-    if not binary.exists() and shutil.which("npm"):
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--prefix",
-                str(local),
-                "--no-audit",
-                "--no-fund",
-                "configurable-http-proxy@5",
-            ],
-            capture_output=True,
-            timeout=300,
-        )
-    return str(binary) if binary.exists() else None
-
-
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     try:
@@ -97,93 +69,31 @@ def hub(tmp_path_factory):
         import nativeauthenticator  # noqa: F401
     except ImportError as exc:
         pytest.skip(f"the classroom requirements could not be installed: {exc}")
-    proxy = proxy_command()
+    proxy = classhub.proxy_command()
     if proxy is None:
         pytest.skip("configurable-http-proxy (npm) is not installed and npm could not install it")
-    conn = admin_connection()
-    prefix = f"wbhub{secrets.token_hex(3)}_"
-    root = tmp_path_factory.mktemp("classroom")
-    class_list = root / "class.csv"
-    class_list.write_text(
-        "username,password,role\n"
-        + "".join(f"{n},{p},{'instructor' if n == 'teacher' else 'student'}\n" for n, p in PASSWORDS.items())
-    )
-    token = secrets.token_hex(24)
-    config = root / "jupyterhub_test_config.py"
-    config.write_text(
-        classhub.tester_config(
-            str(CLASSROOM / "jupyterhub_config.py"), token, f"c.ConfigurableHTTPProxy.command = [{proxy!r}]\n"
-        )
-    )
-    hub_db = f"{prefix}jupyterhub"
-    with conn.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{hub_db}"')
-    port = free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DJANGO_DB_NAME", "DATABASE_URL", "PYTEST_CURRENT_TEST")
-    }
-    env.update(
-        CLASSROOM_DB_PREFIX=prefix,
-        ADMIN_DATABASE_URL=ADMIN_URL,
-        CLASSROOM_CLASS_LIST=str(class_list),
-        # SQLAlchemy 2.1 reads postgresql:// as psycopg 3; the workbook has psycopg2.
-        HUB_DATABASE_URL=ADMIN_URL.rsplit("/", 1)[0].replace("postgres://", "postgresql+psycopg2://")
-        + f"/{hub_db}",
-        CLASSROOM_SPAWNER="local",
-        CLASSROOM_ROOT=str(root),
-        CLASSROOM_PORT=str(port),
-        CLASSROOM_HUB_PORT=str(free_port()),
-        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    )
-    started = time.perf_counter()
-    made = subprocess.run(
-        [sys.executable, str(CLASSROOM / "make_template.py")], env=env, capture_output=True, text=True
-    )
-    template_seconds = time.perf_counter() - started
-    log = open(root / "hub.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jupyterhub", "-f", str(config)], env=env, cwd=root, stdout=log, stderr=log
+    admin_connection().close()
+    local = classhub.LocalHub(
+        admin_url=ADMIN_URL, folder=tmp_path_factory.mktemp("classroom"), people=PASSWORDS, proxy=proxy
     )
     try:
-        assert made.returncode == 0, made.stderr[-2000:]
-        import requests
-
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/hub/api", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None, (root / "hub.log").read_text()[-3000:]
-            time.sleep(0.5)
-        yield {
-            "base": base,
-            "token": token,
-            "prefix": prefix,
-            "root": root,
-            "conn": conn,
-            "template_seconds": template_seconds,
-        }
+        local.start()
+        yield {"base": local.base, "token": local.token, "prefix": local.prefix, "root": local.folder}
     finally:
-        process.terminate()
+        local.stop()
+        # Nothing under the prefix is left: no database, no role.
+        conn = admin_connection()
         try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-        with conn.cursor() as cur:
-            like = prefix.replace("_", r"\_") + "%"
-            cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])
-            for (name,) in cur.fetchall():
-                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            cur.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", [like])
-            for (name,) in cur.fetchall():
-                cur.execute(f'DROP ROLE IF EXISTS "{name}"')
-        conn.close()
+            with conn.cursor() as cur:
+                like = local.prefix.replace("_", r"\_") + "%"
+                cur.execute(
+                    "SELECT count(*) FROM pg_database WHERE datname LIKE %s "
+                    "UNION ALL SELECT count(*) FROM pg_roles WHERE rolname LIKE %s",
+                    [like, like],
+                )
+                assert [n for (n,) in cur.fetchall()] == [0, 0]
+        finally:
+            conn.close()
 
 
 def test_only_the_class_list_logs_in_with_its_first_passwords(hub):

@@ -152,6 +152,36 @@ def test_a_submission_role_cannot_reach_another_submissions_database(server_conf
     assert leftovers(server_config, server.run) == []
 
 
+def test_a_submission_runs_as_written_and_sees_nothing_of_the_one_before(tmp_path, server_config):
+    """The grader's hidden cells never take a student's cell's place (a first cell of code runs and
+    stays in the graded notebook), and one kernel's code is not in the next one's IPython history."""
+    sources = {
+        "first": 'secret = "alpha-" + "1234"\nprint("first ran")',
+        "second": 'print("second ran", get_ipython().history_manager.search("*alpha-*"))',
+    }
+    for name, source in sources.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(source)]
+        nbformat.write(nb, str(tmp_path / f"{name}.ipynb"))
+    run = grade.grade(
+        [tmp_path / "first.ipynb", tmp_path / "second.ipynb"],
+        out=tmp_path / "grades",
+        notebooks=["05"],
+        jobs=1,
+        config=server_config,
+        progress=lambda result: None,
+    )
+    shown = {}
+    for result in run.results:
+        cell = result.graded_nb.cells[0]
+        assert "_workbook_grader" not in cell.source
+        shown[result.submission.student] = "".join(o.get("text", "") for o in cell.outputs)
+    assert shown["first"] == "first ran\n"
+    assert shown["second"].startswith("second ran ")
+    assert "1234" not in shown["second"]
+    assert leftovers(server_config, run.prefix) == []
+
+
 def test_a_class_is_graded_as_the_generator_knows_it_should_be(tmp_path, server_config):
     size = int(os.environ.get("WORKBOOK_GRADE_CLASS", len(KINDS)))
     made = make_class(tmp_path / "class", size)
@@ -161,9 +191,10 @@ def test_a_class_is_graded_as_the_generator_knows_it_should_be(tmp_path, server_
         [tmp_path / "class"],
         out=tmp_path / "grades",
         notebooks=["05"],
-        # Generous for a busy machine (a slow cell must not pass for the endless loop); the loop
-        # itself is stopped at this limit.
-        cell_timeout=20,
+        # The endless loop is stopped after 3 s of the kernel's CPU, however busy the machine; the
+        # wall-clock limit is generous for a busy machine (a slow cell must not pass for a loop).
+        cell_timeout=60,
+        cell_cpu=3,
         notebook_timeout=240,
         jobs=2,
         progress=seen.append,
@@ -179,6 +210,9 @@ def test_a_class_is_graded_as_the_generator_knows_it_should_be(tmp_path, server_
         if graded[m.path.stem]["exercises"][name]["status"] != truth
     ]
     assert wrong == []
+    loop = graded[next(m.path.stem for m in made if m.kind == "loop")]
+    stopped = [e["message"] for e in loop["exercises"].values() if "of CPU" in e["message"]]
+    assert stopped and "stopped after 3 s of CPU (the limit of a cell)" in stopped[0]
     fake = graded[next(m.path.stem for m in made if m.kind == "fake-tick")]
     assert fake["passed"] == 0  # a printed ✓ earns nothing
     assert run.prefix and leftovers(server_config, run.prefix) == []

@@ -585,6 +585,7 @@ def cmd_grade(args) -> int:
             roster=roster,
             jobs=args.jobs,
             cell_timeout=args.cell_timeout,
+            cell_cpu=args.cell_cpu,
             notebook_timeout=args.notebook_timeout,
             memory_mb=args.memory_mb,
         )
@@ -743,6 +744,12 @@ def build_parser() -> argparse.ArgumentParser:
     grading.add_argument("--out", default="grades", help="folder for the reports (default grades/)")
     grading.add_argument("--jobs", type=int, default=None, help="submissions at once (default: CPU cores)")
     grading.add_argument("--cell-timeout", type=int, default=30, help="seconds a cell may take (default 30)")
+    grading.add_argument(
+        "--cell-cpu",
+        type=float,
+        default=10,
+        help="CPU-seconds a cell may use, however busy the machine (default 10; 0: no such limit)",
+    )
     grading.add_argument(
         "--notebook-timeout", type=int, default=300, help="seconds a submission may take (default 300)"
     )

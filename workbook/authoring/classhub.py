@@ -84,9 +84,11 @@ def start_lab(base: str, token: str, username: str, timeout: float = 300) -> Non
 
 
 async def run_cells(
-    base: str, token: str, username: str, sources: list[str], timeout: float = 180
+    base: str, token: str, username: str, sources: list[str], timeout: float = 180, keep: bool = False
 ) -> list[dict]:
-    """Execute code through the lab's kernel API (REST + websocket); each cell's outputs and status."""
+    """Execute code through the lab's kernel API (REST + websocket); each cell's outputs and status.
+
+    The kernel is shut down after, unless `keep` (a benchmark measures the lab with it still open)."""
     import requests
     from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
@@ -136,7 +138,8 @@ async def run_cells(
             results.append({"status": status, "text": "".join(text)})
     finally:
         ws.close()
-        requests.delete(f"{lab}/api/kernels/{kernel_id}", headers=headers, timeout=60)
+        if not keep:
+            requests.delete(f"{lab}/api/kernels/{kernel_id}", headers=headers, timeout=60)
     return results
 
 
@@ -177,6 +180,206 @@ def tester_config(main_config: str, token: str, extra: str = "") -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The hub without Docker: JupyterHub with a process per student, databases on a PostgreSQL server
+
+
+def proxy_command() -> str | None:
+    """configurable-http-proxy: on the PATH, else installed once with npm under .venv/."""
+    import shutil
+
+    found = shutil.which("configurable-http-proxy")
+    if found:
+        return found
+    local = REPO_ROOT / ".venv" / "classroom-proxy"
+    binary = local / "node_modules" / ".bin" / "configurable-http-proxy"
+    if not binary.exists() and shutil.which("npm"):
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(local),
+                "--no-audit",
+                "--no-fund",
+                "configurable-http-proxy@5",
+            ],
+            capture_output=True,
+            timeout=300,
+        )
+    return str(binary) if binary.exists() else None
+
+
+@dataclass
+class LocalHub:
+    """JupyterHub with the local-process spawner (CLASSROOM_SPAWNER=local), every database and role
+    on `admin_url`'s server under `prefix` (its own template included), removed by `stop`."""
+
+    admin_url: str
+    folder: Path
+    people: dict[str, str]  # username -> first-login password; the first one is the instructor
+    proxy: str
+    prefix: str = field(default_factory=lambda: f"wbhub{secrets.token_hex(3)}_")
+    settings: dict[str, str] = field(default_factory=dict)  # more CLASSROOM_* for the hub
+    token: str = field(default_factory=lambda: secrets.token_hex(24))
+    port: int = field(default_factory=free_port)
+    hub_port: int = field(default_factory=free_port)
+    template_seconds: float = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def instructor(self) -> str:
+        return next(iter(self.people))
+
+    def _admin(self):
+        import psycopg2
+
+        conn = psycopg2.connect(self.admin_url, connect_timeout=5)
+        conn.autocommit = True
+        return conn
+
+    def start(self, timeout: float = 120) -> None:
+        """The template, then the hub answering on `base` (its log in `folder`/hub.log)."""
+        import sys
+
+        import requests
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        class_list = self.folder / "class.csv"
+        class_list.write_text(
+            "username,password,role\n"
+            + "".join(
+                f"{user},{password},{'instructor' if user == self.instructor else 'student'}\n"
+                for user, password in self.people.items()
+            )
+        )
+        config = self.folder / "jupyterhub_test_config.py"
+        config.write_text(
+            tester_config(
+                str(CLASSROOM / "jupyterhub_config.py"),
+                self.token,
+                f"c.ConfigurableHTTPProxy.command = [{self.proxy!r}]\n",
+            )
+        )
+        hub_db = f"{self.prefix}jupyterhub"
+        conn = self._admin()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(f'CREATE DATABASE "{hub_db}"')
+        finally:
+            conn.close()
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("DJANGO_DB_NAME", "DATABASE_URL", "PYTEST_CURRENT_TEST")
+        }
+        env.update(
+            CLASSROOM_DB_PREFIX=self.prefix,
+            ADMIN_DATABASE_URL=self.admin_url,
+            CLASSROOM_CLASS_LIST=str(class_list),
+            # SQLAlchemy 2.1 reads postgresql:// as psycopg 3; the workbook has psycopg2.
+            HUB_DATABASE_URL=self.admin_url.rsplit("/", 1)[0].replace("postgres://", "postgresql+psycopg2://")
+            + f"/{hub_db}",
+            CLASSROOM_SPAWNER="local",
+            CLASSROOM_ROOT=str(self.folder),
+            CLASSROOM_PORT=str(self.port),
+            CLASSROOM_HUB_PORT=str(self.hub_port),
+            PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            **self.settings,
+        )
+        started = time.perf_counter()
+        made = subprocess.run(
+            [sys.executable, str(CLASSROOM / "make_template.py")], env=env, capture_output=True, text=True
+        )
+        self.template_seconds = time.perf_counter() - started
+        if made.returncode != 0:
+            raise RuntimeError("make_template.py failed: " + made.stderr[-2000:])
+        self._log = open(self.folder / "hub.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jupyterhub", "-f", str(config)],
+            env=env,
+            cwd=self.folder,
+            stdout=self._log,
+            stderr=self._log,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.base}/hub/api", timeout=2).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.5)
+        raise RuntimeError("the hub did not answer: " + self.logs()[-3000:])
+
+    def logs(self) -> str:
+        path = self.folder / "hub.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def lab_processes(self, username: str) -> list:
+        """The student's lab server and its kernels: the processes JupyterHub started as theirs."""
+        import psutil
+
+        found = []
+        for process in psutil.process_iter():
+            try:
+                environ = process.environ()
+                if environ.get("JUPYTERHUB_USER") == username and f":{self.hub_port}/" in environ.get(
+                    "JUPYTERHUB_API_URL", ""
+                ):
+                    found.append(process)
+            except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+                continue
+        return found
+
+    def memory_mib(self, username: str) -> tuple[float, float]:
+        """(RSS, PSS) of the student's lab server and kernels together, MiB. PSS shares the pages
+        the labs have in common (Python, the libraries) among them: what each adds to the machine."""
+        import psutil
+
+        rss = pss = 0.0
+        for process in self.lab_processes(username):
+            try:
+                info = process.memory_full_info()
+            except (psutil.AccessDenied, psutil.NoSuchProcess):
+                continue
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        return rss / 2**20, pss / 2**20
+
+    def stop(self) -> None:
+        """The hub and its labs stopped; every database and role under the prefix dropped."""
+        process = getattr(self, "process", None)
+        if process is not None:
+            process.terminate()
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            self._log.close()
+        # Labs the hub left behind (it stops them on shutdown; a killed hub may not).
+        for username in self.people:
+            for lab in self.lab_processes(username):
+                lab.kill()
+        conn = self._admin()
+        try:
+            with conn.cursor() as cur:
+                like = self.prefix.replace("_", r"\_") + "%"
+                cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])
+                for (name,) in cur.fetchall():
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                cur.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", [like])
+                for (name,) in cur.fetchall():
+                    cur.execute(f'DROP ROLE IF EXISTS "{name}"')
+        finally:
+            conn.close()
+
+
+# ---------------------------------------------------------------------------------------------
 # The Docker hub
 
 
@@ -197,6 +400,7 @@ class DockerHub:
     people: dict[str, str]  # username -> first-login password; the first one is the instructor
     lab_memory: str = "1G"
     lab_cpus: str = "1"
+    settings: dict[str, str] = field(default_factory=dict)  # more CLASSROOM_* for the hub
     token: str = field(default_factory=lambda: secrets.token_hex(24))
     port: int = field(default_factory=free_port)
 
@@ -223,6 +427,7 @@ class DockerHub:
             DOCKER_GID=str(os.stat(sock).st_gid),
             CLASSROOM_LAB_MEMORY=self.lab_memory,
             CLASSROOM_LAB_CPUS=self.lab_cpus,
+            **self.settings,
         )
 
     def compose(self, *args: str, timeout: float = 1800, check: bool = True):
@@ -276,6 +481,21 @@ class DockerHub:
 
     def lab_container(self, username: str) -> str:
         return f"{self.name}-lab-{username}"
+
+    def health(self, container: str) -> str:
+        """The engine's verdict from the image's HEALTHCHECK: starting, healthy, unhealthy (or none)."""
+        status = "{{if .State.Health}}{{.State.Health.Status}}{{end}}"
+        out = _run(["docker", "inspect", "--format", status, container], check=False).stdout.strip()
+        return out or "none"
+
+    def wait_healthy(self, container: str, timeout: float = 240) -> str:
+        """Waits while the health check is still starting; its verdict then (or 'starting' at the timeout)."""
+        deadline = time.monotonic() + timeout
+        state = self.health(container)
+        while state == "starting" and time.monotonic() < deadline:
+            time.sleep(2)
+            state = self.health(container)
+        return state
 
     def memory_mib(self, container: str) -> float:
         """The container's memory use now (the engine's cgroup figure, as `docker stats` shows it)."""

@@ -9,8 +9,8 @@
    ownership passes to that role, so the notebook's `workbook.reset()` works and nothing else does.
 3. The submission's check cells are replaced by the original ones (matched by cell id, else by
    their place after each exercise cell, as nbgrader puts back its locked cells), and the
-   notebook runs in a fresh kernel (nbclient) with a time limit per cell and per notebook and a
-   memory limit on the kernel.
+   notebook runs in a fresh kernel (nbclient) with limits per cell (CPU-seconds of the kernel,
+   and wall-clock time), per notebook and on the kernel's memory. The kernel is killed when done.
 4. The result of an exercise is what its check did, recorded by the grader: a first cell, which
    the grader runs and nobody sees, wraps every public `qN` function of the `workbook.checks`
    modules to write passed / failed (CheckFailed) / not answered (NotAnswered) / error to a file
@@ -60,6 +60,11 @@ CHECK_IMPORT = re.compile(r"^from workbook\.checks import (\w+) as (\w+)\s*$", r
 PREFIX = "wbgrade"  # every database and role the grader makes starts with it
 
 DEFAULT_CELL_TIMEOUT = 30
+# CPU-seconds the kernel may spend on one cell. Unlike the wall-clock limit it does not stretch
+# with the machine's load: an endless loop is stopped after as much work on a busy machine as on a
+# quiet one, and a slow cell on a busy machine is not taken for a loop. 05's heaviest cell (it
+# imports matplotlib) takes about 1 s of CPU.
+DEFAULT_CELL_CPU = 10
 DEFAULT_NOTEBOOK_TIMEOUT = 300
 DEFAULT_MEMORY_MB = 2048
 
@@ -614,6 +619,7 @@ async def _run_kernel(
     cell_timeout: int,
     notebook_timeout: int,
     memory_mb: int,
+    cell_cpu: float = DEFAULT_CELL_CPU,
 ) -> tuple[dict[str, dict], list[str]]:
     """Execute the prepared notebook; returns (exercise results, problems met)."""
     import subprocess
@@ -628,6 +634,12 @@ async def _run_kernel(
         kernel_name="python3",
         allow_errors=True,
         interrupt_on_timeout=True,
+        # The kernel is thrown away: killed at once, not asked to shut down and waited for (a
+        # graceful shutdown kept each submission's slot about a second longer).
+        shutdown_kernel="immediate",
+        # History in the kernel's memory: the user's IPython history file, shared by every kernel,
+        # would let a submission read the code of those graded before it (%history -g).
+        extra_arguments=["--HistoryManager.hist_file=:memory:"],
         record_timing=False,
         resources={"metadata": {"path": str(cwd)}},
     )
@@ -654,20 +666,74 @@ async def _run_kernel(
                 pass
         return records, len(data)
 
+    def kernel_cpu():
+        """The kernel process's CPU-seconds so far, as a function (None where psutil is missing)."""
+        try:
+            import psutil
+
+            process = psutil.Process(client.km.provisioner.pid)
+        except Exception:
+            return None
+
+        def used() -> float:
+            times = process.cpu_times()
+            return times.user + times.system
+
+        return used
+
+    async def execute(cell, index: int, cpu) -> None:
+        """The cell, interrupted once the kernel has spent `cell_cpu` CPU-seconds on it."""
+        try:
+            start = cpu() if cpu is not None and cell_cpu else None
+        except Exception:
+            start = None
+        if start is None:
+            await client.async_execute_cell(cell, index)
+            return
+
+        async def watch() -> None:
+            while True:
+                await asyncio.sleep(0.2)
+                try:
+                    spent = cpu() - start
+                except Exception:  # the kernel is gone (it died or exited): nbclient tells why
+                    return
+                if spent > cell_cpu:
+                    stopped_cells[index] = f"stopped after {cell_cpu:g} s of CPU (the limit of a cell)"
+                    await _maybe_await(client.km.interrupt_kernel())
+                    return
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await client.async_execute_cell(cell, index)
+        finally:
+            watcher.cancel()
+
+    async def hidden(cell, index: int) -> None:
+        """The grader's own cell, run where `index` is but kept out of the notebook (nbclient puts
+        every executed cell at its index: it would take the student's cell's place)."""
+        student = client.nb.cells[index] if index < len(client.nb.cells) else None
+        try:
+            await client.async_execute_cell(cell, index, store_history=False)
+        finally:
+            if student is not None:
+                client.nb.cells[index] = student
+
     async def run_all() -> None:
         # The kernel's own log lines (its TCP warning) would cut through the progress bar.
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         async with client.async_setup_kernel(env=env, cwd=str(cwd), **quiet):
-            await client.async_execute_cell(setup, 0, store_history=False)
+            await hidden(setup, 0)
             if _error_text(setup):
                 raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
+            cpu = kernel_cpu()
             for index, cell in enumerate(prepared.nb.cells):
                 if cell.cell_type != "code":
                     continue
                 exercise = prepared.checks.get(index)
                 if exercise is not None:
                     arm = nbformat.v4.new_code_cell(_arm_source(exercise))
-                    await client.async_execute_cell(arm, index, store_history=False)
+                    await hidden(arm, index)
                     if _error_text(arm):
                         results[exercise.name] = _status(
                             ERROR, f"the check could not run: {_error_text(arm)}"
@@ -675,7 +741,7 @@ async def _run_kernel(
                         continue
                     _, offset = read_records(0)
                 started = time.monotonic()
-                await client.async_execute_cell(cell, index)
+                await execute(cell, index, cpu)
                 if time.monotonic() - started >= cell_timeout and _error_text(cell).startswith(
                     "KeyboardInterrupt"
                 ):
@@ -756,7 +822,11 @@ async def grade_submission(
     cell_timeout: int,
     notebook_timeout: int,
     memory_mb: int,
+    cell_cpu: float = DEFAULT_CELL_CPU,
+    dropping: list | None = None,
 ) -> Result:
+    """One submission graded. Its database and role are dropped after it, in `dropping` (tasks the
+    run awaits before it ends) when given, so the next submission need not wait for the drop."""
     started = time.perf_counter()
     result = Result(submission=submission)
     original = submission.original
@@ -780,12 +850,17 @@ async def grade_submission(
             cell_timeout=cell_timeout,
             notebook_timeout=notebook_timeout,
             memory_mb=memory_mb,
+            cell_cpu=cell_cpu,
         )
     except Exception as exc:  # the grader's own trouble with this one: recorded, the run goes on
         records, problems = {}, [f"{type(exc).__name__}: {exc}"]
     finally:
         if database:
-            await asyncio.to_thread(server.drop, database, role)
+            drop = asyncio.ensure_future(asyncio.to_thread(server.drop, database, role))
+            if dropping is None:
+                await drop
+            else:
+                dropping.append(drop)
         shutil.rmtree(workdir, ignore_errors=True)
     result.problem = "; ".join(problems)
     for exercise in original.exercises:
@@ -846,6 +921,7 @@ def grade(
     roster: Sequence[str] = (),
     jobs: int | None = None,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+    cell_cpu: float = DEFAULT_CELL_CPU,
     notebook_timeout: int = DEFAULT_NOTEBOOK_TIMEOUT,
     memory_mb: int = DEFAULT_MEMORY_MB,
     config: dict | None = None,
@@ -873,6 +949,7 @@ def grade(
 
         async def main() -> list[Result]:
             gate = asyncio.Semaphore(jobs)
+            dropping: list = []
 
             async def one(n: int, submission: Submission) -> Result:
                 async with gate:
@@ -883,11 +960,16 @@ def grade(
                         cell_timeout=cell_timeout,
                         notebook_timeout=notebook_timeout,
                         memory_mb=memory_mb,
+                        cell_cpu=cell_cpu,
+                        dropping=dropping,
                     )
                 (progress or bar.step)(result)
                 return result
 
-            return await asyncio.gather(*(one(n, s) for n, s in enumerate(submissions)))
+            try:
+                return await asyncio.gather(*(one(n, s) for n, s in enumerate(submissions)))
+            finally:
+                await asyncio.gather(*dropping, return_exceptions=True)
 
         results = asyncrun.run(main()) if submissions else []
     finally:
