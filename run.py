@@ -39,7 +39,9 @@ DEV_COMMANDS = {"test"}
 SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
 # workbook.cli's commands (tests/test_cli.py holds the two lists together), and run.py's own `env`.
 COMMANDS = {
-    "lab": N_("database ready and seeded, then JupyterLab on your workspace (--solutions, --port, --lang ko)"),
+    "lab": N_(
+        "database ready and seeded, then JupyterLab on your workspace (--solutions, --port, --lang ko)"
+    ),
     "workspace": N_("your exercise copies: what is there; --refresh NN starts over"),
     "progress": N_("each exercise as passed, tried or not started"),
     "serve": N_("the site and its API under gunicorn on 127.0.0.1"),

@@ -658,7 +658,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NN",
         help=_("fresh copies of these; the old ones go to backups/"),
     )
-    workspace.add_argument("--workspace", default=None, help=_("default my-notebooks/ (ko: my-notebooks/ko/)"))
+    workspace.add_argument(
+        "--workspace", default=None, help=_("default my-notebooks/ (ko: my-notebooks/ko/)")
+    )
     _lang_argument(workspace, _("ko: the Korean workspace, my-notebooks/ko/"))
     workspace.set_defaults(func=cmd_workspace)
 
