@@ -7,6 +7,7 @@ The learner's database is never touched.
 """
 
 import os
+import secrets
 import socket
 import tempfile
 
@@ -15,9 +16,11 @@ import pytest
 from workbook import database
 
 os.environ.setdefault("DJANGO_DB_NAME", database.TEST_DB_NAME)
-# The deploy rehearsal's keys and state: a folder of the run's own, so neither the tests nor the
-# notebooks they run ever deploy to a rehearsal the learner has up.
+# The deploy rehearsal's keys and state, and the name of its containers: the run's own, so neither
+# the tests nor the notebooks they run (02-deploy brings one up where a Docker Engine answers)
+# ever deploy to a rehearsal the learner has up, and two runs never share one.
 os.environ.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-tests-"))
+os.environ.setdefault("WORKBOOK_REHEARSAL_NAME", f"wbtest{os.getpid()}-{secrets.token_hex(3)}")
 
 
 def pytest_configure(config):

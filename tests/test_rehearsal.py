@@ -104,6 +104,26 @@ def test_the_rehearsal_keeps_its_secrets_outside_the_repository(monkeypatch, tmp
     assert rehearsal.home("x") == tmp_path / "x"
 
 
+def test_a_rehearsal_named_by_the_environment_keeps_clear_of_the_learners(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_REHEARSAL_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBOOK_REHEARSAL_NAME", raising=False)
+    assert rehearsal.Rehearsal().name == rehearsal.DEFAULT_NAME
+    monkeypatch.setenv("WORKBOOK_REHEARSAL_NAME", "wbrun42-a1")
+    own = rehearsal.Rehearsal()
+    assert (own.name, own.home) == ("wbrun42-a1", tmp_path / "wbrun42-a1")
+    assert own.server_container == "wbrun42-a1-server"
+    for bad in ("Upper", "-dash", "a b", "x" * 41, "../up"):
+        monkeypatch.setenv("WORKBOOK_REHEARSAL_NAME", bad)
+        with pytest.raises(rehearsal.RehearsalError, match="rehearsal name"):
+            rehearsal.Rehearsal()
+
+
+def test_the_tests_run_a_rehearsal_of_their_own():
+    """conftest.py names one per run: a notebook nbval runs never deploys to the learner's."""
+    assert os.environ["WORKBOOK_REHEARSAL_NAME"] != rehearsal.DEFAULT_NAME
+    assert not rehearsal.home().resolve().is_relative_to(Path.home() / ".workbook-rehearsal")
+
+
 # ---------------------------------------------------------------------------------------------
 # The rehearsal, end to end
 
