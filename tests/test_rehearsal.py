@@ -146,10 +146,12 @@ def answers(result: rehearsal.DeployResult) -> set:
     return {status for _, status, _ in result.probe.results if isinstance(status, int)}
 
 
-# The good deploy's bound: nginx re-resolves web before the old one stops and fails over within
-# its 1 s connect timeout, so at most a moment of requests may miss; an outage beyond 1.5 s of
-# one-a-100-ms requests fails (the benchmark reports the counts).
-GOOD_DEPLOY_GAP = 1.5
+# The good deploy's bound. The new web and then the new proxy start beside the old ones, and the
+# published port belongs to the edge, which no deploy replaces: measured (benchmarks/deploy.py,
+# DEPLOY.md) 0 failed requests. A request sent to the old web as it stops waits for nginx's 1 s
+# connect timeout and is answered by the new one; on a busy machine one may pass 5 s and count as
+# failed. The margin: three requests in a row (0.3 s), and nginx never answers with an error.
+GOOD_DEPLOY_GAP = 0.3
 
 
 @pytest.mark.docker
@@ -161,9 +163,7 @@ def test_first_and_good_deploy_serve_the_new_release_with_at_most_a_short_gap(re
     assert good.returncode == 0, good.output
     assert rehearsed.serving() == good.tag
     assert rehearsed.health()[0] == 200
-    # nginx answered 200, or a gateway error for a request caught as the old web stopped, for no
-    # longer than the bound; never anything else.
-    assert answers(good) <= {200, 502, 504}, good.probe.failures()
+    assert answers(good) <= {200}, good.probe.failures()
     assert good.probe.longest_outage() <= GOOD_DEPLOY_GAP, good.probe.failures()
     assert [line.split()[-1] for line in rehearsed.history()] == [first.tag, good.tag]
     print(f"\ngood deploy: {good.probe.summary()}")
