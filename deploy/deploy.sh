@@ -263,22 +263,12 @@ server() {
   local old_web=() new_web=() old_proxy=() new_proxy=() id
   mapfile -t old_web < <(compose ps --quiet web | sort)
   mapfile -t old_proxy < <(compose ps --quiet proxy | sort)
-  if [ ${#old_web[@]} -eq 0 ] || [ ${#old_proxy[@]} -eq 0 ] || [ -z "$(compose ps --quiet edge)" ]; then
-    if [ ${#old_proxy[@]} -gt 0 ]; then
-      # A server set up before the edge held the port: its proxy holds it, and gives it up once.
-      say "the edge is new on this server: web and proxy restart once, with a short gap"
-      compose rm --stop --force proxy > /dev/null 2>&1 || true
-    else
-      say "first start of web and proxy"
-    fi
+  if [ ${#old_web[@]} -eq 0 ]; then
+    say "first start of web and proxy"
+    if [ ${#old_proxy[@]} -gt 0 ]; then compose rm --stop --force proxy > /dev/null 2>&1 || true; fi
     if ! compose up --detach --wait --wait-timeout "$HEALTH_TIMEOUT" --remove-orphans 2> "$err" || ! site_answers; then
       cat "$err" >&2
       show_state
-      if [ -n "$previous" ] && [ "$previous" != "$IMAGE_TAG" ]; then
-        restore_previous_files
-        compose up --detach --wait --wait-timeout "$HEALTH_TIMEOUT" --remove-orphans || true
-        DIE_STATUS=1 die "$IMAGE_TAG did not become healthy: rolled back to $previous"
-      fi
       DIE_STATUS=1 die "$IMAGE_TAG did not become healthy, and there is no earlier version here to return to"
     fi
   else
@@ -301,18 +291,30 @@ server() {
     forget_stopped_web
     sleep 2
     retire "${old_web[@]}"
-    say "starting the new proxy beside the old one"
-    mapfile -t new_proxy < <(start_beside proxy "${old_proxy[@]}")
-    if [ ${#new_proxy[@]} -gt 0 ] && wait_healthy "${new_proxy[@]}"; then
-      say "new proxy healthy; stopping the old one"
-      # nginx's graceful stop (SIGQUIT): it closes its listening sockets, so every new connection
-      # goes to the new proxy, and finishes the requests it holds.
-      docker stop --time 30 "${old_proxy[@]}" > /dev/null
-      docker rm "${old_proxy[@]}" > /dev/null
+    if [ -z "$(compose ps --quiet edge)" ] || [ ${#old_proxy[@]} -eq 0 ]; then
+      # A server set up before the edge held the port: its proxy holds it, and gives it up once.
+      say "the edge is new on this server: nginx restarts once, with a short gap"
+      if [ ${#old_proxy[@]} -gt 0 ]; then
+        docker stop --time 30 "${old_proxy[@]}" > /dev/null
+        docker rm "${old_proxy[@]}" > /dev/null
+      fi
+      compose up --detach --no-deps --wait --wait-timeout "$HEALTH_TIMEOUT" edge proxy > /dev/null 2> "$err" \
+        || say "proxy: $(tail -n 1 "$err")"
+      mapfile -t new_proxy < <(compose ps --quiet proxy)
     else
-      for id in "${new_proxy[@]}"; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  proxy (new): /' || true; done
-      if [ ${#new_proxy[@]} -gt 0 ]; then docker rm --force "${new_proxy[@]}" > /dev/null; fi
-      new_proxy=()
+      say "starting the new proxy beside the old one"
+      mapfile -t new_proxy < <(start_beside proxy "${old_proxy[@]}")
+      if [ ${#new_proxy[@]} -gt 0 ] && wait_healthy "${new_proxy[@]}"; then
+        say "new proxy healthy; stopping the old one"
+        # nginx's graceful stop (SIGQUIT): it closes its listening sockets, so every new connection
+        # goes to the new proxy, and finishes the requests it holds.
+        docker stop --time 30 "${old_proxy[@]}" > /dev/null
+        docker rm "${old_proxy[@]}" > /dev/null
+      else
+        for id in "${new_proxy[@]}"; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  proxy (new): /' || true; done
+        if [ ${#new_proxy[@]} -gt 0 ]; then docker rm --force "${new_proxy[@]}" > /dev/null; fi
+        new_proxy=()
+      fi
     fi
     if [ ${#new_proxy[@]} -eq 0 ] || ! site_answers; then
       show_state
