@@ -20,12 +20,22 @@ os.environ.setdefault("DJANGO_DB_NAME", database.TEST_DB_NAME)
 # the tests nor the notebooks they run (02-deploy brings one up where a Docker Engine answers)
 # ever deploy to a rehearsal the learner has up, and two runs never share one.
 os.environ.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-tests-"))
-os.environ.setdefault("WORKBOOK_REHEARSAL_NAME", f"wbtest{os.getpid()}-{secrets.token_hex(3)}")
+# Always this process's own (each xdist worker too), whatever the shell says.
+os.environ["WORKBOOK_REHEARSAL_NAME"] = f"wbtest{os.getpid()}-{secrets.token_hex(3)}"
 
 
 def pytest_configure(config):
     if os.environ["DJANGO_DB_NAME"] == database.DEFAULT_DB_NAME:
         raise pytest.UsageError("DJANGO_DB_NAME names the learner's database; the tests use their own.")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A rehearsal a notebook brought up and did not take down (it failed on the way) goes now."""
+    from workbook import rehearsal
+
+    stage = rehearsal.Rehearsal()
+    if stage.name != rehearsal.DEFAULT_NAME and stage.home.exists():
+        stage.down(say=lambda *_: None)
 
 
 def pytest_collection_modifyitems(session, config, items):

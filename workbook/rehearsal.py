@@ -101,7 +101,12 @@ def engine_problem() -> str | None:
 
 
 def live_problem() -> str | None:
-    """None when a rehearsal can run here (a Docker Engine and OpenSSH's client), else why not."""
+    """None when a rehearsal can run here (a Docker Engine and OpenSSH's client), else why not.
+
+    WORKBOOK_REHEARSAL_LIVE=0 turns it off (a test that runs 02-deploy only to see it reach the end).
+    """
+    if os.environ.get("WORKBOOK_REHEARSAL_LIVE", "").strip().lower() in ("0", "no", "off", "false"):
+        return "WORKBOOK_REHEARSAL_LIVE=0 turns it off"
     missing = [tool for tool in ("ssh", "ssh-keygen") if shutil.which(tool) is None]
     if missing:
         return f"no OpenSSH client here ({', '.join(missing)})"
