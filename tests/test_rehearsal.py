@@ -148,7 +148,7 @@ def answers(result: rehearsal.DeployResult) -> set:
 
 # The good deploy's bound. The new web and then the new proxy start beside the old ones, and the
 # published port belongs to the edge, which no deploy replaces, so no request is refused, reset
-# or answered with an error: measured 0 failed requests in every good deploy at load 2 to 8
+# or answered with an error: measured 0 failed requests in every good deploy at load 2 to 10
 # (benchmarks/deploy.py, DEPLOY.md). On a machine busy enough that gunicorn takes over 5 s to
 # answer, a request times out: measured once at load 11, 19 requests, the longest run 0.6 s.
 # The margin: timeouts only, for at most 1 s in a row.
