@@ -10,10 +10,11 @@
 #   on the server   docker and compose answer; a lock (one deploy at a time); registry login;
 #                   pull web and proxy by their commit tag; -- nothing has changed until here --
 #                   write the files; migrate; start the new web beside the old one and wait for
-#                   its health check; retire the old web; restart nginx on the new proxy image;
-#                   /api/health/ through nginx; then history and prune. A new web that never
-#                   becomes healthy is removed and the old one, which never stopped, goes on
-#                   answering; a failure after that puts the previous version back.
+#                   its health check; retire the old web; the same for the proxy (nginx), whose
+#                   containers share the edge's published port; /api/health/ through nginx;
+#                   then history and prune. A new web that never becomes healthy is removed and
+#                   the old one, which never stopped, goes on answering; a failure after that
+#                   puts the previous version back.
 #
 # The caller's environment (cd.yml fills it from the `production` environment's secrets):
 #   SSH_HOST, SSH_USER, SSH_PORT (22)      where to log in
@@ -173,6 +174,24 @@ forget_stopped_web() {
   compose kill --signal HUP proxy > /dev/null 2>&1 || true
 }
 
+# Starts as many new containers of a service as run now, beside them, on the new files; prints
+# the new containers' ids.
+start_beside() {
+  local service=$1
+  shift
+  compose up --detach --no-deps --no-recreate --scale "$service=$(($# * 2))" "$service" > /dev/null 2> "$err" \
+    || cat "$err" >&2
+  comm -13 <(printf '%s\n' "$@") <(compose ps --all --quiet "$service" | sort)
+}
+
+# Stops web containers (gunicorn finishes what it answers) and removes them, nginx forgetting them.
+retire() {
+  if [ $# -eq 0 ]; then return 0; fi
+  docker stop --time 30 "$@" > /dev/null
+  forget_stopped_web
+  docker rm "$@" > /dev/null
+}
+
 show_state() {
   compose ps --all || true
   compose logs --no-color --tail 40 web proxy || true
@@ -198,7 +217,7 @@ server() {
     flock --wait "$LOCK_WAIT" 9 || die "another deploy still holds the lock after $LOCK_WAIT s; nothing changed"
   fi
 
-  local err="$stage/error"
+  err="$stage/error"
   docker login "$registry" --username "$REGISTRY_USER" --password-stdin < "$stage/registry-password" > /dev/null 2> "$err" \
     || die "cannot log in to the registry $registry: $(head -n 1 "$err")"
   rm -f "$stage/registry-password"
@@ -241,29 +260,28 @@ server() {
     DIE_STATUS=1 die "migrate failed: the running version was not touched and its files are back"
   fi
 
-  local old=() new=() id
-  mapfile -t old < <(compose ps --quiet web | sort)
-  if [ ${#old[@]} -eq 0 ]; then
+  local old_web=() new_web=() old_proxy=() new_proxy=() id
+  mapfile -t old_web < <(compose ps --quiet web | sort)
+  mapfile -t old_proxy < <(compose ps --quiet proxy | sort)
+  if [ ${#old_web[@]} -eq 0 ]; then
     say "first start of web and proxy"
-    if ! compose up --detach --wait --wait-timeout "$HEALTH_TIMEOUT" 2> "$err" || ! site_answers; then
+    if [ ${#old_proxy[@]} -gt 0 ]; then compose rm --stop --force proxy > /dev/null 2>&1 || true; fi
+    if ! compose up --detach --wait --wait-timeout "$HEALTH_TIMEOUT" --remove-orphans 2> "$err" || ! site_answers; then
       cat "$err" >&2
       show_state
       DIE_STATUS=1 die "$IMAGE_TAG did not become healthy, and there is no earlier version here to return to"
     fi
   else
-    # Blue-green on one machine: the new web starts beside the old one (both answer to the name
-    # web, which nginx looks up every 10 s), and the old one stops only once the new one is healthy.
-    say "starting the new web beside the old one (${#old[@]} running)"
-    compose up --detach --no-deps --no-recreate --scale "web=$((${#old[@]} * 2))" web > /dev/null 2> "$err" \
-      || cat "$err" >&2
-    mapfile -t new < <(comm -13 <(printf '%s\n' "${old[@]}") <(compose ps --all --quiet web | sort))
-    if [ ${#new[@]} -eq 0 ] || ! wait_healthy "${new[@]}"; then
-      for id in "${new[@]}"; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  web (new): /' || true; done
-      if [ ${#new[@]} -gt 0 ]; then
-        docker stop --time 10 "${new[@]}" > /dev/null
-        forget_stopped_web
-        docker rm "${new[@]}" > /dev/null
-      fi
+    # Blue-green on one machine. The new web starts beside the old one (both answer to the name
+    # web, which nginx looks up again on a reload), and the old one stops only once the new one
+    # is healthy. Then the same for nginx: the new proxy starts in the edge's network namespace
+    # beside the old one, both listening on the published port, and the old one stops once the
+    # new one is healthy. The port never closes.
+    say "starting the new web beside the old one (${#old_web[@]} running)"
+    mapfile -t new_web < <(start_beside web "${old_web[@]}")
+    if [ ${#new_web[@]} -eq 0 ] || ! wait_healthy "${new_web[@]}"; then
+      for id in "${new_web[@]}"; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  web (new): /' || true; done
+      retire "${new_web[@]}"
       restore_previous_files
       DIE_STATUS=1 die "the new web never became healthy: removed it; ${previous:-the version before} kept answering and still does"
     fi
@@ -272,12 +290,33 @@ server() {
     # stops fails over to the new one within proxy_connect_timeout.
     forget_stopped_web
     sleep 2
-    docker stop --time 30 "${old[@]}" > /dev/null
-    forget_stopped_web
-    docker rm "${old[@]}" > /dev/null
-    compose up --detach --no-deps --wait --wait-timeout "$HEALTH_TIMEOUT" proxy > /dev/null 2> "$err" \
-      || say "proxy: $(tail -n 1 "$err")"
-    if ! site_answers; then
+    retire "${old_web[@]}"
+    if [ -z "$(compose ps --quiet edge)" ] || [ ${#old_proxy[@]} -eq 0 ]; then
+      # A server set up before the edge held the port: its proxy holds it, and gives it up once.
+      say "the edge is new on this server: nginx restarts once, with a short gap"
+      if [ ${#old_proxy[@]} -gt 0 ]; then
+        docker stop --time 30 "${old_proxy[@]}" > /dev/null
+        docker rm "${old_proxy[@]}" > /dev/null
+      fi
+      compose up --detach --no-deps --wait --wait-timeout "$HEALTH_TIMEOUT" edge proxy > /dev/null 2> "$err" \
+        || say "proxy: $(tail -n 1 "$err")"
+      mapfile -t new_proxy < <(compose ps --quiet proxy)
+    else
+      say "starting the new proxy beside the old one"
+      mapfile -t new_proxy < <(start_beside proxy "${old_proxy[@]}")
+      if [ ${#new_proxy[@]} -gt 0 ] && wait_healthy "${new_proxy[@]}"; then
+        say "new proxy healthy; stopping the old one"
+        # nginx's graceful stop (SIGQUIT): it closes its listening sockets, so every new connection
+        # goes to the new proxy, and finishes the requests it holds.
+        docker stop --time 30 "${old_proxy[@]}" > /dev/null
+        docker rm "${old_proxy[@]}" > /dev/null
+      else
+        for id in "${new_proxy[@]}"; do docker logs --tail 20 "$id" 2>&1 | sed 's/^/  proxy (new): /' || true; done
+        if [ ${#new_proxy[@]} -gt 0 ]; then docker rm --force "${new_proxy[@]}" > /dev/null; fi
+        new_proxy=()
+      fi
+    fi
+    if [ ${#new_proxy[@]} -eq 0 ] || ! site_answers; then
       show_state
       restore_previous_files
       if [ -n "$previous" ] && [ "$previous" != "$IMAGE_TAG" ]; then

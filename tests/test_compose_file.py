@@ -203,7 +203,7 @@ def test_the_env_run_py_writes_sets_every_variable_the_stack_requires(dev_values
 
 def test_production_runs_pushed_images_and_no_lab(prod):
     services = prod["services"]
-    assert set(services) == {"db", "web", "proxy"}
+    assert set(services) == {"db", "web", "proxy", "edge"}
     for name in ("web", "proxy"):
         assert "build" not in services[name], "the server pulls images, it never builds"
         assert re.fullmatch(
@@ -355,3 +355,15 @@ def test_the_key_patterns_keep_the_project_files(name):
 
     assert subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=ROOT).returncode == 1
     assert not files.ignored(name, files.read_dockerignore())
+
+
+def test_production_port_belongs_to_the_edge_and_every_proxy_listens_there_with_reuseport(prod):
+    """A deploy replaces the proxy beside the old one: the port must outlive both (deploy/deploy.sh)."""
+    services = prod["services"]
+    assert services["proxy"]["network_mode"] == "service:edge"
+    assert "ports" not in services["proxy"]
+    assert [target for *_, target in published(services["edge"], {})] == ["8080"]
+    assert services["edge"]["command"] == ["sleep", "infinity"], "the edge holds the port and runs nothing"
+    assert services["edge"]["user"] != "0" and services["edge"]["read_only"] is True
+    nginx = (ROOT / "docker" / "nginx" / "default.conf").read_text()
+    assert re.search(r"^\s*listen 8080\b[^;]*\breuseport\b", nginx, re.M), "a second proxy could not listen"

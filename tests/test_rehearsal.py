@@ -104,6 +104,26 @@ def test_the_rehearsal_keeps_its_secrets_outside_the_repository(monkeypatch, tmp
     assert rehearsal.home("x") == tmp_path / "x"
 
 
+def test_a_rehearsal_named_by_the_environment_keeps_clear_of_the_learners(monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKBOOK_REHEARSAL_HOME", str(tmp_path))
+    monkeypatch.delenv("WORKBOOK_REHEARSAL_NAME", raising=False)
+    assert rehearsal.Rehearsal().name == rehearsal.DEFAULT_NAME
+    monkeypatch.setenv("WORKBOOK_REHEARSAL_NAME", "wbrun42-a1")
+    own = rehearsal.Rehearsal()
+    assert (own.name, own.home) == ("wbrun42-a1", tmp_path / "wbrun42-a1")
+    assert own.server_container == "wbrun42-a1-server"
+    for bad in ("Upper", "-dash", "a b", "x" * 41, "../up"):
+        monkeypatch.setenv("WORKBOOK_REHEARSAL_NAME", bad)
+        with pytest.raises(rehearsal.RehearsalError, match="rehearsal name"):
+            rehearsal.Rehearsal()
+
+
+def test_the_tests_run_a_rehearsal_of_their_own():
+    """conftest.py names one per run: a notebook nbval runs never deploys to the learner's."""
+    assert os.environ["WORKBOOK_REHEARSAL_NAME"] != rehearsal.DEFAULT_NAME
+    assert not rehearsal.home().resolve().is_relative_to(Path.home() / ".workbook-rehearsal")
+
+
 # ---------------------------------------------------------------------------------------------
 # The rehearsal, end to end
 
@@ -126,10 +146,13 @@ def answers(result: rehearsal.DeployResult) -> set:
     return {status for _, status, _ in result.probe.results if isinstance(status, int)}
 
 
-# The good deploy's bound: nginx re-resolves web before the old one stops and fails over within
-# its 1 s connect timeout, so at most a moment of requests may miss; an outage beyond 1.5 s of
-# one-a-100-ms requests fails (the benchmark reports the counts).
-GOOD_DEPLOY_GAP = 1.5
+# The good deploy's bound. The new web and then the new proxy start beside the old ones, and the
+# published port belongs to the edge, which no deploy replaces, so no request is refused, reset
+# or answered with an error: measured 0 failed requests in every good deploy at load 2 to 10
+# (benchmarks/deploy.py, DEPLOY.md). On a machine busy enough that gunicorn takes over 5 s to
+# answer, a request times out: measured once at load 11, 19 requests, the longest run 0.6 s.
+# The margin: timeouts only, for at most 1 s in a row.
+GOOD_DEPLOY_GAP = 1.0
 
 
 @pytest.mark.docker
@@ -141,9 +164,7 @@ def test_first_and_good_deploy_serve_the_new_release_with_at_most_a_short_gap(re
     assert good.returncode == 0, good.output
     assert rehearsed.serving() == good.tag
     assert rehearsed.health()[0] == 200
-    # nginx answered 200, or a gateway error for a request caught as the old web stopped, for no
-    # longer than the bound; never anything else.
-    assert answers(good) <= {200, 502, 504}, good.probe.failures()
+    assert {status for _, status, _ in good.probe.results} <= {200, "TimeoutError"}, good.probe.failures()
     assert good.probe.longest_outage() <= GOOD_DEPLOY_GAP, good.probe.failures()
     assert [line.split()[-1] for line in rehearsed.history()] == [first.tag, good.tag]
     print(f"\ngood deploy: {good.probe.summary()}")

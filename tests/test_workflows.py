@@ -449,7 +449,9 @@ def test_the_deploy_script_rolls_back_when_the_new_images_are_unhealthy():
     script = DEPLOY_SCRIPT.read_text()
     assert "set -o errexit -o nounset -o pipefail" in script
     after_failure = script.split("the new web never became healthy", 1)[0].rsplit("wait_healthy", 1)[1]
-    assert "restore_previous_files" in after_failure and "docker rm" in after_failure
+    assert "restore_previous_files" in after_failure and 'retire "${new_web[@]}"' in after_failure
+    retire = script.split("\nretire() {", 1)[1].split("\n}", 1)[0]
+    assert "docker stop" in retire and "docker rm" in retire
 
 
 # ---------------------------------------------------------------------------------------------

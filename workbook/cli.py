@@ -552,8 +552,8 @@ def cmd_rehearse(args) -> int:
     """Week 2's deploy on this machine: a registry, a server over SSH, deploy/deploy.sh."""
     from .rehearsal import Rehearsal, RehearsalError
 
-    rehearsal = Rehearsal()
     try:
+        rehearsal = Rehearsal()
         if args.action == "up":
             rehearsal.up()
         elif args.action == "down":

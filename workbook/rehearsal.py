@@ -9,6 +9,10 @@
   starts; the deploy key is made here at `up`, in a folder outside the repository
   (`~/.workbook-rehearsal`, or WORKBOOK_REHEARSAL_HOME), and never enters an image or a log.
 
+Its containers, compose project and folder are named `workbook-rehearsal`, or
+WORKBOOK_REHEARSAL_NAME: the tests and `regenerate` set a name and a folder of their own per run,
+so they never deploy to a rehearsal the learner has up, nor two runs to the same one.
+
 `rehearse deploy` then does what cd.yml does: builds the web and proxy images, tags them with the
 commit, pushes them, and runs `deploy/deploy.sh` (the file cd.yml runs) with the key, the pinned
 host key, `.env.prod` and the registry's password, while requests go to the site every 100 ms.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -56,10 +61,18 @@ class RehearsalError(RuntimeError):
     """Something the rehearsal needs is missing; the message is one line that says what."""
 
 
-def home(name: str = DEFAULT_NAME) -> Path:
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def default_name() -> str:
+    """WORKBOOK_REHEARSAL_NAME, else `workbook-rehearsal`."""
+    return os.environ.get("WORKBOOK_REHEARSAL_NAME") or DEFAULT_NAME
+
+
+def home(name: str | None = None) -> Path:
     base = os.environ.get("WORKBOOK_REHEARSAL_HOME")
     root = Path(base) if base else Path.home() / ".workbook-rehearsal"
-    return root / name
+    return root / (name or default_name())
 
 
 def _run(
@@ -85,6 +98,19 @@ def engine_problem() -> str | None:
     if probe.returncode != 0:
         return (probe.stderr.strip().splitlines() or ["no Docker Engine answers"])[-1]
     return None
+
+
+def live_problem() -> str | None:
+    """None when a rehearsal can run here (a Docker Engine and OpenSSH's client), else why not.
+
+    WORKBOOK_REHEARSAL_LIVE=0 turns it off (a test that runs 02-deploy only to see it reach the end).
+    """
+    if os.environ.get("WORKBOOK_REHEARSAL_LIVE", "").strip().lower() in ("0", "no", "off", "false"):
+        return "WORKBOOK_REHEARSAL_LIVE=0 turns it off"
+    missing = [tool for tool in ("ssh", "ssh-keygen") if shutil.which(tool) is None]
+    if missing:
+        return f"no OpenSSH client here ({', '.join(missing)})"
+    return engine_problem()
 
 
 def _free_port() -> int:
@@ -166,17 +192,26 @@ class Probe:
     def slowest(self) -> float:
         return max((took for *_, took in self.results), default=0.0)
 
-    def longest_outage(self) -> float:
-        """Seconds from the first failed request of the longest failing run to the next success."""
-        longest, began = 0.0, None
+    def outages(self) -> list[float]:
+        """Each run of failed requests: seconds from its first failure to the next success."""
+        runs, began = [], None
         for at, status, _ in self.results:
             if status != 200 and began is None:
                 began = at
             elif status == 200 and began is not None:
-                longest, began = max(longest, at - began), None
+                runs.append(at - began)
+                began = None
         if began is not None:
-            longest = max(longest, self.results[-1][0] - began + PROBE_INTERVAL)
-        return longest
+            runs.append(self.results[-1][0] - began + PROBE_INTERVAL)
+        return runs
+
+    def downtime(self) -> float:
+        """Seconds the site did not answer, all outages together."""
+        return sum(self.outages())
+
+    def longest_outage(self) -> float:
+        """Seconds from the first failed request of the longest failing run to the next success."""
+        return max(self.outages(), default=0.0)
 
     def failures(self) -> list[str]:
         return [f"{at:6.1f} s  {status}" for at, status, _ in self.results if status != 200]
@@ -203,7 +238,13 @@ class DeployResult:
 class Rehearsal:
     """One rehearsal environment: its containers are named after `name`, its secrets live in home(name)."""
 
-    def __init__(self, name: str = DEFAULT_NAME):
+    def __init__(self, name: str | None = None):
+        name = name or default_name()
+        if not NAME_PATTERN.fullmatch(name):
+            raise RehearsalError(
+                f"rehearsal name {name!r}: use 1 to 40 lowercase letters, digits, - and _ "
+                "(it names containers and a compose project)"
+            )
         self.name = name
         self.home = home(name)
         self.registry_container = f"{name}-registry"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import tempfile
 import time
 from collections.abc import Sequence
@@ -38,9 +39,10 @@ def execute(
     # The kernel must not inherit pytest's or nbval's view of the settings; it reads the same
     # DJANGO_SETTINGS_MODULE and DJANGO_DB_NAME the learner's kernel would.
     kernel_env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    # A rehearsal the author has up is theirs: the deploy notebook shows a live one only when
-    # WORKBOOK_REHEARSAL_HOME names it on purpose.
-    kernel_env.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-none-"))
+    # The deploy notebook brings up a rehearsal when a Docker Engine answers: one of this run's
+    # own (name and folder), never one the author has up, and never the same as another run's.
+    kernel_env.setdefault("WORKBOOK_REHEARSAL_HOME", tempfile.mkdtemp(prefix="workbook-rehearsal-run-"))
+    kernel_env.setdefault("WORKBOOK_REHEARSAL_NAME", f"wbrun{os.getpid()}-{secrets.token_hex(3)}")
     client.execute(env=kernel_env)
     return nb
 
