@@ -444,7 +444,7 @@ class Rehearsal:
         tag = f"{commit()}.{number}"
         self._save(deploys=number)
         prefix = self.image_prefix
-        say(f"Building web and proxy from {REPO_ROOT.name} (Dockerfile targets web, proxy) …")
+        say("Building web and proxy from this repository (Dockerfile targets web, proxy) …")
         for target in ("web", "proxy"):
             _run(
                 [
