@@ -43,7 +43,9 @@ COPY docker/web-entrypoint.sh /usr/local/bin/web-entrypoint
 COPY docker/gunicorn.conf.py /app/gunicorn.conf.py
 COPY --from=static /app/staticfiles /app/staticfiles
 # The site alone: project/ never imports the workbook package, so the image has none of it.
+# Compiled here: PYTHONDONTWRITEBYTECODE and a read-only /app would make every start compile it.
 COPY project/ project/
+RUN python -m compileall -q project
 # Code and static files stay root-owned: the site's user can read them, not change them.
 # XDG_RUNTIME_DIR: gunicorn (25.1+) puts its control socket there, and /tmp stays writable when
 # the container's filesystem is read-only.
@@ -118,7 +120,10 @@ COPY requirements-site.txt requirements-lab.txt docker/lab_trim.py ./
 # of CI's lint and test tools (requirements-dev.txt): those run on CI's runner, not in a lab.
 # JupyterLab's news feed is off: the lab asks no outside server for anything. lab_trim.py then
 # removes what no lab reads (translation sources, unused type stubs, debugpy's C sources).
+# rfc3987-syntax (with lark) goes too: jsonschema builds its IRI grammar at import, about a second
+# of CPU at every JupyterLab start and in every pytest run, for a format nothing here checks.
 RUN pip install -r requirements-lab.txt \
+ && pip uninstall -y rfc3987-syntax lark \
  && jupyter labextension disable "@jupyterlab/apputils-extension:announcements" \
  && python lab_trim.py && rm lab_trim.py
 COPY docker/lab-entrypoint.sh /usr/local/bin/lab-entrypoint
@@ -126,8 +131,10 @@ COPY . .
 # The static files, for `python -m workbook serve` run inside the lab, as links to the files the
 # installed packages already hold (whitenoise follows them; serve's own collectstatic finds them
 # up to date): the web image copies them, the lab need not carry them twice.
+# The site's and the workbook's code compiled once here, not at every start and in every kernel.
 RUN DJANGO_SETTINGS_MODULE=config.settings.base DATABASE_URL=postgres://build@localhost/unused \
-    DJANGO_STATIC_ROOT=/app/staticfiles python project/manage.py collectstatic --link --noinput --verbosity 0
+    DJANGO_STATIC_ROOT=/app/staticfiles python project/manage.py collectstatic --link --noinput --verbosity 0 \
+ && python -m compileall -q project workbook
 # The workspace, writable without a bind mount too (docker run on the image alone).
 RUN mkdir -p my-notebooks && chown "${LAB_UID}:${LAB_GID}" my-notebooks
 ENV HOME=/home/lab \
