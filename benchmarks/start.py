@@ -5,7 +5,8 @@ Not a test: it measures and prints a table.
     (GET /api/health/, which asks the database too) and for django-on-docker's production stack
     (GET /, its upload page), alternating run by run so both see the same load;
   - this stack until all four services are healthy, on an existing and on a fresh volume;
-  - the idle memory of both stacks (`docker stats`), and the lab image's size over its base.
+  - the idle memory of both stacks (`docker stats`, a minute after the start), and the lab
+    image's size over its base.
 django-on-docker is read from a local copy of its repository (ANCHOR_GIT, default the mirror in
 /work/.mirror; nothing of it is committed here), extracted into a temporary folder and built with
 the smallest patch this machine needs: base images that exist here (python:3.11-slim for
@@ -32,6 +33,7 @@ from compose import Bench, added_layers, compose_cli, copy_repository, run  # no
 
 from workbook.authoring import stack  # noqa: E402
 
+IDLE = 60  # seconds after the start before `docker stats` reads the idle memory
 ANCHOR_GIT = Path(os.environ.get("ANCHOR_GIT", "/work/.mirror/testdrivenio+django-on-docker/repo"))
 
 
@@ -145,8 +147,8 @@ def main() -> int:
                 first, healthy = ours_up(bench)
                 fresh_200.append(first)
                 fresh_healthy.append(healthy)
-                time.sleep(10)  # settle, then read the idle memory
-                if i == 0:
+                if i == 0:  # the idle memory, a minute after all four are healthy
+                    time.sleep(IDLE)
                     memory = stats(bench.compose("ps", "-q").stdout.split())
                 bench.compose("down", "--timeout", "10")
                 first, healthy = ours_up(bench)
@@ -156,7 +158,7 @@ def main() -> int:
                 if anchor:
                     if i == 0:  # its volume made once, then started on it like ours
                         anchor.up_to_200()
-                        time.sleep(10)
+                        time.sleep(IDLE)
                         anchor_memory = stats(anchor.compose("ps", "-q").stdout.split())
                         anchor.compose("down", "--timeout", "10")
                     anchor_200.append(anchor.up_to_200())
