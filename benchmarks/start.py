@@ -41,6 +41,24 @@ def load() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3]) if Path("/proc/loadavg").exists() else "?"
 
 
+def up_to_200(compose: list[str], cwd: Path, env: dict | None, url: str) -> float:
+    """`up -d` started, and the URL asked while it runs: seconds to the first 200 from the start.
+
+    Asked while `up -d` runs, not after: compose returns only once it has started every service,
+    which for a service that waits for another's health is later than the site's first answer.
+    """
+    start = time.perf_counter()
+    up = subprocess.Popen(
+        [*compose, "up", "-d"], cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        return first_200(url, start)
+    finally:
+        _, err = up.communicate(timeout=600)
+        if up.returncode:
+            raise SystemExit(f"`up -d` exited {up.returncode}: {err.strip()[-2000:]}")
+
+
 def first_200(url: str, start: float, timeout: float = 300) -> float:
     while time.perf_counter() - start < timeout:
         try:
@@ -83,9 +101,8 @@ class Anchor:
         return run(command, cwd=self.folder, check=check)
 
     def up_to_200(self) -> float:
-        start = time.perf_counter()
-        self.compose("up", "-d")
-        return first_200(f"http://127.0.0.1:{self.port}/", start)
+        compose = [*self.cli, "-f", "docker-compose.prod.yml", "-p", self.project]
+        return up_to_200(compose, self.folder, None, f"http://127.0.0.1:{self.port}/")
 
     def clean(self) -> None:
         self.compose("down", "-v", "--rmi", "local", "--timeout", "10", check=False)
@@ -94,8 +111,9 @@ class Anchor:
 def ours_up(bench: Bench) -> tuple[float, float]:
     """Seconds to the first 200 through nginx and to all four healthy."""
     start = time.perf_counter()
-    bench.compose("up", "-d")
-    first = first_200(f"http://127.0.0.1:{bench.values['WEB_PORT']}/api/health/", start)
+    compose = [*bench.cli, "--env-file", str(bench.env_file), "-p", bench.project]
+    url = f"http://127.0.0.1:{bench.values['WEB_PORT']}/api/health/"
+    first = up_to_200(compose, bench.context, bench.env, url)
     while True:
         states = bench.health()
         if len(states) == 4 and all(v == "healthy" for v in states.values()):

@@ -8,8 +8,9 @@ where a thread waits as well as a process does, and each further process holds i
 whatever Django touched after the fork. WEB_CONCURRENCY, when it is a number above 0, sets the
 processes instead; WEB_THREADS the threads.
 
-The app is loaded once, in the master, before the workers are forked (preload_app): the workers
-are ready as soon as they exist, and share the loaded code's memory until they write to it.
+The app is loaded once, in the master, before the workers are forked (preload_app), with its URL
+configuration: the workers are ready as soon as they exist, and share the loaded code's memory
+until they write to it.
 
 The first start's work runs in that same master process, after the app is loaded and before the
 port opens (on_starting), when the entrypoint asks for it (WEB_BOOTSTRAP=1): `manage.py bootstrap`
@@ -69,6 +70,11 @@ def _threads() -> int:
 
 
 def on_starting(server):
+    # The URL configuration (and the views, serializers and schema code it imports) loaded here,
+    # once, before the fork: the first request does not pay for it, and the worker shares it.
+    from django.urls import get_resolver
+
+    _ = get_resolver().url_patterns
     if os.environ.pop("WEB_BOOTSTRAP", "") != "1":
         return
     from django.core.management import call_command
