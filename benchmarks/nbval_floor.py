@@ -9,7 +9,8 @@ Not a test: it measures and prints a table.
     first: where the difference between the two goes.
 The runs alternate (all, floor, all, floor, ...) so both see the same load. The floor notebooks
 live in a temporary folder inside the checkout (pytest's configuration and conftest.py apply to
-them as to notebooks/), removed at the end. Runs on the embedded PostgreSQL, or DATABASE_URL's.
+them as to notebooks/), removed at the end. Runs on the embedded PostgreSQL, or DATABASE_URL's,
+in a database of its own (DJANGO_DB_NAME, default workbook_nbval_floor).
 Usage: .venv/bin/python benchmarks/nbval_floor.py [--runs 3]
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -52,8 +54,10 @@ def floor_notebooks(folder: Path) -> list[Path]:
 def pytest(paths: list[Path]) -> tuple[float, dict[str, float]]:
     """Wall seconds of one pytest run over the paths, and the seconds each notebook's cells took."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--durations=0", *map(str, paths)]
+    # A database of the benchmark's own, made fresh by conftest.py at each run; never the learner's.
+    env = dict(os.environ, DJANGO_DB_NAME=os.environ.get("DJANGO_DB_NAME") or "workbook_nbval_floor")
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(
