@@ -1,9 +1,9 @@
 """One PostgreSQL advisory lock for everything that migrates or seeds a database as it starts.
 
 The web container's `manage.py bootstrap`, the lab's start and a notebook kernel's setup may
-all find the same empty database at once (in compose the lab starts
-beside web). Each holds this lock while it migrates and seeds, so they take turns: the first
-does the work, the others find it done. Nothing here is held while the site serves requests.
+all find the same empty database at once (in compose the lab starts beside web). Each holds
+this lock while it migrates and seeds, so they take turns: the first does the work, the others
+find it done. Nothing here is held while the site serves requests.
 """
 
 from __future__ import annotations
