@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GitHub Codespaces and VS Code Dev Containers run this at each start of the container (the
-# project's own `lab` image, the repository mounted as the workspace folder): JupyterLab on your
-# workspace my-notebooks/, in the background, on the embedded PostgreSQL (no Docker inside).
+# project's own `dev` image: the lab's, with the embedded server; the repository mounted as the
+# workspace folder): JupyterLab on your workspace my-notebooks/, in the background, on the
+# embedded PostgreSQL (no Docker inside).
 # Port 8888 is forwarded: the Ports tab opens it. The token is kept in .workbook/lab-token.
 set -o errexit -o nounset -o pipefail
 

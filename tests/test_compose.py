@@ -99,6 +99,68 @@ def test_bootstrap_refuses_an_admin_without_email_or_password(monkeypatch, missi
     assert not get_user_model().objects.filter(username="boss").exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_bootstrap_waits_for_a_database_that_does_not_answer_yet_then_says_which(monkeypatch):
+    """--wait tries again until its deadline (web starts beside db), then fails with one line."""
+    from django.db import connections
+
+    connection = connections["default"]
+    monkeypatch.setitem(connection.settings_dict, "PORT", "1")  # nothing listens on port 1
+    connection.close()
+    start = time.monotonic()
+    with pytest.raises(CommandError, match=r"No PostgreSQL answers at .*:1 "):
+        call_command("bootstrap", wait=1, verbosity=0)
+    assert 1 <= time.monotonic() - start < 10, "it waited about the second it was given"
+    connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_labs_start_waits_for_the_start_lock_web_holds_then_finds_the_seed_written():
+    """In compose the lab starts beside web: while web's bootstrap holds the start lock, the lab's
+    migrate-and-seed waits for it instead of racing, and seeds nothing twice."""
+    import threading
+
+    import psycopg2
+    from django.db import connection, connections
+
+    import workbook
+    from demo.startlock import LOCK_KEY
+    from posts.models import Post
+
+    params = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key in ("dbname", "user", "password", "host", "port") and value
+    }
+    web = psycopg2.connect(**params)  # stands in for web's bootstrap, on a session of its own
+    web.autocommit = True
+    results = []
+
+    def lab_start():
+        try:
+            results.append(workbook.ready_database(seed=True))
+        finally:
+            connections.close_all()
+
+    try:
+        with web.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+        lab = threading.Thread(target=lab_start)
+        lab.start()
+        lab.join(timeout=1.5)
+        assert lab.is_alive() and not results, "the lab's start went on while the lock was held"
+        assert Post.all_objects.count() == 0
+        with web.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+        lab.join(timeout=60)
+        assert results == [(False, True)], results
+        assert Post.all_objects.count() == len(seed.POSTS)
+        # Started again (web's bootstrap after it, or a restart): nothing to do, no lock taken.
+        assert workbook.ready_database(seed=True) == (False, False)
+    finally:
+        web.close()
+
+
 # ---------------------------------------------------------------------------------------------
 # The stack
 

@@ -141,11 +141,34 @@ def test_db_healthcheck_is_pg_isready_over_tcp_with_user_and_database(path):
     assert volume in load(path)["volumes"], "the data lives in a named volume"
 
 
-@pytest.mark.parametrize("path", [DEV, PROD], ids=lambda p: p.name)
-def test_web_waits_for_a_healthy_db_and_proxy_for_a_healthy_web(path):
-    services = load(path)["services"]
+def test_production_web_waits_for_a_healthy_db_and_proxy_for_a_healthy_web():
+    services = load(PROD)["services"]
     assert services["web"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+
+
+def test_the_laptop_web_starts_beside_db_and_waits_for_it_before_it_migrates(dev):
+    """web loads Django while PostgreSQL starts; gunicorn's bootstrap waits for the database to
+    answer before it migrates, and the port opens only after that."""
+    assert dev["services"]["web"]["depends_on"]["db"]["condition"] == "service_started"
+    config = (ROOT / "docker" / "gunicorn.conf.py").read_text()
+    assert 'call_command("bootstrap", wait=' in config and "def on_starting(" in config
+    assert "export WEB_BOOTSTRAP=1" in (ROOT / "docker" / "web-entrypoint.sh").read_text()
+
+
+def test_the_laptop_stack_starts_web_and_lab_beside_each_other_under_one_start_lock(dev):
+    """Only db's health is waited for: web's bootstrap and the lab's start take the same advisory
+    lock before they migrate or seed, so they never migrate at once; nginx resolves web per request."""
+    services = dev["services"]
+    assert "depends_on" not in services["proxy"], "nginx waits for nothing: it resolves web per request"
+    lab = services["lab"]["depends_on"]
+    assert lab["db"]["condition"] == "service_healthy"
+    assert {lab["web"]["condition"], lab["proxy"]["condition"]} == {"service_started"}
+    assert "resolver 127.0.0.11" in (ROOT / "docker" / "nginx" / "default.conf").read_text()
+    bootstrap = (ROOT / "project" / "demo" / "management" / "commands" / "bootstrap.py").read_text()
+    workbook = (ROOT / "workbook" / "__init__.py").read_text()
+    for text in (bootstrap, workbook):
+        assert "from demo.startlock import start_lock" in text and "with start_lock(" in text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Besides the laptop and compose: a dev container (GitHub Codespaces, VS Code) built on the
-project's own `lab` image target, and a Binder configuration on the embedded PostgreSQL.
+project's own `dev` image target (the lab's, with the embedded PostgreSQL and CI's tools), and a Binder configuration on the embedded PostgreSQL.
 
 Held here without Docker or Binder: each file names only what exists (the Dockerfile's target and
 its build arguments, the CLI's commands, the supported Pythons), the scripts pass shellcheck, and
@@ -40,11 +40,18 @@ def dockerfile_stages() -> dict[str, str]:
     return stages
 
 
-def test_the_dev_container_builds_the_projects_lab_target():
+def test_the_dev_container_builds_the_projects_dev_target_on_the_lab_with_the_embedded_server():
     build = devcontainer()["build"]
     assert (DEVCONTAINER / build["dockerfile"]).resolve() == DOCKERFILE
     assert (DEVCONTAINER / build["context"]).resolve() == REPO_ROOT
-    assert build["target"] == "lab" and "lab" in dockerfile_stages()
+    stages = dockerfile_stages()
+    assert build["target"] == "dev" and "dev" in stages
+    # The lab's image, plus requirements-dev.txt (which brings requirements.txt's embedded server):
+    # a dev container has no `db`. The compose lab itself installs requirements-lab.txt only.
+    assert re.match(r"FROM lab AS dev\b", stages["dev"])
+    assert "pip install -r requirements-dev.txt" in stages["dev"]
+    installs = re.findall(r"pip install -r (\S+)", stages["lab"])
+    assert installs == ["requirements-lab.txt"], f"the lab installs {installs}"
     declared = set(re.findall(r"^ARG (\w+)", DOCKERFILE.read_text(encoding="utf-8"), re.MULTILINE))
     assert set(build.get("args", {})) <= declared, "every build argument is one the Dockerfile declares"
 

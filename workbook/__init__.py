@@ -54,21 +54,45 @@ def configure_django() -> None:
 
 def prepare_database(*, verbosity: int = 0) -> bool:
     """Apply migrations that have not run; True when any did."""
+    return ready_database(verbosity=verbosity, seed=False)[0]
+
+
+def ready_database(*, verbosity: int = 0, seed: bool = True) -> tuple[bool, bool]:
+    """Migrations applied and, with `seed`, the seed written into a database without users:
+    (migrated now, seeded now). Under the site's start lock (demo.startlock), so a lab, a kernel
+    and the web container's bootstrap starting at once take turns instead of racing."""
     configure_django()
     from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
     from django.db.migrations.executor import MigrationExecutor
 
+    from demo.startlock import start_lock
+
     connection = connections[DEFAULT_DB_ALIAS]
     try:
         executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if plan:
-            from django.core.management import call_command
+        if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            if not seed:
+                return False, False
+            from demo.seed import is_empty
 
-            call_command("migrate", verbosity=verbosity, interactive=False)
+            if not is_empty():
+                return False, False
+        with start_lock(connection):
+            # Again under the lock: whoever held it before may have done the work.
+            executor = MigrationExecutor(connection)
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+            if plan:
+                from django.core.management import call_command
+
+                call_command("migrate", verbosity=verbosity, interactive=False)
+            seeded = False
+            if seed:
+                from demo.seed import seed_if_empty
+
+                seeded = seed_if_empty()
     except OperationalError as exc:
         raise DatabaseUnavailable(unavailable_message(exc)) from None
-    return bool(plan)
+    return bool(plan), seeded
 
 
 def status_line() -> str:
@@ -88,20 +112,10 @@ def status_line() -> str:
 
 def setup(*, seed: bool = True) -> None:
     """Ready the kernel: Django configured, database migrated (and seeded if empty); prints one line."""
-    prepare_database()
+    ready_database(seed=seed)
     from .database import watch_connection
 
     watch_connection()
-    if seed:
-        from demo.seed import seed_if_empty
-
-        seed_if_empty()
-    from .i18n import current_language
-
-    if current_language() == "ko":
-        from .i18n.fonts import use_korean_font
-
-        use_korean_font()  # the plots' Korean labels in a font that has Hangul
     print(status_line())
 
 

@@ -38,16 +38,15 @@ PORTS_TRIED = 50  # from the default port on, as JupyterLab itself would
 
 def _ready(*, seed: bool = True) -> None:
     """Database up, migrated, seeded once; prints the status line."""
-    from . import prepare_database, status_line
+    from . import ready_database, status_line
 
     notice = database.earlier_data_notice()
     if notice:
         print(notice)
-    if prepare_database(verbosity=1):
+    migrated, seeded = ready_database(verbosity=1, seed=seed)
+    if migrated:
         print(_("Migrations applied."))
-    from demo.seed import seed_if_empty
-
-    if seed and seed_if_empty():
+    if seeded:
         print(_("Seed data written: 3 users, 7 posts, likes and comments."))
     print(status_line())
 
@@ -197,6 +196,9 @@ def cmd_lab(args) -> int:
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--LabApp.app_settings_dir={_lab_settings(args.lang)}",
+        # No language-server bridge: none of the servers it looks for is installed, and loading it
+        # costs start time and memory for nothing.
+        "--ServerApp.jpserver_extensions=jupyter_lsp=False",
         *args.jupyter_args,
     ]
     host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
@@ -205,6 +207,17 @@ def cmd_lab(args) -> int:
     # A token from the environment is the caller's (the compose lab prints its own host link).
     if generated:
         print(_("JupyterLab starts at {url}?token={token}").format(url=url, token=env["JUPYTER_TOKEN"]))
+    if os.environ.get("WORKBOOK_COMPOSE") == "1" and not started_server:
+        # The compose lab: tini is PID 1 and passes `docker compose stop`'s SIGTERM on, there is no
+        # terminal's Ctrl-C to translate and no embedded server to stop afterwards, so JupyterLab
+        # takes this process's place rather than run under a parent that keeps Django loaded
+        # (about 70 MiB for nothing).
+        from django.db import connections
+
+        connections.close_all()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(command[0], command, env)
     code = _supervise(command, env, "JupyterLab")
     if started_server and database.stop_embedded():
         print(_("The embedded PostgreSQL this lab started is stopped too."))

@@ -1,4 +1,5 @@
-"""What notebooks show besides text: query counts, Mermaid diagrams, the ER diagram of the models."""
+"""What notebooks show besides text: query counts, Mermaid diagrams, the ER diagram of the models,
+line charts."""
 
 from __future__ import annotations
 
@@ -152,3 +153,89 @@ def glossary(lang: str | None = None) -> Glossary:
     if lang == "ko":
         return Glossary(("한국어", "English", "한 줄 설명"), [(t.ko, t.en, t.definition_ko) for t in terms()])
     return Glossary(("term", "한국어", "in one line"), [(t.en, t.ko, t.definition) for t in terms()])
+
+
+# ---------------------------------------------------------------- charts
+
+VEGA_LITE_MIME = "application/vnd.vegalite.v5+json"  # JupyterLab 4 renders it, with no package here
+
+
+class LineChart:
+    """A line chart JupyterLab draws itself (a Vega-Lite 5 spec, a plain dict); text/plain holds
+    the same numbers as a small table, for GitHub, nbval and any front end without Vega."""
+
+    def __init__(self, spec: dict, table: str):
+        self.spec = spec
+        self.table = table
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {VEGA_LITE_MIME: self.spec, "text/plain": self.table}
+
+    def __str__(self) -> str:
+        return self.table
+
+
+def _cell(value) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.3f}"
+    return f"{int(value):,}" if isinstance(value, (int, float)) else str(value)
+
+
+def _table(x_title: str, x: list, series: dict[str, list]) -> str:
+    columns = [[x_title, *map(_cell, x)]] + [[name, *map(_cell, ys)] for name, ys in series.items()]
+    widths = [max(map(len, column)) for column in columns]
+    rows = zip(*columns, strict=True)
+    return "\n".join("   ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def line_chart(
+    x: list,
+    series: dict[str, list],
+    *,
+    x_title: str,
+    y_title: str,
+    title: str | None = None,
+    integers: bool = False,
+) -> LineChart:
+    """One line per entry of `series` (its name → one y per x), points marked, legend below.
+
+    `integers=True` keeps the axes' ticks on whole numbers (counts). The names and titles are
+    shown as given: a notebook passes them through `workbook.i18n._`.
+    """
+    lengths = {name: len(ys) for name, ys in series.items() if len(ys) != len(x)}
+    if lengths:
+        raise ValueError(f"{len(x)} x values, but {lengths}: every series needs one y per x")
+    names = list(series)
+    values = [
+        {"x": xv, "y": yv, "series": name}
+        for name, ys in series.items()
+        for xv, yv in zip(x, ys, strict=True)
+    ]
+    axis = {"tickMinStep": 1, "format": "d"} if integers else {}
+    spec = {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": 420,
+        "height": 240,
+        "data": {"values": values},
+        "mark": {"type": "line", "point": True},
+        "encoding": {
+            "x": {"field": "x", "type": "quantitative", "title": x_title, "axis": dict(axis)},
+            "y": {"field": "y", "type": "quantitative", "title": y_title, "axis": dict(axis)},
+            "color": {
+                "field": "series",
+                "type": "nominal",
+                "scale": {"domain": names},
+                "legend": {"title": None, "orient": "bottom", "direction": "vertical", "labelLimit": 0},
+            },
+            "shape": {"field": "series", "type": "nominal", "scale": {"domain": names}, "legend": None},
+            "tooltip": [
+                {"field": "series", "type": "nominal", "title": " "},
+                {"field": "x", "type": "quantitative", "title": x_title},
+                {"field": "y", "type": "quantitative", "title": y_title},
+            ],
+        },
+    }
+    if title:
+        spec["title"] = title
+    table = _table(x_title, list(x), series)
+    return LineChart(spec, f"{title}\n{table}" if title else table)

@@ -166,11 +166,16 @@ def is_seeded() -> bool:
     return get_user_model().objects.filter(username=USERS[0][0]).exists()
 
 
-def seed_if_empty() -> bool:
-    """Seed once: True when the seed was written now."""
+def is_empty() -> bool:
+    """No users at all: what seed_if_empty() seeds."""
     from django.contrib.auth import get_user_model
 
-    if get_user_model().objects.exists():
+    return not get_user_model().objects.exists()
+
+
+def seed_if_empty() -> bool:
+    """Seed once: True when the seed was written now."""
+    if not is_empty():
         return False
     seed()
     return True

@@ -62,8 +62,8 @@ PREFIX = "wbgrade"  # every database and role the grader makes starts with it
 DEFAULT_CELL_TIMEOUT = 30
 # CPU-seconds the kernel may spend on one cell. Unlike the wall-clock limit it does not stretch
 # with the machine's load: an endless loop is stopped after as much work on a busy machine as on a
-# quiet one, and a slow cell on a busy machine is not taken for a loop. 05's heaviest cell (it
-# imports matplotlib) takes about 1 s of CPU.
+# quiet one, and a slow cell on a busy machine is not taken for a loop. 05's heaviest cell (the
+# select_related demo) takes well under 1 s of CPU.
 DEFAULT_CELL_CPU = 10
 DEFAULT_NOTEBOOK_TIMEOUT = 300
 DEFAULT_MEMORY_MB = 2048

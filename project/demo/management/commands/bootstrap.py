@@ -2,22 +2,23 @@
 
 Safe on every start: migrations that already ran are skipped, the demo data is written only
 into a database without users, and the admin user is created only when it does not exist.
-Nothing is ever deleted. A PostgreSQL advisory lock makes two containers starting at once
-take turns instead of racing each other's migrations.
+Nothing is ever deleted. A PostgreSQL advisory lock (demo.startlock, which the lab and the
+notebooks' kernels take too) makes two containers starting at once take turns instead of racing
+each other's migrations.
 """
 
 import os
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
+from django.db.migrations.executor import MigrationExecutor
 
 from demo.seed import seed_if_empty
-
-# Any constant bigint: the key of the advisory lock this command holds while it works.
-LOCK_KEY = 0x64656D6F626F6F74  # "demoboot"
+from demo.startlock import start_lock
 
 
 class Command(BaseCommand):
@@ -26,17 +27,21 @@ class Command(BaseCommand):
         "DJANGO_SUPERUSER_USERNAME, DJANGO_SUPERUSER_EMAIL and DJANGO_SUPERUSER_PASSWORD if absent."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="wait up to this long for PostgreSQL to accept connections (a server still starting)",
+        )
+
     def handle(self, *args, **options):
         config = settings.DATABASES[DEFAULT_DB_ALIAS]
         try:
-            connection = connections[DEFAULT_DB_ALIAS]
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
-            try:
+            self._wait_for_database(options["wait"])
+            with start_lock(connections[DEFAULT_DB_ALIAS]):
                 self._bootstrap(options["verbosity"])
-            finally:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
         except OperationalError as exc:
             where = f"{config.get('HOST') or 'the local socket'}:{config.get('PORT') or 5432}"
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rsplit(": ", 1)[-1]
@@ -45,8 +50,30 @@ class Command(BaseCommand):
                 "Start it, or point DATABASE_URL at one that runs."
             ) from exc
 
+    def _wait_for_database(self, seconds: float) -> None:
+        """Connect, trying again every 0.2 s while the server refuses (it is still starting) for
+        up to `seconds`; the last refusal is raised. Over TCP a server's first-start
+        initialisation never answers: the official image runs it on the Unix socket only."""
+        connection = connections[DEFAULT_DB_ALIAS]
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                connection.ensure_connection()
+                return
+            except OperationalError:
+                connection.close()
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
+
     def _bootstrap(self, verbosity: int) -> None:
-        call_command("migrate", interactive=False, verbosity=verbosity)
+        # `migrate` with nothing to apply still runs the system checks and the post-migrate
+        # handlers (content types, permissions: dozens of queries); a restart skips all of that.
+        executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+        if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            call_command("migrate", interactive=False, verbosity=verbosity)
+        else:
+            self.stdout.write("Migrations: every one already applied.")
         if seed_if_empty():
             self.stdout.write("Demo data written: alice, bob and carol, their posts, likes and comments.")
         else:
