@@ -1,5 +1,6 @@
 """Besides the laptop and compose: a dev container (GitHub Codespaces, VS Code) built on the
-project's own `dev` image target (the lab's, with the embedded PostgreSQL and CI's tools), and a Binder configuration on the embedded PostgreSQL.
+project's own `dev` image target (the lab's, with the embedded PostgreSQL and CI's tools), and a
+Binder configuration on the embedded PostgreSQL.
 
 Held here without Docker or Binder: each file names only what exists (the Dockerfile's target and
 its build arguments, the CLI's commands, the supported Pythons), the scripts pass shellcheck, and
