@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from .i18n import display_width
+
 
 class count_queries:  # noqa: N801 - used as `with count_queries() as queries:`
     """Counts the SQL queries run inside the block: `with count_queries() as q: ...; q.count`."""
@@ -183,9 +185,12 @@ def _cell(value) -> str:
 
 def _table(x_title: str, x: list, series: dict[str, list]) -> str:
     columns = [[x_title, *map(_cell, x)]] + [[name, *map(_cell, ys)] for name, ys in series.items()]
-    widths = [max(map(len, column)) for column in columns]
+    # Aligned by the columns a monospace font gives each text: Hangul takes two.
+    widths = [max(map(display_width, column)) for column in columns]
     rows = zip(*columns, strict=True)
-    return "\n".join("   ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(
+        "   ".join(" " * (w - display_width(c)) + c for c, w in zip(row, widths, strict=True)) for row in rows
+    )
 
 
 def line_chart(
