@@ -11,7 +11,10 @@ The runs alternate (all, floor, all, floor, ...) so both see the same load. The 
 live in a temporary folder inside the checkout (pytest's configuration and conftest.py apply to
 them as to notebooks/), removed at the end. Runs on the embedded PostgreSQL, or DATABASE_URL's,
 in a database of its own (DJANGO_DB_NAME, default workbook_nbval_floor).
-Usage: .venv/bin/python benchmarks/nbval_floor.py [--runs 3]
+02-deploy runs as without a Docker Engine (WORKBOOK_REHEARSAL_LIVE=0) unless --live-rehearsal is
+given: where an Engine answers, the test command runs its live deploy rehearsal (about two minutes
+of image builds and three deploys), which is a test of the deploy, not of the notebooks' speed.
+Usage: .venv/bin/python benchmarks/nbval_floor.py [--runs 3] [--live-rehearsal]
 """
 
 from __future__ import annotations
@@ -51,11 +54,16 @@ def floor_notebooks(folder: Path) -> list[Path]:
     return written
 
 
+LIVE_REHEARSAL = False
+
+
 def pytest(paths: list[Path]) -> tuple[float, dict[str, float]]:
     """Wall seconds of one pytest run over the paths, and the seconds each notebook's cells took."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", "--durations=0", *map(str, paths)]
     # A database of the benchmark's own, made fresh by conftest.py at each run; never the learner's.
     env = dict(os.environ, DJANGO_DB_NAME=os.environ.get("DJANGO_DB_NAME") or "workbook_nbval_floor")
+    if not LIVE_REHEARSAL:
+        env["WORKBOOK_REHEARSAL_LIVE"] = "0"
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -76,7 +84,10 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--live-rehearsal", action="store_true", help="02-deploy deploys for real")
     args = parser.parse_args()
+    global LIVE_REHEARSAL
+    LIVE_REHEARSAL = args.live_rehearsal
     runs = max(1, min(args.runs, 10))
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb"))
     loads = [load()]
@@ -102,7 +113,8 @@ def main() -> int:
         each = ", ".join(f"{v:.1f}" for v in values)
         return f"| {name} | {statistics.median(values):.1f} s | {each} |"
 
-    print(row(f"nbval, {len(notebooks)} notebooks", every))
+    live = "with" if LIVE_REHEARSAL else "without"
+    print(row(f"nbval, {len(notebooks)} notebooks ({live} 02-deploy's live rehearsal)", every))
     print(row(f"floor, {len(floors)} one-cell notebooks", floor))
     print(f"| ratio (goal ≤ 2.5×) | {ratio:.2f}× | |")
     print("\n| notebook | its cells (median) |\n|---|---|")
