@@ -209,8 +209,23 @@ def proxy_command() -> str | None:
     return str(binary) if binary.exists() else None
 
 
+class _HubAddress:
+    """What both hubs answer alike: their address on this machine, and the instructor's name."""
+
+    port: int
+    people: dict[str, str]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def instructor(self) -> str:
+        return next(iter(self.people))
+
+
 @dataclass
-class LocalHub:
+class LocalHub(_HubAddress):
     """JupyterHub with the local-process spawner (CLASSROOM_SPAWNER=local), every database and role
     on `admin_url`'s server under `prefix` (its own template included), removed by `stop`."""
 
@@ -224,14 +239,6 @@ class LocalHub:
     port: int = field(default_factory=free_port)
     hub_port: int = field(default_factory=free_port)
     template_seconds: float = 0.0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def instructor(self) -> str:
-        return next(iter(self.people))
 
     def _admin(self):
         import psycopg2
@@ -392,7 +399,7 @@ def _run(command: list[str], *, env=None, timeout: float = 1800, check: bool = T
 
 
 @dataclass
-class DockerHub:
+class DockerHub(_HubAddress):
     """A class hub of its own on this Docker Engine, every name starting with `name`."""
 
     name: str
@@ -403,14 +410,6 @@ class DockerHub:
     settings: dict[str, str] = field(default_factory=dict)  # more CLASSROOM_* for the hub
     token: str = field(default_factory=lambda: secrets.token_hex(24))
     port: int = field(default_factory=free_port)
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def instructor(self) -> str:
-        return next(iter(self.people))
 
     def _env(self) -> dict[str, str]:
         sock = "/var/run/docker.sock"
