@@ -194,16 +194,6 @@ def lab(tmp_path, throwaway_database):
         log.close()
 
 
-def git_status() -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 def _cell(page, text: str):
     """The code cell whose editor holds `text` (every cell is in the page: JupyterLab's default
     windowing mode, contentVisibility, keeps them all attached)."""
@@ -242,7 +232,7 @@ def _stream_text(cell: dict) -> str:
     )
 
 
-def test_a_learner_runs_05_then_answers_q1_to_q3_in_the_browser(lab, page):
+def test_a_learner_runs_05_then_answers_q1_to_q3_in_the_browser(lab, page, git_status):
     url, workspace = lab
     shots = state_dir() / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)

@@ -25,16 +25,6 @@ from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT
 TOKEN = "a-token-for-the-lab-test-" + uuid.uuid4().hex
 
 
-def git_status() -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 class Lab:
     def __init__(self, tmp_path: Path, *args: str):
         self.port = free_port()
@@ -162,7 +152,7 @@ def run_every_cell(lab: Lab, path: str, content: dict, timeout: float = 300) -> 
     return replies
 
 
-def test_lab_opens_the_workspace_and_saving_and_running_leave_git_clean(lab_factory):
+def test_lab_opens_the_workspace_and_saving_and_running_leave_git_clean(lab_factory, git_status):
     before = git_status()
     solved = {p.name: p.read_bytes() for p in NOTEBOOKS_DIR.glob("*.ipynb")}
     lab = lab_factory()
@@ -204,7 +194,7 @@ def test_a_later_start_keeps_edited_copies_and_adds_only_new_ones(lab_factory, t
     assert "exercise copies added" in lab.output()
 
 
-def test_solutions_open_from_a_copy_and_saving_leaves_git_clean(lab_factory, tmp_path):
+def test_solutions_open_from_a_copy_and_saving_leaves_git_clean(lab_factory, tmp_path, git_status):
     before = git_status()
     solved = {p.name: p.read_bytes() for p in NOTEBOOKS_DIR.glob("*.ipynb")}
     lab = lab_factory("--solutions")
@@ -272,7 +262,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 KO_DIR = NOTEBOOKS_DIR / "ko"
 
 
-def test_the_korean_lab_opens_the_korean_edition_in_korean(lab_factory):
+def test_the_korean_lab_opens_the_korean_edition_in_korean(lab_factory, git_status):
     """`lab --lang ko`: the Korean edition's exercise copies in a workspace marked Korean, kernels
     that speak Korean, JupyterLab's Korean language pack selected for this lab, git clean."""
     assert any(KO_DIR.glob("[0-9][0-9]-*.ipynb")), "no Korean edition: `python3 run.py translate` builds it"
