@@ -28,17 +28,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from workbook.authoring.browser import CHROMIUM_FLAGS
 from workbook.authoring.stack import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def chromium(playwright):
@@ -46,7 +39,7 @@ def chromium(playwright):
     path = None if own and Path(own).exists() else shutil.which("chromium")
     if not (own and Path(own).exists()) and path is None:
         return None
-    return playwright.chromium.launch(args=FLAGS, **({"executable_path": path} if path else {}))
+    return playwright.chromium.launch(args=CHROMIUM_FLAGS, **({"executable_path": path} if path else {}))
 
 
 def clone_to_browser() -> tuple[float, float | None]:

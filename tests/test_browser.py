@@ -27,20 +27,12 @@ import requests
 
 from workbook import database
 from workbook.authoring import conventions, scratch
+from workbook.authoring.browser import CHROMIUM_FLAGS
 from workbook.authoring.stack import free_port
 from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT, state_dir
 
 NOTEBOOK = "05-orm-exercises.ipynb"
 TOKEN = "a-token-for-the-browser-test-" + uuid.uuid4().hex
-# This machine and CI runners refuse connections a browser makes on its own: none is made.
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
 RUN_ALL_SECONDS = 300
 CELL_SECONDS = 60
