@@ -62,6 +62,11 @@ def non_empty_string(value) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
+def is_required(element: dict) -> bool:
+    validations = element.get("validations")
+    return isinstance(validations, dict) and validations.get("required") is True
+
+
 def element_problems(i: int, element) -> list[str]:
     """What GitHub would reject in one element of a form's body."""
     where = f"body[{i}]"
@@ -129,11 +134,11 @@ def form_problems(form) -> list[str]:
     fields = [e for e in body or [] if isinstance(e, dict) and e.get("type") not in (None, "markdown")]
     if body and not fields:
         problems.append("body needs at least one element that is not markdown")
-    ids = [e["id"] for e in fields if "id" in e]
+    ids = [str(e["id"]) for e in fields if "id" in e]
     labels = [e.get("attributes", {}).get("label") for e in fields if isinstance(e.get("attributes"), dict)]
     problems += [f"the id {i!r} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})]
     problems += [f"the label {x!r} is used twice" for x in sorted({x for x in labels if labels.count(x) > 1})]
-    if fields and not any(e.get("validations", {}).get("required") is True for e in fields):
+    if fields and not any(is_required(e) for e in fields):
         problems.append("no element is required: an empty report could be filed")
     return problems
 
@@ -191,6 +196,7 @@ def test_each_issue_form_matches_githubs_published_schema(path):
         (lambda f: f["body"][1]["attributes"]["options"].append("None"), "'None' is reserved"),
         (lambda f: f["body"][1].update(validations={"required": "yes"}), "must be true or false"),
         (lambda f: f["body"][1].update(validations={"optional": True}), "may hold only `required`"),
+        (lambda f: f["body"][1].update(validations=True), "may hold only `required`"),
         (
             lambda f: f["body"][0].update(validations={"required": True}),
             "takes neither an id nor validations",
@@ -218,9 +224,7 @@ def test_each_form_asks_what_its_kind_of_report_needs_and_requires_it(path):
     fields = {e["id"]: e for e in load_form(path)["body"] if "id" in e}
     missing = FORM_FIELDS[path.name] - set(fields)
     assert not missing, f"{path.name} does not ask for {sorted(missing)}"
-    optional = sorted(
-        i for i in FORM_FIELDS[path.name] if not fields[i].get("validations", {}).get("required")
-    )
+    optional = sorted(i for i in FORM_FIELDS[path.name] if not is_required(fields[i]))
     assert not optional, f"{path.name}: {optional} should be required"
 
 
