@@ -16,10 +16,10 @@ def right_parser(name):
 def naive_split(name):
     """Splits at the first ':' and '/', as if neither registries nor ports existed."""
     path, _, tag = name.partition(":")
-    repository, _, image = path.rpartition("/")
+    namespace, _, image = path.rpartition("/")
     return {
         "registry": "docker.io",
-        "repository": repository or "library",
+        "namespace": namespace or "library",
         "name": image,
         "tag": tag or "latest",
         "digest": None,
@@ -28,8 +28,8 @@ def naive_split(name):
 
 def no_library(name):
     parts = check.reference(name)
-    if parts["repository"] == "library" and not name.startswith("docker.io/library/"):
-        parts["repository"] = None
+    if parts["namespace"] == "library" and not name.startswith("docker.io/library/"):
+        parts["namespace"] = None
     return parts
 
 
@@ -58,13 +58,13 @@ def port_is_a_tag(name):
 def test_reference_reads_the_examples_of_the_notebook():
     assert check.reference("postgres:16") == {
         "registry": "docker.io",
-        "repository": "library",
+        "namespace": "library",
         "name": "postgres",
         "tag": "16",
         "digest": None,
     }
     assert check.reference("localhost:5000/workbook-web")["registry"] == "localhost:5000"
-    assert check.reference("ghcr.io/acme/team/api")["repository"] == "acme/team"
+    assert check.reference("ghcr.io/acme/team/api")["namespace"] == "acme/team"
     digest_only = check.reference(f"nginx@{check.DIGEST}")
     assert digest_only["tag"] is None and digest_only["digest"] == check.DIGEST
 
@@ -87,6 +87,19 @@ def test_q1_accepts_a_right_parser(capsys):
 def test_q1_rejects(parser, says):
     with pytest.raises(CheckFailed, match=says):
         check.q1(parser)
+
+
+def the_namespace_called_repository(name):
+    """Right parts, but the namespace under the course's word: Docker's repository is namespace/name."""
+    parts = check.reference(name)
+    parts["repository"] = parts.pop("namespace")
+    return parts
+
+
+def test_q1_says_which_key_holds_the_namespace():
+    with pytest.raises(CheckFailed, match="no key 'namespace'") as caught:
+        check.q1(the_namespace_called_repository)
+    assert "namespace/name together" in str(caught.value)
 
 
 def test_q1_reports_an_exception_and_a_wrong_type():
@@ -285,11 +298,11 @@ def test_q1_accepts_a_parser_written_with_a_regular_expression(capsys):
         registry = m["host"] or "docker.io"
         if registry == "docker.io" and "/" not in path:
             path = "library/" + path
-        repository, _, image = path.rpartition("/")
+        namespace, _, image = path.rpartition("/")
         tag = m["tag"] or (None if m["d"] else "latest")
         return {
             "registry": registry,
-            "repository": repository or None,
+            "namespace": namespace or None,
             "name": image,
             "tag": tag,
             "digest": m["d"],

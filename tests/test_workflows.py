@@ -537,3 +537,15 @@ def test_deploy_md_documents_every_secret_cd_reads():
     deploy_md = (ROOT / "DEPLOY.md").read_text()
     undocumented = sorted(name for name in names if f"| `{name}` |" not in deploy_md)
     assert not undocumented, f"DEPLOY.md's table of secrets lacks {undocumented}"
+
+
+def test_the_cicd_notebook_shows_the_step_that_runs_the_tests(ci):
+    """02-cicd's "test step of CI" prints the step that runs the suite, not the one that installs it."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "02-cicd.ipynb", as_version=4)
+    cell = next(cell for cell in nb.cells if cell.get("id") == "c015")
+    printed = "".join(output.get("text", "") for output in cell.outputs)
+    step = readme_test_step(ci)
+    assert printed.splitlines()[0] == step["name"], printed
+    assert step["run"].strip() in printed

@@ -10,12 +10,12 @@ from ..i18n import N_, _, ngettext
 from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
 from ._probe import guarded, shown
 
-FIELDS = ("registry", "repository", "name", "tag", "digest")
+FIELDS = ("registry", "namespace", "name", "tag", "digest")
 DEFAULT_REGISTRY = "docker.io"
 DIGEST = "sha256:" + "4f" * 32
 
 # The names the parser is fed: official images, users' and organisations' images, other
-# registries with and without ports, nested repositories, digests with and without tags.
+# registries with and without ports, nested namespaces, digests with and without tags.
 IMAGE_NAMES = [
     "nginx",
     "nginx:1.28",
@@ -38,10 +38,10 @@ IMAGE_NAMES = [
 
 
 def reference(name: str) -> dict:
-    """The parts of an image name, as Docker reads it: [registry/][repository/]name[:tag][@digest].
+    """The parts of an image name, as Docker reads it: [registry/][namespace/]name[:tag][@digest].
 
     The first part is a registry only when it looks like a host: it has a "." or a ":" (a port),
-    or it is "localhost". Without one, the registry is docker.io, where images with no repository
+    or it is "localhost". Without one, the registry is docker.io, where images with no namespace
     are the official ones, under library/. No tag and no digest means the tag latest.
     """
     rest, _, digest = name.partition("@")
@@ -57,12 +57,12 @@ def reference(name: str) -> dict:
         path, tag = path[:colon], path[colon + 1 :]
     if registry == DEFAULT_REGISTRY and "/" not in path:
         path = "library/" + path
-    repository, _, image = path.rpartition("/")
+    namespace, _, image = path.rpartition("/")
     if tag is None and not digest:
         tag = "latest"
     return {
         "registry": registry,
-        "repository": repository or None,
+        "namespace": namespace or None,
         "name": image,
         "tag": tag,
         "digest": digest or None,
@@ -74,9 +74,9 @@ HINTS = {
         "the first part is a registry only if it has a '.' or a ':' (a port), or is 'localhost'; "
         "otherwise the registry is docker.io"
     ),
-    "repository": N_(
-        "on docker.io a name with no repository is an official image, under 'library'; "
-        "elsewhere everything between the registry and the last '/' is the repository"
+    "namespace": N_(
+        "on docker.io a name with no namespace is an official image, under 'library'; "
+        "elsewhere everything between the registry and the last '/' is the namespace"
     ),
     "name": N_("the name is the part after the last '/', without ':tag' or '@digest'"),
     "tag": N_("a ':' after the last '/' starts the tag; a ':' before it belongs to a registry port"),
@@ -112,6 +112,17 @@ def q1(parse) -> None:
                 expected=expected,
                 got=got,
                 hint=_("keys: {keys}").format(keys=", ".join(FIELDS)),
+            )
+        if "namespace" not in got and "repository" in got:
+            raise CheckFailed(
+                exercise,
+                _("{name!r}: the dict has no key 'namespace'").format(name=name),
+                expected={"namespace": expected["namespace"]},
+                got={"repository": got["repository"]},
+                hint=_(
+                    "in Docker's words the repository is namespace/name together: "
+                    "the part before the last '/' goes under the key 'namespace'"
+                ),
             )
         wrong = [key for key in FIELDS if got.get(key) != expected[key]]
         if wrong:
@@ -374,7 +385,7 @@ NAME_PARTS_HINTS = {
 
 @guarded
 def name_parts(answer) -> None:
-    """For each of NAME_PARTS_NAMES, its registry, namespace (repository), name and tag."""
+    """For each of NAME_PARTS_NAMES, its registry, namespace (the course's "repository"), name and tag."""
     exercise = "name_parts"
     require_answer(exercise, answer)
     if not isinstance(answer, dict):
@@ -396,7 +407,6 @@ def name_parts(answer) -> None:
                 got=parts,
             )
         truth = reference(image_name)
-        truth["namespace"] = truth["repository"]
         given = dict(parts)
         if "namespace" not in given and "repository" in given:
             given["namespace"] = given["repository"]  # the course's word for the same part

@@ -39,7 +39,7 @@ HINTS = {
             "No tag and no digest means `latest`."
         ),
         N_(
-            "On docker.io a path without `/` gets `library/` in front; the repository is "
+            "On docker.io a path without `/` gets `library/` in front; the namespace is "
             "everything before the "
             "last `/` of the path, the name what follows it."
         ),

@@ -19,7 +19,10 @@ HINTS = {
         "answer = ReadablePost.objects.filter(pk__in=[post.pk for post in new_posts])",
     ],
     "q3": [
-        N_("filter() with a lookup on the author; a double underscore follows the relation."),
+        N_(
+            "Start from Post.objects, which sees live posts only (Post.all_objects sees deleted ones too), "
+            "and filter() on the author's username: a double underscore follows the relation."
+        ),
         'Post.objects.filter(author__username="carol")',
     ],
     "q4": [N_("exclude() is filter() turned around."), 'Post.objects.exclude(author__username="carol")'],
