@@ -276,3 +276,12 @@ def test_table_prints_a_header_aligned_columns_null_and_the_count(seeded, capsys
     ]
     table("SELECT generate_series(1, 5)", limit=3)
     assert capsys.readouterr().out.splitlines()[-1] == "(the first 3 rows)"
+
+
+def test_a_wrong_answer_without_a_named_trap_gets_the_first_hint(seeded):
+    """The first hint is as specific as the ✗ it follows: it is the ✗'s own hint."""
+    from workbook.checks import hints
+
+    for name, wrong in (("q2", "SELECT username, 'x' FROM auth_user"), ("q6", "SELECT 1, 2, 3")):
+        message = rejects(name, wrong, says=f"✗ {name}")
+        assert hints.steps("sql", name)[0] in message

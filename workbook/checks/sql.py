@@ -16,9 +16,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from ..i18n import N_, _, ngettext
-from . import _orm_probe
+from . import _orm_probe, hints
 from ._base import CheckFailed, ok, require_answer
 from ._probe import SHOW, _first_line, guarded, kind_of, rolled_back, shown
+from ._runner import module_name
 
 ROW_LIMIT = 500  # rows read from an answer: more than any exercise returns
 TIMEOUT = "5s"  # a statement that runs longer is stopped (a join without its ON, say)
@@ -442,8 +443,12 @@ def judge(exercise: str, answer, *, hint: str) -> list[tuple]:
     return got
 
 
-def _check(exercise: str, answer, hint: str) -> None:
-    got = judge(exercise, answer, hint=hint)
+# ---------------------------------------------------------------- the exercises
+
+
+def _check(exercise: str, answer) -> None:
+    """Judge the answer; a ✗ without a named trap says the exercise's first hint."""
+    got = judge(exercise, answer, hint=hints.steps(module_name(__name__), exercise)[0])
     ok(
         exercise,
         ngettext(
@@ -455,46 +460,43 @@ def _check(exercise: str, answer, hint: str) -> None:
     print(_("  the same rows from the ORM: {orm}").format(orm=ORM[exercise]))
 
 
-# ---------------------------------------------------------------- the exercises
-
-
 @guarded
 def q1(answer) -> None:
     """id and content of the live posts that mention Seoul (any case), newest first."""
-    _check("q1", answer, "WHERE NOT is_deleted AND content ILIKE '%seoul%', ORDER BY created_at DESC")
+    _check("q1", answer)
 
 
 @guarded
 def q2(answer) -> None:
     """username and content of every live post, by username, then oldest first."""
-    _check("q2", answer, _("JOIN auth_user ON its id = posts_post.author_id; ORDER BY two columns"))
+    _check("q2", answer)
 
 
 @guarded
 def q3(answer) -> None:
     """Every user's username and live profile name (NULL where none), by username."""
-    _check("q3", answer, _("auth_user LEFT JOIN accounts_profile, the live-only condition in ON"))
+    _check("q3", answer)
 
 
 @guarded
 def q4(answer) -> None:
     """Authors and the live likes their posts received, two or more, most first then by username."""
-    _check("q4", answer, _("likes → posts → authors, GROUP BY the username, HAVING COUNT(*) >= 2"))
+    _check("q4", answer)
 
 
 @guarded
 def q5(answer) -> None:
     """username, post id and row_number() among the author's live posts, newest first."""
-    _check("q5", answer, "row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC)")
+    _check("q5", answer)
 
 
 @guarded
 def q6(answer) -> None:
     """Seoul day, live likes that day, and the running total, by day."""
-    _check("q6", answer, _("GROUP BY the Seoul day; SUM(COUNT(*)) OVER (ORDER BY the day)"))
+    _check("q6", answer)
 
 
 @guarded
 def q7(answer) -> None:
     """Each author's most-liked live post (live likes; the newer on a tie): username, id, likes."""
-    _check("q7", answer, _("a CTE counts live likes per post; row_number() per author picks the first"))
+    _check("q7", answer)

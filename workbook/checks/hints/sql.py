@@ -4,7 +4,10 @@ from ...i18n import N_
 
 HINTS = {
     "q1": [
-        N_("Three clauses: WHERE keeps rows (two conditions joined by AND), ORDER BY sorts them."),
+        N_(
+            "WHERE takes two conditions joined by AND: the post is live, and its content matches "
+            "'seoul' in any case; then ORDER BY the time it was created, newest first."
+        ),
         N_("ILIKE matches without regard to case; % stands for any text; NOT is_deleted keeps live posts."),
         "SELECT id, content FROM posts_post WHERE NOT is_deleted AND content ILIKE '%seoul%' ORDER BY ...",
     ],
