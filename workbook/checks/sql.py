@@ -360,8 +360,23 @@ def _plain(value):
     return value
 
 
+def _cell(value) -> str:
+    """A value as it reads in SQL: NULL, a quoted string, a date or a timestamp as PostgreSQL prints it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, str):
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return repr(value)
+
+
+def _row(row: tuple) -> str:
+    return "(" + ", ".join(_cell(v) for v in row) + ")"
+
+
 def _table(rows: list[tuple]) -> str:
-    text = ", ".join(shown(r) for r in rows[:SHOW])
+    text = ", ".join(_row(r) for r in rows[:SHOW])
     more = _(", … ({count} in all)").format(count=len(rows)) if len(rows) > SHOW else ""
     return f"[{text}{more}]"
 
@@ -374,8 +389,8 @@ def _difference(exercise: str, got: list[tuple], expected: list[tuple], *, hint:
     if expected and widths and widths != {len(expected[0])}:
         return CheckFailed(
             exercise,
-            _("{got} columns where the exercise asks for {expected}").format(
-                got=", ".join(map(str, sorted(widths))), expected=len(expected[0])
+            _("the number of columns is {got}, where the exercise asks for {expected}").format(
+                got=" / ".join(map(str, sorted(widths))), expected=len(expected[0])
             ),
             expected=_table(expected),
             got=_table(got),
