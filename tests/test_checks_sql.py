@@ -95,6 +95,9 @@ OTHER_WAYS = {
     "q1": [
         "select p.id, p.content from posts_post as p where p.is_deleted = false "
         "and lower(p.content) like '%seoul%' order by p.created_at desc;",
+        "-- the posts; newest first\nSELECT id, content FROM posts_post /* live; only */ "
+        "WHERE NOT is_deleted AND content ILIKE '%seoul%' AND content NOT LIKE '%;%' "
+        "ORDER BY created_at DESC; -- done",
         "SELECT id, content FROM posts_post WHERE content ~* 'seoul' AND is_deleted IS NOT TRUE "
         "ORDER BY created_at DESC NULLS LAST",
     ],

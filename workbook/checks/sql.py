@@ -312,8 +312,8 @@ def statement(exercise: str, answer) -> str:
             got=shown(answer),
             hint=_('put the statement in a string: answer = """SELECT ..."""'),
         )
-    text = answer.strip().rstrip(";").strip()
-    words = re.findall(r"[A-Za-z_]+", re.sub(r"--[^\n]*|/\*.*?\*/", " ", text, flags=re.DOTALL))
+    code = _code_only(answer).strip().rstrip(";")
+    words = re.findall(r"[A-Za-z_]+", code)
     if not words or words[0].upper() not in ("SELECT", "WITH"):
         raise CheckFailed(
             exercise,
@@ -322,14 +322,19 @@ def statement(exercise: str, answer) -> str:
             got=shown(answer[:80]),
             hint=_("the exercise asks for one query that reads rows: start it with SELECT (or WITH)"),
         )
-    if ";" in text:
+    if ";" in code:
         raise CheckFailed(
             exercise,
             _("more than one statement: the check runs one"),
             got=shown(answer[:80]),
             hint=_("keep one SELECT and remove the semicolons inside it"),
         )
-    return text
+    return answer.strip()
+
+
+def _code_only(text: str) -> str:
+    """The statement without its comments and quoted text, where a ; or a word would not count."""
+    return re.sub(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", " ", text, flags=re.DOTALL)
 
 
 def rows_of(exercise: str, sql: str, *, hint: str) -> list[tuple]:
