@@ -265,6 +265,13 @@ TRAPS = {
                 "an author whose posts have no like is missing: an INNER JOIN to likes drops them (LEFT JOIN)"
             ),
         ),
+        (
+            "SELECT DISTINCT ON (u.username) u.username, p.id, COUNT(l.id) FROM posts_post p "
+            "JOIN auth_user u ON u.id = p.author_id LEFT JOIN posts_like l ON l.post_id = p.id "
+            "AND NOT l.is_deleted GROUP BY u.username, p.id "
+            "ORDER BY u.username, 3 DESC, p.created_at DESC",
+            N_("a deleted post was picked: only live posts compete (WHERE NOT p.is_deleted)"),
+        ),
     ],
 }
 
@@ -273,7 +280,11 @@ TRAPS = {
 
 
 def add_rows() -> None:
-    """The ORM checks' probe rows and three more for joins; call inside `rolled_back()` only."""
+    """The ORM checks' probe rows and more for joins and ties; call inside `rolled_back()` only.
+
+    yuna has no profile and one live post with no like, then a newer deleted one; zoe's profile is
+    deleted; aaron has no profile.
+    """
     from django.contrib.auth import get_user_model
 
     from accounts.models import Profile
@@ -287,6 +298,16 @@ def add_rows() -> None:
     at = _orm_probe._at(8, 20)
     Post.all_objects.create(
         pk=_orm_probe.BASE + 108, author=yuna, content="Quiet evening in Mapo", created_at=at, updated_at=at
+    )
+    later = at + timedelta(days=1)  # newer than her live post, as unliked: it must not win a tie
+    Post.all_objects.create(
+        pk=_orm_probe.BASE + 109,
+        author=yuna,
+        content="Mapo again, deleted",
+        created_at=later,
+        updated_at=later,
+        is_deleted=True,
+        deleted_at=later + timedelta(hours=1),
     )
     Profile.all_objects.create(
         pk=_orm_probe.BASE + 501,
