@@ -1,4 +1,4 @@
-"""The 05-sql checks accept a right statement however it is written and refuse the wrong ones,
+"""The 07-sql checks accept a right statement however it is written and refuse the wrong ones,
 on the seed and on the rows they add; the ORM query each ✓ shows returns the same rows."""
 
 from zoneinfo import ZoneInfo
@@ -257,7 +257,7 @@ def test_no_answer_and_no_orm_query_shows_before_its_exercise():
     from workbook.authoring import conventions
     from workbook.paths import NOTEBOOKS_DIR
 
-    nb = conventions.read(NOTEBOOKS_DIR / "05-sql.ipynb")
+    nb = conventions.read(NOTEBOOKS_DIR / "07-sql.ipynb")
     squash = lambda text: re.sub(r"\s+", " ", text).strip().lower()  # noqa: E731
     for index, cell in enumerate(nb.cells):
         if not conventions.is_exercise(cell):

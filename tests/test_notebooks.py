@@ -224,8 +224,8 @@ def test_problems_is_empty_for_a_notebook_that_follows_them():
 
 
 def test_notebook_names_are_picked_by_number_or_stem():
-    assert [p.stem for p in conventions.notebook_paths(["05"])] == ["05-orm-exercises", "05-sql"]
-    assert [p.stem for p in conventions.notebook_paths(["05-sql"])] == ["05-sql"]
+    assert [p.stem for p in conventions.notebook_paths(["02"])] == ["02-cicd", "02-deploy"]
+    assert [p.stem for p in conventions.notebook_paths(["07-sql"])] == ["07-sql"]
     assert [p.stem for p in conventions.notebook_paths(["notebooks/04-data-modeling.ipynb", "00"])] == [
         "00-start-here",
         "04-data-modeling",

@@ -1,4 +1,4 @@
-"""03's and 05-sql's helpers: SQL on Django's connection (rows, or a printed table), a scratch
+"""03's and 07-sql's helpers: SQL on Django's connection (rows, or a printed table), a scratch
 schema, plans, WAL records, extensions, backups.
 
 Everything runs on the notebook's own database through Django's connection, in a schema called

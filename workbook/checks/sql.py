@@ -1,4 +1,4 @@
-"""Checks for 05-sql: each answer is one SELECT statement, judged by the rows it returns.
+"""Checks for 07-sql: each answer is one SELECT statement, judged by the rows it returns.
 
 The truth is a reference statement run on the same data at the same moment. The learner's
 statement runs read-only inside a savepoint that is always rolled back, first on the notebook's

@@ -1,4 +1,4 @@
-"""Hints and "why it works" lines for 05-sql (the ORM beside each answer is in checks/sql.py)."""
+"""Hints and "why it works" lines for 07-sql (the ORM beside each answer is in checks/sql.py)."""
 
 from ...i18n import N_
 
