@@ -187,7 +187,7 @@ def main() -> int:
         run = grade.grade(
             [Path(scratch) / "class"],
             out=Path(scratch) / "grades",
-            notebooks=["05"],
+            notebooks=["05-orm-exercises"],
             jobs=args.jobs,
             cell_timeout=args.cell_timeout,
             cell_cpu=args.cell_cpu,

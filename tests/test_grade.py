@@ -166,7 +166,7 @@ def test_a_submission_runs_as_written_and_sees_nothing_of_the_one_before(tmp_pat
     run = grade.grade(
         [tmp_path / "first.ipynb", tmp_path / "second.ipynb"],
         out=tmp_path / "grades",
-        notebooks=["05"],
+        notebooks=["05-orm-exercises"],
         jobs=1,
         config=server_config,
         progress=lambda result: None,
@@ -190,7 +190,7 @@ def test_a_class_is_graded_as_the_generator_knows_it_should_be(tmp_path, server_
     run = grade.grade(
         [tmp_path / "class"],
         out=tmp_path / "grades",
-        notebooks=["05"],
+        notebooks=["05-orm-exercises"],
         # The endless loop is stopped after 3 s of the kernel's CPU, however busy the machine; the
         # wall-clock limit is generous for a busy machine (a slow cell must not pass for a loop).
         cell_timeout=60,

@@ -227,13 +227,13 @@ def test_refresh_keeps_the_old_copy_and_says_where(tmp_path):
     assert cli("workspace", "--workspace", str(workspace)).returncode == 0
     mine = workspace / "05-orm-exercises.ipynb"
     mine.write_text(mine.read_text(encoding="utf-8").replace("new_posts = None", "new_posts = ['mine']"))
-    result = cli("workspace", "--workspace", str(workspace), "--refresh", "05")
+    result = cli("workspace", "--workspace", str(workspace), "--refresh", "05-orm-exercises")
     assert result.returncode == 0, result.stderr
     [backup] = (workspace / "backups").iterdir()
     assert str(backup) in result.stdout
     assert "new_posts = ['mine']" in backup.read_text(encoding="utf-8")
     assert "new_posts = ['mine']" not in mine.read_text(encoding="utf-8")
-    again = cli("workspace", "--workspace", str(workspace), "--refresh", "05")
+    again = cli("workspace", "--workspace", str(workspace), "--refresh", "05-orm-exercises")
     assert len(list((workspace / "backups").iterdir())) == 2, again.stdout  # a second backup, not overwritten
 
 

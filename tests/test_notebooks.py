@@ -224,7 +224,8 @@ def test_problems_is_empty_for_a_notebook_that_follows_them():
 
 
 def test_notebook_names_are_picked_by_number_or_stem():
-    assert [p.stem for p in conventions.notebook_paths(["05"])] == ["05-orm-exercises"]
+    assert [p.stem for p in conventions.notebook_paths(["02"])] == ["02-cicd", "02-deploy"]
+    assert [p.stem for p in conventions.notebook_paths(["07-sql"])] == ["07-sql"]
     assert [p.stem for p in conventions.notebook_paths(["notebooks/04-data-modeling.ipynb", "00"])] == [
         "00-start-here",
         "04-data-modeling",
@@ -248,7 +249,7 @@ def _cli(*args, **env):
 
 
 def test_student_command_writes_copies_into_the_folder_given(tmp_path):
-    result = _cli("student", "--out", str(tmp_path / "handout"), "05", "04")
+    result = _cli("student", "--out", str(tmp_path / "handout"), "05-orm-exercises", "04")
     assert result.returncode == 0, result.stderr
     written = sorted(p.name for p in (tmp_path / "handout").iterdir())
     assert written == ["04-data-modeling.ipynb", "05-orm-exercises.ipynb"]

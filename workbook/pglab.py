@@ -1,4 +1,5 @@
-"""03's helpers: SQL on Django's connection, a scratch schema, plans, WAL records, extensions, backups.
+"""03's and 07-sql's helpers: SQL on Django's connection (rows, or a printed table), a scratch
+schema, plans, WAL records, extensions, backups.
 
 Everything runs on the notebook's own database through Django's connection, in a schema called
 `scratch` that `start_scratch()` makes first on the search path and `drop_scratch()` removes.
@@ -13,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .i18n import N_, _
+from .i18n import N_, _, ngettext
 
 SCHEMA = "scratch"
 
@@ -36,6 +37,45 @@ def sql(query: str, params=None):
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return cursor.fetchall() if cursor.description else None
+
+
+def _text(value) -> str:
+    if value is None:
+        return "NULL"
+    if hasattr(value, "isoformat") and hasattr(value, "tzinfo") and value.tzinfo is not None:
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+def table(query: str, params=None, *, limit: int = 30) -> None:
+    """Print what one statement returns as psql would: a header, aligned columns, NULL shown."""
+    from django.db import connection
+
+    from .i18n import display_width
+
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        if cursor.description is None:
+            print(_("(the statement returns no rows: {count} changed)").format(count=cursor.rowcount))
+            return
+        names = [c[0] for c in cursor.description]
+        rows = [[_text(v) for v in row] for row in cursor.fetchmany(limit + 1)]
+    shown, more = rows[:limit], len(rows) > limit
+    widths = [max([display_width(n)] + [display_width(r[i]) for r in shown]) for i, n in enumerate(names)]
+
+    def line(cells):
+        padded = (c + " " * (w - display_width(c)) for c, w in zip(cells, widths, strict=True))
+        return " | ".join(padded).rstrip()
+
+    print(line(names))
+    print("-+-".join("-" * w for w in widths))
+    for row in shown:
+        print(line(row))
+    print(
+        _("(the first {count} rows)").format(count=limit)
+        if more
+        else ngettext("({count} row)", "({count} rows)", len(shown)).format(count=len(shown))
+    )
 
 
 def start_scratch() -> str:
