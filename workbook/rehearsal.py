@@ -499,7 +499,7 @@ class Rehearsal:
         )
         try:
             for target in ("web", "proxy"):
-                say(f"Pushing {prefix}-{target}:{tag} …")
+                say(_("Pushing {image} …").format(image=f"{prefix}-{target}:{tag}"))
                 _run(["docker", "push", "--quiet", f"{prefix}-{target}:{tag}"], env=env)
         finally:
             _run(["docker", "logout", self.registry], env=env, check=False)
