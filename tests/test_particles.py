@@ -42,6 +42,11 @@ PAIR_IN_TEXT = re.compile(r"[을를이가은는과와]\([을를이가은는과�
         ("게시물", "게시물을"),
         ("사과", "사과를"),
         ("run(docker)", "run(docker)를"),  # a closing parenthesis is skipped
+        (
+            'Post #2 by bob: "Morning run along the Han Riv…"',
+            'Post #2 by bob: "Morning run along the Han Riv…"를',
+        ),
+        ("file.txt", "file.txt를"),  # 티
     ],
 )
 def test_the_object_particle_follows_the_word_as_it_is_read(word, want):

@@ -82,8 +82,9 @@ _WORDS = {
     "git": (True, False),  # 깃
     "edit": (True, False),  # 에딧
 }
-# What follows the word but is not read: closing quotes, brackets, backticks, markup.
-_SKIPPED = set("'\"`’”»)]}>*_ \t")
+# What follows the word but is not read: closing quotes, brackets, backticks, markup, an ellipsis
+# or a full stop ("Morning run along the Han Riv…" is read as it stops: 리브).
+_SKIPPED = set("'\"`’”»)]}>*_ \t….")
 _VOWELS = set("aeiouy")
 
 
