@@ -22,10 +22,12 @@ def _load_i18n():
     importable, and importing the workbook package would import more than the messages."""
     import importlib.util
 
+    folder = Path(__file__).resolve().parent / "workbook" / "i18n"
     spec = importlib.util.spec_from_file_location(
-        "_workbook_i18n", Path(__file__).resolve().parent / "workbook" / "i18n" / "__init__.py"
+        "_workbook_i18n", folder / "__init__.py", submodule_search_locations=[str(folder)]
     )
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # a package: its particles module imports relatively
     spec.loader.exec_module(module)
     return module
 

@@ -117,7 +117,8 @@ def test_the_glossary_table_in_each_edition():
     assert korean[0] == "| 한국어 | English | 한 줄 설명 |"
     assert len(english) == len(korean) == len(terms()) + 2
     assert any(line.startswith("| write-ahead log (WAL) | 미리 쓰기 로그 | every change") for line in english)
-    assert any(line.startswith("| 미리 쓰기 로그 | write-ahead log (WAL) | 모든 변경을") for line in korean)
+    wal = "| 미리 쓰기 로그(WAL) | write-ahead log (WAL) | 모든 변경을"
+    assert any(line.startswith(wal) for line in korean)
 
 
 def test_00_shows_the_glossary_from_the_file():
@@ -128,3 +129,36 @@ def test_00_shows_the_glossary_from_the_file():
     assert "glossary()" in "".join(shown["source"])
     markdown = "".join(shown["outputs"][0]["data"]["text/markdown"])
     assert markdown == glossary("en")._repr_markdown_(), "regenerate 00: the glossary changed"
+
+
+def test_running_text_uses_the_word_korean_developers_write():
+    """Where the glossary has a running-text word (ORM for 객체 관계 매핑, WAL for 미리 쓰기 로그),
+    the introduced form appears only glossed with it; everywhere else the text says ORM, WAL."""
+    from workbook.i18n.terms import running_text_misuses
+
+    wrong = [
+        f"{where}: {around!r} (write {term.running!r}, or introduce it as {term.ko}({term.running}))"
+        for where, text in korean_texts()
+        for term, around in running_text_misuses(text)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_running_text_check_finds_what_it_looks_for():
+    from workbook.i18n.terms import running_text_misuses
+
+    introduced = (
+        "Django 객체 관계 매핑(ORM)을, 그리고 **미리 쓰기 로그**(WAL)와 "
+        "객체 관계 매핑(object-relational mapper, ORM)"
+    )
+    assert running_text_misuses(introduced) == []
+    found = running_text_misuses("객체 관계 매핑이 그 오류를 잡아서 어쨌든 저장한다. 미리 쓰기 로그를 읽는다")
+    assert sorted(term.running for term, _ in found) == ["ORM", "WAL"]
+    assert [t for t in terms() if t.en == "ORM"][0].in_text == "ORM"
+    assert [t for t in terms() if t.en == "index"][0].in_text == "인덱스"
+
+
+def test_the_korean_glossary_table_shows_the_running_word():
+    korean = glossary("ko")._repr_markdown_()
+    assert "| 객체 관계 매핑(ORM) | ORM |" in korean
+    assert "| 활성 행 | live row |" in korean

@@ -71,3 +71,26 @@ def test_the_workflow_skeleton_is_what_02s_student_copy_starts_from(capsys):
     _runner.run(cicd, "q1", lambda: ((draft,), {}))
     out = capsys.readouterr().out
     assert out.startswith("✗ q1: no answer yet") and out.count("\n") == 1, out
+
+
+def test_the_korean_copy_starts_from_the_korean_skeleton_and_it_counts_as_no_answer(capsys, monkeypatch):
+    """The Korean copy's skeleton has Korean TODOs, the same YAML, and is still "no answer yet"."""
+    korean = hints.skeleton("cicd", "q1", "ko")
+    english = hints.skeleton("cicd", "q1")
+    strip = lambda text: [line.split("#")[0].rstrip() for line in text.splitlines()]  # noqa: E731
+    assert korean != english and strip(korean) == strip(english)
+    assert "TODO: 프로젝트 설치" in korean
+
+    nb = student.student_copy(conventions.read(conventions.NOTEBOOKS_DIR / "ko" / "02-cicd.ipynb"))
+    [cell] = [c for c in nb.cells if c.cell_type == "code" and "workflow_yaml = " in c.source]
+    assert korean.strip() in cell.source and "여러분이 풀 차례입니다" in cell.source
+    assert "is yours" not in cell.source
+
+    namespace: dict = {}
+    exec(compile(korean, "skeleton", "exec"), namespace)  # noqa: S102 (the project's own text)
+    monkeypatch.setenv("WORKBOOK_LANG", "ko")
+    from workbook.checks import cicd
+
+    _runner.run(cicd, "q1", lambda: ((namespace["workflow_yaml"],), {}))
+    out = capsys.readouterr().out
+    assert out.startswith("✗ q1: 아직 답이 없습니다") and out.count("\n") == 1, out

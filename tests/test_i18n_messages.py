@@ -13,6 +13,7 @@ import pytest
 from workbook.authoring import messages
 from workbook.checks import CheckFailed
 from workbook.i18n import MARKER, current_language, display_width, gettext, ngettext
+from workbook.i18n.particles import PARTICLES
 from workbook.paths import REPO_ROOT
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -52,8 +53,11 @@ def entries(po_text):
 
 
 def fields(text: str) -> set[str]:
+    """The value fields of a message: not its particle fields ({을}, {이}), which only Korean has."""
     return {
-        f"{name}!{conv}:{spec}" for _, name, spec, conv in string.Formatter().parse(text) if name is not None
+        f"{name}!{conv}:{spec}"
+        for _, name, spec, conv in string.Formatter().parse(text)
+        if name is not None and name not in PARTICLES
     }
 
 

@@ -319,3 +319,23 @@ def test_korean_student_copies_and_a_missing_edition(tmp_path):
     assert refused.returncode == 2 and "invalid choice" in refused.stderr
     wrong = cli("workspace", WORKBOOK_LANG="fr")
     assert wrong.returncode == 2 and "WORKBOOK_LANG must be one of en, ko" in wrong.stderr
+
+
+def test_each_edition_s_lab_keeps_its_own_layout(lab_factory, tmp_path):
+    """The tabs an English lab has open are not what the Korean lab reopens: each edition keeps
+    JupyterLab's workspace (its layout) in a folder of its own in the state folder."""
+    english = lab_factory()
+    layout = {"data": {"layout-restorer:data": {"main": {"current": "notebook:00-start-here.ipynb"}}}}
+    saved = english.session.put(
+        f"{english.url}/lab/api/workspaces/default",
+        json={**layout, "metadata": {"id": "default"}},
+        timeout=30,
+    )
+    assert saved.status_code == 204, saved.text
+    english.stop()
+    assert list((tmp_path / "state" / "jupyterlab-workspaces").glob("*.jupyterlab-workspace"))
+
+    korean = lab_factory("--lang", "ko")
+    opened = korean.session.get(f"{korean.url}/lab/api/workspaces/default", timeout=30).json()
+    assert "layout-restorer:data" not in opened["data"], opened
+    assert not list((tmp_path / "state" / "jupyterlab-workspaces-ko").glob("*.jupyterlab-workspace"))

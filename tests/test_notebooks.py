@@ -89,6 +89,33 @@ def test_student_copy_has_no_solution_and_no_exercise_output(path):
     assert conventions.read(path) == nb
 
 
+KO_PATHS = conventions.notebook_paths(directory=NOTEBOOKS_DIR / "ko")
+
+
+@pytest.mark.parametrize("path", KO_PATHS, ids=[p.stem for p in KO_PATHS])
+def test_a_korean_copy_s_stubs_speak_korean_and_are_recognised(path):
+    """Every stub in a Korean copy is in Korean (no English on the learner's path), and a function
+    left as its stub is still "not answered" for answered(), the runner and the grader."""
+    from workbook.answers import is_stub
+
+    nb = conventions.read(path)
+    copy = student.student_copy(nb)
+    stubs = 0
+    for index, cell in enumerate(copy.cells):
+        if not conventions.is_exercise(nb.cells[index]):
+            continue
+        name = conventions.exercise_name(nb, index)
+        assert "is yours" not in cell.source and "runs once your answer is in" not in cell.source
+        assert f"연습 문제 {name}" in cell.source and "여러분이 풀 차례입니다" in cell.source
+        stubs += 1
+        if "raise NotImplementedError(" in cell.source:
+            namespace: dict = {}
+            body = [line for line in cell.source.splitlines() if "raise NotImplementedError(" in line]
+            exec(f"def stub():\n{body[0]}", namespace)  # noqa: S102 (the project's own text)
+            assert is_stub(namespace["stub"])
+    assert stubs == len([c for c in nb.cells if conventions.is_exercise(c)])
+
+
 # ---------------------------------------------------------------- the stub, on small cells
 
 

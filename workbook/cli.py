@@ -23,6 +23,7 @@ from .paths import (
     REPO_ROOT,
     STUDENT_DIR,
     lab_settings_dir,
+    lab_workspaces_dir,
     notebooks_dir,
     shown,
     solutions_dir,
@@ -196,6 +197,8 @@ def cmd_lab(args) -> int:
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--LabApp.app_settings_dir={_lab_settings(args.lang)}",
+        # Each edition's layout (open tabs) of its own: the Korean lab does not reopen the English one's.
+        f"--LabApp.workspaces_dir={lab_workspaces_dir(args.lang)}",
         # No language-server bridge: none of the servers it looks for is installed, and loading it
         # costs start time and memory for nothing.
         "--ServerApp.jpserver_extensions=jupyter_lsp=False",

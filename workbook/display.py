@@ -153,7 +153,8 @@ def glossary(lang: str | None = None) -> Glossary:
 
     lang = lang or current_language()
     if lang == "ko":
-        return Glossary(("한국어", "English", "한 줄 설명"), [(t.ko, t.en, t.definition_ko) for t in terms()])
+        rows = [(f"{t.ko}({t.running})" if t.running else t.ko, t.en, t.definition_ko) for t in terms()]
+        return Glossary(("한국어", "English", "한 줄 설명"), rows)
     return Glossary(("term", "한국어", "in one line"), [(t.en, t.ko, t.definition) for t in terms()])
 
 

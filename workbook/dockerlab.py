@@ -11,7 +11,7 @@ import platform
 import re
 from pathlib import Path
 
-from .i18n import _
+from .i18n import N_, _, display_width
 from .paths import REPO_ROOT
 
 DEMO_LABEL = "workbook.demo"  # on every container these functions start, so they are easy to find
@@ -42,13 +42,13 @@ def engine(timeout: int = 5):
 def _why(exc: Exception) -> str:
     text = re.sub(r"\s+", " ", str(exc))
     for needle, reason in (
-        ("FileNotFoundError", "no Docker socket"),
-        ("No such file", "no Docker socket"),
-        ("Permission denied", "permission denied on the Docker socket"),
-        ("Connection refused", "connection refused"),
+        ("FileNotFoundError", N_("no Docker socket")),
+        ("No such file", N_("no Docker socket")),
+        ("Permission denied", N_("permission denied on the Docker socket")),
+        ("Connection refused", N_("connection refused")),
     ):
         if needle in text:
-            return reason
+            return _(reason)
     return text[:80] or type(exc).__name__
 
 
@@ -58,17 +58,21 @@ def describe(client) -> None:
         return
     version, info = client.version(), client.info()
     facts = {
-        "client talks to": client.api.base_url,
-        "daemon (dockerd)": f"Docker Engine {version.get('Version')} (API {version.get('ApiVersion')})",
-        "host": f"{info.get('OperatingSystem')}, {info.get('Architecture')}, "
-        f"kernel {info.get('KernelVersion')}",
-        "storage driver": info.get("Driver"),
-        "images": info.get("Images"),
-        "containers": info.get("Containers"),
-        "registry": info.get("IndexServerAddress"),
+        _("client talks to"): client.api.base_url,
+        _("daemon (dockerd)"): f"Docker Engine {version.get('Version')} (API {version.get('ApiVersion')})",
+        _("host"): _("{system}, {architecture}, kernel {kernel}").format(
+            system=info.get("OperatingSystem"),
+            architecture=info.get("Architecture"),
+            kernel=info.get("KernelVersion"),
+        ),
+        _("storage driver"): info.get("Driver"),
+        _("images"): info.get("Images"),
+        _("containers"): info.get("Containers"),
+        _("registry"): info.get("IndexServerAddress"),
     }
+    widest = max(17, *(display_width(key) for key in facts))
     for key, value in facts.items():
-        print(f"{key:17} {value}")
+        print(key + " " * (widest - display_width(key)), value)
 
 
 def find_image(client, name: str):
@@ -150,11 +154,11 @@ def print_layers(image, *, last: int | None = None, width: int = 70) -> None:
         return
     shown = steps[-last:] if last else steps
     if last and len(steps) > last:
-        print(f"… {len(steps) - last} older steps (the base image) …")
+        print(_("… {count} older steps (the base image) …").format(count=len(steps) - last))
     for instruction, size in shown:
         text = " ".join(instruction.split())
         text = text if len(text) <= width else text[: width - 1] + "…"
-        kind = "layer" if size else "     "
+        kind = _("layer") if size else " " * display_width(_("layer"))
         print(f"{kind} {_size(size):>9}  {text}")
 
 
@@ -180,7 +184,7 @@ def writable_layer(client, image_name: str) -> dict | None:
         return None
     containers = []
     try:
-        code, _, first = _run(
+        code, _output, first = _run(
             client,
             image.id,
             ["sh", "-c", "echo 'written in the container' > /tmp/note.txt && rm /etc/debian_version"],
@@ -198,9 +202,9 @@ def writable_layer(client, image_name: str) -> dict | None:
         containers.append(second)
         after = client.images.get(image_name)
         facts = {
-            "first container's changes": diff,
-            "a new container sees": output2.splitlines(),
-            "image id unchanged": after.id == image.id,
+            _("first container's changes"): diff,
+            _("a new container sees"): output2.splitlines(),
+            _("image id unchanged"): after.id == image.id,
         }
     finally:
         for container in containers:
@@ -228,11 +232,11 @@ def container_is_a_process(client, image_name: str) -> dict | None:
         cmdline = Path(f"/proc/{pid}/cmdline")
         seen_here = cmdline.exists() and b"sleep" in cmdline.read_bytes()
         facts = {
-            "pid on the host": pid,
-            "visible from this kernel's /proc": seen_here,
-            "pid 1 inside the container runs": pid1,
-            "kernel inside": inside,
-            "kernel here": platform.release(),
+            _("pid on the host"): pid,
+            _("visible from this kernel's /proc"): seen_here,
+            _("pid 1 inside the container runs"): pid1,
+            _("kernel inside"): inside,
+            _("kernel here"): platform.release(),
         }
     finally:
         container.remove(force=True)
@@ -260,19 +264,31 @@ def lifecycle(client, image_name: str) -> None:
             labels={DEMO_LABEL: "1"},
         )
         containers.append(box)
-        print(f"docker run -d {image_name} ...      → container {box.short_id}, {state(box)}")
+        print(
+            f"docker run -d {image_name} ...      →",
+            _("container {id}, {state}").format(id=box.short_id, state=state(box)),
+        )
         listed = client.containers.list(filters={"label": DEMO_LABEL})
-        print(f"docker ps                          → {len(listed)} running with the demo label")
+        print(
+            "docker ps                          →",
+            _("{count} running with the demo label").format(count=len(listed)),
+        )
         box.exec_run(["sh", "-c", "echo 'made inside' > /greeting.txt"])
-        print("docker exec <id> sh -c 'echo ...'  → /greeting.txt written in its writable layer")
+        print("docker exec <id> sh -c 'echo ...'  →", _("/greeting.txt written in its writable layer"))
         print(f"docker logs <id>                   → {box.logs().decode().split()}")
         box.stop(timeout=1)
-        print(f"docker stop <id>                   → {state(box)} (its writable layer is kept)")
+        print(
+            "docker stop <id>                   →",
+            _("{state} (its writable layer is kept)").format(state=state(box)),
+        )
         box.start()
         found = box.exec_run(["cat", "/greeting.txt"]).output.decode().strip()
-        print(f"docker start <id>                  → {state(box)}; /greeting.txt still says {found!r}")
+        print(
+            "docker start <id>                  →",
+            _("{state}; /greeting.txt still says {found!r}").format(state=state(box), found=found),
+        )
         committed = box.commit(repository="workbook-demo", tag="committed")
-        print(f"docker commit <id> workbook-demo:committed → image {committed.short_id}")
+        print("docker commit <id> workbook-demo:committed →", _("image {id}").format(id=committed.short_id))
         code, output, second = _run(client, committed.id, ["cat", "/greeting.txt"])
         containers.append(second)
         print(f"docker run workbook-demo:committed cat /greeting.txt → {output!r}")
@@ -281,7 +297,7 @@ def lifecycle(client, image_name: str) -> None:
             container.remove(force=True)
         if committed is not None:
             client.images.remove(committed.id, force=True)
-    print("docker rm -f <id>; docker rmi workbook-demo:committed → both gone")
+    print("docker rm -f <id>; docker rmi workbook-demo:committed →", _("both gone"))
 
 
 def registry_round_trip(client, image_name: str, registry_image: str = "registry:2") -> None:
@@ -302,7 +318,7 @@ def registry_round_trip(client, image_name: str, registry_image: str = "registry
     )
     address = name = None
     try:
-        for _ in range(50):
+        for _attempt in range(50):
             registry.reload()
             bindings = registry.attrs["NetworkSettings"]["Ports"].get("5000/tcp")
             if bindings:
@@ -313,21 +329,28 @@ def registry_round_trip(client, image_name: str, registry_image: str = "registry
                 except OSError:
                     pass
             time.sleep(0.2)
-        print(f"docker run -d -p 127.0.0.1::5000 registry:2 → a registry at {address}")
+        print(
+            "docker run -d -p 127.0.0.1::5000 registry:2 →",
+            _("a registry at {address}").format(address=address),
+        )
         name = f"{address}/workbook/{image_name.split('/')[-1].split(':')[0]}"
         image.tag(name, tag="demo")
         print(f"docker tag {image_name} {name}:demo")
         for line in client.images.push(name, tag="demo", stream=True, decode=True):
             if "error" in line:
-                print("push refused:", line["error"])
+                print(_("push refused:"), line["error"])
                 return
-        print(f"docker push {name}:demo → the daemon uploads the layers the registry lacks")
+        print(f"docker push {name}:demo →", _("the daemon uploads the layers the registry lacks"))
         with urllib.request.urlopen(f"http://{address}/v2/_catalog", timeout=5) as answer:
-            print(f"the registry's catalog (GET /v2/_catalog) → {json.load(answer)['repositories']}")
+            print(_("the registry's catalog (GET /v2/_catalog) →"), json.load(answer)["repositories"])
         client.images.remove(f"{name}:demo")
         pulled = client.images.pull(name, tag="demo")
         same = pulled.id == image.id
-        print(f"docker rmi, then docker pull {name}:demo → image {pulled.short_id}, the same id: {same}")
+        print(
+            _("docker rmi, then docker pull {name}:demo → image {id}, the same id: {same}").format(
+                name=name, id=pulled.short_id, same=same
+            )
+        )
     finally:
         if name:
             try:

@@ -48,6 +48,12 @@ def lab_settings_dir(lang: str = "en") -> Path:
     return LAB_SETTINGS_DIR if lang == "en" else state_dir() / f"jupyterlab-{lang}"
 
 
+def lab_workspaces_dir(lang: str = "en") -> Path:
+    """Where JupyterLab keeps a lab's layout (open tabs, panels): one folder per edition in the
+    state folder, so the Korean lab never reopens the English lab's tabs, nor the other way."""
+    return state_dir() / ("jupyterlab-workspaces" if lang == "en" else f"jupyterlab-workspaces-{lang}")
+
+
 def shown(path: Path) -> str:
     """A path as a person reads it: relative to the repository where it lies inside it."""
     try:

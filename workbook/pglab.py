@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .i18n import N_, _, ngettext
+from .i18n import N_, _, display_width, ngettext
 
 SCHEMA = "scratch"
 
@@ -50,8 +50,6 @@ def _text(value) -> str:
 def table(query: str, params=None, *, limit: int = 30) -> None:
     """Print what one statement returns as psql would: a header, aligned columns, NULL shown."""
     from django.db import connection
-
-    from .i18n import display_width
 
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -120,13 +118,16 @@ def explain(query: str) -> None:
     result = _json(sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {query}")[0][0])
     nodes = list(plan_nodes(result[0]["Plan"]))
     scan = next(node for node in nodes if "Scan" in node["Node Type"])
-    reads = "an index" if any("Index Name" in node for node in nodes) else "the whole table"
+    reads = _("reads an index") if any("Index Name" in node for node in nodes) else _("reads the whole table")
+    widest = max(display_width(_("reads an index")), display_width(_("reads the whole table")))
     # PostgreSQL 18 reports Actual Rows as a fraction (an average over loops), 15 as a whole number.
     print(
-        f"reads {reads:15}  "
-        f"rows found: {round(scan['Actual Rows']):,}  "
-        f"rows thrown away: {scan.get('Rows Removed by Filter', 0):,}  "
-        f"≈ {result[0]['Execution Time']:.2f} ms"
+        _("{reads}  rows found: {found:,}  rows thrown away: {dropped:,}  ≈ {ms:.2f} ms").format(
+            reads=reads + " " * (widest - display_width(reads)),
+            found=round(scan["Actual Rows"]),
+            dropped=scan.get("Rows Removed by Filter", 0),
+            ms=result[0]["Execution Time"],
+        )
     )
 
 

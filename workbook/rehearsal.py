@@ -42,6 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .i18n import _
 from .paths import REPO_ROOT
 
 DEPLOY_SCRIPT = REPO_ROOT / "deploy" / "deploy.sh"
@@ -88,15 +89,15 @@ def _run(
 def engine_problem() -> str | None:
     """None when a Docker Engine answers the docker CLI, else one line saying why not."""
     if shutil.which("docker") is None:
-        return "no docker command here"
+        return _("no docker command here")
     try:
         probe = subprocess.run(
             ["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True, timeout=20
         )
     except subprocess.TimeoutExpired:
-        return "the Docker Engine did not answer within 20 s"
+        return _("the Docker Engine did not answer within 20 s")
     if probe.returncode != 0:
-        return (probe.stderr.strip().splitlines() or ["no Docker Engine answers"])[-1]
+        return (probe.stderr.strip().splitlines() or [_("no Docker Engine answers")])[-1]
     return None
 
 
@@ -106,10 +107,10 @@ def live_problem() -> str | None:
     WORKBOOK_REHEARSAL_LIVE=0 turns it off (a test that runs 02-deploy only to see it reach the end).
     """
     if os.environ.get("WORKBOOK_REHEARSAL_LIVE", "").strip().lower() in ("0", "no", "off", "false"):
-        return "WORKBOOK_REHEARSAL_LIVE=0 turns it off"
+        return _("WORKBOOK_REHEARSAL_LIVE=0 turns it off")
     missing = [tool for tool in ("ssh", "ssh-keygen") if shutil.which(tool) is None]
     if missing:
-        return f"no OpenSSH client here ({', '.join(missing)})"
+        return _("no OpenSSH client here ({missing})").format(missing=", ".join(missing))
     return engine_problem()
 
 
@@ -195,7 +196,7 @@ class Probe:
     def outages(self) -> list[float]:
         """Each run of failed requests: seconds from its first failure to the next success."""
         runs, began = [], None
-        for at, status, _ in self.results:
+        for at, status, _took in self.results:
             if status != 200 and began is None:
                 began = at
             elif status == 200 and began is not None:
@@ -217,10 +218,12 @@ class Probe:
         return [f"{at:6.1f} s  {status}" for at, status, _ in self.results if status != 200]
 
     def summary(self) -> str:
-        text = f"{len(self.results)} requests, one every {PROBE_INTERVAL * 1000:.0f} ms: {self.failed} failed"
+        text = _("{count} requests, one every {interval:.0f} ms: {failed} failed").format(
+            count=len(self.results), interval=PROBE_INTERVAL * 1000, failed=self.failed
+        )
         if self.failed:
-            text += f", longest outage {self.longest_outage():.1f} s"
-        return text + f"; slowest answer {self.slowest:.1f} s"
+            text += _(", longest outage {seconds:.1f} s").format(seconds=self.longest_outage())
+        return text + _("; slowest answer {seconds:.1f} s").format(seconds=self.slowest)
 
 
 @dataclass
@@ -294,11 +297,16 @@ class Rehearsal:
     def up(self, say=print) -> None:
         problem = engine_problem()
         if problem:
-            raise RehearsalError(f"No Docker Engine answers here ({problem}): the rehearsal needs one.")
+            raise RehearsalError(
+                _("No Docker Engine answers here ({problem}): the rehearsal needs one.").format(
+                    problem=problem
+                )
+            )
         if self.is_up():
             say(
-                f"The rehearsal {self.name} is already up: registry {self.registry}, "
-                f"server ssh port {self.state()['ssh_port']}."
+                _("The rehearsal {name} is already up: registry {registry}, server ssh port {port}.").format(
+                    name=self.name, registry=self.registry, port=self.state()["ssh_port"]
+                )
             )
             return
         self.down(say=lambda *_: None)
@@ -311,7 +319,7 @@ class Rehearsal:
         ports = {"registry_port": _free_port(), "ssh_port": _free_port(), "web_port": _free_port()}
         self._save(**ports, commit=commit(), deploys=0)
 
-        say("Building the server image (Debian, sshd, Docker CLI and compose) …")
+        say(_("Building the server image (Debian, sshd, Docker CLI and compose) …"))
         _run(
             [
                 "docker",
@@ -331,7 +339,7 @@ class Rehearsal:
         (self.home / "htpasswd").write_text(htpasswd + "\n")
         os.chmod(self.home / "htpasswd", 0o644)  # a bcrypt hash, read by the registry's user
 
-        say(f"Starting the registry (registry:2) on {self.registry} …")
+        say(_("Starting the registry (registry:2) on {address} …").format(address=self.registry))
         # Not root: the registry runs as nobody and stores in its container's own /tmp, gone at `down`.
         _run(
             [
@@ -347,7 +355,11 @@ class Rehearsal:
             ]
         )  # fmt: skip
 
-        say(f"Starting the server: sshd on 127.0.0.1:{self.state()['ssh_port']}, user {SSH_USER} …")
+        say(
+            _("Starting the server: sshd on 127.0.0.1:{port}, user {user} …").format(
+                port=self.state()["ssh_port"], user=SSH_USER
+            )
+        )
         sock = _socket_path()
         group = os.stat(sock).st_gid if os.path.exists(sock) else 0
         _run(
@@ -361,7 +373,7 @@ class Rehearsal:
             ]
         )  # fmt: skip
         host_key = ""
-        for _ in range(50):
+        for _attempt in range(50):
             host_key = _run(
                 ["docker", "exec", self.server_container, "cat", ".sshd/host_ed25519_key.pub"], check=False
             ).stdout
@@ -387,8 +399,9 @@ class Rehearsal:
         self._write_secret("env.prod", self._env_prod())
         fingerprint = _run(["ssh-keygen", "-lf", str(self.home / "known_hosts")]).stdout.split()[1]
         say(
-            f"Up. The server's host key is {fingerprint}; "
-            f"the site will answer at {self.site}/ after a deploy."
+            _(
+                "Up. The server's host key is {fingerprint}; the site will answer at {site}/ after a deploy."
+            ).format(fingerprint=fingerprint, site=self.site)
         )
 
     def _write_secret(self, name: str, text: str) -> None:
@@ -428,7 +441,9 @@ class Rehearsal:
     def _require_up(self) -> None:
         if not self.is_up():
             raise RehearsalError(
-                f"The rehearsal {self.name} is not up: `python3 run.py rehearse up` starts it."
+                _("The rehearsal {name} is not up: `python3 run.py rehearse up` starts it.").format(
+                    name=self.name
+                )
             )
 
     def _docker_config(self) -> dict:
@@ -444,7 +459,7 @@ class Rehearsal:
         tag = f"{commit()}.{number}"
         self._save(deploys=number)
         prefix = self.image_prefix
-        say("Building web and proxy from this repository (Dockerfile targets web, proxy) …")
+        say(_("Building web and proxy from this repository (Dockerfile targets web, proxy) …"))
         for target in ("web", "proxy"):
             _run(
                 [
@@ -484,7 +499,7 @@ class Rehearsal:
         )
         try:
             for target in ("web", "proxy"):
-                say(f"Pushing {prefix}-{target}:{tag} …")
+                say(_("Pushing {image} …").format(image=f"{prefix}-{target}:{tag}"))
                 _run(["docker", "push", "--quiet", f"{prefix}-{target}:{tag}"], env=env)
         finally:
             _run(["docker", "logout", self.registry], env=env, check=False)
@@ -532,14 +547,15 @@ class Rehearsal:
     def deploy(self, *, broken: bool = False, say=print) -> DeployResult:
         tag = self.build_and_push(broken=broken, say=say)
         say(
-            f"Running deploy/deploy.sh for {tag} over SSH "
-            f"(requests to {self.site}/api/health/ every 100 ms) …"
+            _(
+                "Running deploy/deploy.sh for {tag} over SSH (requests to {site}/api/health/ every 100 ms) …"
+            ).format(tag=tag, site=self.site)
         )
         result = self.run_script(tag)
         for line in result.lines:
             say(line)
         if result.probe is not None:
-            say(f"During the deploy: {result.probe.summary()}.")
+            say(_("During the deploy: {summary}.").format(summary=result.probe.summary()))
         return result
 
     # ---- what runs
@@ -614,4 +630,8 @@ class Rehearsal:
                 if images:
                     _run(["docker", "rmi", "--no-prune", *images], check=False)
         shutil.rmtree(self.home, ignore_errors=True)
-        say(f"The rehearsal {self.name} is down: containers, volumes, images and keys removed.")
+        say(
+            _("The rehearsal {name} is down: containers, volumes, images and keys removed.").format(
+                name=self.name
+            )
+        )

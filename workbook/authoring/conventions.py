@@ -54,7 +54,13 @@ import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
-from ..answers import BEGIN_SOLUTION, END_SOLUTION, STUB_MESSAGE
+from ..answers import (
+    BEGIN_SOLUTION,
+    END_SOLUTION,
+    GUARD_COMMENTS,
+    STUB_MESSAGE,  # noqa: F401 (the English stub, for the tests)
+    stub_message,
+)
 from ..paths import NOTEBOOKS_DIR
 
 BOOTSTRAP = "import workbook\nworkbook.setup()"
@@ -212,11 +218,14 @@ def answer_names(check_source: str) -> list[str]:
     return []
 
 
-def stub_lines(solution: list[str], name: str, indent: str, answers: list[str] | None = None) -> list[str]:
+def stub_lines(
+    solution: list[str], name: str, indent: str, answers: list[str] | None = None, lang: str = "en"
+) -> list[str]:
     """What replaces a solution: inside a function, a body that raises (calling it says "not yet");
     at the top level, the message as a comment and each answer variable set to None, so Run All
-    goes on and the check says "no answer yet". Never the names of the solution's other variables."""
-    message = STUB_MESSAGE.format(name=name)
+    goes on and the check says "no answer yet". Never the names of the solution's other variables.
+    The message is in the edition's language `lang`."""
+    message = stub_message(name, lang)
     if indent:
         return [f"{indent}raise NotImplementedError({message!r})"]
     bound = assigned_names("\n".join(solution))
@@ -239,7 +248,7 @@ def _shows_only_names(code: str) -> bool:
     return all(isinstance(s, ast.Expr) and names_only(s.value) for s in tree.body)
 
 
-def guard_lines(tail: list[str], answers: list[str]) -> list[str]:
+def guard_lines(tail: list[str], answers: list[str], lang: str = "en") -> list[str]:
     """The code after a solution, run only once the answers are there (else Run All would stop on
     it): `if workbook.answered(...):`, its last expression shown with workbook.show() as a cell's
     last expression would be."""
@@ -263,11 +272,14 @@ def guard_lines(tail: list[str], answers: list[str]) -> list[str]:
             segment = f"({segment})"
         shown = lines[first][:start_col] + f"workbook.show({segment})" + lines[end][end_col:]
         lines[first : end + 1] = shown.splitlines()
-    guard = f"if workbook.answered({', '.join(answers)}):  # runs once your answer is in"
+    comment = GUARD_COMMENTS.get(lang, GUARD_COMMENTS["en"])
+    guard = f"if workbook.answered({', '.join(answers)}):  # {comment}"
     return [guard, *("    " + line if line.strip() else line for line in lines)]
 
 
-def strip_solution(source: str, name: str, answers: list[str] | None = None, skeleton: str = "") -> str:
+def strip_solution(
+    source: str, name: str, answers: list[str] | None = None, skeleton: str = "", lang: str = "en"
+) -> str:
     """The cell with every BEGIN/END SOLUTION block replaced by its stub (a top-level one by
     `skeleton` instead where the author wrote one: a start with TODOs), and the code after the
     last solution guarded so it runs only once the answers are in (guard_lines)."""
@@ -285,12 +297,12 @@ def strip_solution(source: str, name: str, answers: list[str] | None = None, ske
             if solution is None:
                 raise ValueError(f"exercise {name}: {END_SOLUTION} without {BEGIN_SOLUTION}")
             if skeleton and not indent:
-                out.extend([f"# {STUB_MESSAGE.format(name=name)}", *skeleton.rstrip("\n").splitlines()])
+                out.extend([f"# {stub_message(name, lang)}", *skeleton.rstrip("\n").splitlines()])
                 skeleton = ""
             else:
                 earlier = set(assigned_names("\n".join(out))) if answers else set()
                 fresh = [a for a in answers if a not in earlier] if answers is not None else None
-                out.extend(stub_lines(solution, name, indent, fresh))
+                out.extend(stub_lines(solution, name, indent, fresh, lang))
             solution = None
             tail_from = len(out)
         elif solution is not None:
@@ -304,7 +316,7 @@ def strip_solution(source: str, name: str, answers: list[str] | None = None, ske
         blank = 0
         while blank < len(tail) and not tail[blank].strip():
             blank += 1
-        out[tail_from + blank :] = guard_lines(tail[blank:], answers)
+        out[tail_from + blank :] = guard_lines(tail[blank:], answers, lang)
     return "\n".join(out)
 
 

@@ -32,7 +32,9 @@ HEADER = """\
 # hints, "why it works" lines, the lab's and the command line's one-line notices).
 # Generated from the code by `python -m workbook messages`, which keeps the translations below;
 # write a msgstr for every new msgid, in the polite style (~합니다/~하세요), with the terms of
-# workbook/i18n/glossary.csv. Placeholders such as {name} stay as they are.
+# workbook/i18n/glossary.csv. Placeholders such as {name} stay as they are; a particle right after
+# a value is a field in its form after a consonant, {name}{을}, {name}{이}, {port}{으로}, and agrees
+# with the value when the message is shown (workbook/i18n/particles.py).
 """
 META = (
     "Project-Id-Version: workbook\\n"

@@ -27,8 +27,10 @@ from .conventions import (
 
 
 def student_copy(nb):
-    """A copy with the solutions replaced by stubs and exercise and check outputs cleared."""
+    """A copy with the solutions replaced by stubs and exercise and check outputs cleared; the
+    stubs speak the edition's language (the notebook's metadata: workbook.language)."""
     nb = copy.deepcopy(nb)
+    lang = nb.metadata.get("workbook", {}).get("language", DEFAULT)
     checks = check_cells(nb)
     module = check_module(nb)
     for index, cell in enumerate(nb.cells):
@@ -36,7 +38,7 @@ def student_copy(nb):
             name = exercise_name(nb, index)
             following = next((i for i in sorted(checks) if i > index), None)
             answers = answer_names(nb.cells[following].source) if following is not None else None
-            cell.source = strip_solution(cell.source, name, answers, skeleton(module, name))
+            cell.source = strip_solution(cell.source, name, answers, skeleton(module, name, lang), lang)
             clear_outputs(cell)
         elif index in checks:
             clear_outputs(cell)

@@ -333,8 +333,9 @@ def keep_english_outputs(edition, english):
     """After running the edition, what differs from English only because the machine or the
     moment differs takes the English output back, so the edition's diff holds only what
     translation changed: a cell tagged nbval-ignore-output (timings, sizes, plans) that shows no
-    Korean and draws no translated labels, and any output equal to the English one once nbval's
-    sanitize.cfg has replaced timestamps and timings in both."""
+    Korean and draws no translated labels, and any output without Korean that is equal to the
+    English one once nbval's sanitize.cfg has replaced timestamps and timings in both (an output
+    in Korean stays: the status line is sanitized whole, yet the learner reads it)."""
     cells = {c["id"]: c for c in english.cells if c["cell_type"] == "code"}
     rules = sanitizers()
     for cell in edition.cells:
@@ -345,7 +346,9 @@ def keep_english_outputs(edition, english):
             cell.outputs = copy.deepcopy(en.outputs)
         elif len(cell.outputs) == len(en.outputs):
             cell.outputs = [
-                copy.deepcopy(e) if sanitized(_plain(e), rules) == sanitized(_plain(k), rules) else k
+                copy.deepcopy(e)
+                if sanitized(_plain(e), rules) == sanitized(_plain(k), rules) and not has_hangul([k])
+                else k
                 for e, k in zip(en.outputs, cell.outputs, strict=True)
             ]
     return edition

@@ -56,8 +56,8 @@ def run(module, name: str, arguments) -> None:
         )
         return
     values = [*args, *kwargs.values()]
-    skeleton = hints.skeleton(short, name)
-    if values and all(is_stub(v) or (skeleton and isinstance(v, str) and v in skeleton) for v in values):
+    skeletons = hints.skeletons(short, name)
+    if values and all(is_stub(v) or (isinstance(v, str) and any(v in s for s in skeletons)) for v in values):
         _no_answer(name)
         return
     check = getattr(module, name, None)

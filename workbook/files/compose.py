@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..display import Mermaid, node_id
+from ..i18n import N_, _
 from ..paths import COMPOSE_FILE
 
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$\$")
@@ -108,6 +109,14 @@ def connections(compose: dict) -> list[tuple[str, str, str]]:
     return found
 
 
+# The edge from a service to one that waits for it, by the condition depends_on names.
+THEN = {
+    "started": N_("started, then"),
+    "healthy": N_("healthy, then"),
+    "completed successfully": N_("completed successfully, then"),
+}
+
+
 def compose_graph(compose: dict) -> Mermaid:
     """Services, what each starts after, who talks to whom, published ports and volumes."""
     services = compose.get("services", {})
@@ -123,18 +132,19 @@ def compose_graph(compose: dict) -> Mermaid:
         lines.append(f'    {name}["{name}<br/>{what}"]')
     for name, service in services.items():
         for port in service.get("ports") or []:
-            published, _, inside = str(port).rpartition(":")
+            published, _colon, inside = str(port).rpartition(":")
             node = node_id("host", published)
-            lines.append(f'    {node}(["host {published}"]) -->|":{inside}"| {name}')
+            lines.append(f'    {node}(["{_("host {port}").format(port=published)}"]) -->|":{inside}"| {name}')
     for name, variable, other in connections(compose):
         lines.append(f"    {name} -->|{variable}| {other}")
     for name, service in services.items():
         for dependency, condition in depends_on(service).items():
             label = condition.removeprefix("service_").replace("_", " ")
-            lines.append(f'    {dependency} -. "{label}, then" .-> {name}')
+            then = _(THEN[label]) if label in THEN else _("{condition}, then").format(condition=label)
+            lines.append(f'    {dependency} -. "{then}" .-> {name}')
     for name, service in services.items():
         for volume in service.get("volumes") or []:
-            source, _, inside = str(volume).partition(":")
+            source, _colon, inside = str(volume).partition(":")
             inside = inside.split(":")[0]
             if source.startswith((".", "/")):
                 lines.append(f'    {node_id("bind", source)}[/"{source}"/] ---|"{inside}"| {name}')

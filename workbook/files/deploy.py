@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..display import Mermaid
+from ..i18n import _
 from ..paths import REPO_ROOT, WORKFLOWS_DIR
 
 DEPLOY_SCRIPT = REPO_ROOT / "deploy" / "deploy.sh"
@@ -45,16 +46,19 @@ def value_flow() -> Mermaid:
     secrets = deploy_secrets()
     lines = ["flowchart LR"]
     lines += _box(
-        "laptop", ".env (laptop, docker-compose.yml)", [f"{len(local)} variables, e.g."] + local[:4]
+        "laptop",
+        _(".env (laptop, docker-compose.yml)"),
+        [_("{count} variables, e.g.").format(count=len(local))] + local[:4],
     )
-    lines += _box("prod", ".env.prod (from .env.prod.example)", prod)
-    lines += _box("github", "GitHub: environment production, secrets", secrets)
+    lines += _box("prod", _(".env.prod (from .env.prod.example)"), prod)
+    lines += _box("github", _("GitHub: environment production, secrets"), secrets)
     lines += _box(
-        "server", "server: ~/workbook", [".env.prod (mode 600)", ".env: " + ", ".join(server_names())]
+        "server", _("server: ~/workbook"), [_(".env.prod (mode 600)"), ".env: " + ", ".join(server_names())]
     )
-    lines.append(f'    laptop -->|"same names: {len(shared)} of them; production values"| prod')
-    lines.append('    prod -->|"the whole file, pasted as ENV_PROD"| github')
-    lines.append('    github -->|"deploy/deploy.sh over SSH with SSH_PRIVATE_KEY"| server')
+    same = _("same names: {count} of them; production values").format(count=len(shared))
+    lines.append(f'    laptop -->|"{same}"| prod')
+    lines.append(f'    prod -->|"{_("the whole file, pasted as ENV_PROD")}"| github')
+    lines.append(f'    github -->|"{_("deploy/deploy.sh over SSH with SSH_PRIVATE_KEY")}"| server')
     return Mermaid("\n".join(lines))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..display import Mermaid
+from ..i18n import _
 from ..paths import NGINX_SITE
 from .compose import connections, read_compose
 from .dockerfile import Dockerfile, dockerfile_cmd, read_dockerfile
@@ -78,10 +79,10 @@ def request_path_diagram(compose: dict | None = None, dockerfile: Dockerfile | N
         "proxy",
     )
     published = next((str(p).rpartition(":")[0] for p in services.get(proxy, {}).get("ports", [])), "")
+    listens = _("service {name}, listen {listen}").format(name=proxy, listen=site["listen"])
     lines = [
         "flowchart LR",
-        f'    browser(["browser<br/>{published}"]) --> '
-        f'nginx["nginx<br/>service {proxy}, listen {site["listen"]}"]',
+        f'    browser(["{_("browser")}<br/>{published}"]) --> nginx["nginx<br/>{listens}"]',
     ]
     # Named locations (@name) answer only nginx's own internal redirects (error_page), never a URL.
     reachable = [location for location in site["locations"] if not location.match.startswith("@")]
@@ -89,19 +90,23 @@ def request_path_diagram(compose: dict | None = None, dockerfile: Dockerfile | N
         if location.answer == "files":
             lines.append(
                 f'    nginx -->|"{location.match}"| '
-                f'files{number}[("files in the image<br/>{location.detail}")]'
+                f'files{number}[("{_("files in the image")}<br/>{location.detail}")]'
             )
         elif location.answer == "proxy":
             upstream = re.sub(r"^https?://", "", location.detail)
             web = upstream.split(":")[0]
             target = (services.get(web, {}).get("build") or {}).get("target", web)
             cmd = dockerfile_cmd(dockerfile, target) if target in dockerfile.stage_names else []
-            server = " ".join(cmd[:2]) if cmd else "the app server"
-            lines.append(f'    nginx -->|"{location.match}"| app["{server}<br/>service {web}, {upstream}"]')
-            lines.append('    app --> django["Django<br/>URLs, views, ORM"]')
-            database = [other for name, _, other in connections(compose) if name == web]
+            server = " ".join(cmd[:2]) if cmd else _("the app server")
+            where = _("service {name}, {upstream}").format(name=web, upstream=upstream)
+            lines.append(f'    nginx -->|"{location.match}"| app["{server}<br/>{where}"]')
+            lines.append(f'    app --> django["Django<br/>{_("URLs, views, ORM")}"]')
+            database = [other for name, _variable, other in connections(compose) if name == web]
             if database:
-                lines.append(f'    django --> db[("PostgreSQL<br/>service {database[0]}")]')
+                lines.append(
+                    f'    django --> db[("PostgreSQL<br/>{_("service {name}").format(name=database[0])}")]'
+                )
         else:
-            lines.append(f'    nginx -->|"{location.match}"| ret{number}["returns {location.detail} itself"]')
+            answer = _("returns {detail} itself").format(detail=location.detail)
+            lines.append(f'    nginx -->|"{location.match}"| ret{number}["{answer}"]')
     return Mermaid("\n".join(lines))

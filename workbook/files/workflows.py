@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..display import Mermaid, node_id, safe_id
+from ..i18n import _
 from ..paths import WORKFLOWS_DIR
 
 
@@ -82,7 +83,7 @@ def job_graph(workflows: dict[str, dict]) -> Mermaid:
                     variants *= len(values)
             extra = f" ×{variants}" if variants > 1 else ""
             services = ", ".join((job.get("services") or {}).keys())
-            service_text = f"<br/>service: {services}" if services else ""
+            service_text = "<br/>" + _("service: {names}").format(names=services) if services else ""
             lines.append(f'        {group}_{safe_id(job_id)}["{job_id}{extra}<br/>{runner}{service_text}"]')
         lines.append("    end")
     for filename, workflow in workflows.items():
@@ -96,11 +97,13 @@ def job_graph(workflows: dict[str, dict]) -> Mermaid:
             if not source:
                 continue
             roots = [job_id for job_id, job in jobs(workflow).items() if not needs(job)]
-            branches = ", ".join(run.get("branches", [])) or "any branch"
+            branches = ", ".join(run.get("branches", [])) or _("any branch")
             for root in roots:
                 condition = str(jobs(workflow)[root].get("if", ""))
-                label = f"{'/'.join(run.get('types', ['completed']))} on {branches}"
+                label = _("{types} on {branches}").format(
+                    types="/".join(run.get("types", ["completed"])), branches=branches
+                )
                 if "success" in condition:
-                    label += ", if it succeeded"
+                    label += _(", if it succeeded")
                 lines.append(f'    {node_id("wf", source)} ==>|"{label}"| {group}_{safe_id(root)}')
     return Mermaid("\n".join(lines))

@@ -6,6 +6,8 @@ a Korean workspace hold one, and a kernel starts in its notebook's folder); othe
 
 Messages go through Python's gettext: `_("text")` returns the text in the current language, from
 `workbook/i18n/locale/<lang>/LC_MESSAGES/workbook.mo` (compiled from the `.po` beside it).
+A Korean message names each particle that follows a value as a field, `{name}{을} 찾을 수
+없습니다`, and `.format()` chooses 을 or 를 from the value (`particles.py`).
 Nothing here imports Django, so run.py's CLI and the kernels can both use it.
 """
 
@@ -16,6 +18,8 @@ import os
 import unicodedata
 from functools import cache
 from pathlib import Path
+
+from .particles import Message, attach, particle
 
 LANGUAGES = ("en", "ko")
 DEFAULT = "en"
@@ -52,12 +56,13 @@ def translation(language: str) -> _gettext.NullTranslations:
     return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[language], fallback=True)
 
 
-def gettext(message: str) -> str:
-    return translation(current_language()).gettext(message)
+def gettext(message: str) -> Message:
+    """The message in the current language; its `.format()` also makes Korean particles agree."""
+    return Message(translation(current_language()).gettext(message))
 
 
-def ngettext(singular: str, plural: str, n: int) -> str:
-    return translation(current_language()).ngettext(singular, plural, n)
+def ngettext(singular: str, plural: str, n: int) -> Message:
+    return Message(translation(current_language()).ngettext(singular, plural, n))
 
 
 def display_width(text: str) -> int:
@@ -72,3 +77,17 @@ def N_(message: str) -> str:
 
 
 _ = gettext
+
+__all__ = [
+    "DEFAULT",
+    "LANGUAGES",
+    "MARKER",
+    "Message",
+    "N_",
+    "attach",
+    "current_language",
+    "display_width",
+    "gettext",
+    "ngettext",
+    "particle",
+]

@@ -1,9 +1,11 @@
 """The glossary: workbook/i18n/glossary.csv, one row per term, read by 00's table and the tests.
 
 Columns: `en` (the English term; "a, b, c" for a group, "term (ABBR)" with its abbreviation), `ko`
-(the Korean term as the course's notes use it; a group's terms in the same order), `definition`,
-`definition_ko`, and `variants`: other Korean spellings of the term, separated by ";", that the
-notebooks, the catalogues and the messages must not use (tests/test_glossary.py).
+(the Korean term as the course's notes use it; a group's terms in the same order), `running` (where
+Korean developers write another word in running text: the word they write, ORM for 객체 관계 매핑;
+then `ko` appears only where the term is introduced, glossed with it: 객체 관계 매핑(ORM)),
+`definition`, `definition_ko`, and `variants`: other Korean spellings of the term, separated by
+";", that the notebooks, the catalogues and the messages must not use (tests/test_glossary.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ class Term:
     definition: str
     definition_ko: str
     variants: tuple[str, ...] = ()
+    running: str = ""
+
+    @property
+    def in_text(self) -> str:
+        """The word running text uses: `running` where the row has one, else the term itself."""
+        return self.running or self.ko
 
     def pairs(self) -> list[tuple[str, str]]:
         """(English, Korean) for each term of a row: "job, step, runner" gives three, and
@@ -49,6 +57,7 @@ def terms(path: Path = GLOSSARY) -> tuple[Term, ...]:
                 definition=row["definition"],
                 definition_ko=row["definition_ko"],
                 variants=tuple(v.strip() for v in (row.get("variants") or "").split(";") if v.strip()),
+                running=(row.get("running") or "").strip(),
             )
             for row in csv.DictReader(f)
         )
@@ -72,6 +81,22 @@ def variant_uses(text: str, glossary: tuple[Term, ...] | None = None) -> list[tu
                 start, end = match.span()
                 if not any(a <= start and end <= b for a, b in right):
                     found.append((term, variant))
+    return found
+
+
+def running_text_misuses(text: str, glossary: tuple[Term, ...] | None = None) -> list[tuple[Term, str]]:
+    """(term, the words around it) for each use of a term's introduced form where running text
+    should have its running word: 객체 관계 매핑 is written only as the introduction 객체 관계 매핑(ORM)
+    (the parentheses may hold the English too: 객체 관계 매핑(object-relational mapper, ORM))."""
+    found = []
+    for term in glossary if glossary is not None else terms():
+        if not term.running or term.running == term.ko:
+            continue
+        for match in re.finditer(re.escape(term.ko), text):
+            after = text[match.end() : match.end() + 80]
+            gloss = re.match(r"\**\(([^()]*)\)", after)
+            if not (gloss and term.running in gloss[1]):
+                found.append((term, text[max(0, match.start() - 20) : match.end() + 20].replace("\n", " ")))
     return found
 
 

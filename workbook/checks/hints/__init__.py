@@ -40,8 +40,18 @@ def why(module: str, exercise: str) -> str:
     return _(found) if found else ""
 
 
-def skeleton(module: str | None, exercise: str) -> str:
+def skeleton(module: str | None, exercise: str, lang: str = "en") -> str:
+    """The start a student copy gets instead of an empty stub: SKELETONS, or in Korean
+    SKELETONS_KO where the module has one (its comments translated, its code the same)."""
+    if lang != "en" and exercise in _data(module, f"SKELETONS_{lang.upper()}"):
+        return _data(module, f"SKELETONS_{lang.upper()}")[exercise]
     return _data(module, "SKELETONS").get(exercise, "")
+
+
+def skeletons(module: str | None, exercise: str) -> list[str]:
+    """The exercise's skeleton in every language: an answer still one of them is no answer yet."""
+    found = [_data(module, "SKELETONS").get(exercise, ""), _data(module, "SKELETONS_KO").get(exercise, "")]
+    return [text for text in found if text]
 
 
 def hint(module: str, exercise: str, step: int | None = None) -> None:

@@ -67,3 +67,27 @@ jobs:
 """
 ''',
 }
+
+# The same skeleton in the Korean copies: the YAML is the same, its TODO comments are Korean.
+SKELETONS_KO = {
+    "q1": '''workflow_yaml = """
+name: tests
+on:
+  # TODO: push될 때마다 워크플로우를 시작하는 이벤트
+jobs:
+  test:
+    runs-on: ubuntu-24.04
+    services:
+      postgres:
+        # TODO: 이미지, env 아래의 POSTGRES_PASSWORD, 포트 5432:5432, 그리고 PostgreSQL이 응답할
+        #       때까지 스텝이 기다리도록 하는 pg_isready 상태 확인 옵션
+    env:
+      # TODO: 127.0.0.1:5432의 서비스를 가리키는 DATABASE_URL
+    steps:
+      # TODO: 저장소 체크아웃 (3절처럼 커밋으로 고정한 액션)
+      # TODO: Python 3.12 설정 (actions/setup-python, 이것도 고정)
+      # TODO: 프로젝트 설치: python -m pip install -r requirements-dev.txt -e .
+      # TODO: 테스트 실행: python -m pytest
+"""
+''',
+}
