@@ -49,7 +49,8 @@ ALLOWED = {
     "a workflow's step, named in its file": r"^\d+\. .*  \[(run|uses [^\]]+)\]$",
     "a line of a diff of a project file": r"^(\+|-|@@)",
     "SQL the notebook shows (DDL, a constraint's definition)": (
-        r"^\s*(CREATE|ALTER|SELECT|INSERT|UPDATE|DELETE|DROP|BEGIN|COMMIT)\b|\bCHECK \("
+        r"^\s*(CREATE|ALTER|SELECT|INSERT|UPDATE|DELETE|DROP|BEGIN|COMMIT|FROM|WHERE|ORDER BY|GROUP BY)\b"
+        r"|\bCHECK \("
     ),
     "pytest's summary and tracebacks": r"^(=+|_+|E |FAILED|PASSED|ERROR)|\b(passed|failed|error)s? in \d",
     "actionlint's findings": r"^line \d+:\d+: .*\[[a-z-]+\]$",
