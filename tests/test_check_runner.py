@@ -54,7 +54,7 @@ def test_check_cells_say_one_thing_and_never_raise(tmp_path, kernel_database):
     )
     assert out[4].startswith("Try q3 first")
     assert out[5].startswith("✗ q3: ") and 'more help: check.hint("q3")' in out[5]
-    assert out[6].startswith("✗ q3: the answer is a int, not a QuerySet")
+    assert out[6].startswith("✗ q3: the answer is an int, not a QuerySet")
     assert "hint 1/2 for q3" in out[7] and "hint 2/2 for q3" in out[7] and "the last hint" in out[7]
     assert out[8].startswith("A reference answer for q3") and 'filter(author__username="carol")' in out[8]
     assert out[9].startswith("✓ q3: ") and "\n  why it works: filter() added a WHERE clause" in out[9]

@@ -13,6 +13,7 @@ raise CheckFailed as before.
 from __future__ import annotations
 
 import ast
+import types
 
 from ..answers import is_stub
 from ..i18n import _
@@ -31,12 +32,38 @@ def _no_answer(name: str, detail: str = "") -> None:
     print(_('✗ {name}: no answer yet: {where} (stuck? check.hint("{name}"))').format(name=name, where=where))
 
 
+_last_module: list[str] = []  # the checks module this kernel last ran a check from
+
+
+def is_checks_module(module) -> bool:
+    return isinstance(module, types.ModuleType) and module.__name__.startswith(f"{__package__}.")
+
+
+def _rebound(name: str, module) -> None:
+    """`check` no longer names a checks module: the learner gave the name another value."""
+    again = (
+        f"from workbook.checks import {_last_module[-1]} as check"
+        if _last_module
+        else _("the notebook's first code cell, which imports check")
+    )
+    print(
+        _(
+            "✗ {name}: the name check now holds {kind}, not this notebook's checks: a cell gave "
+            "the name check another value. Run {again} again, and give your own value another name"
+        ).format(name=name, kind=type(module).__name__, again=again)
+    )
+
+
 def run(module, name: str, arguments) -> None:
     """Run one check as a notebook cell asked for it; print, record, never raise."""
     from ..records import record
     from ._base import CheckFailed, NotAnswered
 
+    if not is_checks_module(module):
+        _rebound(name, module)
+        return
     short = module_name(module)
+    _last_module[:] = [short]
     try:
         args, kwargs = arguments()
     except NameError as exc:

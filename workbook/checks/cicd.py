@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ..i18n import _, ngettext
-from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
+from ._base import CheckFailed, call_answer, expect_function, ok, require_answer, takes_an
 from ._probe import guarded
 
 TEST_COMMANDS = ("pytest", "run.py test", "workbook test", "manage.py test")
@@ -375,7 +375,12 @@ def order_problem(workflow: dict, order) -> str | None:
 
     every = list(jobs(workflow))
     if not isinstance(order, list | tuple):
-        return _("return a list of job ids, not a {kind}").format(kind=type(order).__name__)
+        kind = type(order).__name__
+        return (
+            _("return a list of job ids, not an {kind}")
+            if takes_an(kind)
+            else _("return a list of job ids, not a {kind}")
+        ).format(kind=kind)
     if sorted(order) != sorted(every):
         return _("every job exactly once: expected {every}, got {order}").format(
             every=sorted(every), order=sorted(order)

@@ -8,7 +8,7 @@ comment, rows of other users and posts): a number typed in, or a query right on 
 from __future__ import annotations
 
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, is_queryset, ok, require_answer
+from ._base import CheckFailed, is_queryset, ok, require_answer, takes_an
 from ._probe import guarded, kind_of, recorder, rolled_back, run_sql, shown
 
 recorder.install()  # before the exercise cells run, so a check can read the SQL they sent
@@ -213,7 +213,11 @@ def q2(index_name) -> None:
     if not isinstance(index_name, str):
         raise CheckFailed(
             exercise,
-            _("a {kind}, not a name").format(kind=type(index_name).__name__),
+            (
+                _("an {kind}, not a name")
+                if takes_an(type(index_name).__name__)
+                else _("a {kind}, not a name")
+            ).format(kind=type(index_name).__name__),
             expected=partial_unique,
             got=repr(index_name),
             hint=hint,

@@ -14,7 +14,7 @@ from datetime import date
 
 from ..i18n import N_, _, ngettext
 from . import _orm_probe
-from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer
+from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer, takes_an
 from ._probe import (
     evaluate,
     expect_objects,
@@ -144,12 +144,104 @@ def in_general(exercise: str, failure: CheckFailed, answer=None) -> CheckFailed:
     )
 
 
+class Rows(list):
+    """An answer's rows; `probed` is False when they could not be followed onto the probe rows."""
+
+    probed = True
+
+
+def probed_note(rows) -> str:
+    """The ✓ line's claim about the probe rows, only when they were used."""
+    return _(PROBED) if getattr(rows, "probed", True) else ""
+
+
+def is_row_list(answer) -> bool:
+    return isinstance(answer, list | tuple) and not is_queryset(answer)
+
+
+def rows_now(exercise: str, answer, model, *, hint: str) -> list:
+    """The answer's rows: a QuerySet of `model` objects run again, or a list of them as it is.
+
+    A list is as good as a QuerySet wherever the text does not ask for one: `judge` follows the
+    query that made it onto the probe rows."""
+    if is_row_list(answer):
+        items = list(answer)
+        wrong = [item for item in items if not isinstance(item, model)]
+        if wrong:
+            raise CheckFailed(
+                exercise,
+                _("the list holds {kind}, not {model} objects").format(
+                    kind=kind_of(wrong[0]), model=model.__name__
+                ),
+                expected=_("{model} objects (a QuerySet, or a list of them)").format(model=model.__name__),
+                got=shown(items),
+                hint=hint,
+            )
+        return items
+    expect_queryset(exercise, answer, model, hint)
+    expect_objects(exercise, answer, model, hint=hint)
+    return evaluate(exercise, answer, hint=hint)
+
+
+def _pk_column(names, rows, column: str) -> list | None:
+    if column not in names:
+        return None
+    at = names.index(column)
+    return [row[at] for row in rows]
+
+
+def _made_by(ids: list, column: list | None, *, ordered: bool) -> bool:
+    """The list's ids are what the statement returned (in order, or its first rows when a slice in
+    Python took them; as a set when order does not matter)."""
+    if column is None:
+        return False
+    if ordered:
+        return column[: len(ids)] == ids
+    return sorted(column) == sorted(ids)
+
+
+def _judge_list(exercise: str, answer, model, reference, *, ordered: bool, hint: str) -> Rows:
+    """A list of objects: right now, made by a query, and that query right on the probe rows."""
+    items = rows_now(exercise, answer, model, hint=hint)
+    compare_rows(exercise, items, list(reference()), ordered=ordered, hint=hint)
+    ids, column = [item.pk for item in items], model._meta.pk.column
+    found = recorded_statement(
+        exercise,
+        rf'^SELECT .*FROM "{model._meta.db_table}"',
+        lambda names, rows, count: _made_by(ids, _pk_column(names, rows, column), ordered=ordered),
+        what=_("these rows"),
+        method=_("query"),
+        hint=_("build the list from a query (list(...) of a QuerySet), or give the QuerySet itself"),
+    )
+    if found is None:
+        rows = Rows(items)
+        rows.probed = False
+        return rows
+    with rolled_back():
+        sliced = len(run_sql(*found)[1]) > len(ids)  # the list is a slice taken in Python
+    with rolled_back():
+        _orm_probe.add_rows()
+        names, rows, _count = run_sql(*found)
+        probe_ids = _pk_column(names, rows, column) or []
+        if sliced:
+            probe_ids = probe_ids[: len(ids)]
+        by_id = model._base_manager.in_bulk(probe_ids)
+        probe_rows = [by_id[pk] for pk in probe_ids if pk in by_id]
+        try:
+            compare_rows(exercise, probe_rows, list(reference()), ordered=ordered, hint=hint)
+        except CheckFailed as failure:
+            raise in_general(exercise, failure) from None
+    return Rows(items)
+
+
 def judge(exercise: str, answer, model, reference, *, ordered: bool, hint: str, objects: bool = True) -> list:
     """A QuerySet answer compared with `reference()` now, then again on the probe rows.
 
     `reference` is a function returning the right QuerySet, so it is computed on each data set.
-    Returns the answer's rows now.
+    Returns the answer's rows now. A list of objects (where `objects`) is judged by `_judge_list`.
     """
+    if objects and is_row_list(answer):
+        return _judge_list(exercise, answer, model, reference, ordered=ordered, hint=hint)
     expect_queryset(exercise, answer, model, hint)
     if objects:
         expect_objects(exercise, answer, model, hint=hint)
@@ -163,7 +255,7 @@ def judge(exercise: str, answer, model, reference, *, ordered: bool, hint: str, 
             compare(exercise, probe_got, list(reference()), ordered=ordered, hint=hint)
         except CheckFailed as failure:
             raise in_general(exercise, failure, answer) from None
-    return got
+    return Rows(got)
 
 
 def compare_values(exercise: str, got, expected, *, ordered: bool, hint: str) -> None:
@@ -298,6 +390,7 @@ def warmup(usernames) -> None:
 # ---------------------------------------------------------------- the course's three
 
 
+Q1_AUTHOR = "bob"
 Q1_REASON = "b"  # the letter of the right answer to "why does the ORM accept a post with no file?"
 Q1_REASONS = {
     "a": N_(
@@ -305,6 +398,15 @@ Q1_REASONS = {
     ),
     "c": N_("nothing adds a photo: the post simply has no File row"),
 }
+
+
+def _letter(answer) -> str:
+    """The letter of a multiple-choice answer: "b", " (B) ", "b: because ..." and "B) ..." give "b"."""
+    import re
+
+    text = str(answer).strip().lower()
+    found = re.fullmatch(r"\(?([a-z])\)?(?:\s*[.:)\-]\s*.*|\s+.*)?", text, re.DOTALL)
+    return found.group(1) if found else text
 
 
 def q1(new_posts, why_no_file) -> None:
@@ -363,6 +465,17 @@ def q1(new_posts, why_no_file) -> None:
             got=describe(stored),
             hint=hint,
         )
+    others = [p for p in sorted(stored, key=lambda p: p.pk) if p.author.username != Q1_AUTHOR]
+    if others:
+        raise CheckFailed(
+            exercise,
+            _("posts by someone other than {author}: {others}").format(
+                author=Q1_AUTHOR, others=describe(others)
+            ),
+            expected=_("three posts by {author}").format(author=Q1_AUTHOR),
+            got=describe(stored),
+            hint=_("author=bob (the notebook's variable bob is that user)"),
+        )
     files = {p.pk: list(File.objects.filter(post_id=p.pk).values_list("type", flat=True)) for p in stored}
     bare = [p for p in sorted(stored, key=lambda p: p.pk) if not files[p.pk]]
     if bare:
@@ -378,7 +491,7 @@ def q1(new_posts, why_no_file) -> None:
             ),
         )
     require_answer(exercise, why_no_file)
-    letter = str(why_no_file).strip().lower().strip("()")
+    letter = _letter(why_no_file)
     if letter != Q1_REASON:
         raise CheckFailed(
             exercise,
@@ -412,7 +525,11 @@ def q2(answer, new_posts) -> None:
     if not is_queryset(answer):
         raise CheckFailed(
             exercise,
-            _("the answer is a {kind}, not a QuerySet").format(kind=type(answer).__name__),
+            (
+                _("the answer is an {kind}, not a QuerySet")
+                if takes_an(type(answer).__name__)
+                else _("the answer is a {kind}, not a QuerySet")
+            ).format(kind=type(answer).__name__),
             expected=_("a QuerySet of ReadablePost"),
             got=type(answer).__name__,
             hint=hint,
@@ -432,6 +549,7 @@ def q2(answer, new_posts) -> None:
             got=_("a QuerySet of Post"),
             hint=_("start from ReadablePost.objects, so each row is shown by the __str__ you wrote"),
         )
+    expect_objects(exercise, answer, answer.model, hint=hint)
     expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
     compare_rows(exercise, answer, expected, ordered=False, hint=hint)
     rows = list(answer)
@@ -492,7 +610,7 @@ def q3(carol_posts) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, _("carol's {count} live posts{probed}").format(count=len(got), probed=_(PROBED)))
+    ok(exercise, _("carol's {count} live posts{probed}").format(count=len(got), probed=probed_note(got)))
 
 
 # ---------------------------------------------------------------- building up
@@ -515,7 +633,7 @@ def q4(not_carol) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, _("{count} live posts not by carol{probed}").format(count=len(got), probed=_(PROBED)))
+    ok(exercise, _("{count} live posts not by carol{probed}").format(count=len(got), probed=probed_note(got)))
 
 
 def _q5_reference():
@@ -539,10 +657,8 @@ def q5(answer) -> None:
         '(Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan"): '
         "| is OR, & is AND, ~ is NOT"
     )
-    expect_queryset(exercise, answer, Post, hint)
-    expect_objects(exercise, answer, Post, hint=hint)
+    got = rows_now(exercise, answer, Post, hint=hint)
     expected = list(_q5_reference())
-    got = evaluate(exercise, answer, hint=hint)
     namsan = [p for p in got if "namsan" in p.content.lower()]
     if namsan:
         raise CheckFailed(
@@ -612,10 +728,8 @@ def q7(posts) -> None:
     exercise = "q7"
     require_answer(exercise, posts)
     hint = _("created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included")
-    expect_queryset(exercise, posts, Post, hint)
-    expect_objects(exercise, posts, Post, hint=hint)
+    got = rows_now(exercise, posts, Post, hint=hint)
     expected = list(Post.objects.filter(created_at__date__range=Q7_DAYS))
-    got = evaluate(exercise, posts, hint=hint)
     last_day = [p for p in expected if timezone.localtime(p.created_at).date() == Q7_DAYS[1]]
     late = [p for p in last_day if p.pk not in {g.pk for g in got}]
     if late:
@@ -652,7 +766,7 @@ def q8(answer) -> None:
     exercise = "q8"
     require_answer(exercise, answer)
     hint = _('order_by("author__username", "-created_at")[:4]: a minus sign means descending')
-    judge(
+    got = judge(
         exercise,
         answer,
         Post,
@@ -660,7 +774,7 @@ def q8(answer) -> None:
         ordered=True,
         hint=hint,
     )
-    ok(exercise, _("4 posts in the asked order{probed}").format(probed=_(PROBED)))
+    ok(exercise, _("4 posts in the asked order{probed}").format(probed=probed_note(got)))
 
 
 def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
@@ -1471,6 +1585,18 @@ def _comments_per_user() -> dict:
     return dict(Comment.objects.values_list("user__username").annotate(n=Count("id")).order_by())
 
 
+def _q21_in_username_order(exercise: str, per_author: dict) -> None:
+    """The text asks for the keys in username order (the same order on every run)."""
+    if list(per_author) != sorted(per_author, key=str):
+        raise CheckFailed(
+            exercise,
+            _("the right counts, but the keys are not in username order"),
+            expected=shown(list(sorted(per_author, key=str))),
+            got=shown(list(per_author)),
+            hint=_('order_by("user__username") before dict(...): a dict keeps the order its pairs came in'),
+        )
+
+
 @guarded
 def q21(per_author) -> None:
     """{username: number of live comments that user wrote}, grouped by the database."""
@@ -1517,6 +1643,7 @@ def q21(per_author) -> None:
         hint=hint,
     )
     if found is None:
+        _q21_in_username_order(exercise, per_author)
         ok(exercise, f"{dict(sorted(expected.items()))}")
         return
     with rolled_back():
@@ -1533,6 +1660,7 @@ def q21(per_author) -> None:
             got=shown(dict(sorted(probe_got.items(), key=lambda item: str(item[0])))),
             hint=_("count live comments (Comment.objects) per comment writer (user__username)"),
         )
+    _q21_in_username_order(exercise, per_author)
     ok(
         exercise,
         _("{counts}: counted by one GROUP BY query, right on rows the check added too").format(
