@@ -200,3 +200,64 @@ def test_a_rebound_check_name_is_named_as_such(seeded, capsys, rebound):
     out = capsys.readouterr().out
     assert "misspelt" not in out, out
     assert "the name check" in out and "from workbook.checks import orm as check" in out, out
+
+
+def test_q1_rejects_a_post_with_a_word_the_text_says_to_avoid(seeded):
+    bob = _user("bob")
+    posts = _three(bob)[:2] + [
+        post_create(
+            author=bob,
+            content="Evening in seoul",
+            files=[{"type": "image", "url": "https://media.example.com/x.jpg"}],
+        )
+    ]
+    rejects(check.q1, posts, "b", says="Seoul")
+
+
+def test_q3_rejects_carols_posts_picked_by_their_text(seeded):
+    contents = list(Post.objects.filter(author__username="carol").values_list("content", flat=True))
+    rejects(check.q3, Post.objects.filter(content__in=contents), says="right on the notebook's rows only")
+
+
+# q16: the text says to catch the error outside the block
+
+
+INSIDE = '''draft, error = None, None
+with transaction.atomic():
+    draft = Post.objects.create(author=alice, content="A draft that must not survive")
+    try:
+        Comment.objects.create(user=alice, post=draft, content="")
+    except IntegrityError as exc:
+        error = exc
+'''
+OUTSIDE = '''draft, error = None, None
+try:
+    with transaction.atomic():
+        draft = Post.objects.create(author=alice, content="A draft that must not survive")
+        Comment.objects.create(user=alice, post=draft, content="")
+except IntegrityError as exc:
+    error = exc
+'''
+
+
+def _q16_cell(source, monkeypatch):
+    from django.db import IntegrityError, transaction
+
+    from workbook.checks import _runner
+
+    monkeypatch.setattr(_runner, "cell_sources", lambda: [source, "check.q15(restored)"])
+    space = {"transaction": transaction, "IntegrityError": IntegrityError, "Post": Post, "Comment": Comment}
+    space["alice"] = _user("alice")
+    exec(source, space)
+    return space["draft"], space["error"]
+
+
+def test_q16_rejects_the_error_caught_inside_the_block(seeded, monkeypatch):
+    draft, error = _q16_cell(INSIDE, monkeypatch)
+    rejects(check.q16, draft, error, says="inside")
+
+
+def test_q16_accepts_the_error_caught_outside_the_block(seeded, monkeypatch, capsys):
+    draft, error = _q16_cell(OUTSIDE, monkeypatch)
+    check.q16(draft, error)
+    assert capsys.readouterr().out.startswith("✓ q16")

@@ -121,6 +121,21 @@ def run(module, name: str, arguments) -> None:
         print(_("  why it works: {because}").format(because=because))
 
 
+def cell_sources() -> list[str]:
+    """The source of the cells this kernel ran, newest first; [] outside a kernel.
+
+    For checks whose exercise text asks for a shape of code the answer's value cannot show (an
+    exception caught outside a block, not inside it)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return []
+    shell = get_ipython()
+    if shell is None:
+        return []
+    return [source for source in reversed(shell.history_manager.input_hist_raw) if source]
+
+
 class CheckCalls(ast.NodeTransformer):
     """Top-level `check.<name>(...)` statements become calls of the runner."""
 

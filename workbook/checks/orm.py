@@ -391,6 +391,7 @@ def warmup(usernames) -> None:
 
 
 Q1_AUTHOR = "bob"
+Q1_AVOID = ("seoul", "namsan")  # words the text asks new posts to leave out
 Q1_REASON = "b"  # the letter of the right answer to "why does the ORM accept a post with no file?"
 Q1_REASONS = {
     "a": N_(
@@ -475,6 +476,15 @@ def q1(new_posts, why_no_file) -> None:
             expected=_("three posts by {author}").format(author=Q1_AUTHOR),
             got=describe(stored),
             hint=_("author=bob (the notebook's variable bob is that user)"),
+        )
+    avoided = [p for p in sorted(stored, key=lambda p: p.pk) if any(w in p.content.lower() for w in Q1_AVOID)]
+    if avoided:
+        raise CheckFailed(
+            exercise,
+            _("a post mentions Seoul or Namsan: {avoided}").format(avoided=describe(avoided)),
+            expected=_("texts without the words Seoul and Namsan"),
+            got=describe(avoided),
+            hint=_("later exercises search for those words: write about something else"),
         )
     files = {p.pk: list(File.objects.filter(post_id=p.pk).values_list("type", flat=True)) for p in stored}
     bare = [p for p in sorted(stored, key=lambda p: p.pk) if not files[p.pk]]
@@ -1335,6 +1345,18 @@ def q16(draft, error) -> None:
             got="kept",
             hint=hint,
         )
+    if _q16_caught_inside():
+        raise CheckFailed(
+            exercise,
+            _("the IntegrityError is caught inside the atomic() block"),
+            expected=_("try: around the with block, except IntegrityError after it"),
+            got=_("a try/except within the block"),
+            hint=_(
+                "caught inside, the error does not leave the block: a query after it in the block fails "
+                "(PostgreSQL has aborted the transaction), and the block ends without an error, so the "
+                "code after it cannot tell that the post was rolled back"
+            ),
+        )
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value FROM posts_post_id_seq")
         handed_out = cursor.fetchone()[0]
@@ -1356,6 +1378,35 @@ def q16(draft, error) -> None:
             pk=draft.pk
         ),
     )
+
+
+def _q16_caught_inside() -> bool:
+    """Whether the newest cell that opens an atomic() block and names IntegrityError catches an
+    error inside the block (a try/except within `with ...atomic()`). False when no cell shows it."""
+    import ast
+
+    from . import _runner
+
+    def atomic(node) -> bool:
+        return isinstance(node, ast.With | ast.AsyncWith) and any(
+            "atomic" in ast.unparse(item.context_expr) for item in node.items
+        )
+
+    for source in _runner.cell_sources():
+        if "atomic" not in source or "IntegrityError" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # IPython syntax (magics): say nothing about it
+            return False
+        blocks = [node for node in ast.walk(tree) if atomic(node)]
+        return any(
+            isinstance(inner, ast.Try) and inner.handlers
+            for block in blocks
+            for statement in block.body
+            for inner in ast.walk(statement)
+        )
+    return False
 
 
 def _first(exc) -> str:
