@@ -222,22 +222,22 @@ def test_q3_rejects_carols_posts_picked_by_their_text(seeded):
 # q16: the text says to catch the error outside the block
 
 
-INSIDE = '''draft, error = None, None
+INSIDE = """draft, error = None, None
 with transaction.atomic():
     draft = Post.objects.create(author=alice, content="A draft that must not survive")
     try:
         Comment.objects.create(user=alice, post=draft, content="")
     except IntegrityError as exc:
         error = exc
-'''
-OUTSIDE = '''draft, error = None, None
+"""
+OUTSIDE = """draft, error = None, None
 try:
     with transaction.atomic():
         draft = Post.objects.create(author=alice, content="A draft that must not survive")
         Comment.objects.create(user=alice, post=draft, content="")
 except IntegrityError as exc:
     error = exc
-'''
+"""
 
 
 def _q16_cell(source, monkeypatch):
