@@ -126,14 +126,30 @@ def cell_sources() -> list[str]:
 
     For checks whose exercise text asks for a shape of code the answer's value cannot show (an
     exception caught outside a block, not inside it)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return []
-    shell = get_ipython()
+    shell = _shell()
     if shell is None:
         return []
     return [source for source in reversed(shell.history_manager.input_hist_raw) if source]
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def user_namespace() -> dict | None:
+    """The notebook's variables; None outside a kernel."""
+    shell = _shell()
+    return shell.user_ns if shell is not None else None
+
+
+def as_python(source: str) -> str:
+    """A cell's source as plain Python (IPython's magics and ! lines turned into calls)."""
+    shell = _shell()
+    return shell.transform_cell(source) if shell is not None else source
 
 
 class CheckCalls(ast.NodeTransformer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..i18n import N_, _, ngettext
 from ._base import CheckFailed, is_queryset, ok, require_answer, takes_an
+from ._cells import did_not_follow, rerun
 from ._probe import guarded, kind_of, recorder, rolled_back, run_sql, shown
 
 recorder.install()  # before the exercise cells run, so a check can read the SQL they sent
@@ -223,6 +224,7 @@ def q2(index_name) -> None:
             hint=hint,
         )
     if index_name in partial_unique:
+        _q2_follows_the_catalog(exercise, index_name, indexes[index_name], hint=hint)
         ok(exercise, f"{index_name}: {indexes[index_name].split(' USING ', 1)[1]}")
         return
     constraints = _like_constraints()
@@ -238,6 +240,50 @@ def q2(index_name) -> None:
     else:
         problem = _("no index {index_name!r} on the like table").format(index_name=index_name)
     raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
+
+
+Q2_RENAMED = "probe_one_live_like"
+Q2_CHANGE = N_(
+    "after the check renames the index and adds a partial index that is not unique and a partial unique "
+    "index on another table (rolled back)"
+)
+
+
+def _q2_probe_indexes(name: str, definition: str, *, right_first: bool) -> None:
+    """More partial indexes and the right one made again under another name: only a query that asks
+    for UNIQUE, WHERE and the like table finds it. Run twice, the right one made before and after
+    the others, so a query that finds several and takes the first is wrong in one of the two."""
+    from django.db import connection
+
+    others = [
+        'CREATE INDEX "probe_like_live_posts" ON posts_like (post_id) WHERE NOT is_deleted',
+        'CREATE UNIQUE INDEX "probe_comment_one" ON posts_comment (id) WHERE NOT is_deleted',
+    ]
+    right = [f'DROP INDEX "{name}"', definition.replace(f"INDEX {name} ON", f"INDEX {Q2_RENAMED} ON", 1)]
+    with connection.cursor() as cursor:
+        # DDL waits for no deferred check of rows written earlier in the same transaction (a
+        # test's); Django's foreign keys are deferred by default, so they go back to that after
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for statement in right + others if right_first else others + right:
+            cursor.execute(statement)
+
+
+def _q2_follows_the_catalog(exercise: str, name: str, definition: str, *, hint: str) -> None:
+    """In a kernel: the exercise cell, run again on a changed catalog, finds the index again."""
+
+    def judge(value) -> None:
+        found = _index_name(value)
+        if found != Q2_RENAMED:
+            raise did_not_follow(exercise, change=_(Q2_CHANGE), expected=Q2_RENAMED, got=found, hint=hint)
+
+    for right_first in (False, True):
+        rerun(
+            exercise,
+            "index_name",
+            lambda right_first=right_first: _q2_probe_indexes(name, definition, right_first=right_first),
+            judge,
+        )
 
 
 PROBE_BASE = 900_700  # ids of the rows the checks add for a moment, far above the seed's
@@ -386,16 +432,25 @@ def q3(rows) -> None:
             if counted == live
             else hint,
         )
-    for key, model in models.items():
-        _count_holds(
-            exercise,
-            given[key],
-            model,
-            lambda key=key: truth()[key],
-            what=_("the {key} of post {q3_post}, live and deleted").format(key=key, q3_post=Q3_POST),
-            hint=hint,
-            label=key,
-        )
+
+    def judge(value) -> None:
+        if not isinstance(value, dict) or set(value) != set(models):
+            raise did_not_follow(exercise, change=_(PROBE_NOTE), expected=truth(), got=value, hint=hint)
+        got = {key: (v.count() if is_queryset(v) else v) for key, v in value.items()}
+        if got != truth():
+            raise did_not_follow(exercise, change=_(PROBE_NOTE), expected=truth(), got=got, hint=hint)
+
+    if not rerun(exercise, "rows", _add_probe_rows, judge):  # outside a kernel: trace the statements
+        for key, model in models.items():
+            _count_holds(
+                exercise,
+                given[key],
+                model,
+                lambda key=key: truth()[key],
+                what=_("the {key} of post {q3_post}, live and deleted").format(key=key, q3_post=Q3_POST),
+                hint=hint,
+                label=key,
+            )
     ok(
         exercise,
         _("{sum} rows point at post {q3_post}: {expected}").format(
@@ -462,14 +517,21 @@ def q4(rows) -> None:
             if counted == live
             else hint,
         )
-    _count_holds(
-        exercise,
-        value,
-        Like,
-        lambda: every().count(),
-        what=_("{q4_user}'s like rows on post {q4_post}").format(q4_user=Q4_USER, q4_post=Q4_POST),
-        hint=hint,
-    )
+
+    def judge(value) -> None:
+        got = value.count() if is_queryset(value) else value
+        if got != every().count():
+            raise did_not_follow(exercise, change=_(PROBE_NOTE), expected=every().count(), got=got, hint=hint)
+
+    if not rerun(exercise, "like_rows", _add_probe_rows, judge):
+        _count_holds(
+            exercise,
+            value,
+            Like,
+            lambda: every().count(),
+            what=_("{q4_user}'s like rows on post {q4_post}").format(q4_user=Q4_USER, q4_post=Q4_POST),
+            hint=hint,
+        )
     ok(
         exercise,
         _(
