@@ -18,8 +18,11 @@ _STUB_MARK = " is yours: write your code in place of these lines"
 
 
 def is_stub(value) -> bool:
-    """None, `...`, or a function whose body is still the student copy's `raise NotImplementedError`."""
+    """None, `...`, a dict whose every value is still None (a stub keeps a dict exercise's keys),
+    or a function whose body is still the student copy's `raise NotImplementedError`."""
     if value is None or value is Ellipsis:
+        return True
+    if isinstance(value, dict) and value and all(v is None for v in value.values()):
         return True
     code = getattr(value, "__code__", None)
     return code is not None and any(isinstance(c, str) and _STUB_MARK in c for c in code.co_consts)
