@@ -58,7 +58,8 @@ def exercise_cell(variable: str) -> ast.Module | None:
 def rerun(exercise: str, variable: str, change, judge) -> bool:
     """Run the cell that assigns `variable` again after `change()`, inside a rolled-back transaction,
     and hand its new value to `judge(value)`, which raises CheckFailed when the value does not
-    follow the data. False when there is no kernel or no such cell: nothing was checked."""
+    follow the data. `change()` may return a function that undoes what the rollback cannot (a
+    patched view). False when there is no kernel or no such cell: nothing was checked."""
     from . import _runner
 
     tree = exercise_cell(variable)
@@ -67,7 +68,7 @@ def rerun(exercise: str, variable: str, change, judge) -> bool:
         return False
     space = dict(namespace)
     with rolled_back():
-        change()
+        undo = change()
         try:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 exec(compile(tree, "<exercise cell>", "exec"), space)  # the learner's own cell
@@ -82,6 +83,9 @@ def rerun(exercise: str, variable: str, change, judge) -> bool:
                 ).format(kind=type(exc).__name__, text=text),
                 hint=_("compute the answer from the data, so the same cell is right on other data too"),
             ) from None
+        finally:
+            if callable(undo):
+                undo()
         judge(space.get(variable))
     return True
 
