@@ -261,3 +261,12 @@ def test_q16_accepts_the_error_caught_outside_the_block(seeded, monkeypatch, cap
     draft, error = _q16_cell(OUTSIDE, monkeypatch)
     check.q16(draft, error)
     assert capsys.readouterr().out.startswith("✓ q16")
+
+
+def test_an_answer_of_an_unforeseen_type_gets_a_sentence_about_its_type(seeded, capsys, monkeypatch):
+    from workbook.checks import _runner
+
+    monkeypatch.setattr(check, "q99", lambda answer: answer.pk, raising=False)
+    _runner.run(check, "q99", lambda: (({"id": 1},), {}))
+    out = capsys.readouterr().out
+    assert out.startswith("✗ q99: the answer is a dict"), out

@@ -106,11 +106,15 @@ def run(module, name: str, arguments) -> None:
         record(short, name, passed=False, message=exc.problem)
         return
     except Exception as exc:  # the answer is of a shape the check did not foresee
+        from ._probe import kind_of
+
         text = str(exc).splitlines()[0] if str(exc) else ""
+        kinds = ", ".join(kind_of(v) for v in values) or _("nothing")
         print(
-            _("✗ {name}: the check could not use this answer ({kind}: {text})").format(
-                name=name, kind=type(exc).__name__, text=text
-            )
+            _(
+                "✗ {name}: the answer is {kinds}, which this check cannot use ({kind}: {text}): "
+                "give it the kind of value the exercise asks for"
+            ).format(name=name, kinds=kinds, kind=type(exc).__name__, text=text)
         )
         print(_('  more help: check.hint("{name}")').format(name=name))
         record(short, name, passed=False, message=f"{type(exc).__name__}: {text}")
