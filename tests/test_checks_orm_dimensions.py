@@ -270,3 +270,25 @@ def test_an_answer_of_an_unforeseen_type_gets_a_sentence_about_its_type(seeded, 
     _runner.run(check, "q99", lambda: (({"id": 1},), {}))
     out = capsys.readouterr().out
     assert out.startswith("✗ q99: the answer is a dict"), out
+
+
+def test_q20_refuses_deleted_posts_as_candidates(seeded):
+    """A deleted post's likes are cancelled with it, so Post.all_objects ranks the same on any data
+    the service writes: the QuerySet itself must leave deleted posts out."""
+    answer = (
+        Post.all_objects.select_related("author")
+        .annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False)))
+        .order_by("-n_likes", "-created_at")[:3]
+    )
+    rejects(check.q20, answer, says="deleted")
+
+
+def test_q20_takes_all_objects_with_the_deleted_left_out(seeded, capsys):
+    answer = (
+        Post.all_objects.filter(is_deleted=False)
+        .select_related("author")
+        .annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False)))
+        .order_by("-n_likes", "-created_at")[:3]
+    )
+    check.q20(answer)
+    assert capsys.readouterr().out.startswith("✓ q20")

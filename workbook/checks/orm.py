@@ -1607,6 +1607,14 @@ def q20(top) -> None:
     )
     expect_queryset(exercise, top, Post, hint)
     expect_objects(exercise, top, Post, hint=hint)
+    if f'"{Post._meta.db_table}"."is_deleted"' not in str(top.query).partition(" FROM ")[2]:
+        raise CheckFailed(
+            exercise,
+            _("deleted posts are among the candidates: the QuerySet never leaves them out"),
+            expected=_("live posts only: Post.objects"),
+            got=_("a QuerySet with no condition on is_deleted"),
+            hint=_("Post.all_objects sees deleted posts too; start from Post.objects"),
+        )
     with count_queries() as queries:
         got = evaluate(exercise, top, hint=hint)
         [p.author.username for p in got]
