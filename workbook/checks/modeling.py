@@ -320,26 +320,30 @@ PROBE_NOTE = N_(
 )
 
 
-def _number(names, rows) -> int | None:
-    """What a statement's result counts: COUNT(*)'s value, or its number of rows."""
+def _number(names, rows, label: str = "") -> int | None:
+    """What a statement's result counts: the column named `label` of a one-row result (an
+    aggregate() with several counts), COUNT(*)'s value, or its number of rows."""
+    if len(rows) == 1 and label and label in names and isinstance(rows[0][names.index(label)], int):
+        return rows[0][names.index(label)]
     if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) and "count" in names[0].lower():
         return rows[0][0]
     return len(rows)
 
 
-def _traced(exercise: str, model, value, truth, *, what: str, hint: str) -> bool:
+def _traced(exercise: str, model, value, truth, *, what: str, hint: str, label: str = "") -> bool:
     """Find the statement on model's table that gave `value`, and run it again on the probe rows:
     it must give `truth()` there too. False when the recorder was not listening (nothing claimed)."""
     if not recorder.installed:
         recorder.install()
         return False
     table = model._meta.db_table
-    tried = recorder.find(rf'^\s*SELECT\b.*\bFROM "{table}"')
+    # FROM or JOIN, quoted or not: a raw count and an aggregate across the relation count it too
+    tried = recorder.find(rf'^\s*SELECT\b.*\b(FROM|JOIN)\s+"?{table}"?(\s|$|\))')
     candidates = []
     for sql, params in tried:
         with rolled_back():
             names, rows, _count = run_sql(sql, params)
-        if _number(names, rows) == value:
+        if _number(names, rows, label) == value:
             candidates.append((sql, params))
     if not candidates:
         raise CheckFailed(
@@ -362,7 +366,7 @@ def _traced(exercise: str, model, value, truth, *, what: str, hint: str) -> bool
             _add_probe_rows()
             expected = truth()
             names, rows, _count = run_sql(sql, params)
-            got = _number(names, rows)
+            got = _number(names, rows, label)
         if got == expected:
             return True
     raise CheckFailed(
@@ -463,7 +467,7 @@ def _count_holds(exercise: str, value, model, truth, *, what: str, hint: str, la
     """A count still right off the seed: a QuerySet is counted again on the probe rows, and a number
     is traced to the query that made it (run again on them)."""
     if not is_queryset(value):
-        _traced(exercise, model, value, truth, what=what, hint=hint)
+        _traced(exercise, model, value, truth, what=what, hint=hint, label=label)
         return
     with rolled_back():
         _add_probe_rows()
