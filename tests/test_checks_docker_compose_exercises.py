@@ -296,3 +296,16 @@ def test_q2_refuses_files_put_where_the_next_step_does_not_look(name):
 def test_q2_takes_files_put_where_the_next_step_looks(name, capsys):
     check.q2(Q2_RIGHT[name])
     assert capsys.readouterr().out.startswith("✓ q2")
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        Q2_RIGHT["no WORKDIR"].replace("COPY requirements.txt .\n", "COPY requirements.txt\n"),
+        Q2_RIGHT["no WORKDIR"].replace("COPY . .\n", "COPPY . .\n"),
+    ],
+    ids=["COPY without a destination", "a misspelt instruction"],
+)
+def test_q2_refuses_a_dockerfile_docker_would_not_build(broken):
+    with pytest.raises(CheckFailed, match="build"):
+        check.q2(broken)

@@ -176,6 +176,48 @@ def _installs_requirements(instruction) -> bool:
     return any(f.rsplit("/", 1)[-1] == REQUIREMENTS for f in _requirement_installs(instruction)[0])
 
 
+KEYWORDS = {
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+}  # FROM is read apart
+
+
+def _buildable(exercise: str, dockerfile) -> None:
+    """What docker build refuses before it runs a step: an unknown instruction, a COPY or ADD
+    without both a source and a destination."""
+    for stage in dockerfile.stages:
+        for instruction in stage.instructions:
+            if instruction.keyword not in KEYWORDS:
+                problem = _("line {line}: docker build does not know the instruction {keyword}")
+            elif instruction.keyword in ("COPY", "ADD") and not (instruction.sources and instruction.dest):
+                problem = _(
+                    "line {line}: docker build refuses a {keyword} without a source and a destination"
+                )
+            else:
+                continue
+            raise CheckFailed(
+                exercise,
+                problem.format(line=instruction.line, keyword=instruction.keyword),
+                got=instruction.short(60),
+                hint=_("COPY <what, from the build context> <where, in the image>: COPY requirements.txt ./"),
+            )
+
+
 def _workdirs(dockerfile) -> dict[int, str]:
     """The folder each instruction runs in (by id): WORKDIR as it stands, "/" where none was set, and
     a stage built FROM an earlier one starts in that one's last folder."""
@@ -226,6 +268,7 @@ def q2(answer) -> None:
     if not dockerfile.stages:
         raise CheckFailed(exercise, _("there is no FROM line"), hint=_("start from FROM python:3.12-slim"))
     target = dockerfile.stages[-1].name
+    _buildable(exercise, dockerfile)
     steps = [i for stage in dockerfile.needed(target) for i in stage.instructions]
     copies = [i for i in steps if i.keyword in ("COPY", "ADD") and not i.flags.get("from")]
     missing = [path for path in CODE_FILES if not any(source_covers(i, path) for i in copies)]
