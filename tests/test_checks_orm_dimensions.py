@@ -292,3 +292,45 @@ def test_q20_takes_all_objects_with_the_deleted_left_out(seeded, capsys):
     )
     check.q20(answer)
     assert capsys.readouterr().out.startswith("✓ q20")
+
+
+# q9 and q20 do not ask for a QuerySet either: a list from the right query passes, one from a query
+# right on the seed only fails
+
+
+def _live_likes():
+    return Count("likes", filter=Q(likes__is_deleted=False))
+
+
+def test_q9_accepts_a_list_from_the_right_query(seeded, capsys):
+    check.q9(_run(lambda: list(Post.objects.annotate(n_likes=_live_likes()).order_by("-n_likes", "id"))))
+    assert capsys.readouterr().out.startswith("✓ q9")
+
+
+def test_q9_refuses_a_list_from_a_query_right_on_the_seed_only(seeded):
+    def wrong():
+        counted = Count("likes", filter=~Q(likes__pk=7))
+        return list(Post.objects.annotate(n_likes=counted).order_by("-n_likes", "id"))
+
+    rejects(check.q9, _run(wrong), says="right on the notebook's rows only")
+
+
+def _top(*order, authors=True):
+    def make():
+        posts = Post.objects.select_related("author") if authors else Post.objects.all()
+        return list(posts.annotate(n_likes=_live_likes()).order_by(*order)[:3])
+
+    return make
+
+
+def test_q20_accepts_a_list_from_the_right_query(seeded, capsys):
+    check.q20(_run(_top("-n_likes", "-created_at")))
+    assert capsys.readouterr().out.startswith("✓ q20")
+
+
+def test_q20_refuses_a_list_ordered_by_id_on_ties(seeded):
+    rejects(check.q20, _run(_top("-n_likes", "-id")), says="right on the notebook's rows only")
+
+
+def test_q20_refuses_a_list_whose_authors_cost_queries(seeded):
+    rejects(check.q20, _run(_top("-n_likes", "-created_at", authors=False)), says="more queries")

@@ -204,6 +204,20 @@ def _judge_list(exercise: str, answer, model, reference, *, ordered: bool, hint:
     """A list of objects: right now, made by a query, and that query right on the probe rows."""
     items = rows_now(exercise, answer, model, hint=hint)
     compare_rows(exercise, items, list(reference()), ordered=ordered, hint=hint)
+    return follow_list(
+        exercise,
+        items,
+        model,
+        ordered=ordered,
+        compare=lambda rows: compare_rows(exercise, rows, list(reference()), ordered=ordered, hint=hint),
+    )
+
+
+def follow_list(exercise: str, items: list, model, *, ordered: bool, compare, attrs=()) -> Rows:
+    """The query the cells sent that gave this list of objects, run again on the probe rows, its
+    rows (with the columns named in `attrs` set on them, as annotate() does) handed to
+    `compare(rows)`. A ✗ when no query gave the list; `probed` False when the recorder was not
+    listening (nothing more is claimed then)."""
     ids, column = [item.pk for item in items], model._meta.pk.column
     found = recorded_statement(
         exercise,
@@ -222,13 +236,21 @@ def _judge_list(exercise: str, answer, model, reference, *, ordered: bool, hint:
     with rolled_back():
         _orm_probe.add_rows()
         names, rows, _count = run_sql(*found)
-        probe_ids = _pk_column(names, rows, column) or []
+        at = names.index(column)
         if sliced:
-            probe_ids = probe_ids[: len(ids)]
-        by_id = model._base_manager.in_bulk(probe_ids)
-        probe_rows = [by_id[pk] for pk in probe_ids if pk in by_id]
+            rows = rows[: len(ids)]
+        by_id = model._base_manager.in_bulk([row[at] for row in rows])
+        probe_rows = []
+        for row in rows:
+            if row[at] not in by_id:
+                continue
+            item = by_id[row[at]]
+            for attr in attrs:
+                if attr in names:
+                    setattr(item, attr, row[names.index(attr)])
+            probe_rows.append(item)
         try:
-            compare_rows(exercise, probe_rows, list(reference()), ordered=ordered, hint=hint)
+            compare(probe_rows)
         except CheckFailed as failure:
             raise in_general(exercise, failure) from None
     return Rows(items)
@@ -843,6 +865,24 @@ def q9(posts) -> None:
     exercise = "q9"
     require_answer(exercise, posts)
     hint = 'annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by("-n_likes", "id")'
+    if is_row_list(posts):  # the text asks for no QuerySet: a list made by a query is as good
+        got = rows_now(exercise, posts, Post, hint=hint)
+        _q9_compare(exercise, got, hint=hint)
+        rows = follow_list(
+            exercise,
+            got,
+            Post,
+            ordered=True,
+            attrs=("n_likes",),
+            compare=lambda rows: _q9_compare(exercise, rows, hint=hint),
+        )
+        ok(
+            exercise,
+            _("n_likes is right on all {count} posts, most liked first{probed}").format(
+                count=len(got), probed=probed_note(rows)
+            ),
+        )
+        return
     expect_queryset(exercise, posts, Post, hint)
     expect_objects(exercise, posts, Post, hint=hint)
     got = evaluate(exercise, posts, hint=hint)
@@ -1605,6 +1645,32 @@ def q20(top) -> None:
         'Post.objects.select_related("author").annotate(n_likes=Count("likes", '
         'filter=Q(likes__is_deleted=False))).order_by("-n_likes", "-created_at")[:3]'
     )
+    if is_row_list(top):  # the text asks for no QuerySet: a list made by a query is as good
+        got = rows_now(exercise, top, Post, hint=hint)
+        with count_queries() as queries:
+            [p.author.username for p in got]
+        shown_expected = _q20_compare(exercise, got, hint=hint)
+        if _queries(queries):
+            raise CheckFailed(
+                exercise,
+                _("the authors cost {extra} more queries").format(extra=_queries(queries)),
+                expected=_("1 query"),
+                got=1 + _queries(queries),
+                hint=_('select_related("author") joins them into the same query'),
+            )
+        rows = follow_list(
+            exercise,
+            got,
+            Post,
+            ordered=True,
+            attrs=("n_likes",),
+            compare=lambda rows: _q20_compare(exercise, rows, hint=hint),
+        )
+        ok(
+            exercise,
+            _("{names} in 1 query{probed}").format(names=", ".join(shown_expected), probed=probed_note(rows)),
+        )
+        return
     expect_queryset(exercise, top, Post, hint)
     expect_objects(exercise, top, Post, hint=hint)
     if f'"{Post._meta.db_table}"."is_deleted"' not in str(top.query).partition(" FROM ")[2]:
