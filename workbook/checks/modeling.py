@@ -7,6 +7,8 @@ comment, rows of other users and posts): a number typed in, or a query right on 
 
 from __future__ import annotations
 
+import re
+
 from ..i18n import N_, _, ngettext
 from ._base import CheckFailed, is_queryset, ok, require_answer, takes_an
 from ._cells import did_not_follow, rerun
@@ -249,24 +251,38 @@ Q2_CHANGE = N_(
 )
 
 
-def _q2_probe_indexes(name: str, definition: str, *, right_first: bool) -> None:
-    """More partial indexes and the right one made again under another name: only a query that asks
-    for UNIQUE, WHERE and the like table finds it. Run twice, the right one made before and after
-    the others, so a query that finds several and takes the first is wrong in one of the two."""
+def _q2_probe_indexes(name: str, definition: str, *, order: str):
+    """More partial indexes, and the right one made again under another name: only a query that
+    asks for UNIQUE, WHERE and the like table finds it alone. A query on the catalog without ORDER
+    BY may give its rows in any order: they come sorted by the first column, `order` ASC or DESC,
+    so a query that finds several and takes the first is wrong in one of the two runs. Returns the
+    function that stops the sorting."""
     from django.db import connection
 
-    others = [
-        'CREATE INDEX "probe_like_live_posts" ON posts_like (post_id) WHERE NOT is_deleted',
-        'CREATE UNIQUE INDEX "probe_comment_one" ON posts_comment (id) WHERE NOT is_deleted',
-    ]
-    right = [f'DROP INDEX "{name}"', definition.replace(f"INDEX {name} ON", f"INDEX {Q2_RENAMED} ON", 1)]
     with connection.cursor() as cursor:
         # DDL waits for no deferred check of rows written earlier in the same transaction (a
         # test's); Django's foreign keys are deferred by default, so they go back to that after
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for statement in right + others if right_first else others + right:
-            cursor.execute(statement)
+        cursor.execute('CREATE INDEX "probe_like_live_posts" ON posts_like (post_id) WHERE NOT is_deleted')
+        cursor.execute('CREATE UNIQUE INDEX "probe_comment_one" ON posts_comment (id) WHERE NOT is_deleted')
+        cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(definition.replace(f"INDEX {name} ON", f"INDEX {Q2_RENAMED} ON", 1))
+
+    def sorted_catalog(execute, sql, params, many, context):
+        text = sql.strip().rstrip(";")
+        if (
+            not many
+            and re.match(r"(?is)select\b", text)
+            and re.search(r"(?i)\bpg_(indexes|index|class)\b", text)
+            and not re.search(r"(?i)\border\s+by\b", text)
+        ):
+            sql = f"SELECT * FROM ({text}) AS catalog_rows ORDER BY 1 {order}"
+        return execute(sql, params, many, context)
+
+    wrapping = connection.execute_wrapper(sorted_catalog)
+    wrapping.__enter__()
+    return lambda: wrapping.__exit__(None, None, None)
 
 
 def _q2_follows_the_catalog(exercise: str, name: str, definition: str, *, hint: str) -> None:
@@ -277,11 +293,11 @@ def _q2_follows_the_catalog(exercise: str, name: str, definition: str, *, hint: 
         if found != Q2_RENAMED:
             raise did_not_follow(exercise, change=_(Q2_CHANGE), expected=Q2_RENAMED, got=found, hint=hint)
 
-    for right_first in (False, True):
+    for order in ("ASC", "DESC"):
         rerun(
             exercise,
             "index_name",
-            lambda right_first=right_first: _q2_probe_indexes(name, definition, right_first=right_first),
+            lambda order=order: _q2_probe_indexes(name, definition, order=order),
             judge,
         )
 
