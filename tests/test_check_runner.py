@@ -54,7 +54,7 @@ def test_check_cells_say_one_thing_and_never_raise(tmp_path, kernel_database):
     )
     assert out[4].startswith("Try q3 first")
     assert out[5].startswith("✗ q3: ") and 'more help: check.hint("q3")' in out[5]
-    assert out[6].startswith("✗ q3: the answer is a int, not a QuerySet")
+    assert out[6].startswith("✗ q3: the answer is an int, not a QuerySet")
     assert "hint 1/2 for q3" in out[7] and "hint 2/2 for q3" in out[7] and "the last hint" in out[7]
     assert out[8].startswith("A reference answer for q3") and 'filter(author__username="carol")' in out[8]
     assert out[9].startswith("✓ q3: ") and "\n  why it works: filter() added a WHERE clause" in out[9]
@@ -64,3 +64,28 @@ def test_check_cells_say_one_thing_and_never_raise(tmp_path, kernel_database):
         "05-orm-exercises" in progress and "✓ q3" in progress and "✗ q21" in progress and "· q4" in progress
     )
     assert "✗ warmup" not in progress  # no answer is not a try
+
+
+RERUN_CELLS = [
+    "import workbook\nworkbook.setup()",
+    "workbook.reset()\nfrom django.db import connection\nfrom workbook.checks import modeling as check",
+    'index_name = "one_live_like_per_user_and_post"',  # typed in from the output
+    "check.q2(index_name)",
+    "with connection.cursor() as cursor:\n"
+    "    cursor.execute(\"SELECT indexname FROM pg_indexes WHERE tablename = 'posts_like' \"\n"
+    "                   \"AND indexdef LIKE 'CREATE UNIQUE%' AND indexdef LIKE '% WHERE %'\")\n"
+    "    index_name = cursor.fetchone()[0]",
+    "check.q2(index_name)",
+    "check = 5",  # the name rebound
+    "check.q2(index_name)",
+]
+
+
+def test_a_value_answer_is_judged_by_its_cell_run_again(tmp_path, kernel_database):
+    nb = new_notebook(cells=[new_code_cell(source) for source in RERUN_CELLS])
+    regen.execute(nb, cwd=tmp_path, env=dict(os.environ, DJANGO_DB_NAME=kernel_database))
+    out = [_text(cell) for cell in nb.cells]
+    assert out[3].startswith("✗ q2: your exercise cell, run again"), out[3]
+    assert out[5].startswith("✓ q2: one_live_like_per_user_and_post"), out[5]
+    assert "the name check now holds int" in out[7], out[7]
+    assert "from workbook.checks import modeling as check" in out[7], out[7]

@@ -8,7 +8,10 @@ from workbook.checks import cicd as check
 
 needs_actionlint = pytest.mark.skipif(check.actionlint_path() is None, reason="actionlint is not installed")
 
-GOOD = """
+CHECKOUT = "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
+SETUP_PYTHON = "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0"
+
+GOOD = f"""
 name: tests
 on:
   push:
@@ -26,8 +29,8 @@ jobs:
     env:
       DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres
     steps:
-      - uses: actions/checkout@v6
-      - uses: actions/setup-python@v6
+      - uses: {CHECKOUT}
+      - uses: {SETUP_PYTHON}
         with:
           python-version: "3.12"
       - run: python -m pip install -r requirements-dev.txt -e .
@@ -66,7 +69,7 @@ def test_q1_accepts_a_container_job_that_reaches_the_service_by_name(capsys):
         (GOOD.replace("  push:\n", ""), "does not run on push"),
         (GOOD.replace("python -m pytest", "python -m ruff check ."), "no step runs the tests"),
         (GOOD.replace("image: postgres:16", "image: redis:7"), "without a PostgreSQL service"),
-        (GOOD.replace("      - uses: actions/checkout@v6\n", ""), "never checks out"),
+        (GOOD.replace(f"      - uses: {CHECKOUT}\n", ""), "never checks out"),
         (
             GOOD.replace(
                 "    env:\n      DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres\n", ""
@@ -84,9 +87,7 @@ def test_q1_rejects(workflow, says):
 
 # q1: what the issue's wrong answers got past the first check, and right answers it refused
 
-SHA_PINNED = GOOD.replace(
-    "actions/checkout@v6", "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1"
-).replace("actions/setup-python@v6", "actions/setup-python@5fda3b95a4ea91299a34e894583c3862153e4b97 # v7.0.0")
+SHA_PINNED = GOOD
 WORKFLOW_ENV = GOOD.replace(
     "    env:\n      DATABASE_URL: postgres://postgres:postgres@127.0.0.1:5432/postgres\n", ""
 ).replace("jobs:\n", "env:\n  DATABASE_URL: postgres://postgres:postgres@localhost:5432/postgres\njobs:\n")
@@ -130,11 +131,34 @@ def test_q1_accepts_other_right_workflows(workflow, capsys):
 
 
 @needs_actionlint
-def test_q1_old_action_versions_are_a_true_note_not_a_refusal(capsys):
-    check.q1(GOOD.replace("actions/checkout@v6", "actions/checkout@v4"))
+def test_old_action_versions_are_a_true_note_not_a_refusal(capsys):
+    """Exercise 2 does not ask for pins: an old tag there is a note under the ✓."""
+    from test_checks_cicd_matrix import REFERENCE
+
+    check.needs_and_matrix(REFERENCE.replace(CHECKOUT, "actions/checkout@v4"))
     out = capsys.readouterr().out
-    assert "✓ q1" in out and "note: line" in out and "actions/checkout@v4" in out and "still runs" in out
-    assert "refuse" not in out
+    assert "✓ needs_and_matrix" in out and "note: line" in out and "actions/checkout@v4" in out
+    assert "still runs" in out and "refuse" not in out
+
+
+@pytest.mark.parametrize(
+    "pinned",
+    ["actions/checkout@v6", "actions/checkout@main", "actions/checkout@3d3c42e"],
+)
+def test_q1_refuses_an_action_not_pinned_to_a_commit(pinned):
+    """The text asks to pin each action to a commit: a tag, a branch or a short SHA is not one."""
+    with pytest.raises(CheckFailed, match="commit"):
+        check.q1(GOOD.replace(CHECKOUT, pinned))
+
+
+def test_q1_takes_local_and_docker_actions_unpinned(capsys):
+    local = GOOD.replace(
+        "      - run: python -m pytest\n",
+        "      - run: python -m pytest\n      - uses: ./.github/actions/report\n"
+        "      - uses: docker://alpine:3.20\n        with:\n          args: echo done\n",
+    )
+    check.q1(local)
+    assert capsys.readouterr().out.startswith("✓ q1")
 
 
 @needs_actionlint
@@ -166,9 +190,9 @@ def test_q1_old_action_versions_are_a_true_note_not_a_refusal(capsys):
             "without a password",
         ),
         (
-            GOOD.replace("      - uses: actions/checkout@v6\n", "").replace(
+            GOOD.replace(f"      - uses: {CHECKOUT}\n", "").replace(
                 "      - run: python -m pytest\n",
-                "      - run: python -m pytest\n      - uses: actions/checkout@v6\n",
+                f"      - run: python -m pytest\n      - uses: {CHECKOUT}\n",
             ),
             "never checks out the repository before the tests",
         ),

@@ -64,7 +64,7 @@ def test_other_correct_workflows_pass(answer, capsys):
     [
         (workflow(needs=""), "deploy does not wait for test", "needs: test"),
         (workflow(matrix=None, version="3.12"), "the test job has no matrix", "strategy: matrix"),
-        (workflow(matrix="python-version: [3.11, 3.12]"), "a number, not a string", "quote versions"),
+        (workflow(matrix="python-version: [3.10, 3.11, 3.12]"), "a number, not a string", "quote versions"),
         (workflow(version="3.12"), "installs the same Python", "matrix.python-version"),
         (workflow(matrix='python-version: ["3.12", "3.13"]'), "lists both Python versions", "3.11"),
     ],
@@ -108,3 +108,14 @@ def test_not_yet_answered_and_not_text():
 def test_more_mistakes(answer, says):
     with pytest.raises(CheckFailed, match=says):
         check.needs_and_matrix(answer)
+
+
+def test_versions_written_as_yaml_numbers_that_read_the_same_pass(capsys):
+    """3.11 and 3.12 unquoted are numbers that still read "3.11" and "3.12": the same versions."""
+    check.needs_and_matrix(workflow(matrix="python-version: [3.11, 3.12]"))
+    assert capsys.readouterr().out.startswith("✓ needs_and_matrix")
+
+
+def test_a_version_a_yaml_number_changes_fails():
+    with pytest.raises(CheckFailed, match="number"):
+        check.needs_and_matrix(workflow(matrix="python-version: [3.10, 3.11, 3.12]"))

@@ -58,3 +58,17 @@ def test_q2_accepts_the_required_values_in_any_order(capsys):
 def test_q2_rejects_wrong_answers(answer):
     with pytest.raises(CheckFailed, match="not the variables"):
         check.q2(answer)
+
+
+def test_names_written_as_the_files_write_them_pass(capsys):
+    """A name copied with its surroundings from cd.yml or deploy.sh is the same name."""
+    check.q1([f"${{{{ secrets.{name} }}}}" for name in SECRETS])
+    check.q1([f"secrets.{name}" for name in SECRETS])
+    check.q2([f"${name}" for name in REQUIRED])
+    check.q2([f" {name}= " for name in REQUIRED])
+    assert capsys.readouterr().out.count("✓") == 4
+
+
+def test_a_dict_is_not_the_list_asked_for():
+    with pytest.raises(CheckFailed, match="list"):
+        check.q2(dict.fromkeys(REQUIRED, "value"))

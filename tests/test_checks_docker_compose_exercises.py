@@ -115,7 +115,7 @@ def test_the_reference_passes(capsys):
             ),
             waits=WAITS.replace("      db:", "      database:"),
         ).replace("@db:5432", "@database:5432"),
-        # list-form environment, the long volume syntax, the pre-18 data folder, CMD form, restart
+        # list-form environment, a fully qualified 18.x image, the long volume syntax, CMD form, restart
         compose(
             db=DB.replace(
                 "    environment:\n      POSTGRES_USER: app\n      POSTGRES_DB: app\n"
@@ -123,10 +123,10 @@ def test_the_reference_passes(capsys):
                 "    environment:\n      - POSTGRES_USER=app\n"
                 "      - POSTGRES_PASSWORD=${POSTGRES_PASSWORD}\n",
             )
-            .replace("image: postgres:18", "image: postgres:16")
+            .replace("image: postgres:18", "image: docker.io/library/postgres:18.1")
             .replace(
                 "      - pgdata:/var/lib/postgresql\n",
-                "      - type: volume\n        source: pgdata\n        target: /var/lib/postgresql/data\n",
+                "      - type: volume\n        source: pgdata\n        target: /var/lib/postgresql\n",
             )
             .replace(
                 '["CMD-SHELL", "pg_isready -h 127.0.0.1 -U app -d app"]', '["CMD", "pg_isready", "-U", "app"]'
@@ -202,3 +202,110 @@ def test_not_text_and_not_yaml():
         check.healthcheck({"services": {}})
     with pytest.raises(CheckFailed, match="cannot be used"):
         check.healthcheck("services: [")
+
+
+# every requirement the text states, and right answers written another way
+
+
+def test_rebuilds_takes_the_words_with_capitals_and_spaces(capsys):
+    written = {path: f" {word.capitalize()} " for path, word in PREDICTION.items()}
+    check.rebuilds(written)
+    assert capsys.readouterr().out.startswith("✓ rebuilds: all five right")
+
+
+def test_rebuilds_still_refuses_another_word():
+    with pytest.raises(CheckFailed, match="not one of the three words"):
+        check.rebuilds({**PREDICTION, "README.md": "Cached"})
+
+
+# the compose exercise: postgres:18, the pgdata volume at /var/lib/postgresql, declared
+
+HEALTH_WRONG = {
+    "postgres:16": compose(db=DB.replace("image: postgres:18", "image: postgres:16")),
+    "no tag": compose(db=DB.replace("image: postgres:18", "image: postgres")),
+    "latest": compose(db=DB.replace("image: postgres:18", "image: postgres:latest")),
+    "another image": compose(db=DB.replace("image: postgres:18", "image: bitnami/postgresql:18")),
+    "the pre-18 data folder": compose(
+        db=DB.replace("pgdata:/var/lib/postgresql\n", "pgdata:/var/lib/postgresql/data\n")
+    ),
+    "a bind mount": compose(db=DB.replace("pgdata:/var/lib/postgresql\n", "./pgdata:/var/lib/postgresql\n")),
+    "another volume": compose(db=DB.replace("pgdata:/var/lib/postgresql\n", "dbdata:/var/lib/postgresql\n")),
+    "the volume not declared": compose().replace("\nvolumes:\n  pgdata:\n", "\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HEALTH_WRONG))
+def test_healthcheck_refuses_what_the_text_rules_out(name):
+    with pytest.raises(CheckFailed):
+        check.healthcheck(HEALTH_WRONG[name])
+
+
+@pytest.mark.parametrize(
+    "image", ["postgres:18", "postgres:18-alpine", "postgres:18.1-bookworm", "docker.io/library/postgres:18"]
+)
+def test_healthcheck_takes_postgres_18_however_it_is_named(image, capsys):
+    check.healthcheck(compose(db=DB.replace("image: postgres:18", f"image: {image}")))
+    assert capsys.readouterr().out.startswith("✓ healthcheck")
+
+
+# q2: the files land where the later steps look for them
+
+Q2_WRONG = {
+    "requirements copied elsewhere": (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt /tmp/\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    ),
+    "the code copied outside the working folder": (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt ./\n"
+        "RUN pip install -r requirements.txt\nCOPY . /src/\n"
+        'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    ),
+    "WORKDIR after the code": (
+        "FROM python:3.12-slim\nCOPY requirements.txt ./\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\nWORKDIR /app\n"
+        'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    ),
+}
+Q2_RIGHT = {
+    "absolute paths": (
+        "FROM python:3.12-slim\nCOPY requirements.txt /tmp/requirements.txt\n"
+        "RUN pip install -r /tmp/requirements.txt\nWORKDIR /app\nCOPY . /app/\n"
+        'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    ),
+    "no WORKDIR": (
+        "FROM python:3.12-slim\nCOPY requirements.txt .\n"
+        "RUN pip install -r requirements.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    ),
+    "a renamed file": (
+        "FROM python:3.12-slim\nWORKDIR /app\nCOPY requirements.txt deps.txt\n"
+        "RUN pip install -r deps.txt\nCOPY . .\n"
+        'CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"]\n'
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(Q2_WRONG))
+def test_q2_refuses_files_put_where_the_next_step_does_not_look(name):
+    with pytest.raises(CheckFailed, match="folder|where"):
+        check.q2(Q2_WRONG[name])
+
+
+@pytest.mark.parametrize("name", sorted(Q2_RIGHT))
+def test_q2_takes_files_put_where_the_next_step_looks(name, capsys):
+    check.q2(Q2_RIGHT[name])
+    assert capsys.readouterr().out.startswith("✓ q2")
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        Q2_RIGHT["no WORKDIR"].replace("COPY requirements.txt .\n", "COPY requirements.txt\n"),
+        Q2_RIGHT["no WORKDIR"].replace("COPY . .\n", "COPPY . .\n"),
+    ],
+    ids=["COPY without a destination", "a misspelt instruction"],
+)
+def test_q2_refuses_a_dockerfile_docker_would_not_build(broken):
+    with pytest.raises(CheckFailed, match="build"):
+        check.q2(broken)

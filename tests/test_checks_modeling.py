@@ -231,3 +231,36 @@ def test_q2_rejects_the_soft_delete_check_object(db):
 
     other = next(c for c in Like._meta.constraints if c.name == "like_deleted_at_matches_flag")
     rejects(check.q2, other, says="constraint in pg_constraint")
+
+
+# outside a kernel (no cell to run again), right counts written another way are still traced
+
+
+def test_q3_traces_a_distinct_aggregate_and_raw_sql_counts(seeded, capsys):
+    from django.db.models import Count
+
+    from posts.models import Post
+
+    aggregate = _cell(
+        lambda: Post.all_objects.filter(pk=4).aggregate(
+            files=Count("files", distinct=True),
+            likes=Count("likes", distinct=True),
+            comments=Count("comments", distinct=True),
+        )
+    )
+    check.q3(aggregate)
+
+    def raw():
+        counts = {}
+        with connection.cursor() as cursor:
+            for key, table in (
+                ("files", "posts_file"),
+                ("likes", "posts_like"),
+                ("comments", "posts_comment"),
+            ):
+                cursor.execute(f"select count(*) from {table} where post_id = %s", [4])
+                counts[key] = cursor.fetchone()[0]
+        return counts
+
+    check.q3(_cell(raw))
+    assert capsys.readouterr().out.count("✓ q3") == 2

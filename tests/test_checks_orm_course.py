@@ -133,3 +133,11 @@ def test_q2_says_not_answered_while_str_is_the_stub(bob):
     new = _three(bob)
     with pytest.raises(NotAnswered, match="no answer yet"):
         check.q2(StubPost.objects.filter(pk__in=_ids(new)), new)
+
+
+def test_q2_says_what_a_values_answer_is(bob):
+    posts = _three(bob)
+    answer = ReadablePost.objects.filter(pk__in=[p.pk for p in posts]).values()
+    with pytest.raises(CheckFailed) as failure:
+        check.q2(answer, posts)
+    assert "dicts" in str(failure.value) and "could not use" not in str(failure.value)

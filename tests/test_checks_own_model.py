@@ -71,8 +71,15 @@ def test_own_model_wants_the_lab_app_label():
             app_label = "posts"
             abstract = True
 
-    with pytest.raises(ValueError, match='app_label = "lab"'):
-        own_model.makemigrations(type("Odd", (Elsewhere,), {"__module__": __name__}))
+    from django.apps import apps
+
+    try:
+        with pytest.raises(ValueError, match='app_label = "lab"'):
+            own_model.makemigrations(type("Odd", (Elsewhere,), {"__module__": __name__}))
+    finally:  # the class registered itself in posts: a later reset() would TRUNCATE posts_odd
+        apps.all_models["posts"].pop("odd", None)
+        apps.clear_cache()
+    assert "Odd" not in [m.__name__ for m in apps.get_app_config("posts").get_models()]
 
 
 def test_q1_rejects_no_soft_delete_no_table_no_rule_and_default_names(users):

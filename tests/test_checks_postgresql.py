@@ -94,6 +94,19 @@ def test_q3_accepts_an_index_on_taken_at(capsys):
 
 
 @pytest.mark.parametrize(
+    "answer",
+    [
+        "CREATE INDEX CONCURRENTLY readings_taken_at_idx ON readings (taken_at)",
+        "create index concurrently if not exists readings_day ON readings USING btree (taken_at, device_id)",
+    ],
+)
+def test_q3_accepts_an_index_built_concurrently(answer, capsys):
+    """Valid PostgreSQL the learner's own cell runs (outside a transaction) passes the check too."""
+    check.q3(answer)
+    assert capsys.readouterr().out.startswith("✓ q3")
+
+
+@pytest.mark.parametrize(
     "answer, message",
     [
         ("CREATE INDEX readings_device_idx ON readings (device_id)", "does not use it"),
@@ -211,3 +224,32 @@ def test_q2_names_the_equivalent_whole_number_types():
     assert "numeric" in str(failure.value)
     for kind in ("smallint", "integer", "bigint", "int4"):
         check.q2(f"CREATE DOMAIN rating AS {kind} NOT NULL CHECK (VALUE BETWEEN 1 AND 5)")
+
+
+def test_q3_never_leaves_an_index_on_another_table(seeded):
+    """Only the TEMP table's CONCURRENTLY statement runs outside a transaction: an index on a real
+    table is refused and rolled back, never kept."""
+    from django.db import connection
+
+    with pytest.raises(CheckFailed):
+        check.q3("CREATE INDEX CONCURRENTLY probe_q3_idx ON posts_post (created_at)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE indexname = 'probe_q3_idx'")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_q4_rejects_id_order_and_ids_written_out(seeded):
+    """The seed's best match has the smaller id: id order, or its ids typed in, pass there only."""
+    from posts.models import Post
+
+    with pytest.raises(CheckFailed, match="right on the notebook's rows only"):
+        check.q4(_search(ordered=False).order_by("id"))
+    ids = check.search_truth()
+    with pytest.raises(CheckFailed, match="right on the notebook's rows only"):
+        check.q4(_search().filter(pk__in=ids))
+    with pytest.raises(CheckFailed, match="right on the notebook's rows only"):
+        check.q4(
+            Post.all_objects.annotate(rank=_search().query.annotations["rank"])
+            .filter(rank__gt=0)
+            .order_by("-rank")
+        )

@@ -40,10 +40,12 @@ def stub_message(name: str, lang: str = "en") -> str:
 
 
 def is_stub(value) -> bool:
-    """None, `...`, or a function whose body is still the student copy's `raise NotImplementedError`
-    (in either edition's words): the one test of "not answered yet" the checks' runner, the grader
-    and `answered()` share."""
+    """None, `...`, a dict whose every value is still None (a stub keeps a dict exercise's keys), or a
+    function whose body is still the student copy's `raise NotImplementedError` (in either edition's
+    words): the one test of "not answered yet" the checks' runner, the grader and `answered()` share."""
     if value is None or value is Ellipsis:
+        return True
+    if isinstance(value, dict) and value and all(v is None for v in value.values()):
         return True
     code = getattr(value, "__code__", None)
     return code is not None and any(

@@ -17,7 +17,30 @@ from .paths import REPO_ROOT
 DEMO_LABEL = "workbook.demo"  # on every container these functions start, so they are easy to find
 
 
-def engine(timeout: int = 5):
+# A busy laptop (a build running, an engine shared by a class) can take many seconds to answer
+# `docker info` or list images: wait that long, and read again where a read timed out or the
+# connection dropped. Only reads (GET, HEAD) are retried: a POST might have been carried out.
+READ_TIMEOUT = 60
+READ_RETRIES = 3
+
+
+def _patient(client) -> None:
+    from urllib3.util.retry import Retry
+
+    retries = Retry(
+        total=READ_RETRIES,
+        connect=READ_RETRIES,
+        read=READ_RETRIES,
+        status=0,
+        backoff_factor=1,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        raise_on_status=False,
+    )
+    for adapter in client.api.adapters.values():
+        adapter.max_retries = retries
+
+
+def engine(timeout: int = READ_TIMEOUT):
     """A client whose engine answered a ping, or None after one line that says why."""
     try:
         import docker
@@ -28,6 +51,7 @@ def engine(timeout: int = 5):
         return None
     try:
         client = docker.from_env(timeout=timeout)
+        _patient(client)
         client.ping()
     except Exception as exc:  # DockerException wraps refused connections, missing sockets, permissions
         print(

@@ -103,12 +103,19 @@ def plan_nodes(node: dict):
 
 
 def indexes_in_plan(queryset) -> list[str]:
-    """The indexes PostgreSQL would read for this queryset if it could not scan the whole table."""
+    """The indexes whose conditions PostgreSQL can use for this queryset: the ones it reads when it
+    may neither scan the whole table nor read an index from end to end.
+
+    Sequential and plain index scans are switched off (LOCAL: only until this transaction ends),
+    leaving bitmap scans, which need a condition the index answers. With plain index scans left on,
+    statistics (after autovacuum's ANALYZE) can make reading a B-tree in the ORDER BY's order look
+    cheaper, and the answer would change from run to run."""
     from django.db import transaction
 
     query, params = queryset.query.sql_with_params()
     with transaction.atomic():
-        sql("SET LOCAL enable_seqscan = off")  # LOCAL: only until this transaction ends
+        for setting in ("enable_seqscan", "enable_indexscan", "enable_indexonlyscan"):
+            sql(f"SET LOCAL {setting} = off")
         plan = _json(sql(f"EXPLAIN (FORMAT JSON) {query}", params)[0][0])
     return sorted({node["Index Name"] for node in plan_nodes(plan[0]["Plan"]) if "Index Name" in node})
 

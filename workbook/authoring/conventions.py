@@ -22,8 +22,10 @@ says the same as checklists):
 - Student copies (``python -m workbook student``; the lab's workspace is made of them) replace
   each solution block with a stub: at the top level, the line ``# Exercise <name> is yours: ...``
   and ``<answer> = None`` for each variable the check cell hands to its check (no other name of
-  the solution); inside a function, ``raise NotImplementedError("Exercise <name> is yours: ...")``
-  as its body, so the ``def`` line, docstring and example around it stay. Where the author wrote
+  the solution; where the solution writes the answer as a dict with its keys spelled out, the
+  stub keeps the keys, each with None, since the keys are part of the question); inside a
+  function, ``raise NotImplementedError("Exercise <name> is yours: ...")`` as its body, so the
+  ``def`` line, docstring and example around it stay. Where the author wrote
   a skeleton (``SKELETONS`` in workbook/checks/hints/<module>.py) it stands in for the stub.
   Code after the solution runs only once the answer is in (``if workbook.answered(...):``).
   Outputs of exercise and check cells are cleared. So Run All goes to the end: each check says
@@ -230,7 +232,34 @@ def stub_lines(
         return [f"{indent}raise NotImplementedError({message!r})"]
     bound = assigned_names("\n".join(solution))
     names = [n for n in answers if n in bound] if answers is not None else bound
-    return [f"# {message}", *(f"{n} = None" for n in names)]
+    shapes = dict_keys("\n".join(solution))
+    lines = [f"# {message}"]
+    for n in names:
+        if n in shapes:  # the keys are part of the question: the learner fills in the values
+            lines += [f"{n} = {{", *(f"    {key!r}: None," for key in shapes[n]), "}"]
+        else:
+            lines.append(f"{n} = None")
+    return lines
+
+
+def dict_keys(code: str) -> dict[str, list]:
+    """{variable: keys} for each top-level `variable = {...}` whose keys are all written out."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return {}
+    found = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Dict)
+            and node.value.keys
+            and all(isinstance(k, ast.Constant) for k in node.value.keys)
+        ):
+            found[node.targets[0].id] = [k.value for k in node.value.keys]
+    return found
 
 
 def _shows_only_names(code: str) -> bool:

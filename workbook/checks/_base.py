@@ -65,6 +65,11 @@ def call_answer(exercise: str, function, *args, label: str, hint: str):
         ) from None
 
 
+def takes_an(kind: str) -> bool:
+    """English says "an int", "an object", "a list": the article before a type's name."""
+    return kind[:1].lower() in "aeiou"
+
+
 def ok(exercise: str, message: str) -> None:
     print(f"✓ {exercise}: {message}")
 
@@ -90,7 +95,11 @@ def expect_queryset(exercise: str, answer, model, hint: str) -> None:
         kind = type(answer).__name__
         raise CheckFailed(
             exercise,
-            _("the answer is a {kind}, not a QuerySet").format(kind=kind),
+            (
+                _("the answer is an {kind}, not a QuerySet")
+                if takes_an(kind)
+                else _("the answer is a {kind}, not a QuerySet")
+            ).format(kind=kind),
             expected=_("a QuerySet of {model} (lazy: it can still be filtered, ordered, counted)").format(
                 model=model.__name__
             ),

@@ -4,6 +4,14 @@ Each row is there for a wrong answer that the seed cannot tell from a right one:
 
 - users `aaron` and `zoe`, whose ids are the highest but whose names sort first and last: ordering
   by author id instead of username, or by id instead of name, comes out different;
+- user `carolyn`, whose name holds "car" and starts with "carol": a username matched by a substring
+  (`contains`, `startswith`) instead of equality takes her post;
+- a post on 5 April 2026 and one on 5 March 2025: a date range matched by day, or by month and
+  day, takes them;
+- zoe's post that mentions Seoul and Namsan: (by alice AND NOT Namsan) OR Seoul takes it, (by
+  alice OR Seoul) AND NOT Namsan does not;
+- live likes on new posts by alice, carol and carolyn: likes picked by post ids written out miss
+  them; carolyn is liked but likes nothing, so likers and the liked are not as many;
 - a deleted post by carol that mentions Seoul, a deleted post by alice inside 4-6 March: a
   `Post.all_objects` answer returns them;
 - posts at 23:59:59 on 6 March, 00:00 on 7 March and 23:59:59 on 3 March (Seoul): a range of
@@ -27,13 +35,16 @@ BASE = 900_000
 
 # What the check added, in words, for messages.
 NOTE = N_(
-    "with rows the check adds for a moment (users aaron and zoe, deleted posts that match, "
-    "posts at the edges of the dates, cancelled likes, more comments)"
+    "with rows the check adds for a moment (users aaron, carolyn and zoe, deleted posts that match, "
+    "posts at the edges of the dates and in other months and years, zoe's post about Seoul and "
+    "Namsan, more likes, cancelled likes, more comments)"
 )
 
 
-def _at(day: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
-    return datetime(2026, 3, day, hour, minute, second, tzinfo=SEOUL)
+def _at(
+    day: int, hour: int = 9, minute: int = 0, second: int = 0, *, month: int = 3, year: int = 2026
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SEOUL)
 
 
 def add_rows() -> None:
@@ -44,7 +55,7 @@ def add_rows() -> None:
 
     User = get_user_model()
     users = {u.username: u for u in User.objects.filter(username__in=["alice", "bob", "carol"])}
-    for offset, name in ((1, "aaron"), (2, "zoe")):
+    for offset, name in ((1, "aaron"), (2, "zoe"), (3, "carolyn")):
         user = User(pk=BASE + offset, username=name, email=f"{name}@example.com")
         user.set_unusable_password()
         user.save(force_insert=True)
@@ -63,11 +74,14 @@ def add_rows() -> None:
 
     p1 = post(1, "carol", "Seoul night market", _at(5, 12), deleted=True)
     p2 = post(2, "aaron", "Walking in SEOUL at dawn", _at(6, 23, 59, 59))
-    post(3, "alice", "Namsan cable car at midnight", _at(7, 0))
+    p3 = post(3, "alice", "Namsan cable car at midnight", _at(7, 0))
     post(4, "alice", "Busan again, deleted", _at(4, 0), deleted=True)
     post(5, "aaron", "An old photo", _at(3, 23, 59, 59))
     p6 = post(6, "zoe", "Yeouido picnic", _at(10))
-    post(7, "carol", "Tteokbokki at the market", _at(9))
+    p7 = post(7, "carol", "Tteokbokki at the market", _at(9))
+    p8 = post(8, "carolyn", "Cherry blossoms by the river", _at(5, month=4))
+    post(9, "bob", "A year ago today", _at(5, year=2025))
+    post(10, "zoe", "Seoul from the top of Namsan", _at(8, 18))
     seed = {p.pk: p for p in Post.all_objects.filter(pk__in=[1, 2, 3, 4, 5, 6])}
     del p1
 
@@ -112,6 +126,9 @@ def add_rows() -> None:
     like(6, "aaron", p6)
     like(7, "zoe", p6)
     like(8, "aaron", p2)
+    like(9, "carol", p3)
+    like(10, "zoe", p7)
+    like(11, "aaron", p8)
 
     def comment(n, user, on, at, deleted=False):
         return Comment.all_objects.create(

@@ -17,7 +17,7 @@ import re
 from collections import deque
 
 from ..i18n import _
-from ._base import CheckFailed
+from ._base import CheckFailed, takes_an
 
 SHOW = 6  # items a message lists before "…"
 
@@ -71,7 +71,8 @@ def kind_of(value) -> str:
         )
     if isinstance(value, BaseException):
         return _("an exception, {kind}").format(kind=type(value).__name__)
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if takes_an(name) else 'a'} {name}"
 
 
 def _iterable_note(queryset) -> str:

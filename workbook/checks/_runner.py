@@ -13,6 +13,7 @@ raise CheckFailed as before.
 from __future__ import annotations
 
 import ast
+import types
 
 from ..answers import is_stub
 from ..i18n import _
@@ -31,12 +32,38 @@ def _no_answer(name: str, detail: str = "") -> None:
     print(_('✗ {name}: no answer yet: {where} (stuck? check.hint("{name}"))').format(name=name, where=where))
 
 
+_last_module: list[str] = []  # the checks module this kernel last ran a check from
+
+
+def is_checks_module(module) -> bool:
+    return isinstance(module, types.ModuleType) and module.__name__.startswith(f"{__package__}.")
+
+
+def _rebound(name: str, module) -> None:
+    """`check` no longer names a checks module: the learner gave the name another value."""
+    again = (
+        f"from workbook.checks import {_last_module[-1]} as check"
+        if _last_module
+        else _("the notebook's first code cell, which imports check")
+    )
+    print(
+        _(
+            "✗ {name}: the name check now holds {kind}, not this notebook's checks: a cell gave "
+            "the name check another value. Run {again} again, and give your own value another name"
+        ).format(name=name, kind=type(module).__name__, again=again)
+    )
+
+
 def run(module, name: str, arguments) -> None:
     """Run one check as a notebook cell asked for it; print, record, never raise."""
     from ..records import record
     from ._base import CheckFailed, NotAnswered
 
+    if not is_checks_module(module):
+        _rebound(name, module)
+        return
     short = module_name(module)
+    _last_module[:] = [short]
     try:
         args, kwargs = arguments()
     except NameError as exc:
@@ -79,11 +106,15 @@ def run(module, name: str, arguments) -> None:
         record(short, name, passed=False, message=exc.problem)
         return
     except Exception as exc:  # the answer is of a shape the check did not foresee
+        from ._probe import kind_of
+
         text = str(exc).splitlines()[0] if str(exc) else ""
+        kinds = ", ".join(kind_of(v) for v in values) or _("nothing")
         print(
-            _("✗ {name}: the check could not use this answer ({kind}: {text})").format(
-                name=name, kind=type(exc).__name__, text=text
-            )
+            _(
+                "✗ {name}: the answer is {kinds}, which this check cannot use ({kind}: {text}): "
+                "give it the kind of value the exercise asks for"
+            ).format(name=name, kinds=kinds, kind=type(exc).__name__, text=text)
         )
         print(_('  more help: check.hint("{name}")').format(name=name))
         record(short, name, passed=False, message=f"{type(exc).__name__}: {text}")
@@ -92,6 +123,37 @@ def run(module, name: str, arguments) -> None:
     because = hints.why(short, name)
     if because:
         print(_("  why it works: {because}").format(because=because))
+
+
+def cell_sources() -> list[str]:
+    """The source of the cells this kernel ran, newest first; [] outside a kernel.
+
+    For checks whose exercise text asks for a shape of code the answer's value cannot show (an
+    exception caught outside a block, not inside it)."""
+    shell = _shell()
+    if shell is None:
+        return []
+    return [source for source in reversed(shell.history_manager.input_hist_raw) if source]
+
+
+def _shell():
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def user_namespace() -> dict | None:
+    """The notebook's variables; None outside a kernel."""
+    shell = _shell()
+    return shell.user_ns if shell is not None else None
+
+
+def as_python(source: str) -> str:
+    """A cell's source as plain Python (IPython's magics and ! lines turned into calls)."""
+    shell = _shell()
+    return shell.transform_cell(source) if shell is not None else source
 
 
 class CheckCalls(ast.NodeTransformer):

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 
-from ..i18n import _
+from ..i18n import N_, _
 from ._base import CheckFailed, ok, require_answer
+from ._cells import did_not_follow, rerun
 from ._probe import guarded, shown
 
 # What the learner predicts in q3, and the request the check sends to find the real answer.
@@ -148,6 +149,15 @@ def q2(answer) -> None:
         raise CheckFailed(
             exercise, _("the post should have exactly one file, a video"), expected=["video"], got=types
         )
+    url = post.files.values_list("url", flat=True).first()
+    if not str(url).startswith("https://"):
+        raise CheckFailed(
+            exercise,
+            _("the video's URL is not an https:// URL"),
+            expected="https://...",
+            got=url,
+            hint=_("the exercise asks for an https:// URL: a page served over https cannot load http media"),
+        )
     ok(exercise, _("{post} with one video, stored by PostgreSQL").format(post=post))
 
 
@@ -237,9 +247,44 @@ def q4(answer) -> None:
         else:
             hint = _("count them with `with count_queries() as q:` around the request")
         raise CheckFailed(exercise, _("not the number of queries"), expected=expected, got=answer, hint=hint)
+
+    def judge(value) -> None:
+        if value != expected + 1:
+            raise did_not_follow(
+                exercise,
+                change=_(LIST_CHANGE),
+                expected=expected + 1,
+                got=value,
+                hint=_(
+                    "count the queries of GET /api/posts/ itself, with count_queries() around the request"
+                ),
+            )
+
+    rerun(exercise, "list_queries", _one_more_list_query, judge)
     ok(
         exercise,
         _("{expected} queries for 1, 3 or 6 posts: the count does not grow with the page").format(
             expected=expected
         ),
     )
+
+
+LIST_CHANGE = N_("with GET /api/posts/ made to cost one query more for a moment")
+
+
+def _one_more_list_query():
+    """GET /api/posts/ (only it) sends one more query until the returned function undoes it."""
+    from django.db import connection
+    from django.urls import resolve
+
+    view = resolve("/api/posts/").func
+    cls, action = view.cls, (getattr(view, "actions", None) or {}).get("get", "get")
+    original = getattr(cls, action)
+
+    def costlier(self, request, *args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return original(self, request, *args, **kwargs)
+
+    setattr(cls, action, costlier)
+    return lambda: setattr(cls, action, original)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ..i18n import _, ngettext
-from ._base import CheckFailed, call_answer, expect_function, ok, require_answer
+from ._base import CheckFailed, call_answer, expect_function, ok, require_answer, takes_an
 from ._probe import guarded
 
 TEST_COMMANDS = ("pytest", "run.py test", "workbook test", "manage.py test")
@@ -103,6 +103,21 @@ def lint(exercise: str, text: str) -> None:
                 "it still runs (on a newer Node, with a warning), but pin a current release."
             ).format(finding=finding["line"], name=name)
         )
+
+
+def _unpinned_actions(workflow: dict) -> list[str]:
+    """The `uses:` of each step not pinned to a full commit SHA (local ./ and docker:// aside)."""
+    from ..files import jobs
+
+    found = []
+    for job in jobs(workflow).values():
+        for step in (job.get("steps") or []) if isinstance(job, dict) else []:
+            uses = str(step.get("uses", "")) if isinstance(step, dict) else ""
+            if not uses or uses.startswith(("./", "docker://")):
+                continue
+            if not re.fullmatch(r"[0-9a-f]{40}", uses.partition("@")[2]):
+                found.append(uses)
+    return found
 
 
 def _runs_on_push(workflow: dict) -> bool:
@@ -204,6 +219,20 @@ def q1(answer) -> None:
         raise CheckFailed(
             exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
         ) from None
+    unpinned = _unpinned_actions(workflow)
+    if unpinned:
+        raise CheckFailed(
+            exercise,
+            _("{action} is pinned to {ref!r}, not to a commit").format(
+                action=unpinned[0].partition("@")[0], ref=unpinned[0].partition("@")[2]
+            ),
+            expected=_("uses: owner/action@<the commit's full 40-character SHA> # v1.2.3"),
+            got=", ".join(unpinned),
+            hint=_(
+                "a tag or a branch can be moved to other code; a full commit SHA cannot: section 3 pins "
+                "each action that way, with the version in a comment"
+            ),
+        )
     if not _runs_on_push(workflow):
         raise CheckFailed(
             exercise,
@@ -375,7 +404,12 @@ def order_problem(workflow: dict, order) -> str | None:
 
     every = list(jobs(workflow))
     if not isinstance(order, list | tuple):
-        return _("return a list of job ids, not a {kind}").format(kind=type(order).__name__)
+        kind = type(order).__name__
+        return (
+            _("return a list of job ids, not an {kind}")
+            if takes_an(kind)
+            else _("return a list of job ids, not a {kind}")
+        ).format(kind=kind)
     if sorted(order) != sorted(every):
         return _("every job exactly once: expected {every}, got {order}").format(
             every=sorted(every), order=sorted(order)
@@ -478,7 +512,11 @@ def needs_and_matrix(answer) -> None:
             _("the test job has no matrix"),
             hint=_("strategy: matrix: python-version: [...] runs one copy of the job per value"),
         )
-    floats = [v for vs in values.values() for v in vs if isinstance(v, float)]
+    # YAML reads 3.11 unquoted as a number whose text is still "3.11" (Actions passes it on as that
+    # text): the same version. 3.10 becomes 3.1, another one: only such numbers are refused.
+    floats = [
+        v for vs in values.values() for v in vs if isinstance(v, float) and str(v) not in MATRIX_VERSIONS
+    ]
     if floats:
         raise CheckFailed(
             exercise,

@@ -14,15 +14,23 @@ OPTIONAL_SECRETS = {"SSH_PORT"}  # the job reads it, but 22 is used when it is e
 
 
 def _names(exercise: str, answer, what: str) -> set[str]:
-    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+    if isinstance(answer, str | dict) or not hasattr(answer, "__iter__"):
         raise CheckFailed(
             exercise,
             _("the answer should be a list (or set) of {what}").format(what=what),
             got=repr(answer),
             hint=_('for example ["NAME_ONE", "NAME_TWO"]'),
         )
-    names = {str(name).strip().upper() for name in answer}
-    return names
+    return {_name(name) for name in answer}
+
+
+def _name(value) -> str:
+    """A name as the learner may copy it: `${{ secrets.SSH_HOST }}`, `secrets.SSH_HOST`, `$DATABASE_URL`
+    or `DATABASE_URL=` all name SSH_HOST or DATABASE_URL."""
+    text = str(value).strip()
+    match = re.fullmatch(r"\$\{\{\s*(.*?)\s*\}\}", text)
+    text = (match.group(1) if match else text).removeprefix("secrets.").lstrip("$").strip("{}").rstrip("=")
+    return text.strip().upper()
 
 
 def q1(answer) -> None:

@@ -187,6 +187,85 @@ def _installs_requirements(instruction) -> bool:
     return any(f.rsplit("/", 1)[-1] == REQUIREMENTS for f in _requirement_installs(instruction)[0])
 
 
+KEYWORDS = {
+    "ADD",
+    "ARG",
+    "CMD",
+    "COPY",
+    "ENTRYPOINT",
+    "ENV",
+    "EXPOSE",
+    "HEALTHCHECK",
+    "LABEL",
+    "MAINTAINER",
+    "ONBUILD",
+    "RUN",
+    "SHELL",
+    "STOPSIGNAL",
+    "USER",
+    "VOLUME",
+    "WORKDIR",
+}  # FROM is read apart
+
+
+def _buildable(exercise: str, dockerfile) -> None:
+    """What docker build refuses before it runs a step: an unknown instruction, a COPY or ADD
+    without both a source and a destination."""
+    for stage in dockerfile.stages:
+        for instruction in stage.instructions:
+            if instruction.keyword not in KEYWORDS:
+                problem = _("line {line}: docker build does not know the instruction {keyword}")
+            elif instruction.keyword in ("COPY", "ADD") and not (instruction.sources and instruction.dest):
+                problem = _(
+                    "line {line}: docker build refuses a {keyword} without a source and a destination"
+                )
+            else:
+                continue
+            raise CheckFailed(
+                exercise,
+                problem.format(line=instruction.line, keyword=instruction.keyword),
+                got=instruction.short(60),
+                hint=_("COPY <what, from the build context> <where, in the image>: COPY requirements.txt ./"),
+            )
+
+
+def _workdirs(dockerfile) -> dict[int, str]:
+    """The folder each instruction runs in (by id): WORKDIR as it stands, "/" where none was set, and
+    a stage built FROM an earlier one starts in that one's last folder."""
+    import posixpath
+
+    where, last = {}, {}
+    for stage in dockerfile.stages:
+        folder = last.get(stage.base, "/")
+        for instruction in stage.instructions:
+            if instruction.keyword == "WORKDIR":
+                folder = posixpath.normpath(posixpath.join(folder, instruction.args.strip().strip('"')))
+            where[id(instruction)] = folder
+        last[stage.name] = folder
+    return where
+
+
+def _placed(instruction, path: str, folder: str) -> str | None:
+    """Where a COPY/ADD run in `folder` puts the build context's `path` in the image, or None."""
+    import posixpath
+
+    from ..files import covers
+
+    dest = instruction.dest or "."
+    target = posixpath.normpath(posixpath.join(folder, dest))
+    into_folder = dest.endswith("/") or dest in (".", "./") or len(instruction.sources) > 1
+    for source in instruction.sources:
+        if not covers(source, path):
+            continue
+        clean = source.strip().rstrip("/")
+        if clean in (".", ""):
+            return posixpath.join(target, path)
+        if path.startswith(clean + "/"):  # a folder: its contents go into the destination
+            return posixpath.join(target, path[len(clean) + 1 :])
+        return posixpath.join(target, posixpath.basename(path)) if into_folder else target
+    return None
+
+
 @guarded
 def q2(answer) -> None:
     """A Dockerfile for the naive project whose code changes reuse the dependencies' layer."""
@@ -200,6 +279,7 @@ def q2(answer) -> None:
     if not dockerfile.stages:
         raise CheckFailed(exercise, _("there is no FROM line"), hint=_("start from FROM python:3.12-slim"))
     target = dockerfile.stages[-1].name
+    _buildable(exercise, dockerfile)
     steps = [i for stage in dockerfile.needed(target) for i in stage.instructions]
     copies = [i for i in steps if i.keyword in ("COPY", "ADD") and not i.flags.get("from")]
     missing = [path for path in CODE_FILES if not any(source_covers(i, path) for i in copies)]
@@ -224,7 +304,37 @@ def q2(answer) -> None:
                 "-r reads the file and installs what it lists"
             ).format(name=name),
         )
-    installs = [i for i in steps if _installs_requirements(i)]
+    import posixpath
+
+    folders = _workdirs(dockerfile)
+    placed = {
+        id(i): spot for i in copies if (spot := _placed(i, REQUIREMENTS, folders.get(id(i), "/"))) is not None
+    }
+
+    def reads_the_copy(instruction) -> bool:
+        """This RUN gives pip -r the file a COPY put requirements.txt in (before it or not)."""
+        before = set(placed.values())
+        folder = folders.get(id(instruction), "/")
+        given = _requirement_installs(instruction)[0]
+        return any(posixpath.normpath(posixpath.join(folder, f)) in before for f in given)
+
+    installs = [i for i in steps if reads_the_copy(i)]
+    elsewhere = [i for i in steps if _installs_requirements(i) and not reads_the_copy(i)]
+    if not installs and elsewhere and placed:
+        instruction = elsewhere[0]
+        folder = folders.get(id(instruction), "/")
+        reads = [posixpath.normpath(posixpath.join(folder, f)) for f in _requirement_installs(instruction)[0]]
+        raise CheckFailed(
+            exercise,
+            _("pip reads {reads}, but the COPY put {requirements} in another folder: {placed}").format(
+                reads=", ".join(reads),
+                requirements=REQUIREMENTS,
+                placed=", ".join(sorted(set(placed.values()))),
+            ),
+            expected=_("pip install -r with the path the COPY gave the file"),
+            got=instruction.short(60),
+            hint=_("a relative path in RUN is relative to WORKDIR; COPY requirements.txt ./ puts it there"),
+        )
     if not installs:
         raise CheckFailed(
             exercise,
@@ -232,8 +342,20 @@ def q2(answer) -> None:
             hint=_("keep the RUN pip install line"),
         )
     install = installs[0]
-    copied_before = any(source_covers(i, REQUIREMENTS) for i in steps[: steps.index(install)] if i in copies)
-    if not copied_before:
+    folder = folders.get(id(install), "/")
+    reads = {posixpath.normpath(posixpath.join(folder, f)) for f in _requirement_installs(install)[0]}
+    earlier = {placed[id(c)] for c in steps[: steps.index(install)] if id(c) in placed}
+    if earlier and not reads & earlier:
+        raise CheckFailed(
+            exercise,
+            _("pip reads {reads}, but the COPY put {requirements} in another folder: {placed}").format(
+                reads=", ".join(sorted(reads)), requirements=REQUIREMENTS, placed=", ".join(sorted(earlier))
+            ),
+            expected=_("pip install -r with the path the COPY gave the file"),
+            got=install.short(60),
+            hint=_("a relative path in RUN is relative to WORKDIR; COPY requirements.txt ./ puts it there"),
+        )
+    if not earlier:
         raise CheckFailed(
             exercise,
             _("pip install runs before {requirements} is in the image").format(requirements=REQUIREMENTS),
@@ -243,6 +365,24 @@ def q2(answer) -> None:
         )
     if not any(i.keyword in ("CMD", "ENTRYPOINT") for i in steps):
         raise CheckFailed(exercise, _("the image no longer says what to run"), hint=_("keep the CMD line"))
+    runs = [i for i in steps if i.keyword in ("CMD", "ENTRYPOINT")][-1]
+    code = [
+        spot
+        for i in copies
+        if (spot := _placed(i, CODE_FILE, folders.get(id(i), "/"))) is not None
+        and steps.index(i) < steps.index(runs)
+    ]
+    code_root = code[-1][: -len(CODE_FILE) - 1] or "/" if code else None
+    if code_root is not None and code_root != folders.get(id(runs), "/"):
+        raise CheckFailed(
+            exercise,
+            _("the command runs in {folder}, but the code is in another folder: {root}").format(
+                folder=folders.get(id(runs), "/"), root=code_root
+            ),
+            expected=_("WORKDIR set before the COPYs, so the code lands where the command runs"),
+            got=_("{code_file} is at {path}").format(code_file=CODE_FILE, path=code[-1]),
+            hint=_("gunicorn config.wsgi imports config from the folder it runs in"),
+        )
     for path in CODE_FILES:
         again = rebuilt(dockerfile, target, path, ignore=[])
         if install in again:
@@ -487,6 +627,11 @@ def _installs_any(instruction) -> bool:
     return bool(pip_installs(run_script(instruction)))
 
 
+def _word(value):
+    """A prediction as the learner may type it: " Install", "CODE" read as install and code."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
 @guarded
 def rebuilds(answer) -> None:
     """Predict, then run: for each changed file, what a rebuild of the web image runs again."""
@@ -505,6 +650,7 @@ def rebuilds(answer) -> None:
             _("{missing!r} is missing").format(missing=missing[0]),
             hint=_("keep the five files as the dict's keys"),
         )
+    answer = {path: _word(answer[path]) for path in REBUILD_CHANGES}
     for path in REBUILD_CHANGES:
         word = answer[path]
         if word not in REBUILD_WORDS:
@@ -585,6 +731,37 @@ def _mount_target(volume: str) -> str:
     return parts[-1].rstrip("/")
 
 
+HEALTH_IMAGE, HEALTH_MAJOR, HEALTH_VOLUME, HEALTH_DATA = "postgres", "18", "pgdata", "/var/lib/postgresql"
+
+
+def _official_postgres(image: str) -> tuple[bool, str]:
+    """(the official postgres image?, its tag): postgres:18, library/postgres:18-alpine and
+    docker.io/library/postgres:18.1 are all the official image; bitnami/postgresql is not."""
+    text = str(image).partition("@")[0]
+    name, tag = text.rsplit(":", 1) if ":" in text.rsplit("/", 1)[-1] else (text, "")
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        name = name.removeprefix(prefix)
+    name = name.removeprefix("library/")
+    return name == HEALTH_IMAGE, tag
+
+
+def _mounts(service: dict) -> list[tuple[str, str, str]]:
+    """(type, source, target) of each volume entry, short or long syntax; type volume or bind."""
+    found = []
+    for entry in service.get("volumes") or []:
+        if isinstance(entry, dict):
+            source, target = str(entry.get("source", "")), str(entry.get("target", ""))
+            kind = str(entry.get("type", "volume"))
+        else:
+            parts = str(entry).split(":")
+            if len(parts) >= 3 and parts[-1] in ("ro", "rw", "z", "Z"):
+                parts = parts[:-1]
+            source, target = (parts[0], parts[-1]) if len(parts) >= 2 else ("", parts[0])
+            kind = "bind" if source.startswith((".", "/", "~")) else "volume"
+        found.append((kind, source, target.rstrip("/") or "/"))
+    return found
+
+
 def _environment(service: dict) -> dict:
     value = service.get("environment") or {}
     if isinstance(value, list):
@@ -634,6 +811,20 @@ def healthcheck(answer) -> None:
             hint=_("on the compose network each service is reached by its name"),
         )
     db = databases[host]
+    official, tag = _official_postgres(db.get("image", ""))
+    if not official or not (tag == HEALTH_MAJOR or tag.startswith((HEALTH_MAJOR + ".", HEALTH_MAJOR + "-"))):
+        raise CheckFailed(
+            exercise,
+            _("{host} runs {image}, not the official postgres:{major} image the exercise asks for").format(
+                host=host, image=db.get("image"), major=HEALTH_MAJOR
+            ),
+            expected=f"image: {HEALTH_IMAGE}:{HEALTH_MAJOR}",
+            got=f"image: {db.get('image')}",
+            hint=_(
+                "name the major version: without a tag (or with latest) the version changes under you "
+                "when a new one comes out, and a data folder of one major version does not start another"
+            ),
+        )
     password = _environment(((raw.get("services") or {}).get(host)) or {}).get("POSTGRES_PASSWORD")
     if password is None and "POSTGRES_PASSWORD_FILE" not in _environment(db) and not db.get("env_file"):
         raise CheckFailed(
@@ -705,6 +896,32 @@ def healthcheck(answer) -> None:
             expected="volumes: - pgdata:/var/lib/postgresql",
             got=mounts or _("no volumes"),
             hint=_("the writable layer goes with the container: docker compose down would lose the data"),
+        )
+    wanted = f"{HEALTH_VOLUME}:{HEALTH_DATA}"
+    if (("volume", HEALTH_VOLUME, HEALTH_DATA)) not in _mounts(db):
+        at_data = [m for m in _mounts(db) if m[2] == HEALTH_DATA]
+        raise CheckFailed(
+            exercise,
+            _("{host}'s data is not in the pgdata volume at /var/lib/postgresql").format(host=host),
+            expected=f"volumes: - {wanted}",
+            got=mounts,
+            hint=(
+                _("a bind mount or another volume is not the pgdata volume the starter declares")
+                if at_data
+                else _(
+                    "the postgres:18 image keeps its data below /var/lib/postgresql (in 18/docker); "
+                    "/var/lib/postgresql/data is where images before 18 kept it"
+                )
+            ),
+        )
+    declared = raw.get("volumes") if isinstance(raw.get("volumes"), dict) else {}
+    if HEALTH_VOLUME not in declared:
+        raise CheckFailed(
+            exercise,
+            _("the volume pgdata is used but not declared: docker compose would refuse the file"),
+            expected="volumes:\n  pgdata:",
+            got=_("top-level volumes: {names}").format(names=sorted(declared) or _("none")),
+            hint=_("keep the starter's top-level volumes: pgdata: at the end of the file"),
         )
     ok(
         exercise,

@@ -7,8 +7,11 @@ comment, rows of other users and posts): a number typed in, or a query right on 
 
 from __future__ import annotations
 
+import re
+
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, is_queryset, ok, require_answer
+from ._base import CheckFailed, is_queryset, ok, require_answer, takes_an
+from ._cells import did_not_follow, rerun
 from ._probe import guarded, kind_of, recorder, rolled_back, run_sql, shown
 
 recorder.install()  # before the exercise cells run, so a check can read the SQL they sent
@@ -213,12 +216,17 @@ def q2(index_name) -> None:
     if not isinstance(index_name, str):
         raise CheckFailed(
             exercise,
-            _("a {kind}, not a name").format(kind=type(index_name).__name__),
+            (
+                _("an {kind}, not a name")
+                if takes_an(type(index_name).__name__)
+                else _("a {kind}, not a name")
+            ).format(kind=type(index_name).__name__),
             expected=partial_unique,
             got=repr(index_name),
             hint=hint,
         )
     if index_name in partial_unique:
+        _q2_follows_the_catalog(exercise, index_name, indexes[index_name], hint=hint)
         ok(exercise, f"{index_name}: {indexes[index_name].split(' USING ', 1)[1]}")
         return
     constraints = _like_constraints()
@@ -234,6 +242,64 @@ def q2(index_name) -> None:
     else:
         problem = _("no index {index_name!r} on the like table").format(index_name=index_name)
     raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
+
+
+Q2_RENAMED = "probe_one_live_like"
+Q2_CHANGE = N_(
+    "after the check renames the index and adds a partial index that is not unique and a partial unique "
+    "index on another table (rolled back)"
+)
+
+
+def _q2_probe_indexes(name: str, definition: str, *, order: str):
+    """More partial indexes, and the right one made again under another name: only a query that
+    asks for UNIQUE, WHERE and the like table finds it alone. A query on the catalog without ORDER
+    BY may give its rows in any order: they come sorted by the first column, `order` ASC or DESC,
+    so a query that finds several and takes the first is wrong in one of the two runs. Returns the
+    function that stops the sorting."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        # DDL waits for no deferred check of rows written earlier in the same transaction (a
+        # test's); Django's foreign keys are deferred by default, so they go back to that after
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute('CREATE INDEX "probe_like_live_posts" ON posts_like (post_id) WHERE NOT is_deleted')
+        cursor.execute('CREATE UNIQUE INDEX "probe_comment_one" ON posts_comment (id) WHERE NOT is_deleted')
+        cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute(definition.replace(f"INDEX {name} ON", f"INDEX {Q2_RENAMED} ON", 1))
+
+    def sorted_catalog(execute, sql, params, many, context):
+        text = sql.strip().rstrip(";")
+        if (
+            not many
+            and re.match(r"(?is)select\b", text)
+            and re.search(r"(?i)\bpg_(indexes|index|class)\b", text)
+            and not re.search(r"(?i)\border\s+by\b", text)
+        ):
+            sql = f"SELECT * FROM ({text}) AS catalog_rows ORDER BY 1 {order}"
+        return execute(sql, params, many, context)
+
+    wrapping = connection.execute_wrapper(sorted_catalog)
+    wrapping.__enter__()
+    return lambda: wrapping.__exit__(None, None, None)
+
+
+def _q2_follows_the_catalog(exercise: str, name: str, definition: str, *, hint: str) -> None:
+    """In a kernel: the exercise cell, run again on a changed catalog, finds the index again."""
+
+    def judge(value) -> None:
+        found = _index_name(value)
+        if found != Q2_RENAMED:
+            raise did_not_follow(exercise, change=_(Q2_CHANGE), expected=Q2_RENAMED, got=found, hint=hint)
+
+    for order in ("ASC", "DESC"):
+        rerun(
+            exercise,
+            "index_name",
+            lambda order=order: _q2_probe_indexes(name, definition, order=order),
+            judge,
+        )
 
 
 PROBE_BASE = 900_700  # ids of the rows the checks add for a moment, far above the seed's
@@ -270,26 +336,30 @@ PROBE_NOTE = N_(
 )
 
 
-def _number(names, rows) -> int | None:
-    """What a statement's result counts: COUNT(*)'s value, or its number of rows."""
+def _number(names, rows, label: str = "") -> int | None:
+    """What a statement's result counts: the column named `label` of a one-row result (an
+    aggregate() with several counts), COUNT(*)'s value, or its number of rows."""
+    if len(rows) == 1 and label and label in names and isinstance(rows[0][names.index(label)], int):
+        return rows[0][names.index(label)]
     if len(rows) == 1 and len(rows[0]) == 1 and isinstance(rows[0][0], int) and "count" in names[0].lower():
         return rows[0][0]
     return len(rows)
 
 
-def _traced(exercise: str, model, value, truth, *, what: str, hint: str) -> bool:
+def _traced(exercise: str, model, value, truth, *, what: str, hint: str, label: str = "") -> bool:
     """Find the statement on model's table that gave `value`, and run it again on the probe rows:
     it must give `truth()` there too. False when the recorder was not listening (nothing claimed)."""
     if not recorder.installed:
         recorder.install()
         return False
     table = model._meta.db_table
-    tried = recorder.find(rf'^\s*SELECT\b.*\bFROM "{table}"')
+    # FROM or JOIN, quoted or not: a raw count and an aggregate across the relation count it too
+    tried = recorder.find(rf'^\s*SELECT\b.*\b(FROM|JOIN)\s+"?{table}"?(\s|$|\))')
     candidates = []
     for sql, params in tried:
         with rolled_back():
             names, rows, _count = run_sql(sql, params)
-        if _number(names, rows) == value:
+        if _number(names, rows, label) == value:
             candidates.append((sql, params))
     if not candidates:
         raise CheckFailed(
@@ -312,7 +382,7 @@ def _traced(exercise: str, model, value, truth, *, what: str, hint: str) -> bool
             _add_probe_rows()
             expected = truth()
             names, rows, _count = run_sql(sql, params)
-            got = _number(names, rows)
+            got = _number(names, rows, label)
         if got == expected:
             return True
     raise CheckFailed(
@@ -382,16 +452,25 @@ def q3(rows) -> None:
             if counted == live
             else hint,
         )
-    for key, model in models.items():
-        _count_holds(
-            exercise,
-            given[key],
-            model,
-            lambda key=key: truth()[key],
-            what=_("the {key} of post {q3_post}, live and deleted").format(key=key, q3_post=Q3_POST),
-            hint=hint,
-            label=key,
-        )
+
+    def judge(value) -> None:
+        if not isinstance(value, dict) or set(value) != set(models):
+            raise did_not_follow(exercise, change=_(PROBE_NOTE), expected=truth(), got=value, hint=hint)
+        got = {key: (v.count() if is_queryset(v) else v) for key, v in value.items()}
+        if got != truth():
+            raise did_not_follow(exercise, change=_(PROBE_NOTE), expected=truth(), got=got, hint=hint)
+
+    if not rerun(exercise, "rows", _add_probe_rows, judge):  # outside a kernel: trace the statements
+        for key, model in models.items():
+            _count_holds(
+                exercise,
+                given[key],
+                model,
+                lambda key=key: truth()[key],
+                what=_("the {key} of post {q3_post}, live and deleted").format(key=key, q3_post=Q3_POST),
+                hint=hint,
+                label=key,
+            )
     ok(
         exercise,
         _("{sum} rows point at post {q3_post}: {expected}").format(
@@ -404,7 +483,7 @@ def _count_holds(exercise: str, value, model, truth, *, what: str, hint: str, la
     """A count still right off the seed: a QuerySet is counted again on the probe rows, and a number
     is traced to the query that made it (run again on them)."""
     if not is_queryset(value):
-        _traced(exercise, model, value, truth, what=what, hint=hint)
+        _traced(exercise, model, value, truth, what=what, hint=hint, label=label)
         return
     with rolled_back():
         _add_probe_rows()
@@ -458,14 +537,21 @@ def q4(rows) -> None:
             if counted == live
             else hint,
         )
-    _count_holds(
-        exercise,
-        value,
-        Like,
-        lambda: every().count(),
-        what=_("{q4_user}'s like rows on post {q4_post}").format(q4_user=Q4_USER, q4_post=Q4_POST),
-        hint=hint,
-    )
+
+    def judge(value) -> None:
+        got = value.count() if is_queryset(value) else value
+        if got != every().count():
+            raise did_not_follow(exercise, change=_(PROBE_NOTE), expected=every().count(), got=got, hint=hint)
+
+    if not rerun(exercise, "like_rows", _add_probe_rows, judge):
+        _count_holds(
+            exercise,
+            value,
+            Like,
+            lambda: every().count(),
+            what=_("{q4_user}'s like rows on post {q4_post}").format(q4_user=Q4_USER, q4_post=Q4_POST),
+            hint=hint,
+        )
     ok(
         exercise,
         _(

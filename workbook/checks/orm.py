@@ -14,7 +14,7 @@ from datetime import date
 
 from ..i18n import N_, _, ngettext
 from . import _orm_probe
-from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer
+from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer, takes_an
 from ._probe import (
     evaluate,
     expect_objects,
@@ -144,12 +144,126 @@ def in_general(exercise: str, failure: CheckFailed, answer=None) -> CheckFailed:
     )
 
 
+class Rows(list):
+    """An answer's rows; `probed` is False when they could not be followed onto the probe rows."""
+
+    probed = True
+
+
+def probed_note(rows) -> str:
+    """The ✓ line's claim about the probe rows, only when they were used."""
+    return _(PROBED) if getattr(rows, "probed", True) else ""
+
+
+def is_row_list(answer) -> bool:
+    return isinstance(answer, list | tuple) and not is_queryset(answer)
+
+
+def rows_now(exercise: str, answer, model, *, hint: str) -> list:
+    """The answer's rows: a QuerySet of `model` objects run again, or a list of them as it is.
+
+    A list is as good as a QuerySet wherever the text does not ask for one: `judge` follows the
+    query that made it onto the probe rows."""
+    if is_row_list(answer):
+        items = list(answer)
+        wrong = [item for item in items if not isinstance(item, model)]
+        if wrong:
+            raise CheckFailed(
+                exercise,
+                _("the list holds {kind}, not {model} objects").format(
+                    kind=kind_of(wrong[0]), model=model.__name__
+                ),
+                expected=_("{model} objects (a QuerySet, or a list of them)").format(model=model.__name__),
+                got=shown(items),
+                hint=hint,
+            )
+        return items
+    expect_queryset(exercise, answer, model, hint)
+    expect_objects(exercise, answer, model, hint=hint)
+    return evaluate(exercise, answer, hint=hint)
+
+
+def _pk_column(names, rows, column: str) -> list | None:
+    if column not in names:
+        return None
+    at = names.index(column)
+    return [row[at] for row in rows]
+
+
+def _made_by(ids: list, column: list | None, *, ordered: bool) -> bool:
+    """The list's ids are what the statement returned (in order, or its first rows when a slice in
+    Python took them; as a set when order does not matter)."""
+    if column is None:
+        return False
+    if ordered:
+        return column[: len(ids)] == ids
+    return sorted(column) == sorted(ids)
+
+
+def _judge_list(exercise: str, answer, model, reference, *, ordered: bool, hint: str) -> Rows:
+    """A list of objects: right now, made by a query, and that query right on the probe rows."""
+    items = rows_now(exercise, answer, model, hint=hint)
+    compare_rows(exercise, items, list(reference()), ordered=ordered, hint=hint)
+    return follow_list(
+        exercise,
+        items,
+        model,
+        ordered=ordered,
+        compare=lambda rows: compare_rows(exercise, rows, list(reference()), ordered=ordered, hint=hint),
+    )
+
+
+def follow_list(exercise: str, items: list, model, *, ordered: bool, compare, attrs=()) -> Rows:
+    """The query the cells sent that gave this list of objects, run again on the probe rows, its
+    rows (with the columns named in `attrs` set on them, as annotate() does) handed to
+    `compare(rows)`. A ✗ when no query gave the list; `probed` False when the recorder was not
+    listening (nothing more is claimed then)."""
+    ids, column = [item.pk for item in items], model._meta.pk.column
+    found = recorded_statement(
+        exercise,
+        rf'^SELECT .*FROM "{model._meta.db_table}"',
+        lambda names, rows, count: _made_by(ids, _pk_column(names, rows, column), ordered=ordered),
+        what=_("these rows"),
+        method=_("query"),
+        hint=_("build the list from a query (list(...) of a QuerySet), or give the QuerySet itself"),
+    )
+    if found is None:
+        rows = Rows(items)
+        rows.probed = False
+        return rows
+    with rolled_back():
+        sliced = len(run_sql(*found)[1]) > len(ids)  # the list is a slice taken in Python
+    with rolled_back():
+        _orm_probe.add_rows()
+        names, rows, _count = run_sql(*found)
+        at = names.index(column)
+        if sliced:
+            rows = rows[: len(ids)]
+        by_id = model._base_manager.in_bulk([row[at] for row in rows])
+        probe_rows = []
+        for row in rows:
+            if row[at] not in by_id:
+                continue
+            item = by_id[row[at]]
+            for attr in attrs:
+                if attr in names:
+                    setattr(item, attr, row[names.index(attr)])
+            probe_rows.append(item)
+        try:
+            compare(probe_rows)
+        except CheckFailed as failure:
+            raise in_general(exercise, failure) from None
+    return Rows(items)
+
+
 def judge(exercise: str, answer, model, reference, *, ordered: bool, hint: str, objects: bool = True) -> list:
     """A QuerySet answer compared with `reference()` now, then again on the probe rows.
 
     `reference` is a function returning the right QuerySet, so it is computed on each data set.
-    Returns the answer's rows now.
+    Returns the answer's rows now. A list of objects (where `objects`) is judged by `_judge_list`.
     """
+    if objects and is_row_list(answer):
+        return _judge_list(exercise, answer, model, reference, ordered=ordered, hint=hint)
     expect_queryset(exercise, answer, model, hint)
     if objects:
         expect_objects(exercise, answer, model, hint=hint)
@@ -163,7 +277,7 @@ def judge(exercise: str, answer, model, reference, *, ordered: bool, hint: str, 
             compare(exercise, probe_got, list(reference()), ordered=ordered, hint=hint)
         except CheckFailed as failure:
             raise in_general(exercise, failure, answer) from None
-    return got
+    return Rows(got)
 
 
 def compare_values(exercise: str, got, expected, *, ordered: bool, hint: str) -> None:
@@ -298,6 +412,8 @@ def warmup(usernames) -> None:
 # ---------------------------------------------------------------- the course's three
 
 
+Q1_AUTHOR = "bob"
+Q1_AVOID = ("seoul", "namsan")  # words the text asks new posts to leave out
 Q1_REASON = "b"  # the letter of the right answer to "why does the ORM accept a post with no file?"
 Q1_REASONS = {
     "a": N_(
@@ -305,6 +421,15 @@ Q1_REASONS = {
     ),
     "c": N_("nothing adds a photo: the post simply has no File row"),
 }
+
+
+def _letter(answer) -> str:
+    """The letter of a multiple-choice answer: "b", " (B) ", "b: because ..." and "B) ..." give "b"."""
+    import re
+
+    text = str(answer).strip().lower()
+    found = re.fullmatch(r"\(?([a-z])\)?(?:\s*[.:)\-]\s*.*|\s+.*)?", text, re.DOTALL)
+    return found.group(1) if found else text
 
 
 def q1(new_posts, why_no_file) -> None:
@@ -363,6 +488,26 @@ def q1(new_posts, why_no_file) -> None:
             got=describe(stored),
             hint=hint,
         )
+    others = [p for p in sorted(stored, key=lambda p: p.pk) if p.author.username != Q1_AUTHOR]
+    if others:
+        raise CheckFailed(
+            exercise,
+            _("posts by someone other than {author}: {others}").format(
+                author=Q1_AUTHOR, others=describe(others)
+            ),
+            expected=_("three posts by {author}").format(author=Q1_AUTHOR),
+            got=describe(stored),
+            hint=_("author=bob (the notebook's variable bob is that user)"),
+        )
+    avoided = [p for p in sorted(stored, key=lambda p: p.pk) if any(w in p.content.lower() for w in Q1_AVOID)]
+    if avoided:
+        raise CheckFailed(
+            exercise,
+            _("a post mentions Seoul or Namsan: {avoided}").format(avoided=describe(avoided)),
+            expected=_("texts without the words Seoul and Namsan"),
+            got=describe(avoided),
+            hint=_("later exercises search for those words: write about something else"),
+        )
     files = {p.pk: list(File.objects.filter(post_id=p.pk).values_list("type", flat=True)) for p in stored}
     bare = [p for p in sorted(stored, key=lambda p: p.pk) if not files[p.pk]]
     if bare:
@@ -378,7 +523,7 @@ def q1(new_posts, why_no_file) -> None:
             ),
         )
     require_answer(exercise, why_no_file)
-    letter = str(why_no_file).strip().lower().strip("()")
+    letter = _letter(why_no_file)
     if letter != Q1_REASON:
         raise CheckFailed(
             exercise,
@@ -412,7 +557,11 @@ def q2(answer, new_posts) -> None:
     if not is_queryset(answer):
         raise CheckFailed(
             exercise,
-            _("the answer is a {kind}, not a QuerySet").format(kind=type(answer).__name__),
+            (
+                _("the answer is an {kind}, not a QuerySet")
+                if takes_an(type(answer).__name__)
+                else _("the answer is a {kind}, not a QuerySet")
+            ).format(kind=type(answer).__name__),
             expected=_("a QuerySet of ReadablePost"),
             got=type(answer).__name__,
             hint=hint,
@@ -432,6 +581,7 @@ def q2(answer, new_posts) -> None:
             got=_("a QuerySet of Post"),
             hint=_("start from ReadablePost.objects, so each row is shown by the __str__ you wrote"),
         )
+    expect_objects(exercise, answer, answer.model, hint=hint)
     expected = Post.objects.filter(pk__in=[p.pk for p in new_posts])
     compare_rows(exercise, answer, expected, ordered=False, hint=hint)
     rows = list(answer)
@@ -492,7 +642,7 @@ def q3(carol_posts) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, _("carol's {count} live posts{probed}").format(count=len(got), probed=_(PROBED)))
+    ok(exercise, _("carol's {count} live posts{probed}").format(count=len(got), probed=probed_note(got)))
 
 
 # ---------------------------------------------------------------- building up
@@ -515,7 +665,7 @@ def q4(not_carol) -> None:
         ordered=False,
         hint=hint,
     )
-    ok(exercise, _("{count} live posts not by carol{probed}").format(count=len(got), probed=_(PROBED)))
+    ok(exercise, _("{count} live posts not by carol{probed}").format(count=len(got), probed=probed_note(got)))
 
 
 def _q5_reference():
@@ -539,10 +689,8 @@ def q5(answer) -> None:
         '(Q(author__username="alice") | Q(content__icontains="seoul")) & ~Q(content__icontains="namsan"): '
         "| is OR, & is AND, ~ is NOT"
     )
-    expect_queryset(exercise, answer, Post, hint)
-    expect_objects(exercise, answer, Post, hint=hint)
+    got = rows_now(exercise, answer, Post, hint=hint)
     expected = list(_q5_reference())
-    got = evaluate(exercise, answer, hint=hint)
     namsan = [p for p in got if "namsan" in p.content.lower()]
     if namsan:
         raise CheckFailed(
@@ -612,10 +760,8 @@ def q7(posts) -> None:
     exercise = "q7"
     require_answer(exercise, posts)
     hint = _("created_at__date__range=(date(2026, 3, 4), date(2026, 3, 6)) compares days, both ends included")
-    expect_queryset(exercise, posts, Post, hint)
-    expect_objects(exercise, posts, Post, hint=hint)
+    got = rows_now(exercise, posts, Post, hint=hint)
     expected = list(Post.objects.filter(created_at__date__range=Q7_DAYS))
-    got = evaluate(exercise, posts, hint=hint)
     last_day = [p for p in expected if timezone.localtime(p.created_at).date() == Q7_DAYS[1]]
     late = [p for p in last_day if p.pk not in {g.pk for g in got}]
     if late:
@@ -652,7 +798,7 @@ def q8(answer) -> None:
     exercise = "q8"
     require_answer(exercise, answer)
     hint = _('order_by("author__username", "-created_at")[:4]: a minus sign means descending')
-    judge(
+    got = judge(
         exercise,
         answer,
         Post,
@@ -660,7 +806,7 @@ def q8(answer) -> None:
         ordered=True,
         hint=hint,
     )
-    ok(exercise, _("4 posts in the asked order{probed}").format(probed=_(PROBED)))
+    ok(exercise, _("4 posts in the asked order{probed}").format(probed=probed_note(got)))
 
 
 def _q9_compare(exercise: str, got: list, *, hint: str) -> None:
@@ -719,6 +865,24 @@ def q9(posts) -> None:
     exercise = "q9"
     require_answer(exercise, posts)
     hint = 'annotate(n_likes=Count("likes", filter=Q(likes__is_deleted=False))).order_by("-n_likes", "id")'
+    if is_row_list(posts):  # the text asks for no QuerySet: a list made by a query is as good
+        got = rows_now(exercise, posts, Post, hint=hint)
+        _q9_compare(exercise, got, hint=hint)
+        rows = follow_list(
+            exercise,
+            got,
+            Post,
+            ordered=True,
+            attrs=("n_likes",),
+            compare=lambda rows: _q9_compare(exercise, rows, hint=hint),
+        )
+        ok(
+            exercise,
+            _("n_likes is right on all {count} posts, most liked first{probed}").format(
+                count=len(got), probed=probed_note(rows)
+            ),
+        )
+        return
     expect_queryset(exercise, posts, Post, hint)
     expect_objects(exercise, posts, Post, hint=hint)
     got = evaluate(exercise, posts, hint=hint)
@@ -1221,6 +1385,18 @@ def q16(draft, error) -> None:
             got="kept",
             hint=hint,
         )
+    if _q16_caught_inside():
+        raise CheckFailed(
+            exercise,
+            _("the IntegrityError is caught inside the atomic() block"),
+            expected=_("try: around the with block, except IntegrityError after it"),
+            got=_("a try/except within the block"),
+            hint=_(
+                "caught inside, the error does not leave the block: a query after it in the block fails "
+                "(PostgreSQL has aborted the transaction), and the block ends without an error, so the "
+                "code after it cannot tell that the post was rolled back"
+            ),
+        )
     with connection.cursor() as cursor:
         cursor.execute("SELECT last_value FROM posts_post_id_seq")
         handed_out = cursor.fetchone()[0]
@@ -1242,6 +1418,35 @@ def q16(draft, error) -> None:
             pk=draft.pk
         ),
     )
+
+
+def _q16_caught_inside() -> bool:
+    """Whether the newest cell that opens an atomic() block and names IntegrityError catches an
+    error inside the block (a try/except within `with ...atomic()`). False when no cell shows it."""
+    import ast
+
+    from . import _runner
+
+    def atomic(node) -> bool:
+        return isinstance(node, ast.With | ast.AsyncWith) and any(
+            "atomic" in ast.unparse(item.context_expr) for item in node.items
+        )
+
+    for source in _runner.cell_sources():
+        if "atomic" not in source or "IntegrityError" not in source:
+            continue
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # IPython syntax (magics): say nothing about it
+            return False
+        blocks = [node for node in ast.walk(tree) if atomic(node)]
+        return any(
+            isinstance(inner, ast.Try) and inner.handlers
+            for block in blocks
+            for statement in block.body
+            for inner in ast.walk(statement)
+        )
+    return False
 
 
 def _first(exc) -> str:
@@ -1440,8 +1645,42 @@ def q20(top) -> None:
         'Post.objects.select_related("author").annotate(n_likes=Count("likes", '
         'filter=Q(likes__is_deleted=False))).order_by("-n_likes", "-created_at")[:3]'
     )
+    if is_row_list(top):  # the text asks for no QuerySet: a list made by a query is as good
+        got = rows_now(exercise, top, Post, hint=hint)
+        with count_queries() as queries:
+            [p.author.username for p in got]
+        shown_expected = _q20_compare(exercise, got, hint=hint)
+        if _queries(queries):
+            raise CheckFailed(
+                exercise,
+                _("the authors cost {extra} more queries").format(extra=_queries(queries)),
+                expected=_("1 query"),
+                got=1 + _queries(queries),
+                hint=_('select_related("author") joins them into the same query'),
+            )
+        rows = follow_list(
+            exercise,
+            got,
+            Post,
+            ordered=True,
+            attrs=("n_likes",),
+            compare=lambda rows: _q20_compare(exercise, rows, hint=hint),
+        )
+        ok(
+            exercise,
+            _("{names} in 1 query{probed}").format(names=", ".join(shown_expected), probed=probed_note(rows)),
+        )
+        return
     expect_queryset(exercise, top, Post, hint)
     expect_objects(exercise, top, Post, hint=hint)
+    if f'"{Post._meta.db_table}"."is_deleted"' not in str(top.query).partition(" FROM ")[2]:
+        raise CheckFailed(
+            exercise,
+            _("deleted posts are among the candidates: the QuerySet never leaves them out"),
+            expected=_("live posts only: Post.objects"),
+            got=_("a QuerySet with no condition on is_deleted"),
+            hint=_("Post.all_objects sees deleted posts too; start from Post.objects"),
+        )
     with count_queries() as queries:
         got = evaluate(exercise, top, hint=hint)
         [p.author.username for p in got]
@@ -1469,6 +1708,18 @@ def _comments_per_user() -> dict:
     from posts.models import Comment
 
     return dict(Comment.objects.values_list("user__username").annotate(n=Count("id")).order_by())
+
+
+def _q21_in_username_order(exercise: str, per_author: dict) -> None:
+    """The text asks for the keys in username order (the same order on every run)."""
+    if list(per_author) != sorted(per_author, key=str):
+        raise CheckFailed(
+            exercise,
+            _("the right counts, but the keys are not in username order"),
+            expected=shown(list(sorted(per_author, key=str))),
+            got=shown(list(per_author)),
+            hint=_('order_by("user__username") before dict(...): a dict keeps the order its pairs came in'),
+        )
 
 
 @guarded
@@ -1517,6 +1768,7 @@ def q21(per_author) -> None:
         hint=hint,
     )
     if found is None:
+        _q21_in_username_order(exercise, per_author)
         ok(exercise, f"{dict(sorted(expected.items()))}")
         return
     with rolled_back():
@@ -1533,6 +1785,7 @@ def q21(per_author) -> None:
             got=shown(dict(sorted(probe_got.items(), key=lambda item: str(item[0])))),
             hint=_("count live comments (Comment.objects) per comment writer (user__username)"),
         )
+    _q21_in_username_order(exercise, per_author)
     ok(
         exercise,
         _("{counts}: counted by one GROUP BY query, right on rows the check added too").format(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 
 from ..i18n import N_, _
 from ._base import CheckFailed, expect_queryset, ok, require_answer
-from ._probe import expect_objects, guarded
+from ._probe import expect_objects, guarded, rolled_back
 
 CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout")
 
@@ -55,11 +56,16 @@ class Session:
 
 
 @contextlib.contextmanager
-def scratch_transaction():
-    """A connection of the check's own, in a transaction that is always rolled back."""
+def scratch_transaction(*, autocommit: bool = False):
+    """A connection of the check's own, in a transaction that is always rolled back.
+
+    With `autocommit`, each statement commits on its own, as in a notebook's `sql()` (what
+    CREATE INDEX CONCURRENTLY needs): then only TEMP objects may be made, which end with the
+    connection."""
     import psycopg2
 
     raw = psycopg2.connect(**connection_params())
+    raw.autocommit = autocommit
     try:
         yield Session(raw)
     finally:
@@ -266,7 +272,15 @@ def q3(answer) -> None:
     exercise = "q3"
     require_answer(exercise, answer)
     expect_sql(exercise, answer, "CREATE INDEX", 'index_sql = "CREATE INDEX ... ON readings (...)"')
-    with scratch_transaction() as conn:
+    # CREATE INDEX CONCURRENTLY cannot run inside a transaction block: that one statement runs on
+    # its own, as the notebook's sql() runs it, and only on the check's TEMP table `readings` (which
+    # goes with the check's connection). Anything else stays in a transaction rolled back after.
+    concurrently = re.fullmatch(
+        r'\s*CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+[^;]*?\bON\s+(ONLY\s+)?"?readings"?[\s(][^;]*;?\s*',
+        answer,
+        re.IGNORECASE | re.DOTALL,
+    )
+    with scratch_transaction(autocommit=bool(concurrently)) as conn:
         create_readings(conn)
         before = indexes_used(plan_of(conn, READINGS_DAY_QUERY))
         conn.run_answer(exercise, answer, hint=_("write it for the table `readings`, without a schema name"))
@@ -341,7 +355,49 @@ def q4(answer) -> None:
             got=got,
             hint=_("annotate rank=SearchRank(vector, query) and order_by('-rank')"),
         )
+    with rolled_back():
+        _add_search_posts()
+        probe_expected, probe_got = search_truth(), list(answer.values_list("id", flat=True))
+    if probe_got != probe_expected:
+        raise CheckFailed(
+            exercise,
+            _(
+                "right on the notebook's rows only: {note}, the answer gives other posts or another order"
+            ).format(note=_(SEARCH_NOTE)),
+            expected=probe_expected,
+            got=probe_got,
+            hint=_("filter on the search itself (not on ids), live posts only, and order_by('-rank')"),
+        )
     ok(exercise, _("posts {got}, best match first").format(got=got))
+
+
+SEARCH_BASE = 900_800  # ids of the posts the check adds for a moment
+SEARCH_NOTE = N_(
+    "with posts the check adds for a moment (one that matches better than any, with the highest id; "
+    "a deleted one that matches)"
+)
+
+
+def _add_search_posts() -> None:
+    """Call inside rolled_back() only: the best match gets the highest id, and a deleted post
+    matches too."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from posts.models import Post
+
+    author = get_user_model().objects.order_by("pk").first()
+    now = timezone.now()
+    Post.all_objects.create(
+        pk=SEARCH_BASE + 1, author=author, content="Snow on the beach, sunsets over snow and beach"
+    )
+    Post.all_objects.create(
+        pk=SEARCH_BASE + 2,
+        author=author,
+        content="Beach sunsets, deleted",
+        is_deleted=True,
+        deleted_at=now,
+    )
 
 
 # ---------------------------------------------------------------- 03-postgresql-2-engine: transactions
