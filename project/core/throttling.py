@@ -25,6 +25,7 @@ from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
 from .models import LoginFailures
+from .usernames import canonical
 
 REFUSED = "Too many failed logins from this address or for this user name; try again in {} s."
 
@@ -41,11 +42,12 @@ def client_address(request) -> str:
 
 
 def _keys(request, username) -> list[tuple[str, int]]:
-    """(key, limit) for the address and, when one was given, the user name (case folded, so
-    Alice and alice share a count; hashed, so any length fits the key)."""
+    """(key, limit) for the address and, when one was given, the user name in its canonical form
+    (core.usernames: " Alice", "alice" and fullwidth "ａｌｉｃｅ" share a count; hashed, so any
+    length fits the key)."""
     keys = [(f"address:{client_address(request)}"[:100], settings.LOGIN_FAILURES_PER_ADDRESS)]
-    if isinstance(username, str) and username:
-        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+    if isinstance(username, str) and canonical(username):
+        digest = hashlib.sha256(canonical(username).encode()).hexdigest()
         keys.append((f"username:{digest}", settings.LOGIN_FAILURES_PER_USERNAME))
     return keys
 

@@ -136,6 +136,9 @@ if PRODUCTION and DATABASE_URL:
     refuse_published("The password in DATABASE_URL", unquote(urlsplit(DATABASE_URL).password or ""))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Every spelling of a user name (spaces around it, its case, fullwidth letters) logs in as its user.
+AUTHENTICATION_BACKENDS = ["core.usernames.CanonicalUsernameBackend"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

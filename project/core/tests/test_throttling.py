@@ -133,3 +133,61 @@ def test_the_schema_documents_the_429_of_the_token_login():
     responses = schema["paths"][TOKEN]["post"]["responses"]
     assert "429" in responses
     assert "Retry-After" in responses["429"]["description"]
+
+
+# Every spelling of a name that authentication takes for the same user shares one count: spaces
+# around it, another case, the fullwidth letters NFKC folds (the admin's form applies NFKC).
+SPELLINGS = [" alice", "alice ", "\talice\n", "ALICE", "Alice", "ａｌｉｃｅ", " ＡＬＩＣＥ "]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_no_spelling_of_a_locked_name_gets_a_token(anon, alice, spelling):
+    for n in range(10):
+        token_login(APIClient(REMOTE_ADDR=f"10.0.0.{n + 1}"), "alice", f"wrong-{n}")
+    assert token_login(APIClient(REMOTE_ADDR="10.0.1.1"), spelling, PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+def test_failures_under_every_spelling_share_one_count(alice):
+    for n in range(10):
+        spelling = SPELLINGS[n % len(SPELLINGS)]
+        assert token_login(APIClient(REMOTE_ADDR=f"10.0.0.{n + 1}"), spelling, "wrong").status_code == 400
+    assert token_login(APIClient(REMOTE_ADDR="10.0.1.1"), "alice", PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_a_name_logs_in_as_its_user(alice, spelling):
+    response = token_login(APIClient(), spelling, PASSWORD)
+    assert response.status_code == 200, response.content
+    assert response.json()["token"] == alice.auth_token.key
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/api-auth/login/"])
+@pytest.mark.parametrize("spelling", [" admin", "admin ", "ADMIN", "ａｄｍｉｎ"])
+def test_no_spelling_of_a_locked_name_opens_a_login_form(path, spelling, django_user_model):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    for n in range(10):
+        Client(REMOTE_ADDR=f"10.0.0.{n + 1}").post(path, {"username": "admin", "password": f"wrong-{n}"})
+    response = Client(REMOTE_ADDR="10.0.1.1").post(path, {"username": spelling, "password": PASSWORD})
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/api-auth/login/"])
+def test_the_login_forms_take_every_spelling_of_the_name(path, django_user_model):
+    django_user_model.objects.create_superuser("admin", "admin@example.com", PASSWORD)
+    response = Client().post(path, {"username": " ＡＤＭＩＮ ", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_two_users_whose_names_differ_only_in_case_keep_their_own_logins(django_user_model):
+    # Older data may hold both; each logs in with its exact name, neither with the other's password.
+    django_user_model.objects.create_user("Dana", password="dana-password-1")
+    django_user_model.objects.create_user("dana", password="dana-password-2")
+    assert token_login(APIClient(), "Dana", "dana-password-1").status_code == 200
+    assert token_login(APIClient(), "dana", "dana-password-2").status_code == 200
+    assert token_login(APIClient(), "DANA", "dana-password-1").status_code == 400
