@@ -178,6 +178,9 @@ REST_FRAMEWORK = {
 LOGIN_FAILURES_PER_ADDRESS = env.int("DJANGO_LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURES_PER_USERNAME = env.int("DJANGO_LOGIN_FAILURES_PER_USERNAME", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("DJANGO_LOGIN_FAILURE_WINDOW_SECONDS", default=300)
+# A client that logged in keeps a signed device cookie this many days: with it, it logs in while
+# its name is locked for others, with a limit of its own (core.throttling); 0 turns that off.
+LOGIN_DEVICE_DAYS = env.int("DJANGO_LOGIN_DEVICE_DAYS", default=30)
 LOGIN_THROTTLE_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
 
 SPECTACULAR_SETTINGS = {
