@@ -558,3 +558,29 @@ def test_data_survives_down_and_up_and_is_not_seeded_again(stack, api):
     web_log = stack.logs("web")
     assert "already has users" in web_log
     assert "exists, left as it is" in web_log
+
+
+WEAK_ADMIN_PASSWORDS = ["123", "workbook-admin-dev-password", "boss@example.com", "password123"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("password", WEAK_ADMIN_PASSWORDS)
+def test_bootstrap_in_production_refuses_an_admin_password_the_validators_reject(
+    monkeypatch, settings, password
+):
+    settings.PRODUCTION = True
+    for name, value in {**ADMIN_ENV, "DJANGO_SUPERUSER_PASSWORD": password}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(CommandError, match="^DJANGO_SUPERUSER_PASSWORD ") as refused:
+        call_command("bootstrap", verbosity=0)
+    assert "\n" not in str(refused.value)
+    assert not get_user_model().objects.filter(username="boss").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bootstrap_in_production_creates_an_admin_with_a_strong_password(monkeypatch, settings):
+    settings.PRODUCTION = True
+    for name, value in {**ADMIN_ENV, "DJANGO_SUPERUSER_PASSWORD": "Kq7-vT2m-Lp9x-Rw4z"}.items():
+        monkeypatch.setenv(name, value)
+    call_command("bootstrap", verbosity=0)
+    assert get_user_model().objects.get(username="boss").check_password("Kq7-vT2m-Lp9x-Rw4z")

@@ -73,11 +73,13 @@ def test_check_deploy_is_clean_with_production_values():
     assert "System check identified no issues" in result.stdout
 
 
-def test_check_deploy_fails_when_production_runs_with_debug_on():
-    """The check above can fail: DEBUG on is a deploy warning."""
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_DEBUG": "true"})
+def test_check_deploy_fails_when_production_sends_no_hsts():
+    """The check above can fail: no HSTS is a deploy warning."""
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_SECURE_HSTS_SECONDS": "0"}
+    )
     assert result.returncode != 0
-    assert "security.W018" in result.stderr
+    assert "security.W004" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
@@ -197,3 +199,62 @@ def test_connections_persist_with_health_checks(monkeypatch):
 def test_the_models_and_the_committed_migrations_agree():
     # makemigrations --check exits with status 1 when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+# Weak production settings: each refused at start, in one line that names the variable.
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["changeme", secrets.token_urlsafe(32), "x" * 60, "abcd" * 15],
+    ids=["changeme", "43 random characters", "one character", "four characters"],
+)
+def test_production_refuses_a_short_or_low_entropy_secret_key(monkeypatch, key):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY") as refused:
+        load_settings(monkeypatch, **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    assert "\n" not in str(refused.value)
+    # Development keeps what it is given.
+    assert load_settings(monkeypatch, DJANGO_SECRET_KEY=key).SECRET_KEY == key
+
+
+@pytest.mark.parametrize("password", ["PASSWORD", "changeme", "Postgres"])
+def test_production_refuses_a_placeholder_database_password(monkeypatch, password):
+    monkeypatch.setenv("DATABASE_URL", f"postgres://workbook:{password}@db:5432/workbook")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL") as refused:
+        load_settings(monkeypatch, **PRODUCTION)
+    assert "\n" not in str(refused.value)
+
+
+def test_production_refuses_debug_on(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG") as refused:
+        load_settings(monkeypatch, **{**PRODUCTION, "DJANGO_DEBUG": "true"})
+    assert "\n" not in str(refused.value)
+
+
+def test_manage_py_refuses_a_weak_production_setting_in_one_line_naming_it():
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": "changeme"})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY"), last
+
+
+def env_file_values(path: Path) -> dict[str, str]:
+    return dict(
+        line.split("=", 1)
+        for line in path.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def test_run_py_env_writes_a_secret_key_check_deploy_takes(tmp_path):
+    spec = importlib.util.spec_from_file_location("run_py_under_test", REPO_ROOT / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    assert run_py.write_env(tmp_path / ".env") == 0
+    key = env_file_values(tmp_path / ".env")["DJANGO_SECRET_KEY"]
+    assert len(key) >= 50
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_SECRET_KEY": key}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "W009" not in result.stderr

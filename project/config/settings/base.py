@@ -35,8 +35,28 @@ def refuse_published(name: str, value: str) -> None:
         )
 
 
+# What production refuses besides: a secret key shorter than 50 characters or with fewer than 5
+# different ones (what `check --deploy` calls weak, W009), and a database password left as the
+# example's placeholder or a word anyone would try (none at all is a server's own choice: peer
+# or trust authentication).
+PLACEHOLDER_PASSWORDS = {"password", "changeme", "postgres", "secret", "workbook"}
+
+
+def refuse_weak_key(name: str, value: str) -> None:
+    if len(value) < 50 or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} is too weak ({len(value)} characters, {len(set(value))} different); "
+            f"production needs at least 50 random ones: {MAKE_ONE}"
+        )
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is on: production never shows debug pages (they print settings and code); "
+            "set DJANGO_DEBUG=false."
+        )
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
     # A blank line in an env file (DJANGO_SECRET_KEY=) sets the variable to "": as missing as
@@ -45,6 +65,7 @@ if PRODUCTION:
         if not _value:
             raise ImproperlyConfigured(f"Set the {_name} environment variable; it is empty.")
     refuse_published("DJANGO_SECRET_KEY", SECRET_KEY)
+    refuse_weak_key("DJANGO_SECRET_KEY", SECRET_KEY)
 else:
     # A development key: a development server listens on 127.0.0.1 only.
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "dev-only-insecure-key-for-local-development"
@@ -133,7 +154,13 @@ def persistent_connections() -> dict:
 DATABASE_URL = env.str("DATABASE_URL", default="").strip()
 DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
 if PRODUCTION and DATABASE_URL:
-    refuse_published("The password in DATABASE_URL", unquote(urlsplit(DATABASE_URL).password or ""))
+    _password = unquote(urlsplit(DATABASE_URL).password or "")
+    refuse_published("The password in DATABASE_URL", _password)
+    if _password.casefold() in PLACEHOLDER_PASSWORDS:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL's password is a placeholder ({_password!r}): put POSTGRES_PASSWORD's value "
+            "there (postgres://USER:PASSWORD@db:5432/DB)."
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Every spelling of a user name (spaces around it, its case, fullwidth letters) logs in as its user.
