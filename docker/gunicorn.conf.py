@@ -99,6 +99,13 @@ class AccessLog(Logger):
         super().access(resp, req, environ, request_time)
 
 
+# nginx in front refuses, in JSON, a request line or a header too long and too many headers
+# (8 KiB each, 32 KiB in all: its large_client_header_buffers); gunicorn's own limits are set
+# above that, so its HTML refusals never answer a request that came through nginx.
+limit_request_line = 0  # unlimited here: nginx's 8 KiB holds
+limit_request_fields = 32768  # its most; nginx's 32 KiB holds
+limit_request_field_size = 0  # unlimited here: nginx's 8 KiB holds
+
 workers = _workers()
 threads = _threads()
 worker_class = "gthread"

@@ -258,3 +258,27 @@ def test_run_py_env_writes_a_secret_key_check_deploy_takes(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "W009" not in result.stderr
+
+
+def test_production_answers_json_only_unless_the_browsable_api_is_turned_on(monkeypatch):
+    renderers = load_settings(monkeypatch, **PRODUCTION).REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+    assert renderers == ["rest_framework.renderers.JSONRenderer"]
+    on = load_settings(monkeypatch, **PRODUCTION, DJANGO_BROWSABLE_API="true")
+    assert "rest_framework.renderers.BrowsableAPIRenderer" in on.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+    # Development keeps it: the notebooks and a learner's browser show it.
+    development = load_settings(monkeypatch).REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+    assert "rest_framework.renderers.BrowsableAPIRenderer" in development
+
+
+def test_production_answers_a_browser_in_json(tmp_path):
+    """The live effect, in a process of its own: a browser's Accept gets JSON, not the HTML page."""
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/api/', HTTP_ACCEPT='text/html,application/xhtml+xml,*/*;q=0.8',"
+        " HTTP_HOST='workbook.example.com', secure=True);"
+        "print(r.status_code, r['Content-Type'])"
+    )
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "401 application/json", result.stdout

@@ -55,4 +55,7 @@ class TokenView(ObtainAuthToken):
         return response
 
     def throttled(self, request, wait):
-        raise exceptions.Throttled(wait, detail=REFUSED.format(wait))
+        # The detail says the wait itself; given `wait` too, DRF would add a second sentence with it.
+        refused = exceptions.Throttled(detail=REFUSED.format(wait))
+        refused.wait = wait  # for the Retry-After header
+        raise refused

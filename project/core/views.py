@@ -9,6 +9,7 @@ from rest_framework.decorators import api_view, authentication_classes, permissi
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from .exceptions import RETRY_AFTER_SECONDS
 from .middleware import is_api
 
 HEALTH = inline_serializer("Health", {"status": serializers.CharField(), "database": serializers.CharField()})
@@ -24,7 +25,11 @@ def health(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return Response({"status": "unavailable", "database": "down"}, status=503)
+        return Response(
+            {"status": "unavailable", "database": "down"},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return Response({"status": "ok", "database": "up"})
 
 

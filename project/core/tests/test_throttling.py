@@ -296,3 +296,13 @@ def test_a_browser_that_logged_in_before_opens_a_login_form_while_the_name_is_at
     stranger = Client(REMOTE_ADDR="10.7.0.1")
     assert stranger.post(path, {"username": "admin", "password": PASSWORD}).status_code == 429
     assert browser.post(path, {"username": "admin", "password": PASSWORD}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_429_says_the_wait_once(anon, alice):
+    for n in range(10):
+        token_login(anon, "alice", f"wrong-{n}")
+    response = token_login(anon, "alice", PASSWORD)
+    detail = response.json()["detail"]
+    wait = response["Retry-After"]
+    assert detail == f"Too many failed logins from this address or for this user name; try again in {wait} s."
