@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -282,3 +283,35 @@ def test_production_answers_a_browser_in_json(tmp_path):
     result = manage("shell", "-c", code, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "401 application/json", result.stdout
+
+
+def written_env_prod(**overrides: str) -> dict[str, str]:
+    """.env.prod.example filled in as DEPLOY.md says: every blank secret random, the placeholder
+    password in DATABASE_URL replaced by POSTGRES_PASSWORD's value."""
+    values = env_file_values(REPO_ROOT / ".env.prod.example")
+    password = secrets.token_hex(16)
+    for name, value in values.items():
+        if value == "":
+            values[name] = secrets.token_urlsafe(50)
+    values["POSTGRES_PASSWORD"] = password
+    values["DATABASE_URL"] = values["DATABASE_URL"].replace(":PASSWORD@", f":{password}@")
+    return {**values, **overrides}
+
+
+def test_check_deploy_is_clean_with_the_written_env_prod():
+    values = written_env_prod()
+    django = {k: v for k, v in values.items() if k.startswith(("DJANGO_", "CSRF_", "DATABASE_URL"))}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **django, DJANGO_ENV="production")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_every_set_up_counts_one_trusted_proxy():
+    """nginx hands Django the client it determined, alone, behind a TLS front or not."""
+    assert env_file_values(REPO_ROOT / ".env.prod.example")["DJANGO_TRUSTED_PROXIES"] == "1"
+
+
+def test_the_health_check_is_answered_over_plain_http_when_https_is_enforced(monkeypatch):
+    settings = load_settings(monkeypatch, **PRODUCTION)
+    assert settings.SECURE_SSL_REDIRECT is True
+    assert any(re.match(pattern, "api/health/") for pattern in settings.SECURE_REDIRECT_EXEMPT)

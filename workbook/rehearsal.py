@@ -407,7 +407,10 @@ class Rehearsal:
             "POSTGRES_PASSWORD": password,
             "DATABASE_URL": f"postgres://workbook:{password}@db:5432/workbook",
             "DJANGO_SUPERUSER_PASSWORD": secrets.token_urlsafe(16),
-            "DJANGO_SECURE_COOKIES": "false",  # plain http on 127.0.0.1, no TLS front
+            # plain http on 127.0.0.1, no TLS front: DEPLOY.md's plain-http set-up
+            "DJANGO_SECURE_COOKIES": "false",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_HSTS_SECONDS": "0",
         }
         lines = []
         for line in ENV_PROD_EXAMPLE.read_text().splitlines():
