@@ -30,6 +30,13 @@ import sys
 
 from gunicorn.glogging import Logger
 
+# In production the settings come as a file (DJANGO_ENV_FILE, a Compose secret): WEB_CONCURRENCY
+# and WEB_THREADS are read here, before Django's settings read the rest of it.
+if os.environ.get("DJANGO_ENV_FILE"):
+    import environ
+
+    environ.Env.read_env(os.environ["DJANGO_ENV_FILE"], overwrite=False)
+
 
 def _quota() -> float | None:
     """The CPU quota in cores (cgroup v2 cpu.max, or v1), None when there is none."""

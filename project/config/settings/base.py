@@ -5,6 +5,7 @@ starts nothing and connects to nothing. The database is DATABASE_URL's (a postgr
 """
 
 import hashlib
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -13,6 +14,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
+
+# DJANGO_ENV_FILE: a file of NAME=value lines read into the environment first (in production the
+# server's .env.prod, mounted as a Compose secret, so no secret is an environment value of the
+# container that `docker inspect` shows); a variable the environment already has wins.
+if os.environ.get("DJANGO_ENV_FILE"):
+    _env_file = Path(os.environ["DJANGO_ENV_FILE"])
+    try:
+        _env_file.read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV_FILE names {_env_file}, which cannot be read: {exc.strerror}."
+        ) from None
+    environ.Env.read_env(_env_file, overwrite=False)
 
 # DJANGO_ENV=production makes the values a public site must set mandatory.
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
