@@ -275,7 +275,7 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
-CONTENT_SECURITY_POLICY_PATHS = ["/admin/", "/api/docs/", "/api/redoc/"]
+CONTENT_SECURITY_POLICY_PATHS = ["/admin/", "/api/docs/", "/api/redoc/", "/docs-script/"]
 
 LOGGING = {
     "version": 1,

@@ -238,3 +238,15 @@ def test_those_pages_run_no_inline_script_the_policy_would_block(client, path):
         )
         assert "src=" in attributes or not body.strip() or not executable, (path, attributes, body[:200])
     assert not re.search(r"\son[a-z]+=", page), "an inline event handler"
+
+
+@pytest.mark.django_db
+def test_the_docs_page_loads_its_set_up_script_from_the_site(client):
+    import re
+
+    page = client.get("/api/docs/").content.decode()
+    sources = re.findall(r'<script src="([^"]+)"', page)
+    script = client.get(sources[-1])
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.content.decode()
+    assert "/api/schema/" in script.content.decode()
