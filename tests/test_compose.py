@@ -617,7 +617,8 @@ def test_a_client_that_is_not_the_trusted_front_cannot_spoof_either_header(stack
         "python",
         "-c",
         "import json, urllib.request as u; "
-        f"r = u.Request('http://front:8080/api/health/?m={marker}', headers={SPOOFED!r}); "
+        f"headers = {SPOOFED!r}; headers['Host'] = 'proxy'; "  # a host the site serves
+        f"r = u.Request('http://front:8080/api/health/?m={marker}', headers=headers); "
         "print(u.urlopen(r).status)",
     )
     assert from_lab.stdout.strip() == "200"
