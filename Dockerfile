@@ -75,9 +75,13 @@ CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-
 FROM nginx:${NGINX_VERSION} AS proxy
 ARG NGINX_UID=101
 COPY docker/nginx/nginx.conf /etc/nginx/nginx.conf
-COPY docker/nginx/default.conf /etc/nginx/conf.d/default.conf
+COPY docker/nginx/default.conf docker/nginx/json-errors.inc /etc/nginx/conf.d/
+# Writes the trusted proxies (NGINX_TRUSTED_PROXIES) into /tmp, then runs nginx.
+COPY docker/proxy-entrypoint.sh /usr/local/bin/proxy-entrypoint
 COPY --from=static /app/staticfiles /usr/share/nginx/static
 USER ${NGINX_UID}
+ENTRYPOINT ["/usr/local/bin/proxy-entrypoint"]
+CMD ["nginx", "-g", "daemon off;"]
 EXPOSE 8080
 # bash's /dev/tcp: the official (Debian) nginx image has bash but no guarantee of curl or wget.
 HEALTHCHECK --interval=5s --timeout=5s --start-period=10s --retries=3 \

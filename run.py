@@ -171,6 +171,7 @@ def write_env(target: Path = ROOT / ".env") -> int:
         )
         return 1
     filled = {name: secrets.token_urlsafe(32) for name in SECRETS}
+    filled["DJANGO_SECRET_KEY"] = secrets.token_urlsafe(50)  # 67 characters: Django wants 50 or more
     if hasattr(os, "getuid"):
         filled.update(LAB_UID=str(os.getuid() or 1000), LAB_GID=str(os.getgid() or 1000))
     lines = []

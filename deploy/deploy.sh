@@ -240,13 +240,16 @@ server() {
 
   # ---- from here on the server changes ----
   mkdir -p "$DEPLOY_DIR/.previous"
+  chmod 700 "$DEPLOY_DIR"
   cd "$DEPLOY_DIR"
   local f
   rm -f .previous/*
   for f in docker-compose.prod.yml .env.prod .env; do
     if [ -f "$f" ]; then cp -p "$f" ".previous/$f"; fi
   done
-  install -m 600 "$stage/.env.prod" .env.prod
+  # Readable inside the containers, which get it as a Compose secret (a bind mount, read as their
+  # own users), and by nobody else on the server: the folder is the deploy user's alone (above).
+  install -m 644 "$stage/.env.prod" .env.prod
   install -m 644 "$stage/docker-compose.prod.yml" docker-compose.prod.yml
   install -m 644 "$stage/.env" .env
 

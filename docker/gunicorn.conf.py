@@ -30,6 +30,13 @@ import sys
 
 from gunicorn.glogging import Logger
 
+# In production the settings come as a file (DJANGO_ENV_FILE, a Compose secret): WEB_CONCURRENCY
+# and WEB_THREADS are read here, before Django's settings read the rest of it.
+if os.environ.get("DJANGO_ENV_FILE"):
+    import environ
+
+    environ.Env.read_env(os.environ["DJANGO_ENV_FILE"], overwrite=False)
+
 
 def _quota() -> float | None:
     """The CPU quota in cores (cgroup v2 cpu.max, or v1), None when there is none."""
@@ -98,6 +105,13 @@ class AccessLog(Logger):
             return
         super().access(resp, req, environ, request_time)
 
+
+# nginx in front refuses, in JSON, a request line or a header too long and too many headers
+# (8 KiB each, 32 KiB in all: its large_client_header_buffers); gunicorn's own limits are set
+# above that, so its HTML refusals never answer a request that came through nginx.
+limit_request_line = 0  # unlimited here: nginx's 8 KiB holds
+limit_request_fields = 32768  # its most; nginx's 32 KiB holds
+limit_request_field_size = 0  # unlimited here: nginx's 8 KiB holds
 
 workers = _workers()
 threads = _threads()

@@ -26,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from demo import seed
-from workbook.authoring.stack import compose_cli, compose_env, throwaway_env, untag_project_images
+from workbook.authoring.stack import compose_cli, compose_env, free_port, throwaway_env, untag_project_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("db", "web", "proxy", "lab")
@@ -443,6 +443,201 @@ def test_nginx_limits_the_login_rate_per_address_with_a_json_429(stack):
 
 
 @pytest.mark.docker
+def test_nginx_429_carries_retry_after_and_says_the_wait_once(stack):
+    import requests
+
+    answers = [
+        requests.post(f"{stack.site}/api-auth/login/", data={"username": f"form-{n}", "password": "x"})
+        for n in range(15)
+    ]
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert refused, [answer.status_code for answer in answers]  # the browsable API's form is limited too
+    assert refused[0].headers["Retry-After"] == "3"
+    assert refused[0].json() == {"detail": "Too many login attempts from this address; try again in 3 s."}
+
+
+def _raw(stack, request: bytes) -> tuple[int, dict, bytes]:
+    """One request written byte for byte to nginx: (status, headers, body)."""
+    import http.client
+    import socket
+
+    port = int(stack.site.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(request)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "name, request_bytes, status",
+    [
+        ("a URL over 8 KiB", b"GET /api/posts/?q=" + b"x" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (
+            "a header over 8 KiB",
+            b"GET /api/posts/ HTTP/1.1\r\nHost: x\r\nX-Big: " + b"y" * 9000 + b"\r\n\r\n",
+            400,
+        ),
+        (
+            "headers over gunicorn's count",
+            b"GET /api/posts/ HTTP/1.1\r\nHost: x\r\n"
+            + b"".join(b"X-%d: 1\r\n" % n for n in range(150))
+            + b"\r\n",
+            None,
+        ),
+        (
+            "a URL over gunicorn's 4 KiB",
+            b"GET /api/posts/?q=" + b"x" * 5000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            None,
+        ),
+        ("TRACE", b"TRACE /api/posts/ HTTP/1.1\r\nHost: x\r\n\r\n", 405),
+        ("a malformed request line", b"GET /api/posts/ HTTP/1.1 x\r\n\r\n", 400),
+        ("an HTTP version nginx does not speak", b"GET /api/posts/ HTTP/9.0\r\n\r\n", 505),
+    ],
+)
+def test_every_answer_under_api_is_json_from_nginx_and_gunicorn_alike(stack, name, request_bytes, status):
+    answered, headers, body = _raw(stack, request_bytes)
+    if status is not None:
+        assert answered == status, (name, answered, body[:200])
+    assert headers.get("content-type", "").startswith("application/json"), (
+        name,
+        answered,
+        headers,
+        body[:300],
+    )
+    json.loads(body)
+
+
+@pytest.mark.docker
+def test_a_chunked_body_through_nginx_is_read_whole(stack, api):
+    body = json.dumps(
+        {"content": "Sent in chunks", "files": [{"type": "image", "url": "https://example.com/a.jpg"}]}
+    )
+    created = api.post(
+        f"{stack.site}/api/posts/",
+        data=iter([body[:10].encode(), body[10:].encode()]),  # requests sends an iterator chunked
+        headers={"Content-Type": "application/json"},
+    )
+    assert created.status_code == 201, created.text[:300]
+    assert created.json()["content"] == "Sent in chunks"
+
+
+@pytest.fixture
+def front_proxy(stack):
+    """A second proxy container from the stack's proxy image, set up as docker-compose.prod.yml
+    sets it (NGINX_TRUSTED_PROXIES=gateway), on the stack's network and a port of its own: the host,
+    where DEPLOY.md's Caddy runs, reaches it from the gateway; the lab container from elsewhere."""
+    port = free_port()
+    name = f"{stack.project}-front-proxy"
+    proxy = stack.container("proxy")
+    network = next(iter(proxy["NetworkSettings"]["Networks"]))
+    subprocess.run(
+        [
+            "docker",
+            "run",
+            "--detach",
+            "--name",
+            name,
+            "--network",
+            network,
+            "--network-alias",
+            "front",
+            "--env",
+            "NGINX_TRUSTED_PROXIES=gateway",
+            "--publish",
+            f"127.0.0.1:{port}:8080",
+            proxy["Image"],
+        ],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            import requests
+
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/nginx-health", timeout=2).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            assert time.monotonic() < deadline, subprocess.run(
+                ["docker", "logs", name], capture_output=True, text=True
+            ).stderr
+            time.sleep(0.5)
+        yield name, f"http://127.0.0.1:{port}"
+    finally:
+        subprocess.run(["docker", "rm", "--force", name], capture_output=True)
+
+
+def _seen_by_nginx(container: str, marker: str) -> str:
+    """The client address nginx logged for the request whose URL holds `marker`."""
+    log = subprocess.run(["docker", "logs", container], capture_output=True, text=True).stdout
+    lines = [line for line in log.splitlines() if marker in line]
+    assert lines, f"no request with {marker} in {container}'s log"
+    return lines[-1].split(" ", 1)[0]
+
+
+SPOOFED = {"X-Forwarded-For": "6.6.6.6", "X-Forwarded-Proto": "https"}
+
+
+@pytest.mark.docker
+def test_behind_a_tls_front_on_the_host_nginx_takes_its_client_and_scheme(stack, api, front_proxy):
+    import requests
+
+    name, site = front_proxy
+    marker = secrets.token_hex(6)
+    page = api.get(f"{site}/api/posts/?page_size=1&m={marker}", headers=SPOOFED).json()
+    assert page["next"].startswith("https://"), page["next"]  # the scheme passed through
+    assert _seen_by_nginx(name, marker) == "6.6.6.6"  # the client the front named
+    # Its login limit counts that client, not the front: another client still logs in. At once,
+    # as a guesser sends them (one after another, each waits for its password hash, and the
+    # limit's 20 a minute refills meanwhile).
+    from concurrent.futures import ThreadPoolExecutor
+
+    def guess(n):
+        body = {"username": f"n-{n}", "password": "x"}
+        return requests.post(f"{site}/api/auth/token/", json=body, headers=SPOOFED).status_code
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        statuses = list(pool.map(guess, range(25)))
+    assert 429 in statuses, statuses
+    other = requests.post(
+        f"{site}/api/auth/token/",
+        json={"username": "nobody", "password": "x"},
+        headers={"X-Forwarded-For": "7.7.7.7"},
+    )
+    assert other.status_code == 400
+
+
+@pytest.mark.docker
+def test_a_client_that_is_not_the_trusted_front_cannot_spoof_either_header(stack, front_proxy):
+    name, _site = front_proxy
+    marker = secrets.token_hex(6)
+    # From the lab container: a client on the network, not the host.
+    from_lab = stack.exec(
+        "lab",
+        "python",
+        "-c",
+        "import json, urllib.request as u; "
+        f"headers = {SPOOFED!r}; headers['Host'] = 'proxy'; "  # a host the site serves
+        f"r = u.Request('http://front:8080/api/health/?m={marker}', headers=headers); "
+        "print(u.urlopen(r).status)",
+    )
+    assert from_lab.stdout.strip() == "200"
+    lab_address = next(iter(stack.container("lab")["NetworkSettings"]["Networks"].values()))["IPAddress"]
+    assert _seen_by_nginx(name, marker) == lab_address
+    # And the stack's own proxy (docker-compose.yml: no trusted proxy) overrules a client on the host.
+    marker = secrets.token_hex(6)
+    import requests
+
+    page = requests.get(f"{stack.site}/api/health/?m={marker}", headers=SPOOFED)
+    assert page.status_code == 200
+    assert _seen_by_nginx(stack.container("proxy")["Name"].lstrip("/"), marker) != "6.6.6.6"
+
+
+@pytest.mark.docker
 def test_jupyterlab_needs_its_token_and_reaches_the_api_through_nginx(stack):
     import requests
 
@@ -558,3 +753,29 @@ def test_data_survives_down_and_up_and_is_not_seeded_again(stack, api):
     web_log = stack.logs("web")
     assert "already has users" in web_log
     assert "exists, left as it is" in web_log
+
+
+WEAK_ADMIN_PASSWORDS = ["123", "workbook-admin-dev-password", "boss@example.com", "password123"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("password", WEAK_ADMIN_PASSWORDS)
+def test_bootstrap_in_production_refuses_an_admin_password_the_validators_reject(
+    monkeypatch, settings, password
+):
+    settings.PRODUCTION = True
+    for name, value in {**ADMIN_ENV, "DJANGO_SUPERUSER_PASSWORD": password}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(CommandError, match="^DJANGO_SUPERUSER_PASSWORD ") as refused:
+        call_command("bootstrap", verbosity=0)
+    assert "\n" not in str(refused.value)
+    assert not get_user_model().objects.filter(username="boss").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bootstrap_in_production_creates_an_admin_with_a_strong_password(monkeypatch, settings):
+    settings.PRODUCTION = True
+    for name, value in {**ADMIN_ENV, "DJANGO_SUPERUSER_PASSWORD": "Kq7-vT2m-Lp9x-Rw4z"}.items():
+        monkeypatch.setenv(name, value)
+    call_command("bootstrap", verbosity=0)
+    assert get_user_model().objects.get(username="boss").check_password("Kq7-vT2m-Lp9x-Rw4z")

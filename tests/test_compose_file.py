@@ -229,12 +229,49 @@ def test_production_runs_pushed_images_and_no_lab(prod):
     assert set(services) == {"db", "web", "proxy", "edge"}
     for name in ("web", "proxy"):
         assert "build" not in services[name], "the server pulls images, it never builds"
+        # No tag, no start: an unset IMAGE_TAG never falls back to whatever `latest` is today.
         assert re.fullmatch(
-            rf"\$\{{IMAGE_PREFIX:\?[^}}]*\}}-{name}:\$\{{IMAGE_TAG(:-latest)?\}}", services[name]["image"]
-        )
+            rf"\$\{{IMAGE_PREFIX:\?[^}}]*\}}-{name}:\$\{{IMAGE_TAG:\?[^}}]+\}}", services[name]["image"]
+        ), services[name]["image"]
     assert all(service["restart"] == "unless-stopped" for service in services.values())
     assert services["web"]["environment"]["DJANGO_ENV"] == "production"
-    assert services["db"]["env_file"] == services["web"]["env_file"] == ".env.prod"
+
+
+SECRET_NAMES = ("DJANGO_SECRET_KEY", "POSTGRES_PASSWORD", "DJANGO_SUPERUSER_PASSWORD", "DATABASE_URL")
+
+
+def test_production_hands_its_secrets_over_as_a_file_never_as_environment_values(prod):
+    assert prod["secrets"]["env_prod"] == {"file": "./.env.prod"}
+    for name, service in prod["services"].items():
+        assert "env_file" not in service, f"{name}: env_file puts every value in `docker inspect`"
+        environment = service.get("environment") or {}
+        assert not set(environment) & set(SECRET_NAMES), (name, environment)
+    for name in ("db", "web"):
+        assert prod["services"][name]["secrets"] == ["env_prod"], name
+    assert prod["services"]["web"]["environment"]["DJANGO_ENV_FILE"] == "/run/secrets/env_prod"
+
+
+# What each service may keep: the postgres image's entrypoint starts as root, gives the data folder
+# to postgres and becomes postgres; nothing else needs a capability.
+CAPABILITIES = {"db": {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"}}
+
+
+def _hardened(compose: dict, names) -> None:
+    for name in names:
+        service = compose["services"][name]
+        assert service.get("cap_drop") == ["ALL"], f"{name} keeps Docker's default capabilities"
+        assert set(service.get("cap_add") or ()) <= CAPABILITIES.get(name, set()), name
+        assert "no-new-privileges:true" in (service.get("security_opt") or []), name
+        assert service.get("mem_limit"), f"{name} has no memory limit"
+        assert 0 < int(service.get("pids_limit") or 0) <= 1024, f"{name} has no process limit"
+
+
+def test_every_production_service_drops_its_capabilities_and_has_limits(prod):
+    _hardened(prod, prod["services"])
+
+
+def test_the_local_stacks_site_proxy_and_lab_drop_their_capabilities_and_have_limits(dev):
+    _hardened(dev, ("web", "proxy", "lab"))
 
 
 def test_env_prod_example_has_what_production_settings_demand():
@@ -350,13 +387,17 @@ def test_compose_config_refuses_the_blank_secrets_of_env_example(tmp_path):
 def test_compose_config_accepts_production_with_env_prod_example(tmp_path):
     files = {
         ".env.prod": (ROOT / ".env.prod.example").read_text(),
-        ".env": "IMAGE_PREFIX=ghcr.io/owner/repo\n",
+        ".env": "IMAGE_PREFIX=ghcr.io/owner/repo\nIMAGE_TAG=0123abc\n",
     }
     result = compose_config(PROD, files, tmp=tmp_path)
     assert result.returncode == 0, result.stderr
-    files[".env"] = ""
+    files[".env"] = "IMAGE_TAG=0123abc\n"
     result = compose_config(PROD, files, tmp=tmp_path)
     assert result.returncode != 0 and "IMAGE_PREFIX" in result.stderr
+    # Without a tag production does not start, rather than run whatever `latest` is.
+    files[".env"] = "IMAGE_PREFIX=ghcr.io/owner/repo\n"
+    result = compose_config(PROD, files, tmp=tmp_path)
+    assert result.returncode != 0 and "IMAGE_TAG" in result.stderr
 
 
 @pytest.mark.parametrize(

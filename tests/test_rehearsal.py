@@ -219,7 +219,8 @@ def test_an_unreachable_registry_stops_the_deploy_before_anything_changes(rehear
 
 @pytest.mark.docker
 def test_a_second_deploy_waits_for_the_lock_and_refuses_when_it_is_not_released(rehearsed):
-    lock = "/home/deploy/.workbook.deploy-lock"
+    # deploy.sh's lock: ~/.<the site's folder>.deploy-lock on the server.
+    lock = f"/home/deploy/.{rehearsed.server_dir.name}.deploy-lock"
     subprocess.run(
         ["docker", "exec", "-d", rehearsed.server_container, "flock", lock, "sleep", "8"], check=True
     )

@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -73,11 +74,13 @@ def test_check_deploy_is_clean_with_production_values():
     assert "System check identified no issues" in result.stdout
 
 
-def test_check_deploy_fails_when_production_runs_with_debug_on():
-    """The check above can fail: DEBUG on is a deploy warning."""
-    result = manage("check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_DEBUG": "true"})
+def test_check_deploy_fails_when_production_sends_no_hsts():
+    """The check above can fail: no HSTS is a deploy warning."""
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_SECURE_HSTS_SECONDS": "0"}
+    )
     assert result.returncode != 0
-    assert "security.W018" in result.stderr
+    assert "security.W004" in result.stderr
 
 
 @pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
@@ -197,3 +200,118 @@ def test_connections_persist_with_health_checks(monkeypatch):
 def test_the_models_and_the_committed_migrations_agree():
     # makemigrations --check exits with status 1 when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+# Weak production settings: each refused at start, in one line that names the variable.
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["changeme", secrets.token_urlsafe(32), "x" * 60, "abcd" * 15],
+    ids=["changeme", "43 random characters", "one character", "four characters"],
+)
+def test_production_refuses_a_short_or_low_entropy_secret_key(monkeypatch, key):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SECRET_KEY") as refused:
+        load_settings(monkeypatch, **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
+    assert "\n" not in str(refused.value)
+    # Development keeps what it is given.
+    assert load_settings(monkeypatch, DJANGO_SECRET_KEY=key).SECRET_KEY == key
+
+
+@pytest.mark.parametrize("password", ["PASSWORD", "changeme", "Postgres"])
+def test_production_refuses_a_placeholder_database_password(monkeypatch, password):
+    monkeypatch.setenv("DATABASE_URL", f"postgres://workbook:{password}@db:5432/workbook")
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL") as refused:
+        load_settings(monkeypatch, **PRODUCTION)
+    assert "\n" not in str(refused.value)
+
+
+def test_production_refuses_debug_on(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_DEBUG") as refused:
+        load_settings(monkeypatch, **{**PRODUCTION, "DJANGO_DEBUG": "true"})
+    assert "\n" not in str(refused.value)
+
+
+def test_manage_py_refuses_a_weak_production_setting_in_one_line_naming_it():
+    result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": "changeme"})
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("django.core.exceptions.ImproperlyConfigured: DJANGO_SECRET_KEY"), last
+
+
+def env_file_values(path: Path) -> dict[str, str]:
+    return dict(
+        line.split("=", 1)
+        for line in path.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+
+
+def test_run_py_env_writes_a_secret_key_check_deploy_takes(tmp_path):
+    spec = importlib.util.spec_from_file_location("run_py_under_test", REPO_ROOT / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    assert run_py.write_env(tmp_path / ".env") == 0
+    key = env_file_values(tmp_path / ".env")["DJANGO_SECRET_KEY"]
+    assert len(key) >= 50
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "DJANGO_SECRET_KEY": key}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "W009" not in result.stderr
+
+
+def test_production_answers_json_only_unless_the_browsable_api_is_turned_on(monkeypatch):
+    renderers = load_settings(monkeypatch, **PRODUCTION).REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+    assert renderers == ["rest_framework.renderers.JSONRenderer"]
+    on = load_settings(monkeypatch, **PRODUCTION, DJANGO_BROWSABLE_API="true")
+    assert "rest_framework.renderers.BrowsableAPIRenderer" in on.REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+    # Development keeps it: the notebooks and a learner's browser show it.
+    development = load_settings(monkeypatch).REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"]
+    assert "rest_framework.renderers.BrowsableAPIRenderer" in development
+
+
+def test_production_answers_a_browser_in_json(tmp_path):
+    """The live effect, in a process of its own: a browser's Accept gets JSON, not the HTML page."""
+    code = (
+        "import django; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/api/', HTTP_ACCEPT='text/html,application/xhtml+xml,*/*;q=0.8',"
+        " HTTP_HOST='workbook.example.com', secure=True);"
+        "print(r.status_code, r['Content-Type'])"
+    )
+    result = manage("shell", "-c", code, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "401 application/json", result.stdout
+
+
+def written_env_prod(**overrides: str) -> dict[str, str]:
+    """.env.prod.example filled in as DEPLOY.md says: every blank secret random, the placeholder
+    password in DATABASE_URL replaced by POSTGRES_PASSWORD's value."""
+    values = env_file_values(REPO_ROOT / ".env.prod.example")
+    password = secrets.token_hex(16)
+    for name, value in values.items():
+        if value == "":
+            values[name] = secrets.token_urlsafe(50)
+    values["POSTGRES_PASSWORD"] = password
+    values["DATABASE_URL"] = values["DATABASE_URL"].replace(":PASSWORD@", f":{password}@")
+    return {**values, **overrides}
+
+
+def test_check_deploy_is_clean_with_the_written_env_prod():
+    values = written_env_prod()
+    django = {k: v for k, v in values.items() if k.startswith(("DJANGO_", "CSRF_", "DATABASE_URL"))}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **django, DJANGO_ENV="production")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_every_set_up_counts_one_trusted_proxy():
+    """nginx hands Django the client it determined, alone, behind a TLS front or not."""
+    assert env_file_values(REPO_ROOT / ".env.prod.example")["DJANGO_TRUSTED_PROXIES"] == "1"
+
+
+def test_the_health_check_is_answered_over_plain_http_when_https_is_enforced(monkeypatch):
+    settings = load_settings(monkeypatch, **PRODUCTION)
+    assert settings.SECURE_SSL_REDIRECT is True
+    assert any(re.match(pattern, "api/health/") for pattern in settings.SECURE_REDIRECT_EXEMPT)

@@ -294,6 +294,13 @@ class Rehearsal:
 
     # ---- up
 
+    @property
+    def server_dir(self) -> Path:
+        """The site's folder on the rehearsal server (deploy.sh's DEPLOY_DIR). The server runs its
+        containers on this machine's engine, which reads the Compose secret (a bind mount of
+        .env.prod) from its own filesystem: the folder has the same path here and in the server."""
+        return Path("/tmp") / f"{self.name}-server"
+
     def up(self, say=print) -> None:
         problem = engine_problem()
         if problem:
@@ -311,6 +318,7 @@ class Rehearsal:
             return
         self.down(say=lambda *_: None)
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.server_dir.mkdir(exist_ok=True, mode=0o700)
         os.chmod(self.home, 0o700)
         key = self.home / "deploy_key"
         _run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"{self.name}-deploy", "-f", str(key)])
@@ -367,6 +375,7 @@ class Rehearsal:
                 "docker", "run", "--detach", "--name", self.server_container,
                 "--label", f"{LABEL}={self.name}",
                 "--network", "host", "--volume", f"{sock}:/var/run/docker.sock", "--group-add", str(group),
+                "--volume", f"{self.server_dir}:{self.server_dir}",
                 "--env", f"SSH_PORT={self.state()['ssh_port']}",
                 "--env", f"AUTHORIZED_KEY={(self.home / 'deploy_key.pub').read_text().strip()}",
                 SERVER_IMAGE,
@@ -392,10 +401,21 @@ class Rehearsal:
         (self.home / "known_hosts").write_text(
             f"[127.0.0.1]:{self.state()['ssh_port']} {key_type} {key_text}\n"
         )
-        # What a person does once on a new server: say which port the site listens on.
-        self.server_shell(
-            f"mkdir -p workbook && printf 'WEB_PORT=%s\\n' {self.state()['web_port']} > workbook/.env"
+        # The site's folder, the deploy user's (the mount made it root's).
+        _run(
+            [
+                "docker",
+                "exec",
+                "--user",
+                "0",
+                self.server_container,
+                "chown",
+                f"{SSH_USER}:",
+                str(self.server_dir),
+            ]
         )
+        # What a person does once on a new server: say which port the site listens on.
+        self.server_shell(f"printf 'WEB_PORT=%s\\n' {self.state()['web_port']} > {self.server_dir}/.env")
         self._write_secret("env.prod", self._env_prod())
         fingerprint = _run(["ssh-keygen", "-lf", str(self.home / "known_hosts")]).stdout.split()[1]
         say(
@@ -420,7 +440,10 @@ class Rehearsal:
             "POSTGRES_PASSWORD": password,
             "DATABASE_URL": f"postgres://workbook:{password}@db:5432/workbook",
             "DJANGO_SUPERUSER_PASSWORD": secrets.token_urlsafe(16),
-            "DJANGO_SECURE_COOKIES": "false",  # plain http on 127.0.0.1, no TLS front
+            # plain http on 127.0.0.1, no TLS front: DEPLOY.md's plain-http set-up
+            "DJANGO_SECURE_COOKIES": "false",
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_HSTS_SECONDS": "0",
         }
         lines = []
         for line in ENV_PROD_EXAMPLE.read_text().splitlines():
@@ -524,7 +547,7 @@ class Rehearsal:
             "IMAGE_TAG": tag,
             "REGISTRY_USER": REGISTRY_USER,
             "REGISTRY_PASSWORD": self._password(),
-            "DEPLOY_DIR": "workbook",
+            "DEPLOY_DIR": str(self.server_dir),
             "DEPLOY_PROJECT": self.name,
         }
         env.update(overrides)
@@ -583,7 +606,9 @@ class Rehearsal:
             return None, str(exc)
 
     def history(self) -> list[str]:
-        result = self.server_shell("cat workbook/deploy-history.log 2>/dev/null || true", check=False)
+        result = self.server_shell(
+            f"cat {self.server_dir}/deploy-history.log 2>/dev/null || true", check=False
+        )
         return result.stdout.split("\n")[:-1] if result.stdout else []
 
     def containers(self) -> list[str]:
@@ -602,6 +627,10 @@ class Rehearsal:
         if engine_problem() is None:
             project = f"label=com.docker.compose.project={self.name}"
             mine = f"label={LABEL}={self.name}"
+            # The server's files are its deploy user's: emptied from inside, the folder given back.
+            folder = self.server_dir
+            empty = f"rm -rf {folder}/* {folder}/.[!.]* && chown {os.getuid()} {folder}"
+            _run(["docker", "exec", "--user", "0", self.server_container, "sh", "-c", empty], check=False)
             for listing in (
                 ["docker", "ps", "--all", "--quiet", "--filter", project],
                 ["docker", "ps", "--all", "--quiet", "--filter", mine],
@@ -630,6 +659,7 @@ class Rehearsal:
                 if images:
                     _run(["docker", "rmi", "--no-prune", *images], check=False)
         shutil.rmtree(self.home, ignore_errors=True)
+        shutil.rmtree(self.server_dir, ignore_errors=True)
         say(
             _("The rehearsal {name} is down: containers, volumes, images and keys removed.").format(
                 name=self.name

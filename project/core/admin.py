@@ -1,6 +1,6 @@
 """The admin of soft-deleted models: deleted rows listed too, a restore action, delete that only marks."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 
 class SoftDeleteAdmin(admin.ModelAdmin):
@@ -10,6 +10,8 @@ class SoftDeleteAdmin(admin.ModelAdmin):
     actions = ["restore_selected"]
     # Related rows a soft delete of this model marks too (listed on the confirmation page).
     cascade: tuple[str, ...] = ()
+    # Soft-deleted rows this model's rows belong to: a row whose parent is deleted stays deleted.
+    parents: tuple[str, ...] = ()
 
     def get_deleted_objects(self, objs, request):
         # Django's version collects rows to remove physically, and every on_delete=PROTECT
@@ -39,7 +41,22 @@ class SoftDeleteAdmin(admin.ModelAdmin):
         related = getattr(self, "list_select_related", None)
         return queryset.select_related(*related) if related else queryset
 
-    @admin.action(description="Restore selected rows")
+    @admin.action(description="Restore selected rows", permissions=["change"])
     def restore_selected(self, request, queryset):
+        """Restoring is changing: it needs the change permission. A row whose parent is deleted
+        is not restored alone (the API would show a comment of a post it answers 404 for)."""
+        restored = 0
         for obj in queryset:
-            obj.restore()
+            gone = [name for name in self.parents if getattr(obj, name).is_deleted]
+            if gone:
+                name = gone[0]
+                self.message_user(
+                    request,
+                    f"{obj} was not restored: its {name} is deleted; restore the {name} first.",
+                    messages.ERROR,
+                )
+            elif obj.is_deleted:
+                obj.restore()
+                restored += 1
+        if restored:
+            self.message_user(request, f"Restored {restored} row{'s' if restored != 1 else ''}.")

@@ -2,6 +2,14 @@
 so every gunicorn worker sees the same counts; past either limit a login is refused with 429 and
 Retry-After, before its password is hashed.
 
+A lock must not be a switch that anyone can throw on someone else's account. So a client that has
+logged in before keeps logging in while the name is locked for everyone else: each successful login
+sets a signed device cookie (httponly, 30 days) naming the account, and a login that carries a valid
+one for the same name is counted and checked under that device alone, never under the name or the
+address, which guessers fill up. A guesser has no such cookie (it is signed with the SECRET_KEY, and
+set only after the right password); one who stole a device gets that device's 10 tries per window.
+This is the device cookie of OWASP's authentication cheat sheet.
+
 Only failures count (Django's `user_login_failed` signal, sent by every login: the API's token,
 the admin's form, the browsable API's): a learner who logs in again and again is never refused,
 a guesser is. Each failure is one `INSERT ... ON CONFLICT DO UPDATE`, atomic across workers, where
@@ -14,9 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import math
+import secrets
 from functools import wraps
 
 from django.conf import settings
+from django.core import signing
 from django.db import connection
 from django.db.models import Max, Q
 from django.db.models.functions import Now
@@ -25,7 +35,10 @@ from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
 from .models import LoginFailures
+from .usernames import canonical
 
+DEVICE_COOKIE = "login_device"
+DEVICE_SALT = "core.throttling.device"
 REFUSED = "Too many failed logins from this address or for this user name; try again in {} s."
 
 
@@ -40,12 +53,56 @@ def client_address(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _name_digest(username) -> str | None:
+    """The canonical form of a name (core.usernames: " Alice", "alice" and fullwidth "ａｌｉｃｅ"
+    are one), hashed so any length fits a key; None without a name."""
+    if isinstance(username, str) and canonical(username):
+        return hashlib.sha256(canonical(username).encode()).hexdigest()
+    return None
+
+
+def known_device(request, username) -> str | None:
+    """The id of this client's device cookie when it is valid and for this name, else None."""
+    digest = _name_digest(username)
+    value = request.COOKIES.get(DEVICE_COOKIE)
+    if digest is None or not value or settings.LOGIN_DEVICE_DAYS <= 0:
+        return None
+    try:
+        device = signing.loads(value, salt=DEVICE_SALT, max_age=settings.LOGIN_DEVICE_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(device, dict) or device.get("name") != digest or not isinstance(device.get("id"), str):
+        return None
+    return device["id"][:64]
+
+
+def remember_device(request, response, user) -> None:
+    """After a successful login: set (or renew) the device cookie for this user's name (none
+    when LOGIN_DEVICE_DAYS is 0)."""
+    if settings.LOGIN_DEVICE_DAYS <= 0:
+        return
+    name = user.get_username()
+    device = known_device(request, name) or secrets.token_urlsafe(18)
+    value = signing.dumps({"name": _name_digest(name), "id": device}, salt=DEVICE_SALT)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=settings.LOGIN_DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,
+    )
+
+
 def _keys(request, username) -> list[tuple[str, int]]:
-    """(key, limit) for the address and, when one was given, the user name (case folded, so
-    Alice and alice share a count; hashed, so any length fits the key)."""
+    """(key, limit) a login is counted and checked under: a known device's own key alone; else
+    the address and, when one was given, the user name in its canonical form."""
+    device = known_device(request, username)
+    if device is not None:
+        return [(f"device:{device}", settings.LOGIN_FAILURES_PER_USERNAME)]
     keys = [(f"address:{client_address(request)}"[:100], settings.LOGIN_FAILURES_PER_ADDRESS)]
-    if isinstance(username, str) and username:
-        digest = hashlib.sha256(username.casefold().encode()).hexdigest()
+    digest = _name_digest(username)
+    if digest is not None:
         keys.append((f"username:{digest}", settings.LOGIN_FAILURES_PER_USERNAME))
     return keys
 
@@ -118,6 +175,9 @@ def login_throttled(view):
                 )
                 response["Retry-After"] = str(wait)
                 return response
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if request.method == "POST" and request.user.is_authenticated and response.status_code == 302:
+            remember_device(request, response, request.user)
+        return response
 
     return wrapper

@@ -22,6 +22,7 @@ class PostAdmin(SoftDeleteAdmin):
 
 @admin.register(File)
 class FileAdmin(SoftDeleteAdmin):
+    parents = ("post",)
     list_display = ["__str__", "type", "url", "is_deleted"]
     list_filter = ["type", *SoftDeleteAdmin.list_filter]
     search_fields = ["url"]
@@ -29,6 +30,7 @@ class FileAdmin(SoftDeleteAdmin):
 
 @admin.register(Like)
 class LikeAdmin(SoftDeleteAdmin):
+    parents = ("post",)
     list_display = ["__str__", "user", "post", "created_at", "is_deleted"]
     # The post column prints the post's __str__, which names its author.
     list_select_related = ["user", "post__author"]
@@ -37,6 +39,7 @@ class LikeAdmin(SoftDeleteAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(SoftDeleteAdmin):
+    parents = ("post",)
     list_display = ["__str__", "user", "post", "created_at", "is_deleted"]
     list_select_related = ["user", "post__author"]
     search_fields = ["content", "user__username"]

@@ -117,8 +117,8 @@ class CommentViewSet(
     owner_field = "user"
 
     def get_queryset(self):
-        # A comment on a deleted post is gone with it (the cascade), so no extra filter here.
-        queryset = Comment.objects.select_related("user")
+        # A comment of a deleted post is gone with it, even one that came back alone.
+        queryset = Comment.objects.filter(post__is_deleted=False).select_related("user")
         return _filter_by_post_and_user(self.request, queryset)
 
     def perform_destroy(self, instance):
@@ -131,7 +131,7 @@ class FileViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         post = int_param(self.request, "post")
-        queryset = File.objects.all()
+        queryset = File.objects.filter(post__is_deleted=False)
         return queryset.filter(post_id=post) if post else queryset
 
 
@@ -140,7 +140,9 @@ class LikeViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = LikeSerializer
 
     def get_queryset(self):
-        return _filter_by_post_and_user(self.request, Like.objects.select_related("user"))
+        return _filter_by_post_and_user(
+            self.request, Like.objects.filter(post__is_deleted=False).select_related("user")
+        )
 
 
 def _filter_by_post_and_user(request, queryset):

@@ -5,6 +5,7 @@ starts nothing and connects to nothing. The database is DATABASE_URL's (a postgr
 """
 
 import hashlib
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -13,6 +14,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
+
+# DJANGO_ENV_FILE: a file of NAME=value lines read into the environment first (in production the
+# server's .env.prod, mounted as a Compose secret, so no secret is an environment value of the
+# container that `docker inspect` shows); a variable the environment already has wins.
+if os.environ.get("DJANGO_ENV_FILE"):
+    _env_file = Path(os.environ["DJANGO_ENV_FILE"])
+    try:
+        _env_file.read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV_FILE names {_env_file}, which cannot be read: {exc.strerror}."
+        ) from None
+    environ.Env.read_env(_env_file, overwrite=False)
 
 # DJANGO_ENV=production makes the values a public site must set mandatory.
 PRODUCTION = env.str("DJANGO_ENV", default="development") == "production"
@@ -35,8 +49,28 @@ def refuse_published(name: str, value: str) -> None:
         )
 
 
+# What production refuses besides: a secret key shorter than 50 characters or with fewer than 5
+# different ones (what `check --deploy` calls weak, W009), and a database password left as the
+# example's placeholder or a word anyone would try (none at all is a server's own choice: peer
+# or trust authentication).
+PLACEHOLDER_PASSWORDS = {"password", "changeme", "postgres", "secret", "workbook"}
+
+
+def refuse_weak_key(name: str, value: str) -> None:
+    if len(value) < 50 or len(set(value)) < 5:
+        raise ImproperlyConfigured(
+            f"{name} is too weak ({len(value)} characters, {len(set(value))} different); "
+            f"production needs at least 50 random ones: {MAKE_ONE}"
+        )
+
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_DEBUG is on: production never shows debug pages (they print settings and code); "
+            "set DJANGO_DEBUG=false."
+        )
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
     # A blank line in an env file (DJANGO_SECRET_KEY=) sets the variable to "": as missing as
@@ -45,6 +79,7 @@ if PRODUCTION:
         if not _value:
             raise ImproperlyConfigured(f"Set the {_name} environment variable; it is empty.")
     refuse_published("DJANGO_SECRET_KEY", SECRET_KEY)
+    refuse_weak_key("DJANGO_SECRET_KEY", SECRET_KEY)
 else:
     # A development key: a development server listens on 127.0.0.1 only.
     SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "dev-only-insecure-key-for-local-development"
@@ -72,6 +107,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ApiErrorsMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,8 +169,17 @@ def persistent_connections() -> dict:
 DATABASE_URL = env.str("DATABASE_URL", default="").strip()
 DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
 if PRODUCTION and DATABASE_URL:
-    refuse_published("The password in DATABASE_URL", unquote(urlsplit(DATABASE_URL).password or ""))
+    _password = unquote(urlsplit(DATABASE_URL).password or "")
+    refuse_published("The password in DATABASE_URL", _password)
+    if _password.casefold() in PLACEHOLDER_PASSWORDS:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL's password is a placeholder ({_password!r}): put POSTGRES_PASSWORD's value "
+            "there (postgres://USER:PASSWORD@db:5432/DB)."
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Every spelling of a user name (spaces around it, its case, fullwidth letters) logs in as its user.
+AUTHENTICATION_BACKENDS = ["core.usernames.CanonicalUsernameBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,6 +211,16 @@ REST_FRAMEWORK = {
     # The API speaks JSON only: a form cannot carry a post's files, nor tell 0 from "0".
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # The browsable API (HTML pages for a browser) in development; production answers JSON only,
+    # unless DJANGO_BROWSABLE_API turns it on.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        *(
+            ["rest_framework.renderers.BrowsableAPIRenderer"]
+            if env.bool("DJANGO_BROWSABLE_API", default=not PRODUCTION)
+            else []
+        ),
+    ],
 }
 
 # The login throttle (core.throttling): failed logins allowed per client address and per user
@@ -175,6 +230,9 @@ REST_FRAMEWORK = {
 LOGIN_FAILURES_PER_ADDRESS = env.int("DJANGO_LOGIN_FAILURES_PER_ADDRESS", default=20)
 LOGIN_FAILURES_PER_USERNAME = env.int("DJANGO_LOGIN_FAILURES_PER_USERNAME", default=10)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("DJANGO_LOGIN_FAILURE_WINDOW_SECONDS", default=300)
+# A client that logged in keeps a signed device cookie this many days: with it, it logs in while
+# its name is locked for others, with a limit of its own (core.throttling); 0 turns that off.
+LOGIN_DEVICE_DAYS = env.int("DJANGO_LOGIN_DEVICE_DAYS", default=30)
 LOGIN_THROTTLE_PROXIES = env.int("DJANGO_TRUSTED_PROXIES", default=0)
 
 SPECTACULAR_SETTINGS = {
@@ -202,11 +260,22 @@ USE_X_FORWARDED_HOST = env.bool("DJANGO_USE_X_FORWARDED_HOST", default=True)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
+# The container's own healthcheck and the deploy's check ask over plain http, from the host.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy of the admin's pages and the API's docs (core.middleware): scripts
+# from this site only (no inline ones), styles inline too (Swagger UI and Redoc set them), workers
+# from blob: (Redoc), no plugins, no framing, forms posted back here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+CONTENT_SECURITY_POLICY_PATHS = ["/admin/", "/api/docs/", "/api/redoc/", "/docs-script/"]
 
 LOGGING = {
     "version": 1,

@@ -113,3 +113,63 @@ def test_deleting_a_profile_in_the_admin_is_soft(admin_client, alice):
     url = f"/admin/accounts/profile/{alice.profile.pk}/delete/"
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
     assert Profile.all_objects.get(pk=alice.profile.pk).is_deleted
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """A staff user who may only view posts, likes and comments."""
+    from django.contrib.auth.models import Permission
+
+    staff = get_user_model().objects.create_user("viewer", password="pw", is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_post", "view_like", "view_comment", "view_file"])
+    )
+    client.force_login(staff)
+    return client
+
+
+@pytest.mark.parametrize("model", [Post, Comment, Like], ids=lambda m: m.__name__)
+def test_a_view_only_staff_user_cannot_restore(staff_client, busy_post, model):
+    busy_post.delete()
+    row = model.all_objects.filter(**({"pk": busy_post.pk} if model is Post else {"post": busy_post})).get()
+    data = {"action": "restore_selected", "_selected_action": [row.pk]}
+    staff_client.post(f"/admin/posts/{model._meta.model_name}/", data)
+    assert model.all_objects.get(pk=row.pk).is_deleted
+    # Nor is the action offered.
+    page = staff_client.get(f"/admin/posts/{model._meta.model_name}/").content.decode()
+    assert "restore_selected" not in page
+
+
+def test_a_staff_user_with_the_change_permission_restores(client, busy_post):
+    from django.contrib.auth.models import Permission
+
+    staff = get_user_model().objects.create_user("editor", password="pw", is_staff=True)
+    staff.user_permissions.set(Permission.objects.filter(codename__in=["view_post", "change_post"]))
+    client.force_login(staff)
+    busy_post.delete()
+    data = {"action": "restore_selected", "_selected_action": [busy_post.pk]}
+    assert client.post("/admin/posts/post/", data).status_code == 302
+    assert Post.objects.filter(pk=busy_post.pk).exists()
+
+
+@pytest.mark.parametrize("model", [Comment, Like, File], ids=lambda m: m.__name__)
+def test_restoring_a_row_of_a_deleted_post_is_refused_with_a_message(admin_client, busy_post, model):
+    busy_post.delete()
+    row = model.all_objects.filter(post=busy_post).first()
+    data = {"action": "restore_selected", "_selected_action": [row.pk]}
+    response = admin_client.post(f"/admin/posts/{model._meta.model_name}/", data, follow=True)
+    assert model.all_objects.get(pk=row.pk).is_deleted
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("post is deleted" in m and "restore the post first" in m for m in messages), messages
+
+
+def test_restoring_rows_of_live_and_deleted_posts_restores_only_the_live_ones(admin_client, busy_post, bob):
+    other = make_post(bob, "Still here")
+    live = Comment.objects.create(user=bob, post=other, content="Mine")
+    live.delete()
+    busy_post.delete()
+    orphan = Comment.all_objects.get(post=busy_post)
+    data = {"action": "restore_selected", "_selected_action": [live.pk, orphan.pk]}
+    admin_client.post("/admin/posts/comment/", data)
+    assert not Comment.all_objects.get(pk=live.pk).is_deleted
+    assert Comment.all_objects.get(pk=orphan.pk).is_deleted

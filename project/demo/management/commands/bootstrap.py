@@ -7,6 +7,7 @@ notebooks' kernels take too) makes two containers starting at once take turns in
 each other's migrations.
 """
 
+import hashlib
 import os
 import time
 
@@ -19,6 +20,9 @@ from django.db.migrations.executor import MigrationExecutor
 
 from demo.seed import seed_if_empty
 from demo.startlock import start_lock
+
+# SHA-256 of the admin password an example env file of this repository once published.
+PUBLISHED_PASSWORDS = {"06e0ffdfd0d7ea88111d6595480e017d62023d401c4bb7669dbc3431da4ee282"}
 
 
 class Command(BaseCommand):
@@ -101,8 +105,27 @@ class Command(BaseCommand):
                 f"{'is' if len(missing) == 1 else 'are'} empty: "
                 "set all three, or none."
             )
+        if settings.PRODUCTION:
+            self._refuse_a_weak_password(username)
         from accounts.models import Profile
 
         call_command("createsuperuser", interactive=False, username=username, verbosity=0)
         Profile.objects.create(user=User.objects.get(username=username), name=username)
         self.stdout.write(f"Admin user: {username!r} created.")
+
+    def _refuse_a_weak_password(self, username: str) -> None:
+        """Production's admin password passes Django's validators (AUTH_PASSWORD_VALIDATORS) and
+        is none that an example file of this repository published."""
+        from django.contrib.auth.password_validation import validate_password
+        from django.core.exceptions import ValidationError
+
+        password = os.environ["DJANGO_SUPERUSER_PASSWORD"]
+        email = os.environ.get("DJANGO_SUPERUSER_EMAIL", "")
+        if hashlib.sha256(password.encode()).hexdigest() in PUBLISHED_PASSWORDS:
+            raise CommandError(
+                "DJANGO_SUPERUSER_PASSWORD is one an example file once published; choose another."
+            )
+        try:
+            validate_password(password, user=get_user_model()(username=username, email=email))
+        except ValidationError as exc:
+            raise CommandError(f"DJANGO_SUPERUSER_PASSWORD is too weak: {' '.join(exc.messages)}") from exc
