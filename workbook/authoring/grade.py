@@ -32,6 +32,7 @@ import copy
 import csv
 import html
 import json
+import logging
 import os
 import re
 import secrets
@@ -47,6 +48,8 @@ from urllib.parse import quote
 from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
 from . import asyncrun
 from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
+
+log = logging.getLogger(__name__)
 
 PASSED, FAILED, NOT_ANSWERED, ERROR, NOT_SUBMITTED = (
     "passed",
@@ -140,6 +143,7 @@ def load_originals(directory: Path = NOTEBOOKS_DIR, names: Sequence[str] | None 
 class Submission:
     path: Path
     student: str  # as found (folder or file name)
+    shown: str = ""  # its path from the submissions folder given (never the instructor's own path)
     label: str = ""  # unique in the report: "kim", "kim (2)"
     original: Original | None = None
     problem: str = ""  # why it cannot run (not a notebook, truncated JSON, ...)
@@ -174,7 +178,8 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
             if resolved in seen:
                 continue
             seen.add(resolved)
-            found.append(Submission(path=path, student=_student_for(path, given)))
+            shown = str(Path(given.name or ".", path.relative_to(given))) if given.is_dir() else path.name
+            found.append(Submission(path=path, student=_student_for(path, given), shown=shown))
     return found
 
 
@@ -201,6 +206,7 @@ def identify(submission: Submission, originals: list[Original]) -> None:
     if not isinstance(submission.nb.get("cells"), list):
         submission.problem = "not a notebook: it has no cells"
         return
+    _give_ids(submission.nb)
     if len(originals) == 1:
         return
     by_name = [o for o in originals if submission.path.name.split("-", 1)[0] == o.number]
@@ -213,6 +219,20 @@ def identify(submission: Submission, originals: list[Original]) -> None:
         submission.original = next(o for o in originals if o.key == overlap[0][1])
     else:
         submission.problem = "not one of the workbook's notebooks with exercises (name it with --notebook NN)"
+
+
+def _give_ids(nb) -> None:
+    """Cells without an id (nbformat 4.0 to 4.4 has none) get one, so every cell can be named."""
+    taken = {c.get("id") for c in nb.cells if isinstance(c, dict) and c.get("id")}
+    for index, cell in enumerate(nb.cells):
+        if isinstance(cell, dict) and not cell.get("id"):
+            new = f"cell-{index}"
+            while new in taken:
+                new += "-"
+            cell["id"] = new
+            taken.add(new)
+    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
+        nb["nbformat"], nb["nbformat_minor"] = 4, 5
 
 
 def label_students(submissions: list[Submission]) -> None:
@@ -269,6 +289,7 @@ def restore_checks(nb, original: Original) -> Prepared:
             cell.source = "".join(cell.source)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    _give_ids(nb)
     notes: list[str] = []
     claimed: dict[str, Exercise] = {}  # cell id -> exercise
     index_of = {c.get("id"): i for i, c in enumerate(nb.cells) if c.get("id")}
@@ -723,6 +744,9 @@ async def _run_kernel(
         # The kernel's own log lines (its TCP warning) would cut through the progress bar.
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         async with client.async_setup_kernel(env=env, cwd=str(cwd), **quiet):
+            # Kept: the provisioner forgets its process once it has died, and its exit status
+            # tells why.
+            kernel_process.append(getattr(client.km.provisioner, "process", None))
             await hidden(setup, 0)
             if _error_text(setup):
                 raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
@@ -756,25 +780,107 @@ async def _run_kernel(
                     if mine:
                         results[exercise.name] = _status(mine[-1]["status"], mine[-1].get("message", ""))
                     else:
-                        why = _error_text(cell) or "the check did not run"
+                        why = _error_text(cell) or _did_not_run(cell)
                         before = _exercise_cell_problem(prepared, index, stopped_cells)
                         results[exercise.name] = _status(
                             ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
                         )
 
+    kernel_process: list = []
+    time_limit = f"the notebook's time limit ({notebook_timeout} s) ran out"
     try:
         await asyncio.wait_for(run_all(), timeout=notebook_timeout)
     except TimeoutError:
-        problems.append(f"the notebook's time limit ({notebook_timeout} s) ran out")
+        problems.append(time_limit)
     except DeadKernelError:
-        problems.append("the kernel died (out of memory, or the notebook ended its own process)")
+        # Told apart by how the kernel's process ended: the time limit first (the kernel is killed
+        # when it runs out, which nbclient may report as a death), then its exit status.
+        problems.append(
+            time_limit if time.monotonic() >= deadline else await _death(kernel_process, memory_mb)
+        )
     except RuntimeError as exc:
         problems.append(str(exc))
     finally:
         await _kill_kernel(client)
     if time.monotonic() > deadline and not problems:
-        problems.append(f"the notebook's time limit ({notebook_timeout} s) ran out")
+        problems.append(time_limit)
+    if not problems and any(_error_text(c).startswith("MemoryError") for c in prepared.nb.cells):
+        problems.append(f"a cell ran out of memory (the limit is {memory_mb} MiB)")
     return results, problems
+
+
+async def _death(kernel_process: list, memory_mb: int) -> str:
+    """Why the kernel's process ended, from its exit status."""
+    import signal
+
+    process = kernel_process[0] if kernel_process else None
+    code = None
+    for _ in range(20):  # the process may not be reaped yet
+        code = process.poll() if process is not None else None
+        if code is not None:
+            break
+        await asyncio.sleep(0.05)
+    if code is None:
+        return "the kernel stopped answering"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        if -code == signal.SIGKILL:
+            return (
+                f"the kernel was killed ({name}): out of memory (the limit is {memory_mb} MiB), "
+                "or killed from outside"
+            )
+        return f"the kernel was killed by a signal ({name})"
+    return f"the notebook ended the kernel's own process (exit code {code}: sys.exit, os._exit or a crash)"
+
+
+OUTPUT_LIMIT = 100_000  # characters of output a cell keeps in the graded copy
+
+
+def cap_outputs(nb, limit: int = OUTPUT_LIMIT):
+    """Each code cell's outputs cut to `limit` characters (a cell that printed 50 MB keeps 100 kB)."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not cell.get("outputs"):
+            continue
+        kept, used, cut = [], 0, 0
+        for output in cell.outputs:
+            size = len(json.dumps(output, default=str))
+            if used + size <= limit:
+                kept.append(output)
+                used += size
+                continue
+            room = limit - used
+            if output.get("output_type") == "stream" and room > 1000:
+                text = output.get("text", "")
+                text = "".join(text) if isinstance(text, list) else text
+                cut += len(text) - (room - 500)
+                kept.append(
+                    nbformat.v4.new_output(
+                        "stream", name=output.get("name", "stdout"), text=text[: room - 500]
+                    )
+                )
+                used = limit
+            else:
+                cut += size
+        if cut:
+            kept.append(
+                nbformat.v4.new_output(
+                    "stream", name="stderr", text=f"\n[grader: {cut:,} more characters of output left out]\n"
+                )
+            )
+            cell.outputs = kept
+    return nb
+
+
+def _did_not_run(cell) -> str:
+    """Why a check cell recorded nothing, from its first line of output (only a reason, never a grade)."""
+    for output in cell.get("outputs", []):
+        text = output.get("text", "")
+        text = ("".join(text) if isinstance(text, list) else str(text)).strip()
+        if text:
+            return f"the check did not run; its cell printed: {text.splitlines()[0][:200]}"
+    return "the check did not run: its cell ended without calling it"
 
 
 def _exercise_cell_problem(prepared: Prepared, check_index: int, stopped: dict[int, str]) -> str:
@@ -836,11 +942,12 @@ async def grade_submission(
         result.exercises = {name: _status(ERROR, result.problem) for name in names}
         result.seconds = time.perf_counter() - started
         return result
-    prepared = restore_checks(submission.nb, original)
-    result.notes = prepared.notes
+    prepared = None
     database = role = None
     workdir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
     try:
+        prepared = restore_checks(submission.nb, original)
+        result.notes = prepared.notes
         database, role, url = await asyncio.to_thread(server.make_database, n)
         records, problems = await _run_kernel(
             prepared,
@@ -853,7 +960,8 @@ async def grade_submission(
             cell_cpu=cell_cpu,
         )
     except Exception as exc:  # the grader's own trouble with this one: recorded, the run goes on
-        records, problems = {}, [f"{type(exc).__name__}: {exc}"]
+        log.warning("grading %s failed", submission.path, exc_info=True)
+        records, problems = {}, [f"the grader could not run it ({type(exc).__name__}: {exc})"]
     finally:
         if database:
             drop = asyncio.ensure_future(asyncio.to_thread(server.drop, database, role))
@@ -867,7 +975,7 @@ async def grade_submission(
         result.exercises[exercise.name] = records.get(exercise.name) or _status(
             ERROR, f"not reached: {result.problem}" if result.problem else "the check did not run"
         )
-    result.graded_nb = prepared.nb
+    result.graded_nb = cap_outputs(prepared.nb) if prepared is not None else None
     result.seconds = time.perf_counter() - started
     return result
 
@@ -944,6 +1052,31 @@ def grade(
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[Result] = []
     bar = Progress(len(submissions)) if progress is None else None
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clear_reports(out)
+
+    def so_far() -> Run:
+        return Run(
+            results=list(results),
+            originals=originals,
+            roster=list(roster),
+            template_seconds=0.0,
+            seconds=time.perf_counter() - started,
+            out=out,
+            prefix=server.run,
+        )
+
+    def finished(result: Result) -> None:
+        """Written at once: a crash later loses nothing graded."""
+        results.append(result)
+        try:
+            write_graded(out, result)
+            write_reports(so_far(), students={result.submission.label})
+        except Exception:  # a report that cannot be written now is written at the end
+            log.warning("the reports could not be written after %s", result.submission.label, exc_info=True)
+        (progress or bar.step)(result)
+
     try:
         template_seconds = server.make_template() if submissions else 0.0
 
@@ -963,7 +1096,7 @@ def grade(
                         cell_cpu=cell_cpu,
                         dropping=dropping,
                     )
-                (progress or bar.step)(result)
+                finished(result)
                 return result
 
             try:
@@ -971,7 +1104,8 @@ def grade(
             finally:
                 await asyncio.gather(*dropping, return_exceptions=True)
 
-        results = asyncrun.run(main()) if submissions else []
+        in_order = asyncrun.run(main()) if submissions else []
+        results[:] = in_order
     finally:
         server.drop_everything()
     run = Run(
@@ -983,7 +1117,7 @@ def grade(
         out=Path(out),
         prefix=server.run,
     )
-    write_reports(run)
+    write_reports(run, graded=False)
     return run
 
 
@@ -1028,7 +1162,7 @@ def rows(run: Run) -> list[dict]:
                 "notes": [],
             },
         )
-        row["sources"].append(str(sub.path))
+        row["sources"].append(sub.shown or sub.path.name)
         key = sub.original.key if sub.original else None
         for name, outcome in result.exercises.items():
             row["cells"][(key, name)] = outcome
@@ -1057,7 +1191,9 @@ def rows(run: Run) -> list[dict]:
     return sorted(out, key=lambda r: (r["student"].lower(), r["student"]))
 
 
-def write_reports(run: Run) -> None:
+def write_reports(run: Run, students: set[str] | None = None, *, graded: bool = True) -> None:
+    """Every report of the run; with `students`, as the run goes: the tables, and those students'
+    feedback (the graded copies are written by `write_graded` as each one ends)."""
     out = run.out
     out.mkdir(parents=True, exist_ok=True)
     table = rows(run)
@@ -1096,7 +1232,11 @@ def write_reports(run: Run) -> None:
             for row in table
         ],
         "submissions": [
-            {"path": str(r.submission.path), "student": r.submission.label, "seconds": round(r.seconds, 2)}
+            {
+                "path": r.submission.shown or r.submission.path.name,
+                "student": r.submission.label,
+                "seconds": round(r.seconds, 2),
+            }
             for r in run.results
         ],
     }
@@ -1105,23 +1245,34 @@ def write_reports(run: Run) -> None:
     )
     (out / "report.html").write_text(_report_html(run, table, cols, labels), encoding="utf-8")
     feedback = out / "feedback"
-    if feedback.exists():
-        shutil.rmtree(feedback)
-    feedback.mkdir()
+    feedback.mkdir(exist_ok=True)
     for row in table:
-        (feedback / f"{slug(row['student'])}.html").write_text(
-            _feedback_html(row, cols, labels), encoding="utf-8"
-        )
-    graded = out / "graded"
-    if graded.exists():
-        shutil.rmtree(graded)
-    for result in run.results:
-        if result.graded_nb is not None:
-            import nbformat
+        if students is None or row["student"] in students:
+            (feedback / f"{slug(row['student'])}.html").write_text(
+                _feedback_html(row, cols, labels), encoding="utf-8"
+            )
+    for result in run.results if students is None and graded else []:
+        write_graded(out, result)
 
-            target = graded / slug(result.submission.label) / result.submission.path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(result.graded_nb, str(target))
+
+def clear_reports(out: Path) -> None:
+    """The reports of an earlier run in `out` taken away, so that none is mixed with this run's."""
+    for name in ("feedback", "graded"):
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+    for name in ("grades.csv", "grades.json", "report.html"):
+        (out / name).unlink(missing_ok=True)
+
+
+def write_graded(out: Path, result: Result) -> None:
+    """The submission as it ran (outputs capped), in graded/<student>/."""
+    import nbformat
+
+    if result.graded_nb is None:
+        return
+    target = out / "graded" / slug(result.submission.label) / result.submission.path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(result.graded_nb, str(target))
 
 
 def slug(text: str) -> str:
