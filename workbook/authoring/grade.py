@@ -2,14 +2,17 @@
 
 `python -m workbook grade SUBMISSIONS...` (notebooks, folders of them, the workspaces of a hub):
 
-1. Once per run, a template database is made (migrated and seeded) on the server the settings
-   name, its tables owned by a role of the run's own.
+1. Once per run, a PostgreSQL server of the run's own is started (sandbox.py: a Unix socket, every
+   login by password) and a template database is made there (migrated and seeded), its tables
+   owned by a role of the run's own. (`sandbox=False`: on the server the settings name.)
 2. Per submission: a role and a database of its own, copied from the template
    (`CREATE DATABASE ... TEMPLATE`, milliseconds); only that role may connect to it. The tables'
    ownership passes to that role, so the notebook's `workbook.reset()` works and nothing else does.
 3. The submission's check cells are replaced by the original ones (matched by cell id, else by
    their place after each exercise cell, as nbgrader puts back its locked cells), and the
-   notebook runs in a fresh kernel (nbclient) with limits per cell (CPU-seconds of the kernel,
+   notebook runs in a fresh kernel (nbclient), in a sandbox of its own (sandbox.py: no file of the
+   instructor's, no network but its database's socket, its processes dying with it), with limits
+   per cell (CPU-seconds of the kernel,
    and wall-clock time), per notebook and on the kernel's memory. The kernel is killed when done.
 4. The result of an exercise is what its check did, recorded by the grader: a first cell, which
    the grader runs and nobody sees, wraps every public `qN` function of the `workbook.checks`
@@ -48,6 +51,15 @@ from urllib.parse import quote
 from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
 from . import asyncrun
 from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
+from .sandbox import (
+    GradingServer,
+    Sandbox,
+    as_root,
+    bwrap,
+    kernel_environment,
+    kernel_manager_class,
+    uid_block,
+)
 
 log = logging.getLogger(__name__)
 
@@ -604,6 +616,20 @@ def _clean_env(database_url: str, config: dict) -> dict:
     return env
 
 
+class Sandboxes:
+    """The run's sandboxes: a uid of its own for each submission (as root), one grading server."""
+
+    def __init__(self, socket_dir: Path):
+        self.socket_dir = socket_dir
+        self.first_uid = uid_block() if as_root() else None
+
+    def make(self, workdir: Path, n: int) -> Sandbox:
+        uid = None if self.first_uid is None else self.first_uid + n
+        sandbox = Sandbox(workdir=workdir, socket_dir=self.socket_dir, uid=uid)
+        sandbox.prepare()
+        return sandbox
+
+
 # --- running one submission ---------------------------------------------------------------------
 
 
@@ -641,16 +667,23 @@ async def _run_kernel(
     notebook_timeout: int,
     memory_mb: int,
     cell_cpu: float = DEFAULT_CELL_CPU,
+    sandbox: Sandbox | None = None,
 ) -> tuple[dict[str, dict], list[str]]:
-    """Execute the prepared notebook; returns (exercise results, problems met)."""
+    """Execute the prepared notebook (in `sandbox` when given); returns (exercise results, problems met)."""
     import subprocess
 
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
+    km = None
+    if sandbox is not None:
+        km = kernel_manager_class()(kernel_name="python3", transport="ipc", ip=str(cwd / "zmq"))
+        km.connection_file = str(cwd / "kernel.json")
+        km.sandbox, km.sandbox_env = sandbox, env
     client = NotebookClient(
         prepared.nb,
+        km=km,
         timeout=cell_timeout,
         kernel_name="python3",
         allow_errors=True,
@@ -697,8 +730,15 @@ async def _run_kernel(
             return None
 
         def used() -> float:
-            times = process.cpu_times()
-            return times.user + times.system
+            # The kernel and what it started (in a sandbox, the kernel is bubblewrap's child).
+            total = 0.0
+            for one in (process, *process.children(recursive=True)):
+                try:
+                    times = one.cpu_times()
+                except psutil.Error:
+                    continue
+                total += times.user + times.system
+            return total
 
         return used
 
@@ -802,6 +842,8 @@ async def _run_kernel(
         problems.append(str(exc))
     finally:
         await _kill_kernel(client)
+        if sandbox is not None:
+            sandbox.kill_everything()
     if time.monotonic() > deadline and not problems:
         problems.append(time_limit)
     if not problems and any(_error_text(c).startswith("MemoryError") for c in prepared.nb.cells):
@@ -809,7 +851,7 @@ async def _run_kernel(
     return results, problems
 
 
-async def _death(kernel_process: list, memory_mb: int) -> str:
+async def _death(kernel_process: list, memory_mb: int, sandboxed: bool = False) -> str:
     """Why the kernel's process ended, from its exit status."""
     import signal
 
@@ -822,6 +864,8 @@ async def _death(kernel_process: list, memory_mb: int) -> str:
         await asyncio.sleep(0.05)
     if code is None:
         return "the kernel stopped answering"
+    if sandboxed and code > 128:  # bubblewrap exits with 128 + the signal that ended the kernel
+        code = -(code - 128)
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         if -code == signal.SIGKILL:
@@ -905,9 +949,9 @@ async def _kill_kernel(client) -> None:
         except Exception:
             pass
     try:
-        km.cleanup_resources()
+        await _maybe_await(km.cleanup_resources())
     except Exception:
-        pass
+        log.debug("the kernel's files could not be cleaned up", exc_info=True)
 
 
 async def _maybe_await(value):
@@ -930,6 +974,7 @@ async def grade_submission(
     memory_mb: int,
     cell_cpu: float = DEFAULT_CELL_CPU,
     dropping: list | None = None,
+    sandboxes: Sandboxes | None = None,
 ) -> Result:
     """One submission graded. Its database and role are dropped after it, in `dropping` (tasks the
     run awaits before it ends) when given, so the next submission need not wait for the drop."""
@@ -942,16 +987,21 @@ async def grade_submission(
         result.exercises = {name: _status(ERROR, result.problem) for name in names}
         result.seconds = time.perf_counter() - started
         return result
-    prepared = None
+    prepared = sandbox = None
     database = role = None
     workdir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
     try:
         prepared = restore_checks(submission.nb, original)
         result.notes = prepared.notes
         database, role, url = await asyncio.to_thread(server.make_database, n)
+        sandbox = env = None
+        if sandboxes is not None:
+            sandbox = sandboxes.make(workdir, n)
+            env = kernel_environment(url, sandboxes.socket_dir, workdir)
         records, problems = await _run_kernel(
             prepared,
-            env=_clean_env(url, server.config),
+            sandbox=sandbox,
+            env=env or _clean_env(url, server.config),
             cwd=workdir,
             results_file=workdir / ".grader-results.jsonl",
             cell_timeout=cell_timeout,
@@ -969,6 +1019,8 @@ async def grade_submission(
                 await drop
             else:
                 dropping.append(drop)
+        if sandbox is not None:
+            sandbox.kill_everything()
         shutil.rmtree(workdir, ignore_errors=True)
     result.problem = "; ".join(problems)
     for exercise in original.exercises:
@@ -1034,8 +1086,13 @@ def grade(
     memory_mb: int = DEFAULT_MEMORY_MB,
     config: dict | None = None,
     progress: Callable[[Result], None] | None = None,
+    sandbox: bool = True,
 ) -> Run:
-    """Grade every submission; writes the reports in `out` and returns the run."""
+    """Grade every submission; writes the reports in `out` and returns the run.
+
+    With `sandbox` (the default) each kernel runs in a sandbox of its own on a PostgreSQL server
+    the run starts (sandbox.py); `config` then goes unused. Without it, kernels run as this user
+    on `config`'s server (default: the settings'): for trusted notebooks only."""
     started = time.perf_counter()
     originals = load_originals(originals_dir, notebooks)
     if not originals:
@@ -1044,11 +1101,17 @@ def grade(
     for submission in submissions:
         identify(submission, originals)
     label_students(submissions)
-    if config is None:
+    grading_server = None
+    if sandbox:
+        bwrap()  # says what to install before anything starts
+        grading_server = GradingServer()
+        config = grading_server.start() if submissions else grading_server.config()
+    elif config is None:
         from .scratch import django_config
 
         config = django_config()
     server = Server(config, secrets.token_hex(4))
+    sandboxes = Sandboxes(Path(config["HOST"])) if sandbox else None
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[Result] = []
     bar = Progress(len(submissions)) if progress is None else None
@@ -1095,6 +1158,7 @@ def grade(
                         memory_mb=memory_mb,
                         cell_cpu=cell_cpu,
                         dropping=dropping,
+                        sandboxes=sandboxes,
                     )
                 finished(result)
                 return result
@@ -1107,7 +1171,12 @@ def grade(
         in_order = asyncrun.run(main()) if submissions else []
         results[:] = in_order
     finally:
-        server.drop_everything()
+        try:
+            if not sandbox or submissions:
+                server.drop_everything()
+        finally:
+            if grading_server is not None:
+                grading_server.stop()
     run = Run(
         results=list(results),
         originals=originals,
