@@ -51,6 +51,8 @@ from urllib.parse import quote
 from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
 from . import asyncrun
 from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
+from .judge import MARKER as ANSWER_MARKER
+from .judge import extraction_source
 from .sandbox import (
     GradingServer,
     Sandbox,
@@ -96,6 +98,11 @@ class Exercise:
     check_id: str
     check_source: str
     position: int  # 0, 1, ... among the notebook's exercises
+    arguments: str = ""  # the check call's arguments as written ("new_posts, why_no_file")
+    # Judged by the kernel's own check (forgeable): the reference answer is code (a function, or a
+    # class the notebook defines), which cannot leave the kernel as data. Every other exercise is
+    # judged by the judge (judge.py), and an answer it cannot rebuild earns nothing.
+    in_kernel: bool = False
 
 
 @dataclass
@@ -129,8 +136,11 @@ def load_original(path: Path) -> Original:
         )
         if following not in checks:
             continue
+        arguments, in_kernel = _check_arguments(nb.cells[following].source, cell.source)
         exercises.append(
             Exercise(
+                arguments=arguments,
+                in_kernel=in_kernel,
                 name=exercise_name(nb, index),
                 module=module,
                 alias=alias,
@@ -141,6 +151,31 @@ def load_original(path: Path) -> Original:
             )
         )
     return Original(path=path, nb=nb, exercises=exercises)
+
+
+def _check_arguments(check_source: str, exercise_source: str) -> tuple[str, bool]:
+    """(the check call's arguments, whether only the kernel can judge it)."""
+    import ast
+
+    from ..answers import BEGIN_SOLUTION, END_SOLUTION
+
+    try:
+        call = ast.parse(check_source).body[0].value
+        arguments = ", ".join(ast.unparse(a) for a in call.args)
+    except (SyntaxError, IndexError, AttributeError):
+        return "", True
+    try:
+        tree = ast.parse(exercise_source.replace(BEGIN_SOLUTION, "").replace(END_SOLUTION, ""))
+    except SyntaxError:
+        tree = ast.parse("")
+    names = {n.id for a in call.args for n in ast.walk(a) if isinstance(n, ast.Name)}
+    # A class the cell defines (05's q2: a proxy model), or a function handed to the check.
+    code = any(
+        isinstance(n, ast.ClassDef)
+        or (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name in names)
+        for n in ast.walk(tree)
+    )
+    return arguments, bool(call.keywords) or not call.args or code
 
 
 def load_originals(directory: Path = NOTEBOOKS_DIR, names: Sequence[str] | None = None) -> list[Original]:
@@ -623,11 +658,59 @@ class Sandboxes:
         self.socket_dir = socket_dir
         self.first_uid = uid_block() if as_root() else None
 
-    def make(self, workdir: Path, n: int) -> Sandbox:
-        uid = None if self.first_uid is None else self.first_uid + n
+    def make(self, workdir: Path, n: int, judge: bool = False) -> Sandbox:
+        """The kernel's sandbox, or (`judge`) the judge's: another uid, so neither can signal the other."""
+        uid = None if self.first_uid is None else self.first_uid + 2 * n + int(judge)
         sandbox = Sandbox(workdir=workdir, socket_dir=self.socket_dir, uid=uid)
         sandbox.prepare()
         return sandbox
+
+
+class JudgeProcess:
+    """judge.py in a sandbox of its own, on the submission's database: one JSON line each way."""
+
+    def __init__(self, sandbox: Sandbox, env: dict):
+        self.sandbox = sandbox
+        # A lock held by the stopped kernel makes the judge's statement fail, not wait forever.
+        self.env = {**env, "HOME": str(sandbox.workdir), "PGOPTIONS": "-c lock_timeout=5000"}
+        self.env["WORKBOOK_HOME"] = str(sandbox.workdir / ".workbook")
+        self.process = None
+        self.ready = False
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.sandbox.command([sys.executable, "-m", "workbook.authoring.judge"], self.env),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            limit=16 * 1024 * 1024,
+        )
+
+    async def ask(self, request: dict, timeout: float) -> dict:
+        try:
+            if self.process is None:
+                await self.start()
+            if not self.ready:
+                line = await asyncio.wait_for(self.process.stdout.readline(), timeout=60)
+                if not line:
+                    raise RuntimeError("the judge did not start")
+                self.ready = True
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            await self.process.stdin.drain()
+            line = await asyncio.wait_for(self.process.stdout.readline(), timeout=timeout)
+            if not line:
+                raise RuntimeError("the judge stopped")
+            return json.loads(line)
+        except (TimeoutError, RuntimeError, OSError, ValueError) as exc:
+            await self.stop()
+            return _status(ERROR, f"the answer could not be judged: {exc or type(exc).__name__}")
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self.process = None
+        self.ready = False
 
 
 # --- running one submission ---------------------------------------------------------------------
@@ -668,6 +751,7 @@ async def _run_kernel(
     memory_mb: int,
     cell_cpu: float = DEFAULT_CELL_CPU,
     sandbox: Sandbox | None = None,
+    judge_sandbox: Sandbox | None = None,
 ) -> tuple[dict[str, dict], list[str]]:
     """Execute the prepared notebook (in `sandbox` when given); returns (exercise results, problems met)."""
     import subprocess
@@ -780,13 +864,53 @@ async def _run_kernel(
             if student is not None:
                 client.nb.cells[index] = student
 
+    async def judged(exercise: Exercise, index: int) -> dict:
+        """The answer taken out of the kernel as data and judged outside it (judge.py)."""
+        cell = nbformat.v4.new_code_cell(extraction_source(exercise.arguments))
+        await hidden(cell, index)
+        said = ""
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            said += "".join(text) if isinstance(text, list) else str(text)
+        lines = [line for line in said.splitlines() if line.startswith(ANSWER_MARKER)]
+        answer = lines[-1][len(ANSWER_MARKER) :] if lines else ""
+        before = _exercise_cell_problem(prepared, index, stopped_cells)
+        where = f" (the exercise cell: {before})" if before else ""
+        if answer.startswith("missing "):
+            return _status(
+                ERROR,
+                f"there is no variable {answer[8:]!r}: the exercise cell that sets it was deleted, "
+                f"renamed or stopped before it{where}",
+            )
+        if not answer.startswith("answers "):
+            reason = answer or _error_text(cell) or "nothing came out of the kernel"
+            return _status(FAILED, f"the answer could not be taken out of the kernel: {reason[:200]}")
+        request = {"module": exercise.module, "name": exercise.name, "answers": answer[8:]}
+        frozen = sandbox.freeze() if sandbox is not None else []
+        try:
+            reply = await judge_process.ask(request, timeout=max(cell_timeout, 30))
+        finally:
+            if sandbox is not None:
+                sandbox.thaw(frozen)
+        if reply["status"] == "unjudgeable":
+            return _status(
+                FAILED,
+                f"this answer cannot be judged: it holds {reply['message']}, which is not a value, "
+                "a QuerySet or one of the project's models",
+            )
+        return _status(reply["status"], reply["message"])
+
     async def run_all() -> None:
         # The kernel's own log lines (its TCP warning) would cut through the progress bar.
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        if judge_process is not None:  # starts beside the kernel
+            await judge_process.start()
         async with client.async_setup_kernel(env=env, cwd=str(cwd), **quiet):
             # Kept: the provisioner forgets its process once it has died, and its exit status
             # tells why.
             kernel_process.append(getattr(client.km.provisioner, "process", None))
+            if sandbox is not None:
+                sandbox.leader = getattr(client.km.provisioner, "pid", None)
             await hidden(setup, 0)
             if _error_text(setup):
                 raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
@@ -795,6 +919,9 @@ async def _run_kernel(
                 if cell.cell_type != "code":
                     continue
                 exercise = prepared.checks.get(index)
+                verdict = None
+                if exercise is not None and judge_process is not None and not exercise.in_kernel:
+                    verdict = await judged(exercise, index)
                 if exercise is not None:
                     arm = nbformat.v4.new_code_cell(_arm_source(exercise))
                     await hidden(arm, index)
@@ -810,7 +937,9 @@ async def _run_kernel(
                     "KeyboardInterrupt"
                 ):
                     stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
-                if exercise is not None:
+                if verdict is not None:
+                    results[exercise.name] = verdict
+                elif exercise is not None:
                     records, _ = read_records(offset)
                     mine = [
                         r
@@ -826,6 +955,9 @@ async def _run_kernel(
                             ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
                         )
 
+    judge_process = None
+    if judge_sandbox is not None:
+        judge_process = JudgeProcess(judge_sandbox, env)
     kernel_process: list = []
     time_limit = f"the notebook's time limit ({notebook_timeout} s) ran out"
     try:
@@ -844,6 +976,8 @@ async def _run_kernel(
         await _kill_kernel(client)
         if sandbox is not None:
             sandbox.kill_everything()
+        if judge_process is not None:
+            await judge_process.stop()
     if time.monotonic() > deadline and not problems:
         problems.append(time_limit)
     if not problems and any(_error_text(c).startswith("MemoryError") for c in prepared.nb.cells):
@@ -987,20 +1121,22 @@ async def grade_submission(
         result.exercises = {name: _status(ERROR, result.problem) for name in names}
         result.seconds = time.perf_counter() - started
         return result
-    prepared = sandbox = None
+    prepared = sandbox = judge_sandbox = None
     database = role = None
     workdir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
     try:
         prepared = restore_checks(submission.nb, original)
         result.notes = prepared.notes
         database, role, url = await asyncio.to_thread(server.make_database, n)
-        sandbox = env = None
+        sandbox = env = judge_sandbox = None
         if sandboxes is not None:
             sandbox = sandboxes.make(workdir, n)
+            judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, judge=True)
             env = kernel_environment(url, sandboxes.socket_dir, workdir)
         records, problems = await _run_kernel(
             prepared,
             sandbox=sandbox,
+            judge_sandbox=judge_sandbox,
             env=env or _clean_env(url, server.config),
             cwd=workdir,
             results_file=workdir / ".grader-results.jsonl",
@@ -1019,8 +1155,10 @@ async def grade_submission(
                 await drop
             else:
                 dropping.append(drop)
-        if sandbox is not None:
-            sandbox.kill_everything()
+        for one in (sandbox, judge_sandbox):
+            if one is not None:
+                one.kill_everything()
+                shutil.rmtree(one.workdir, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
     result.problem = "; ".join(problems)
     for exercise in original.exercises:

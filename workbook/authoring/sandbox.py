@@ -71,7 +71,7 @@ def as_root() -> bool:
 
 def uid_block() -> int:
     """The first of this run's uids (as root): random, so two runs at once never share one."""
-    return UID_BASE + secrets.randbelow(400_000_000 // 4096) * 4096
+    return UID_BASE + secrets.randbelow(400_000_000 // 65536) * 65536
 
 
 @dataclass
@@ -90,6 +90,7 @@ class Sandbox:
     workdir: Path
     socket_dir: Path  # the grading server's Unix socket
     uid: int | None = None  # None: an ordinary user; a user namespace instead
+    leader: int | None = None  # bubblewrap's process, once started
     limits: Limits = field(default_factory=Limits)
 
     def readable(self) -> list[Path]:
@@ -180,6 +181,44 @@ class Sandbox:
         """A file the grader wrote for the kernel (its connection file) made readable to it."""
         if self.uid is not None:
             os.chown(path, self.uid, self.uid)
+
+    def processes(self) -> list[int]:
+        """Every process of the sandbox: of its uid (as root), else under its bubblewrap."""
+        if self.uid is not None:
+            found = []
+            for entry in Path("/proc").iterdir():
+                try:
+                    if entry.name.isdigit() and entry.stat().st_uid == self.uid:
+                        found.append(int(entry.name))
+                except OSError:
+                    continue
+            return found
+        if self.leader is None:
+            return []
+        import psutil
+
+        try:
+            return [p.pid for p in psutil.Process(self.leader).children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def freeze(self) -> list[int]:
+        """Every process of the sandbox stopped (while its answer is judged); returns them."""
+        stopped = []
+        for pid in self.processes():
+            try:
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append(pid)
+            except OSError:
+                continue
+        return stopped
+
+    def thaw(self, stopped: list[int]) -> None:
+        for pid in stopped:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except OSError:
+                continue
 
     def kill_everything(self) -> None:
         """Every process of the sandbox's uid, whatever it did to get away (as root). Without root
