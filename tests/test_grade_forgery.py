@@ -135,7 +135,24 @@ for _n in range(1, 22):
 """,
     "exit-after-forging": FORGE_RECORDS + "\n_forged_lines()\nimport os\nos._exit(0)\n",
     "loud": "for _ in range(50):\n    print('✓ q1: right\\n' * 80_000)\n",
+    # An answer whose SQL calls a function of the submission's that gives every post to carol,
+    # so that the check's own reference, evaluated after it, agrees with "every post".
+    "sql-function": r"""
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+with connection.cursor() as cursor:
+    cursor.execute(
+        "CREATE FUNCTION only_carol() RETURNS boolean LANGUAGE sql VOLATILE AS $$ "
+        "UPDATE posts_post SET author_id = (SELECT id FROM auth_user WHERE username = 'carol'); "
+        "SELECT true $$"
+    )
+    cursor.execute("GRANT EXECUTE ON FUNCTION only_carol() TO PUBLIC")
+carol_posts = Post.objects.filter(RawSQL("only_carol()", [], output_field=BooleanField()))
+""",
 }
+IN_EXERCISE = {"sql-function": "q3"}  # appended to that exercise's cell, after its stub
 # Forgeries that need answers to work with: the answers are wrong, the checks told they are right.
 WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
 SLOW = {
@@ -157,6 +174,13 @@ def forged(maker, folder, forgeries: dict) -> None:
     for kind, source in forgeries.items():
         choice = dict.fromkeys(maker.names, WRONG if kind in WITH_WRONG_ANSWERS else UNANSWERED)
         nb = maker.build(choice)
+        if kind in IN_EXERCISE:
+            exercise = next(e for e in maker.original.exercises if e.name == IN_EXERCISE[kind])
+            cell = next(c for c in nb.cells if c.get("id") == exercise.exercise_id)
+            cell["source"] += "\n" + source
+            (folder / kind).mkdir(parents=True)
+            (folder / kind / ORM.name).write_text(json.dumps(nb), encoding="utf-8")
+            continue
         at = next(
             i
             for i, c in enumerate(nb.cells)
@@ -202,6 +226,9 @@ def test_no_forgery_earns_an_exercise(tmp_path, maker):
     }
     assert earned == dict.fromkeys(FORGERIES, [])
     blank = ("rebind", "write-files", "forked-child", "read-solution", "loud")
+    assert {students["sql-function"]["exercises"][n]["status"] for n in judged if n != "q3"} == {
+        grade.NOT_ANSWERED
+    }
     for kind in blank:
         said = {students[kind]["exercises"][name]["status"] for name in judged}
         assert said == {grade.NOT_ANSWERED}, (kind, said)
@@ -210,6 +237,8 @@ def test_no_forgery_earns_an_exercise(tmp_path, maker):
             outcome = students[kind]["exercises"][name]
             assert outcome["status"] in (grade.FAILED, grade.NOT_ANSWERED), (kind, name, outcome)
             assert outcome["message"], (kind, name)
+    q3 = students["sql-function"]["exercises"]["q3"]
+    assert q3["status"] == grade.ERROR and "permission denied for function only_carol" in q3["message"], q3
     q3 = students["patch-checks"]["exercises"]["q3"]
     assert q3["status"] == grade.FAILED and q3["message"].startswith("✗ q3: "), q3
     assert students["exit-after-forging"]["problems"] == [

@@ -512,6 +512,7 @@ class Server:
         self.template = f"{self.run}_template"
         self.owner = f"{self.run}_owner"
         self.owner_password = secrets.token_urlsafe(18)
+        self.judges: dict[str, str] = {}  # database -> the judge's URL
 
     def _connect(self, dbname: str = "postgres"):
         from ..database import connect
@@ -588,6 +589,7 @@ class Server:
                 cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
         finally:
             conn.close()
+        self.judge_url(name)
         conn = self._connect(name)
         try:
             with conn.cursor() as cur:
@@ -598,9 +600,58 @@ class Server:
                     )
                 )
                 cur.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM {}").format(sql.Identifier(self.owner)))
+                # The judge's role: the tables' rows, and no function of the submission's (see
+                # before_judging): a function that changes rows while its answer is evaluated
+                # could make the check's own reference agree with it.
+                judge = sql.Identifier(f"{name}_judge")
+                cur.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(judge))
+                for kind in ("TABLES", "SEQUENCES"):
+                    cur.execute(sql.SQL(f"GRANT ALL ON ALL {kind} IN SCHEMA public TO {{}}").format(judge))
+                    cur.execute(
+                        sql.SQL(f"ALTER DEFAULT PRIVILEGES FOR ROLE {{}} GRANT ALL ON {kind} TO {{}}").format(
+                            sql.Identifier(name), judge
+                        )
+                    )
         finally:
             conn.close()
         return name, name, self.url(name, password, name)
+
+    def judge_url(self, name: str) -> str:
+        """The judge's role on submission `name`'s database (made on first use)."""
+        from psycopg2 import sql
+
+        if name not in self.judges:
+            password = secrets.token_urlsafe(18)
+            conn = self._connect()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(
+                        sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(f"{name}_judge")),
+                        [password],
+                    )
+                    cur.execute(
+                        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                            sql.Identifier(name), sql.Identifier(f"{name}_judge")
+                        )
+                    )
+            finally:
+                conn.close()
+            self.judges[name] = self.url(f"{name}_judge", password, name)
+        return self.judges[name]
+
+    def before_judging(self, conn, name: str) -> None:
+        """No function in the submission's database may run as the judge: EXECUTE taken back from
+        everyone but their owner (the submission's processes are stopped meanwhile)."""
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                SELECT p.oid::regprocedure::text FROM pg_proc p
+                JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                """
+            )
+            for (signature,) in cur.fetchall():
+                cur.execute(f'REVOKE ALL ON FUNCTION {signature} FROM PUBLIC, "{name}_judge"')
 
     def drop(self, name: str, role: str | None = None) -> None:
         from psycopg2 import sql
@@ -611,8 +662,10 @@ class Server:
                 cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
                 if role:
                     cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+                    cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{name}_judge")))
         finally:
             conn.close()
+        self.judges.pop(name, None)
 
     def drop_everything(self) -> None:
         """Whatever this run made and still exists (after a crash too)."""
@@ -752,6 +805,8 @@ async def _run_kernel(
     cell_cpu: float = DEFAULT_CELL_CPU,
     sandbox: Sandbox | None = None,
     judge_sandbox: Sandbox | None = None,
+    judge_url: str = "",
+    before_judging: Callable[[], None] = lambda: None,
 ) -> tuple[dict[str, dict], list[str]]:
     """Execute the prepared notebook (in `sandbox` when given); returns (exercise results, problems met)."""
     import subprocess
@@ -888,6 +943,7 @@ async def _run_kernel(
         request = {"module": exercise.module, "name": exercise.name, "answers": answer[8:]}
         frozen = sandbox.freeze() if sandbox is not None else []
         try:
+            await asyncio.to_thread(before_judging)
             reply = await judge_process.ask(request, timeout=max(cell_timeout, 30))
         finally:
             if sandbox is not None:
@@ -957,7 +1013,7 @@ async def _run_kernel(
 
     judge_process = None
     if judge_sandbox is not None:
-        judge_process = JudgeProcess(judge_sandbox, env)
+        judge_process = JudgeProcess(judge_sandbox, {**env, "DATABASE_URL": judge_url})
     kernel_process: list = []
     time_limit = f"the notebook's time limit ({notebook_timeout} s) ran out"
     try:
@@ -1129,6 +1185,14 @@ async def grade_submission(
         result.notes = prepared.notes
         database, role, url = await asyncio.to_thread(server.make_database, n)
         sandbox = env = judge_sandbox = None
+        connections: list = []
+
+        def admin():
+            """One connection to the submission's database as the server's administrator."""
+            if not connections:
+                connections.append(server._connect(database))
+            return connections[0]
+
         if sandboxes is not None:
             sandbox = sandboxes.make(workdir, n)
             judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, judge=True)
@@ -1137,6 +1201,8 @@ async def grade_submission(
             prepared,
             sandbox=sandbox,
             judge_sandbox=judge_sandbox,
+            judge_url=server.judges.get(database, ""),
+            before_judging=lambda: server.before_judging(admin(), database),
             env=env or _clean_env(url, server.config),
             cwd=workdir,
             results_file=workdir / ".grader-results.jsonl",
@@ -1155,6 +1221,8 @@ async def grade_submission(
                 await drop
             else:
                 dropping.append(drop)
+        for conn in connections:
+            conn.close()
         for one in (sandbox, judge_sandbox):
             if one is not None:
                 one.kill_everything()

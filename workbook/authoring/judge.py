@@ -89,6 +89,7 @@ ALLOWED_PLAIN = (
         ("zoneinfo._zoneinfo", "ZoneInfo"),
         ("django.db.models.base", "model_unpickle"),
         ("django.db.models.fields", "_load_field"),
+        ("django.db.models.fields", "_empty"),
     }
     | {  # what a relation does on delete, kept in its field (called only when a row is deleted)
         ("django.db.models.deletion", name)
