@@ -12,13 +12,16 @@
    their place after each exercise cell, as nbgrader puts back its locked cells), and the
    notebook runs in a fresh kernel (nbclient), in a sandbox of its own (sandbox.py: no file of the
    instructor's, no network but its database's socket, its processes dying with it), with limits
-   per cell (CPU-seconds of the kernel,
-   and wall-clock time), per notebook and on the kernel's memory. The kernel is killed when done.
-4. The result of an exercise is what its check did, recorded by the grader: a first cell, which
-   the grader runs and nobody sees, wraps every public `qN` function of the `workbook.checks`
-   modules to write passed / failed (CheckFailed) / not answered (NotAnswered) / error to a file
-   of the grader's. Only what is written there while the (original) check cell runs counts; a
-   printed "✓ q3" earns nothing. Text outputs are never read.
+   per cell (CPU-seconds of the kernel, and wall-clock time), per notebook and on the kernel's
+   memory. The kernel is killed when done. Without the sandbox (`sandbox=False`, trusted notebooks
+   only) there is no judge either: the kernel's checks give every verdict.
+4. The result of an exercise comes from outside the kernel (judge.py): right before each check
+   cell, the grader takes the check's arguments out of the kernel as data, stops every process of
+   the submission, and a judge process that never runs the submission's code (a sandbox and a
+   database role of its own, no function of the submission's executable) rebuilds the answers
+   and runs the workbook's own check on them. The kernel's check still runs, for the student's
+   copy; its verdict counts only for an exercise whose answer is code (05's q2), recorded by a
+   hidden first cell that wraps every `qN` function. Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 
 Out (in --out, default grades/): grades.csv (student × exercise, totals), grades.json (with the
@@ -758,6 +761,22 @@ class JudgeProcess:
             await self.stop()
             return _status(ERROR, f"the answer could not be judged: {exc or type(exc).__name__}")
 
+    def cpu(self) -> float:
+        """CPU-seconds of the judge (and bubblewrap around it) so far."""
+        if self.process is None:
+            return 0.0
+        try:
+            import psutil
+
+            root = psutil.Process(self.process.pid)
+            total = 0.0
+            for one in (root, *root.children(recursive=True)):
+                times = one.cpu_times()
+                total += times.user + times.system
+            return total
+        except Exception:
+            return 0.0
+
     async def stop(self) -> None:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
@@ -777,6 +796,10 @@ class Result:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     graded_nb: object = None
+    # CPU-seconds of the kernel and the judge (with what they started), measured on their processes
+    # just before they are killed: a killed sandbox's processes are never waited for, so they are
+    # missing from this process's RUSAGE_CHILDREN.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
@@ -807,6 +830,7 @@ async def _run_kernel(
     judge_sandbox: Sandbox | None = None,
     judge_url: str = "",
     before_judging: Callable[[], None] = lambda: None,
+    spent: dict[str, float] | None = None,
 ) -> tuple[dict[str, dict], list[str]]:
     """Execute the prepared notebook (in `sandbox` when given); returns (exercise results, problems met)."""
     import subprocess
@@ -971,46 +995,55 @@ async def _run_kernel(
             if _error_text(setup):
                 raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
             cpu = kernel_cpu()
-            for index, cell in enumerate(prepared.nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                exercise = prepared.checks.get(index)
-                verdict = None
-                if exercise is not None and judge_process is not None and not exercise.in_kernel:
-                    verdict = await judged(exercise, index)
-                if exercise is not None:
-                    arm = nbformat.v4.new_code_cell(_arm_source(exercise))
-                    await hidden(arm, index)
-                    if _error_text(arm):
-                        results[exercise.name] = _status(
-                            ERROR, f"the check could not run: {_error_text(arm)}"
-                        )
-                        continue
-                    _, offset = read_records(0)
-                started = time.monotonic()
-                await execute(cell, index, cpu)
-                if time.monotonic() - started >= cell_timeout and _error_text(cell).startswith(
-                    "KeyboardInterrupt"
-                ):
-                    stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
-                if verdict is not None:
-                    results[exercise.name] = verdict
-                elif exercise is not None:
-                    records, _ = read_records(offset)
-                    mine = [
-                        r
-                        for r in records
-                        if r.get("exercise") == exercise.name and r.get("module") == exercise.module
-                    ]
-                    if mine:
-                        results[exercise.name] = _status(mine[-1]["status"], mine[-1].get("message", ""))
-                    else:
-                        why = _error_text(cell) or _did_not_run(cell)
-                        before = _exercise_cell_problem(prepared, index, stopped_cells)
-                        results[exercise.name] = _status(
-                            ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
-                        )
+            try:
+                await run_cells(cpu)
+            finally:
+                if cpu is not None:
+                    try:
+                        spent["kernel"] = cpu()
+                    except Exception:
+                        log.debug("the kernel's CPU time could not be read", exc_info=True)
 
+    async def run_cells(cpu) -> None:
+        for index, cell in enumerate(prepared.nb.cells):
+            if cell.cell_type != "code":
+                continue
+            exercise = prepared.checks.get(index)
+            verdict = None
+            if exercise is not None and judge_process is not None and not exercise.in_kernel:
+                verdict = await judged(exercise, index)
+            if exercise is not None:
+                arm = nbformat.v4.new_code_cell(_arm_source(exercise))
+                await hidden(arm, index)
+                if _error_text(arm):
+                    results[exercise.name] = _status(ERROR, f"the check could not run: {_error_text(arm)}")
+                    continue
+                _, offset = read_records(0)
+            started = time.monotonic()
+            await execute(cell, index, cpu)
+            if time.monotonic() - started >= cell_timeout and _error_text(cell).startswith(
+                "KeyboardInterrupt"
+            ):
+                stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
+            if verdict is not None:
+                results[exercise.name] = verdict
+            elif exercise is not None:
+                records, _ = read_records(offset)
+                mine = [
+                    r
+                    for r in records
+                    if r.get("exercise") == exercise.name and r.get("module") == exercise.module
+                ]
+                if mine:
+                    results[exercise.name] = _status(mine[-1]["status"], mine[-1].get("message", ""))
+                else:
+                    why = _error_text(cell) or _did_not_run(cell)
+                    before = _exercise_cell_problem(prepared, index, stopped_cells)
+                    results[exercise.name] = _status(
+                        ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
+                    )
+
+    spent = {} if spent is None else spent
     judge_process = None
     if judge_sandbox is not None:
         judge_process = JudgeProcess(judge_sandbox, {**env, "DATABASE_URL": judge_url})
@@ -1033,6 +1066,7 @@ async def _run_kernel(
         if sandbox is not None:
             sandbox.kill_everything()
         if judge_process is not None:
+            spent["judge"] = judge_process.cpu()
             await judge_process.stop()
     if time.monotonic() > deadline and not problems:
         problems.append(time_limit)
@@ -1199,6 +1233,7 @@ async def grade_submission(
             env = kernel_environment(url, sandboxes.socket_dir, workdir)
         records, problems = await _run_kernel(
             prepared,
+            spent=result.cpu,
             sandbox=sandbox,
             judge_sandbox=judge_sandbox,
             judge_url=server.judges.get(database, ""),
