@@ -94,9 +94,9 @@ def where_time_goes(server: grade.Server, n: int) -> dict[str, float]:
             resources={"metadata": {"path": cwd}},
         )
         setup = nbformat.v4.new_code_cell(
-            grade.KERNEL_SETUP.replace("{results!r}", repr(f"{cwd}/results.jsonl")).replace(
-                "{memory_bytes!r}", "0"
-            )
+            grade.KERNEL_SETUP.replace("{results!r}", repr(f"{cwd}/results.jsonl"))
+            .replace("{memory_bytes!r}", "0")
+            .replace("{names!r}", "()")
         )
         cells: list[tuple[float, str]] = []
 

@@ -165,3 +165,35 @@ def test_the_reports_are_written_as_the_run_goes(tmp_path, server_config):
     lines = (tmp_path / "grades" / "grades.csv").read_text().splitlines()
     assert len(lines) == 1 + len(seen) and lines[1].startswith(seen[0].submission.label + ",")
     assert (tmp_path / "grades" / "feedback" / f"{seen[0].submission.label}.html").exists()
+
+
+def test_every_solved_notebook_that_needs_no_docker_earns_every_exercise(tmp_path):
+    """Right answers of every kind the notebooks ask for (rows, values, responses, functions,
+    classes) come out of the sandbox and are judged right; 03-postgresql-1 and -2, which share
+    their number, are each graded against their own original."""
+    names = [
+        "00-start-here",
+        "03-postgresql-1-types",
+        "03-postgresql-2-engine",
+        "04-data-modeling",
+        "06-rest-api",
+    ]
+    for name in names:
+        (tmp_path / "class" / name).mkdir(parents=True)
+        shutil.copy(NOTEBOOKS_DIR / f"{name}.ipynb", tmp_path / "class" / name / f"{name}.ipynb")
+    run = grade.grade(
+        [tmp_path / "class"],
+        out=tmp_path / "grades",
+        notebooks=sorted({name[:2] for name in names}),
+        jobs=2,
+        progress=lambda result: None,
+    )
+    assert {r.submission.student: r.submission.original.key for r in run.results} == {n: n for n in names}
+    not_passed = {
+        (r.submission.student, name): outcome
+        for r in run.results
+        for name, outcome in r.exercises.items()
+        if outcome["status"] != grade.PASSED
+    }
+    assert not_passed == {}
+    assert all(r.exercises for r in run.results)

@@ -140,6 +140,7 @@ def load_original(path: Path) -> Original:
         if following not in checks:
             continue
         arguments, in_kernel = _check_arguments(nb.cells[following].source, cell.source)
+        in_kernel = in_kernel or module in KERNEL_JUDGED_MODULES
         exercises.append(
             Exercise(
                 arguments=arguments,
@@ -154,6 +155,12 @@ def load_original(path: Path) -> Original:
             )
         )
     return Original(path=path, nb=nb, exercises=exercises)
+
+
+# Checks modules whose answers cannot leave the kernel as data, and why: judged by the kernel.
+KERNEL_JUDGED_MODULES = {
+    "api": "an answer is an HTTP response, which carries the request that made it (who sent it, how)",
+}
 
 
 def _check_arguments(check_source: str, exercise_source: str) -> tuple[str, bool]:
@@ -259,8 +266,12 @@ def identify(submission: Submission, originals: list[Original]) -> None:
     _give_ids(submission.nb)
     if len(originals) == 1:
         return
-    by_name = [o for o in originals if submission.path.name.split("-", 1)[0] == o.number]
-    if by_name:
+    # By name: the whole name first (03-postgresql-2-engine), then its number where only one
+    # original has it (02-cicd and 02-deploy share theirs).
+    by_name = [o for o in originals if submission.path.stem == o.key] or [
+        o for o in originals if submission.path.name.split("-", 1)[0] == o.number
+    ]
+    if len(by_name) == 1:
         submission.original = by_name[0]
         return
     ids = {c.get("id") for c in submission.nb.cells}
@@ -401,7 +412,7 @@ def restore_checks(nb, original: Original) -> Prepared:
 # Runs first in every kernel, unseen. It limits the kernel's memory, then wraps the checks: the
 # grader reads what they did from `results`, never from the notebook's output.
 KERNEL_SETUP = r"""
-def _workbook_grader(results, memory_bytes):
+def _workbook_grader(results, memory_bytes, names):
     import functools, importlib, io, json, pkgutil, re, resource, sys
 
     if memory_bytes:
@@ -464,7 +475,7 @@ def _workbook_grader(results, memory_bytes):
             continue
         modules[info.name] = module
         for attr, value in list(vars(module).items()):
-            if re.fullmatch(r"q\d+", attr) and callable(value):
+            if (re.fullmatch(r"q\d+", attr) or attr in names) and callable(value):
                 wrapped[(info.name, attr)] = wrap(info.name, attr, value)
 
     # In a kernel, check cells go through the runner (workbook/checks/_runner.py), which answers
@@ -494,7 +505,7 @@ def _workbook_grader(results, memory_bytes):
     return arm
 
 
-_workbook_grader_arm = _workbook_grader({results!r}, {memory_bytes!r})
+_workbook_grader_arm = _workbook_grader({results!r}, {memory_bytes!r}, {names!r})
 del _workbook_grader
 """
 
@@ -633,7 +644,7 @@ class Server:
                         [password],
                     )
                     cur.execute(
-                        sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                        sql.SQL("GRANT CONNECT, TEMPORARY, CREATE ON DATABASE {} TO {}").format(
                             sql.Identifier(name), sql.Identifier(f"{name}_judge")
                         )
                     )
@@ -865,9 +876,9 @@ async def _run_kernel(
     stopped_cells: dict[int, str] = {}
     deadline = time.monotonic() + notebook_timeout
     setup = nbformat.v4.new_code_cell(
-        KERNEL_SETUP.replace("{results!r}", repr(str(results_file))).replace(
-            "{memory_bytes!r}", repr(memory_mb * 1024 * 1024 if memory_mb else 0)
-        )
+        KERNEL_SETUP.replace("{results!r}", repr(str(results_file)))
+        .replace("{memory_bytes!r}", repr(memory_mb * 1024 * 1024 if memory_mb else 0))
+        .replace("{names!r}", repr(sorted({e.name for e in prepared.checks.values()})))
     )
 
     def read_records(start: int) -> tuple[list[dict], int]:
