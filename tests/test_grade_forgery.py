@@ -152,7 +152,8 @@ with connection.cursor() as cursor:
 carol_posts = Post.objects.filter(RawSQL("only_carol()", [], output_field=BooleanField()))
 """,
 }
-IN_EXERCISE = {"sql-function": "q3"}  # appended to that exercise's cell, after its stub
+# Appended to that exercise's cell, after its stub.
+IN_EXERCISE = {"sql-function": "q3"}
 # Forgeries that need answers to work with: the answers are wrong, the checks told they are right.
 WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
 SLOW = {

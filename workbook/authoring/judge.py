@@ -246,6 +246,25 @@ def judge(module_name: str, name: str, packed_answers: list, statements: list) -
     return {"status": "passed", "message": ""}
 
 
+def one_statement(execute, sql, params, many, context):
+    """Every statement the judge sends is one statement. psycopg2 sends a query's text as it is, so
+    raw SQL in an answer ("true); UPDATE ...; SELECT ... WHERE (true") would otherwise run more
+    statements, as the judge's role, between the answer's rows and the check's reference."""
+    from django.db import ProgrammingError
+
+    text = str(sql).strip().rstrip(";")
+    if ";" in _outside_literals(text):
+        raise ProgrammingError("the judge runs one SQL statement at a time; this query holds several")
+    return execute(sql, params, many, context)
+
+
+def _outside_literals(sql: str) -> str:
+    """The SQL without its quoted strings and identifiers (where a ';' is only text)."""
+    import re
+
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", "", sql)
+
+
 def main() -> int:
     """Serve requests until stdin closes. Replies go to the real stdout; whatever the checks print
     goes to stderr."""
@@ -258,6 +277,7 @@ def main() -> int:
     from django.db import connection
 
     connection.ensure_connection()
+    connection.execute_wrappers.append(one_statement)
     replies.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         try:
