@@ -226,6 +226,8 @@ def test_no_forgery_earns_an_exercise(tmp_path, maker):
         for kind, student in students.items()
     }
     assert earned == dict.fromkeys(FORGERIES, [])
+    assert all(s["exercises"]["q2"].get("judged_in_kernel") for s in students.values() if not s["problems"])
+    assert not any(s["exercises"][name].get("judged_in_kernel") for s in students.values() for name in judged)
     blank = ("rebind", "write-files", "forked-child", "read-solution", "loud")
     assert {students["sql-function"]["exercises"][n]["status"] for n in judged if n != "q3"} == {
         grade.NOT_ANSWERED

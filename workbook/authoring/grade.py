@@ -1053,6 +1053,8 @@ async def _run_kernel(
                     results[exercise.name] = _status(
                         ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
                     )
+                if judge_process is not None:  # an exercise the judge cannot judge: said so
+                    results[exercise.name]["judged_in_kernel"] = True
 
     spent = {} if spent is None else spent
     judge_process = None
