@@ -94,9 +94,9 @@ def where_time_goes(server: grade.Server, n: int) -> dict[str, float]:
             resources={"metadata": {"path": cwd}},
         )
         setup = nbformat.v4.new_code_cell(
-            grade.KERNEL_SETUP.replace("{results!r}", repr(f"{cwd}/results.jsonl")).replace(
-                "{memory_bytes!r}", "0"
-            )
+            grade.KERNEL_SETUP.replace("{results!r}", repr(f"{cwd}/results.jsonl"))
+            .replace("{memory_bytes!r}", "0")
+            .replace("{names!r}", "()")
         )
         cells: list[tuple[float, str]] = []
 
@@ -158,6 +158,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--cell-timeout", type=int, default=grade.DEFAULT_CELL_TIMEOUT)
     parser.add_argument("--cell-cpu", type=float, default=5, help="CPU-seconds a cell may use")
+    parser.add_argument(
+        "--compare", action="store_true", help="grade the class again without the sandbox (its own cost)"
+    )
     args = parser.parse_args()
 
     config = django_config()
@@ -182,31 +185,40 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory() as scratch:
         made = make_class(Path(scratch) / "class", args.class_size)
-        started = time.perf_counter()
-        cpu_before = cpu_seconds()
-        run = grade.grade(
-            [Path(scratch) / "class"],
-            out=Path(scratch) / "grades",
-            notebooks=["05-orm-exercises"],
-            jobs=args.jobs,
-            cell_timeout=args.cell_timeout,
-            cell_cpu=args.cell_cpu,
-            progress=lambda result: None,
-        )
-        total = time.perf_counter() - started
-        cpu = cpu_seconds() - cpu_before
-        graded = {
-            s["student"]: s["exercises"]
-            for s in json.loads((Path(scratch) / "grades" / "grades.json").read_text())["students"]
-        }
-    wrong = sum(
-        1 for m in made for name, truth in m.truth.items() if graded[m.path.stem][name]["status"] != truth
-    )
-    per_submission = statistics.median(r.seconds for r in run.results)
+        runs = {}
+        for sandbox in (True, False) if args.compare else (True,):
+            label = "sandbox on" if sandbox else "sandbox off"
+            started = time.perf_counter()
+            cpu_before = cpu_seconds()
+            run = grade.grade(
+                [Path(scratch) / "class"],
+                out=Path(scratch) / label,
+                notebooks=["05-orm-exercises"],
+                jobs=args.jobs,
+                cell_timeout=args.cell_timeout,
+                cell_cpu=args.cell_cpu,
+                progress=lambda result: None,
+                sandbox=sandbox,
+                config=config,
+            )
+            total = time.perf_counter() - started
+            cpu = cpu_seconds() - cpu_before
+            # A killed sandbox's processes are never waited for: their CPU is read on them instead.
+            unwaited = sum(sum(r.cpu.values()) for r in run.results) if sandbox else 0.0
+            graded = {
+                s["student"]: s["exercises"]
+                for s in json.loads((Path(scratch) / label / "grades.json").read_text())["students"]
+            }
+            wrong = sum(
+                1
+                for m in made
+                for name, truth in m.truth.items()
+                if graded[m.path.stem][name]["status"] != truth
+            )
+            runs[label] = (run, total, cpu + unwaited, wrong)
     floor = statistics.median(floors)
-    loops = sum(1 for m in made if m.kind == "loop")
     where = grade.Server(config, "x").url("r", "p", "d").split("@")[1] or "embedded (socket)"
-    print(f"machine: {os.cpu_count()} cores; server: {where}")
+    print(f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; server: {where}")
     print(f"floor: 05 once with nbclient               median {floor:6.2f} s  ({args.repeat} runs)")
     print(f"kernel peak memory after 05                median {statistics.median(peaks) / 1024:6.0f} MiB")
     print(f"student database: copy of the template     median {statistics.median(copies) * 1000:6.0f} ms")
@@ -216,26 +228,35 @@ def main() -> int:
     print("where one submission's time goes (medians, s):")
     for step in profiles[0]:
         print(f"  {step:<46} {statistics.median(p[step] for p in profiles):6.2f}")
-    print(f"grade {len(made)} submissions, {args.jobs} at once: total {total:6.1f} s")
-    print(f"  (the run's template, migrated and seeded once: {run.template_seconds:.1f} s)")
-    print(f"  per submission, wall / {len(made)}               {total / len(made):6.2f} s")
-    print(f"  per submission, each one's own time      median {per_submission:6.2f} s")
-    cores = os.cpu_count() or 1
-    print(
-        f"  CPU per submission (grader + kernel)      {cpu / len(made):6.2f} s: on {cores} cores of "
-        f"its own, about {cpu / len(made) / min(cores, args.jobs):.2f} s per submission"
-    )
-    print(f"  ratio per-submission wall / floor        {total / len(made) / floor:6.2f}x")
-    print(f"  ratio each one's own time / floor        {per_submission / floor:6.2f}x")
-    loop_paths = {m.path.resolve() for m in made if m.kind == "loop"}
-    loop_seconds = [r.seconds for r in run.results if r.submission.path.resolve() in loop_paths]
-    if loop_seconds:
-        print(
-            f"  ({loops} never-ending loop(s), stopped after {args.cell_cpu:g} CPU-s: "
-            f"median {statistics.median(loop_seconds):.1f} s each)"
+    failed = 0
+    for label, (run, total, cpu, wrong) in runs.items():
+        failed += wrong
+        print(f"grade {len(made)} submissions, {args.jobs} at once, {label}: total {total:6.1f} s")
+        print(f"  (the run's template, migrated and seeded once: {run.template_seconds:.1f} s)")
+        per_submission = statistics.median(r.seconds for r in run.results)
+        print(f"  per submission, wall / {len(made)}               {total / len(made):6.2f} s")
+        print(f"  per submission, each one's own time      median {per_submission:6.2f} s")
+        print(f"  CPU per submission (grader, kernel, judge, server) {cpu / len(made):6.2f} s")
+        print(f"  ratio per-submission wall / floor        {total / len(made) / floor:6.2f}x")
+        print(f"  ratio each one's own time / floor        {per_submission / floor:6.2f}x")
+        loop_paths = {m.path.resolve() for m in made if m.kind == "loop"}
+        loop_seconds = [r.seconds for r in run.results if r.submission.path.resolve() in loop_paths]
+        if loop_seconds:
+            print(
+                f"  ({len(loop_seconds)} never-ending loop(s), stopped after {args.cell_cpu:g} CPU-s: "
+                f"median {statistics.median(loop_seconds):.1f} s each)"
+            )
+        print(f"  exercises graded differently from the truth: {wrong} of {len(made) * len(made[0].truth)}")
+    if len(runs) == 2:
+        (on, on_total, on_cpu, _), (off, off_total, off_cpu, _) = runs.values()
+        own = statistics.median(r.seconds for r in on.results) / statistics.median(
+            r.seconds for r in off.results
         )
-    print(f"  exercises graded differently from the truth: {wrong} of {len(made) * len(made[0].truth)}")
-    return 1 if wrong else 0
+        print(
+            f"the sandbox's own cost: wall {on_total / off_total:.2f}x, CPU {on_cpu / off_cpu:.2f}x, "
+            f"each one's own time {own:.2f}x"
+        )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -591,6 +591,7 @@ def cmd_rehearse(args) -> int:
 def cmd_grade(args) -> int:
     """Grade submissions, each in a fresh kernel on a database of its own; reports in --out."""
     from .authoring import grade
+    from .authoring.sandbox import SandboxUnavailable
 
     try:
         roster = grade.read_roster(Path(args.roster)) if args.roster else []
@@ -604,8 +605,9 @@ def cmd_grade(args) -> int:
             cell_cpu=args.cell_cpu,
             notebook_timeout=args.notebook_timeout,
             memory_mb=args.memory_mb,
+            sandbox=args.sandbox,
         )
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, SandboxUnavailable) as exc:
         print(exc, file=sys.stderr)
         return 2
     out = Path(args.out)
@@ -773,6 +775,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grading.add_argument(
         "--memory-mb", type=int, default=2048, help="memory limit of each kernel (default 2048)"
+    )
+    grading.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run the kernels as yourself on the settings' server (trusted notebooks only)",
     )
     grading.set_defaults(func=cmd_grade)
     return parser

@@ -2,20 +2,26 @@
 
 `python -m workbook grade SUBMISSIONS...` (notebooks, folders of them, the workspaces of a hub):
 
-1. Once per run, a template database is made (migrated and seeded) on the server the settings
-   name, its tables owned by a role of the run's own.
+1. Once per run, a PostgreSQL server of the run's own is started (sandbox.py: a Unix socket, every
+   login by password) and a template database is made there (migrated and seeded), its tables
+   owned by a role of the run's own. (`sandbox=False`: on the server the settings name.)
 2. Per submission: a role and a database of its own, copied from the template
    (`CREATE DATABASE ... TEMPLATE`, milliseconds); only that role may connect to it. The tables'
    ownership passes to that role, so the notebook's `workbook.reset()` works and nothing else does.
 3. The submission's check cells are replaced by the original ones (matched by cell id, else by
    their place after each exercise cell, as nbgrader puts back its locked cells), and the
-   notebook runs in a fresh kernel (nbclient) with limits per cell (CPU-seconds of the kernel,
-   and wall-clock time), per notebook and on the kernel's memory. The kernel is killed when done.
-4. The result of an exercise is what its check did, recorded by the grader: a first cell, which
-   the grader runs and nobody sees, wraps every public `qN` function of the `workbook.checks`
-   modules to write passed / failed (CheckFailed) / not answered (NotAnswered) / error to a file
-   of the grader's. Only what is written there while the (original) check cell runs counts; a
-   printed "✓ q3" earns nothing. Text outputs are never read.
+   notebook runs in a fresh kernel (nbclient), in a sandbox of its own (sandbox.py: no file of the
+   instructor's, no network but its database's socket, its processes dying with it), with limits
+   per cell (CPU-seconds of the kernel, and wall-clock time), per notebook and on the kernel's
+   memory. The kernel is killed when done. Without the sandbox (`sandbox=False`, trusted notebooks
+   only) there is no judge either: the kernel's checks give every verdict.
+4. The result of an exercise comes from outside the kernel (judge.py): right before each check
+   cell, the grader takes the check's arguments out of the kernel as data, stops every process of
+   the submission, and a judge process that never runs the submission's code (a sandbox and a
+   database role of its own, no function of the submission's executable) rebuilds the answers
+   and runs the workbook's own check on them. The kernel's check still runs, for the student's
+   copy; its verdict counts only for an exercise whose answer is code (05's q2), recorded by a
+   hidden first cell that wraps every `qN` function. Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 
 Out (in --out, default grades/): grades.csv (student × exercise, totals), grades.json (with the
@@ -32,6 +38,7 @@ import copy
 import csv
 import html
 import json
+import logging
 import os
 import re
 import secrets
@@ -47,6 +54,19 @@ from urllib.parse import quote
 from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
 from . import asyncrun
 from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
+from .judge import MARKER as ANSWER_MARKER
+from .judge import extraction_source
+from .sandbox import (
+    GradingServer,
+    Sandbox,
+    as_root,
+    bwrap,
+    kernel_environment,
+    kernel_manager_class,
+    uid_block,
+)
+
+log = logging.getLogger(__name__)
 
 PASSED, FAILED, NOT_ANSWERED, ERROR, NOT_SUBMITTED = (
     "passed",
@@ -81,6 +101,11 @@ class Exercise:
     check_id: str
     check_source: str
     position: int  # 0, 1, ... among the notebook's exercises
+    arguments: str = ""  # the check call's arguments as written ("new_posts, why_no_file")
+    # Judged by the kernel's own check (forgeable): the reference answer is code (a function, or a
+    # class the notebook defines), which cannot leave the kernel as data. Every other exercise is
+    # judged by the judge (judge.py), and an answer it cannot rebuild earns nothing.
+    in_kernel: bool = False
 
 
 @dataclass
@@ -114,8 +139,12 @@ def load_original(path: Path) -> Original:
         )
         if following not in checks:
             continue
+        arguments, in_kernel = _check_arguments(nb.cells[following].source, cell.source)
+        in_kernel = in_kernel or module in KERNEL_JUDGED_MODULES
         exercises.append(
             Exercise(
+                arguments=arguments,
+                in_kernel=in_kernel,
                 name=exercise_name(nb, index),
                 module=module,
                 alias=alias,
@@ -126,6 +155,37 @@ def load_original(path: Path) -> Original:
             )
         )
     return Original(path=path, nb=nb, exercises=exercises)
+
+
+# Checks modules whose answers cannot leave the kernel as data, and why: judged by the kernel.
+KERNEL_JUDGED_MODULES = {
+    "api": "an answer is an HTTP response, which carries the request that made it (who sent it, how)",
+}
+
+
+def _check_arguments(check_source: str, exercise_source: str) -> tuple[str, bool]:
+    """(the check call's arguments, whether only the kernel can judge it)."""
+    import ast
+
+    from ..answers import BEGIN_SOLUTION, END_SOLUTION
+
+    try:
+        call = ast.parse(check_source).body[0].value
+        arguments = ", ".join(ast.unparse(a) for a in call.args)
+    except (SyntaxError, IndexError, AttributeError):
+        return "", True
+    try:
+        tree = ast.parse(exercise_source.replace(BEGIN_SOLUTION, "").replace(END_SOLUTION, ""))
+    except SyntaxError:
+        tree = ast.parse("")
+    names = {n.id for a in call.args for n in ast.walk(a) if isinstance(n, ast.Name)}
+    # A class the cell defines (05's q2: a proxy model), or a function handed to the check.
+    code = any(
+        isinstance(n, ast.ClassDef)
+        or (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name in names)
+        for n in ast.walk(tree)
+    )
+    return arguments, bool(call.keywords) or not call.args or code
 
 
 def load_originals(directory: Path = NOTEBOOKS_DIR, names: Sequence[str] | None = None) -> list[Original]:
@@ -140,6 +200,7 @@ def load_originals(directory: Path = NOTEBOOKS_DIR, names: Sequence[str] | None 
 class Submission:
     path: Path
     student: str  # as found (folder or file name)
+    shown: str = ""  # its path from the submissions folder given (never the instructor's own path)
     label: str = ""  # unique in the report: "kim", "kim (2)"
     original: Original | None = None
     problem: str = ""  # why it cannot run (not a notebook, truncated JSON, ...)
@@ -174,7 +235,8 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
             if resolved in seen:
                 continue
             seen.add(resolved)
-            found.append(Submission(path=path, student=_student_for(path, given)))
+            shown = str(Path(given.name or ".", path.relative_to(given))) if given.is_dir() else path.name
+            found.append(Submission(path=path, student=_student_for(path, given), shown=shown))
     return found
 
 
@@ -201,10 +263,15 @@ def identify(submission: Submission, originals: list[Original]) -> None:
     if not isinstance(submission.nb.get("cells"), list):
         submission.problem = "not a notebook: it has no cells"
         return
+    _give_ids(submission.nb)
     if len(originals) == 1:
         return
-    by_name = [o for o in originals if submission.path.name.split("-", 1)[0] == o.number]
-    if by_name:
+    # By name: the whole name first (03-postgresql-2-engine), then its number where only one
+    # original has it (02-cicd and 02-deploy share theirs).
+    by_name = [o for o in originals if submission.path.stem == o.key] or [
+        o for o in originals if submission.path.name.split("-", 1)[0] == o.number
+    ]
+    if len(by_name) == 1:
         submission.original = by_name[0]
         return
     ids = {c.get("id") for c in submission.nb.cells}
@@ -213,6 +280,20 @@ def identify(submission: Submission, originals: list[Original]) -> None:
         submission.original = next(o for o in originals if o.key == overlap[0][1])
     else:
         submission.problem = "not one of the workbook's notebooks with exercises (name it with --notebook NN)"
+
+
+def _give_ids(nb) -> None:
+    """Cells without an id (nbformat 4.0 to 4.4 has none) get one, so every cell can be named."""
+    taken = {c.get("id") for c in nb.cells if isinstance(c, dict) and c.get("id")}
+    for index, cell in enumerate(nb.cells):
+        if isinstance(cell, dict) and not cell.get("id"):
+            new = f"cell-{index}"
+            while new in taken:
+                new += "-"
+            cell["id"] = new
+            taken.add(new)
+    if (nb.get("nbformat"), nb.get("nbformat_minor", 0)) < (4, 5):
+        nb["nbformat"], nb["nbformat_minor"] = 4, 5
 
 
 def label_students(submissions: list[Submission]) -> None:
@@ -269,6 +350,7 @@ def restore_checks(nb, original: Original) -> Prepared:
             cell.source = "".join(cell.source)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+    _give_ids(nb)
     notes: list[str] = []
     claimed: dict[str, Exercise] = {}  # cell id -> exercise
     index_of = {c.get("id"): i for i, c in enumerate(nb.cells) if c.get("id")}
@@ -330,7 +412,7 @@ def restore_checks(nb, original: Original) -> Prepared:
 # Runs first in every kernel, unseen. It limits the kernel's memory, then wraps the checks: the
 # grader reads what they did from `results`, never from the notebook's output.
 KERNEL_SETUP = r"""
-def _workbook_grader(results, memory_bytes):
+def _workbook_grader(results, memory_bytes, names):
     import functools, importlib, io, json, pkgutil, re, resource, sys
 
     if memory_bytes:
@@ -393,7 +475,7 @@ def _workbook_grader(results, memory_bytes):
             continue
         modules[info.name] = module
         for attr, value in list(vars(module).items()):
-            if re.fullmatch(r"q\d+", attr) and callable(value):
+            if (re.fullmatch(r"q\d+", attr) or attr in names) and callable(value):
                 wrapped[(info.name, attr)] = wrap(info.name, attr, value)
 
     # In a kernel, check cells go through the runner (workbook/checks/_runner.py), which answers
@@ -423,7 +505,7 @@ def _workbook_grader(results, memory_bytes):
     return arm
 
 
-_workbook_grader_arm = _workbook_grader({results!r}, {memory_bytes!r})
+_workbook_grader_arm = _workbook_grader({results!r}, {memory_bytes!r}, {names!r})
 del _workbook_grader
 """
 
@@ -444,6 +526,7 @@ class Server:
         self.template = f"{self.run}_template"
         self.owner = f"{self.run}_owner"
         self.owner_password = secrets.token_urlsafe(18)
+        self.judges: dict[str, str] = {}  # database -> the judge's URL
 
     def _connect(self, dbname: str = "postgres"):
         from ..database import connect
@@ -520,6 +603,7 @@ class Server:
                 cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
         finally:
             conn.close()
+        self.judge_url(name)
         conn = self._connect(name)
         try:
             with conn.cursor() as cur:
@@ -530,9 +614,58 @@ class Server:
                     )
                 )
                 cur.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM {}").format(sql.Identifier(self.owner)))
+                # The judge's role: the tables' rows, and no function of the submission's (see
+                # before_judging): a function that changes rows while its answer is evaluated
+                # could make the check's own reference agree with it.
+                judge = sql.Identifier(f"{name}_judge")
+                cur.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(judge))
+                for kind in ("TABLES", "SEQUENCES"):
+                    cur.execute(sql.SQL(f"GRANT ALL ON ALL {kind} IN SCHEMA public TO {{}}").format(judge))
+                    cur.execute(
+                        sql.SQL(f"ALTER DEFAULT PRIVILEGES FOR ROLE {{}} GRANT ALL ON {kind} TO {{}}").format(
+                            sql.Identifier(name), judge
+                        )
+                    )
         finally:
             conn.close()
         return name, name, self.url(name, password, name)
+
+    def judge_url(self, name: str) -> str:
+        """The judge's role on submission `name`'s database (made on first use)."""
+        from psycopg2 import sql
+
+        if name not in self.judges:
+            password = secrets.token_urlsafe(18)
+            conn = self._connect()
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(
+                        sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(f"{name}_judge")),
+                        [password],
+                    )
+                    cur.execute(
+                        sql.SQL("GRANT CONNECT, TEMPORARY, CREATE ON DATABASE {} TO {}").format(
+                            sql.Identifier(name), sql.Identifier(f"{name}_judge")
+                        )
+                    )
+            finally:
+                conn.close()
+            self.judges[name] = self.url(f"{name}_judge", password, name)
+        return self.judges[name]
+
+    def before_judging(self, conn, name: str) -> None:
+        """No function in the submission's database may run as the judge: EXECUTE taken back from
+        everyone but their owner (the submission's processes are stopped meanwhile)."""
+        with conn.cursor() as cur:
+            cur.execute(
+                """
+                SELECT p.oid::regprocedure::text FROM pg_proc p
+                JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+                """
+            )
+            for (signature,) in cur.fetchall():
+                cur.execute(f'REVOKE ALL ON FUNCTION {signature} FROM PUBLIC, "{name}_judge"')
 
     def drop(self, name: str, role: str | None = None) -> None:
         from psycopg2 import sql
@@ -543,8 +676,10 @@ class Server:
                 cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
                 if role:
                     cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+                    cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{name}_judge")))
         finally:
             conn.close()
+        self.judges.pop(name, None)
 
     def drop_everything(self) -> None:
         """Whatever this run made and still exists (after a crash too)."""
@@ -583,6 +718,84 @@ def _clean_env(database_url: str, config: dict) -> dict:
     return env
 
 
+class Sandboxes:
+    """The run's sandboxes: a uid of its own for each submission (as root), one grading server."""
+
+    def __init__(self, socket_dir: Path):
+        self.socket_dir = socket_dir
+        self.first_uid = uid_block() if as_root() else None
+
+    def make(self, workdir: Path, n: int, judge: bool = False) -> Sandbox:
+        """The kernel's sandbox, or (`judge`) the judge's: another uid, so neither can signal the other."""
+        uid = None if self.first_uid is None else self.first_uid + 2 * n + int(judge)
+        sandbox = Sandbox(workdir=workdir, socket_dir=self.socket_dir, uid=uid)
+        sandbox.prepare()
+        return sandbox
+
+
+class JudgeProcess:
+    """judge.py in a sandbox of its own, on the submission's database: one JSON line each way."""
+
+    def __init__(self, sandbox: Sandbox, env: dict):
+        self.sandbox = sandbox
+        # A lock held by the stopped kernel makes the judge's statement fail, not wait forever.
+        self.env = {**env, "HOME": str(sandbox.workdir), "PGOPTIONS": "-c lock_timeout=5000"}
+        self.env["WORKBOOK_HOME"] = str(sandbox.workdir / ".workbook")
+        self.process = None
+        self.ready = False
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.sandbox.command([sys.executable, "-m", "workbook.authoring.judge"], self.env),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+            limit=16 * 1024 * 1024,
+        )
+
+    async def ask(self, request: dict, timeout: float) -> dict:
+        try:
+            if self.process is None:
+                await self.start()
+            if not self.ready:
+                line = await asyncio.wait_for(self.process.stdout.readline(), timeout=60)
+                if not line:
+                    raise RuntimeError("the judge did not start")
+                self.ready = True
+            self.process.stdin.write((json.dumps(request) + "\n").encode())
+            await self.process.stdin.drain()
+            line = await asyncio.wait_for(self.process.stdout.readline(), timeout=timeout)
+            if not line:
+                raise RuntimeError("the judge stopped")
+            return json.loads(line)
+        except (TimeoutError, RuntimeError, OSError, ValueError) as exc:
+            await self.stop()
+            return _status(ERROR, f"the answer could not be judged: {exc or type(exc).__name__}")
+
+    def cpu(self) -> float:
+        """CPU-seconds of the judge (and bubblewrap around it) so far."""
+        if self.process is None:
+            return 0.0
+        try:
+            import psutil
+
+            root = psutil.Process(self.process.pid)
+            total = 0.0
+            for one in (root, *root.children(recursive=True)):
+                times = one.cpu_times()
+                total += times.user + times.system
+            return total
+        except Exception:
+            return 0.0
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self.process = None
+        self.ready = False
+
+
 # --- running one submission ---------------------------------------------------------------------
 
 
@@ -594,6 +807,10 @@ class Result:
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
     graded_nb: object = None
+    # CPU-seconds of the kernel and the judge (with what they started), measured on their processes
+    # just before they are killed: a killed sandbox's processes are never waited for, so they are
+    # missing from this process's RUSAGE_CHILDREN.
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
@@ -620,16 +837,27 @@ async def _run_kernel(
     notebook_timeout: int,
     memory_mb: int,
     cell_cpu: float = DEFAULT_CELL_CPU,
+    sandbox: Sandbox | None = None,
+    judge_sandbox: Sandbox | None = None,
+    judge_url: str = "",
+    before_judging: Callable[[], None] = lambda: None,
+    spent: dict[str, float] | None = None,
 ) -> tuple[dict[str, dict], list[str]]:
-    """Execute the prepared notebook; returns (exercise results, problems met)."""
+    """Execute the prepared notebook (in `sandbox` when given); returns (exercise results, problems met)."""
     import subprocess
 
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
+    km = None
+    if sandbox is not None:
+        km = kernel_manager_class()(kernel_name="python3", transport="ipc", ip=str(cwd / "zmq"))
+        km.connection_file = str(cwd / "kernel.json")
+        km.sandbox, km.sandbox_env = sandbox, env
     client = NotebookClient(
         prepared.nb,
+        km=km,
         timeout=cell_timeout,
         kernel_name="python3",
         allow_errors=True,
@@ -648,9 +876,9 @@ async def _run_kernel(
     stopped_cells: dict[int, str] = {}
     deadline = time.monotonic() + notebook_timeout
     setup = nbformat.v4.new_code_cell(
-        KERNEL_SETUP.replace("{results!r}", repr(str(results_file))).replace(
-            "{memory_bytes!r}", repr(memory_mb * 1024 * 1024 if memory_mb else 0)
-        )
+        KERNEL_SETUP.replace("{results!r}", repr(str(results_file)))
+        .replace("{memory_bytes!r}", repr(memory_mb * 1024 * 1024 if memory_mb else 0))
+        .replace("{names!r}", repr(sorted({e.name for e in prepared.checks.values()})))
     )
 
     def read_records(start: int) -> tuple[list[dict], int]:
@@ -676,8 +904,15 @@ async def _run_kernel(
             return None
 
         def used() -> float:
-            times = process.cpu_times()
-            return times.user + times.system
+            # The kernel and what it started (in a sandbox, the kernel is bubblewrap's child).
+            total = 0.0
+            for one in (process, *process.children(recursive=True)):
+                try:
+                    times = one.cpu_times()
+                except psutil.Error:
+                    continue
+                total += times.user + times.system
+            return total
 
         return used
 
@@ -719,62 +954,214 @@ async def _run_kernel(
             if student is not None:
                 client.nb.cells[index] = student
 
+    async def judged(exercise: Exercise, index: int) -> dict:
+        """The answer taken out of the kernel as data and judged outside it (judge.py)."""
+        cell = nbformat.v4.new_code_cell(extraction_source(exercise.arguments))
+        await hidden(cell, index)
+        said = ""
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            said += "".join(text) if isinstance(text, list) else str(text)
+        lines = [line for line in said.splitlines() if line.startswith(ANSWER_MARKER)]
+        answer = lines[-1][len(ANSWER_MARKER) :] if lines else ""
+        before = _exercise_cell_problem(prepared, index, stopped_cells)
+        where = f" (the exercise cell: {before})" if before else ""
+        if answer.startswith("missing "):
+            return _status(
+                ERROR,
+                f"there is no variable {answer[8:]!r}: the exercise cell that sets it was deleted, "
+                f"renamed or stopped before it{where}",
+            )
+        if not answer.startswith("answers "):
+            reason = answer or _error_text(cell) or "nothing came out of the kernel"
+            return _status(FAILED, f"the answer could not be taken out of the kernel: {reason[:200]}")
+        request = {"module": exercise.module, "name": exercise.name, "answers": answer[8:]}
+        frozen = sandbox.freeze() if sandbox is not None else []
+        try:
+            await asyncio.to_thread(before_judging)
+            reply = await judge_process.ask(request, timeout=max(cell_timeout, 30))
+        finally:
+            if sandbox is not None:
+                sandbox.thaw(frozen)
+        if reply["status"] == "unjudgeable":
+            return _status(
+                FAILED,
+                f"this answer cannot be judged: it holds {reply['message']}, which is not a value, "
+                "a QuerySet or one of the project's models",
+            )
+        return _status(reply["status"], reply["message"])
+
     async def run_all() -> None:
         # The kernel's own log lines (its TCP warning) would cut through the progress bar.
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        if judge_process is not None:  # starts beside the kernel
+            await judge_process.start()
         async with client.async_setup_kernel(env=env, cwd=str(cwd), **quiet):
+            # Kept: the provisioner forgets its process once it has died, and its exit status
+            # tells why.
+            kernel_process.append(getattr(client.km.provisioner, "process", None))
+            if sandbox is not None:
+                sandbox.leader = getattr(client.km.provisioner, "pid", None)
             await hidden(setup, 0)
             if _error_text(setup):
                 raise RuntimeError(f"the grader's own first cell failed: {_error_text(setup)}")
             cpu = kernel_cpu()
-            for index, cell in enumerate(prepared.nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                exercise = prepared.checks.get(index)
-                if exercise is not None:
-                    arm = nbformat.v4.new_code_cell(_arm_source(exercise))
-                    await hidden(arm, index)
-                    if _error_text(arm):
-                        results[exercise.name] = _status(
-                            ERROR, f"the check could not run: {_error_text(arm)}"
-                        )
-                        continue
-                    _, offset = read_records(0)
-                started = time.monotonic()
-                await execute(cell, index, cpu)
-                if time.monotonic() - started >= cell_timeout and _error_text(cell).startswith(
-                    "KeyboardInterrupt"
-                ):
-                    stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
-                if exercise is not None:
-                    records, _ = read_records(offset)
-                    mine = [
-                        r
-                        for r in records
-                        if r.get("exercise") == exercise.name and r.get("module") == exercise.module
-                    ]
-                    if mine:
-                        results[exercise.name] = _status(mine[-1]["status"], mine[-1].get("message", ""))
-                    else:
-                        why = _error_text(cell) or "the check did not run"
-                        before = _exercise_cell_problem(prepared, index, stopped_cells)
-                        results[exercise.name] = _status(
-                            ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
-                        )
+            try:
+                await run_cells(cpu)
+            finally:
+                if cpu is not None:
+                    try:
+                        spent["kernel"] = cpu()
+                    except Exception:
+                        log.debug("the kernel's CPU time could not be read", exc_info=True)
 
+    async def run_cells(cpu) -> None:
+        for index, cell in enumerate(prepared.nb.cells):
+            if cell.cell_type != "code":
+                continue
+            exercise = prepared.checks.get(index)
+            verdict = None
+            if exercise is not None and judge_process is not None and not exercise.in_kernel:
+                verdict = await judged(exercise, index)
+            if exercise is not None:
+                arm = nbformat.v4.new_code_cell(_arm_source(exercise))
+                await hidden(arm, index)
+                if _error_text(arm):
+                    results[exercise.name] = _status(ERROR, f"the check could not run: {_error_text(arm)}")
+                    continue
+                _, offset = read_records(0)
+            started = time.monotonic()
+            await execute(cell, index, cpu)
+            if time.monotonic() - started >= cell_timeout and _error_text(cell).startswith(
+                "KeyboardInterrupt"
+            ):
+                stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
+            if verdict is not None:
+                results[exercise.name] = verdict
+            elif exercise is not None:
+                records, _ = read_records(offset)
+                mine = [
+                    r
+                    for r in records
+                    if r.get("exercise") == exercise.name and r.get("module") == exercise.module
+                ]
+                if mine:
+                    results[exercise.name] = _status(mine[-1]["status"], mine[-1].get("message", ""))
+                else:
+                    why = _error_text(cell) or _did_not_run(cell)
+                    before = _exercise_cell_problem(prepared, index, stopped_cells)
+                    results[exercise.name] = _status(
+                        ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
+                    )
+                if judge_process is not None:  # an exercise the judge cannot judge: said so
+                    results[exercise.name]["judged_in_kernel"] = True
+
+    spent = {} if spent is None else spent
+    judge_process = None
+    if judge_sandbox is not None:
+        judge_process = JudgeProcess(judge_sandbox, {**env, "DATABASE_URL": judge_url})
+    kernel_process: list = []
+    time_limit = f"the notebook's time limit ({notebook_timeout} s) ran out"
     try:
         await asyncio.wait_for(run_all(), timeout=notebook_timeout)
     except TimeoutError:
-        problems.append(f"the notebook's time limit ({notebook_timeout} s) ran out")
+        problems.append(time_limit)
     except DeadKernelError:
-        problems.append("the kernel died (out of memory, or the notebook ended its own process)")
+        # Told apart by how the kernel's process ended: the time limit first (the kernel is killed
+        # when it runs out, which nbclient may report as a death), then its exit status.
+        problems.append(
+            time_limit if time.monotonic() >= deadline else await _death(kernel_process, memory_mb)
+        )
     except RuntimeError as exc:
         problems.append(str(exc))
     finally:
         await _kill_kernel(client)
+        if sandbox is not None:
+            sandbox.kill_everything()
+        if judge_process is not None:
+            spent["judge"] = judge_process.cpu()
+            await judge_process.stop()
     if time.monotonic() > deadline and not problems:
-        problems.append(f"the notebook's time limit ({notebook_timeout} s) ran out")
+        problems.append(time_limit)
+    if not problems and any(_error_text(c).startswith("MemoryError") for c in prepared.nb.cells):
+        problems.append(f"a cell ran out of memory (the limit is {memory_mb} MiB)")
     return results, problems
+
+
+async def _death(kernel_process: list, memory_mb: int, sandboxed: bool = False) -> str:
+    """Why the kernel's process ended, from its exit status."""
+    import signal
+
+    process = kernel_process[0] if kernel_process else None
+    code = None
+    for _ in range(20):  # the process may not be reaped yet
+        code = process.poll() if process is not None else None
+        if code is not None:
+            break
+        await asyncio.sleep(0.05)
+    if code is None:
+        return "the kernel stopped answering"
+    if sandboxed and code > 128:  # bubblewrap exits with 128 + the signal that ended the kernel
+        code = -(code - 128)
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        if -code == signal.SIGKILL:
+            return (
+                f"the kernel was killed ({name}): out of memory (the limit is {memory_mb} MiB), "
+                "or killed from outside"
+            )
+        return f"the kernel was killed by a signal ({name})"
+    return f"the notebook ended the kernel's own process (exit code {code}: sys.exit, os._exit or a crash)"
+
+
+OUTPUT_LIMIT = 100_000  # characters of output a cell keeps in the graded copy
+
+
+def cap_outputs(nb, limit: int = OUTPUT_LIMIT):
+    """Each code cell's outputs cut to `limit` characters (a cell that printed 50 MB keeps 100 kB)."""
+    import nbformat
+
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or not cell.get("outputs"):
+            continue
+        kept, used, cut = [], 0, 0
+        for output in cell.outputs:
+            size = len(json.dumps(output, default=str))
+            if used + size <= limit:
+                kept.append(output)
+                used += size
+                continue
+            room = limit - used
+            if output.get("output_type") == "stream" and room > 1000:
+                text = output.get("text", "")
+                text = "".join(text) if isinstance(text, list) else text
+                cut += len(text) - (room - 500)
+                kept.append(
+                    nbformat.v4.new_output(
+                        "stream", name=output.get("name", "stdout"), text=text[: room - 500]
+                    )
+                )
+                used = limit
+            else:
+                cut += size
+        if cut:
+            kept.append(
+                nbformat.v4.new_output(
+                    "stream", name="stderr", text=f"\n[grader: {cut:,} more characters of output left out]\n"
+                )
+            )
+            cell.outputs = kept
+    return nb
+
+
+def _did_not_run(cell) -> str:
+    """Why a check cell recorded nothing, from its first line of output (only a reason, never a grade)."""
+    for output in cell.get("outputs", []):
+        text = output.get("text", "")
+        text = ("".join(text) if isinstance(text, list) else str(text)).strip()
+        if text:
+            return f"the check did not run; its cell printed: {text.splitlines()[0][:200]}"
+    return "the check did not run: its cell ended without calling it"
 
 
 def _exercise_cell_problem(prepared: Prepared, check_index: int, stopped: dict[int, str]) -> str:
@@ -799,9 +1186,9 @@ async def _kill_kernel(client) -> None:
         except Exception:
             pass
     try:
-        km.cleanup_resources()
+        await _maybe_await(km.cleanup_resources())
     except Exception:
-        pass
+        log.debug("the kernel's files could not be cleaned up", exc_info=True)
 
 
 async def _maybe_await(value):
@@ -824,6 +1211,7 @@ async def grade_submission(
     memory_mb: int,
     cell_cpu: float = DEFAULT_CELL_CPU,
     dropping: list | None = None,
+    sandboxes: Sandboxes | None = None,
 ) -> Result:
     """One submission graded. Its database and role are dropped after it, in `dropping` (tasks the
     run awaits before it ends) when given, so the next submission need not wait for the drop."""
@@ -836,15 +1224,34 @@ async def grade_submission(
         result.exercises = {name: _status(ERROR, result.problem) for name in names}
         result.seconds = time.perf_counter() - started
         return result
-    prepared = restore_checks(submission.nb, original)
-    result.notes = prepared.notes
+    prepared = sandbox = judge_sandbox = None
     database = role = None
     workdir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
     try:
+        prepared = restore_checks(submission.nb, original)
+        result.notes = prepared.notes
         database, role, url = await asyncio.to_thread(server.make_database, n)
+        sandbox = env = judge_sandbox = None
+        connections: list = []
+
+        def admin():
+            """One connection to the submission's database as the server's administrator."""
+            if not connections:
+                connections.append(server._connect(database))
+            return connections[0]
+
+        if sandboxes is not None:
+            sandbox = sandboxes.make(workdir, n)
+            judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, judge=True)
+            env = kernel_environment(url, sandboxes.socket_dir, workdir)
         records, problems = await _run_kernel(
             prepared,
-            env=_clean_env(url, server.config),
+            spent=result.cpu,
+            sandbox=sandbox,
+            judge_sandbox=judge_sandbox,
+            judge_url=server.judges.get(database, ""),
+            before_judging=lambda: server.before_judging(admin(), database),
+            env=env or _clean_env(url, server.config),
             cwd=workdir,
             results_file=workdir / ".grader-results.jsonl",
             cell_timeout=cell_timeout,
@@ -853,7 +1260,8 @@ async def grade_submission(
             cell_cpu=cell_cpu,
         )
     except Exception as exc:  # the grader's own trouble with this one: recorded, the run goes on
-        records, problems = {}, [f"{type(exc).__name__}: {exc}"]
+        log.warning("grading %s failed", submission.path, exc_info=True)
+        records, problems = {}, [f"the grader could not run it ({type(exc).__name__}: {exc})"]
     finally:
         if database:
             drop = asyncio.ensure_future(asyncio.to_thread(server.drop, database, role))
@@ -861,13 +1269,19 @@ async def grade_submission(
                 await drop
             else:
                 dropping.append(drop)
+        for conn in connections:
+            conn.close()
+        for one in (sandbox, judge_sandbox):
+            if one is not None:
+                one.kill_everything()
+                shutil.rmtree(one.workdir, ignore_errors=True)
         shutil.rmtree(workdir, ignore_errors=True)
     result.problem = "; ".join(problems)
     for exercise in original.exercises:
         result.exercises[exercise.name] = records.get(exercise.name) or _status(
             ERROR, f"not reached: {result.problem}" if result.problem else "the check did not run"
         )
-    result.graded_nb = prepared.nb
+    result.graded_nb = cap_outputs(prepared.nb) if prepared is not None else None
     result.seconds = time.perf_counter() - started
     return result
 
@@ -926,8 +1340,13 @@ def grade(
     memory_mb: int = DEFAULT_MEMORY_MB,
     config: dict | None = None,
     progress: Callable[[Result], None] | None = None,
+    sandbox: bool = True,
 ) -> Run:
-    """Grade every submission; writes the reports in `out` and returns the run."""
+    """Grade every submission; writes the reports in `out` and returns the run.
+
+    With `sandbox` (the default) each kernel runs in a sandbox of its own on a PostgreSQL server
+    the run starts (sandbox.py); `config` then goes unused. Without it, kernels run as this user
+    on `config`'s server (default: the settings'): for trusted notebooks only."""
     started = time.perf_counter()
     originals = load_originals(originals_dir, notebooks)
     if not originals:
@@ -936,14 +1355,45 @@ def grade(
     for submission in submissions:
         identify(submission, originals)
     label_students(submissions)
-    if config is None:
+    grading_server = None
+    if sandbox:
+        bwrap()  # says what to install before anything starts
+        grading_server = GradingServer()
+        config = grading_server.start() if submissions else grading_server.config()
+    elif config is None:
         from .scratch import django_config
 
         config = django_config()
     server = Server(config, secrets.token_hex(4))
+    sandboxes = Sandboxes(Path(config["HOST"])) if sandbox else None
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[Result] = []
     bar = Progress(len(submissions)) if progress is None else None
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    clear_reports(out)
+
+    def so_far() -> Run:
+        return Run(
+            results=list(results),
+            originals=originals,
+            roster=list(roster),
+            template_seconds=0.0,
+            seconds=time.perf_counter() - started,
+            out=out,
+            prefix=server.run,
+        )
+
+    def finished(result: Result) -> None:
+        """Written at once: a crash later loses nothing graded."""
+        results.append(result)
+        try:
+            write_graded(out, result)
+            write_reports(so_far(), students={result.submission.label})
+        except Exception:  # a report that cannot be written now is written at the end
+            log.warning("the reports could not be written after %s", result.submission.label, exc_info=True)
+        (progress or bar.step)(result)
+
     try:
         template_seconds = server.make_template() if submissions else 0.0
 
@@ -962,8 +1412,9 @@ def grade(
                         memory_mb=memory_mb,
                         cell_cpu=cell_cpu,
                         dropping=dropping,
+                        sandboxes=sandboxes,
                     )
-                (progress or bar.step)(result)
+                finished(result)
                 return result
 
             try:
@@ -971,9 +1422,15 @@ def grade(
             finally:
                 await asyncio.gather(*dropping, return_exceptions=True)
 
-        results = asyncrun.run(main()) if submissions else []
+        in_order = asyncrun.run(main()) if submissions else []
+        results[:] = in_order
     finally:
-        server.drop_everything()
+        try:
+            if not sandbox or submissions:
+                server.drop_everything()
+        finally:
+            if grading_server is not None:
+                grading_server.stop()
     run = Run(
         results=list(results),
         originals=originals,
@@ -983,7 +1440,7 @@ def grade(
         out=Path(out),
         prefix=server.run,
     )
-    write_reports(run)
+    write_reports(run, graded=False)
     return run
 
 
@@ -1028,7 +1485,7 @@ def rows(run: Run) -> list[dict]:
                 "notes": [],
             },
         )
-        row["sources"].append(str(sub.path))
+        row["sources"].append(sub.shown or sub.path.name)
         key = sub.original.key if sub.original else None
         for name, outcome in result.exercises.items():
             row["cells"][(key, name)] = outcome
@@ -1057,7 +1514,9 @@ def rows(run: Run) -> list[dict]:
     return sorted(out, key=lambda r: (r["student"].lower(), r["student"]))
 
 
-def write_reports(run: Run) -> None:
+def write_reports(run: Run, students: set[str] | None = None, *, graded: bool = True) -> None:
+    """Every report of the run; with `students`, as the run goes: the tables, and those students'
+    feedback (the graded copies are written by `write_graded` as each one ends)."""
     out = run.out
     out.mkdir(parents=True, exist_ok=True)
     table = rows(run)
@@ -1096,7 +1555,11 @@ def write_reports(run: Run) -> None:
             for row in table
         ],
         "submissions": [
-            {"path": str(r.submission.path), "student": r.submission.label, "seconds": round(r.seconds, 2)}
+            {
+                "path": r.submission.shown or r.submission.path.name,
+                "student": r.submission.label,
+                "seconds": round(r.seconds, 2),
+            }
             for r in run.results
         ],
     }
@@ -1105,23 +1568,34 @@ def write_reports(run: Run) -> None:
     )
     (out / "report.html").write_text(_report_html(run, table, cols, labels), encoding="utf-8")
     feedback = out / "feedback"
-    if feedback.exists():
-        shutil.rmtree(feedback)
-    feedback.mkdir()
+    feedback.mkdir(exist_ok=True)
     for row in table:
-        (feedback / f"{slug(row['student'])}.html").write_text(
-            _feedback_html(row, cols, labels), encoding="utf-8"
-        )
-    graded = out / "graded"
-    if graded.exists():
-        shutil.rmtree(graded)
-    for result in run.results:
-        if result.graded_nb is not None:
-            import nbformat
+        if students is None or row["student"] in students:
+            (feedback / f"{slug(row['student'])}.html").write_text(
+                _feedback_html(row, cols, labels), encoding="utf-8"
+            )
+    for result in run.results if students is None and graded else []:
+        write_graded(out, result)
 
-            target = graded / slug(result.submission.label) / result.submission.path.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(result.graded_nb, str(target))
+
+def clear_reports(out: Path) -> None:
+    """The reports of an earlier run in `out` taken away, so that none is mixed with this run's."""
+    for name in ("feedback", "graded"):
+        if (out / name).exists():
+            shutil.rmtree(out / name)
+    for name in ("grades.csv", "grades.json", "report.html"):
+        (out / name).unlink(missing_ok=True)
+
+
+def write_graded(out: Path, result: Result) -> None:
+    """The submission as it ran (outputs capped), in graded/<student>/."""
+    import nbformat
+
+    if result.graded_nb is None:
+        return
+    target = out / "graded" / slug(result.submission.label) / result.submission.path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(result.graded_nb, str(target))
 
 
 def slug(text: str) -> str:

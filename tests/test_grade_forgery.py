@@ -1,0 +1,270 @@
+"""Nothing a submission does in its kernel passes an exercise except answering it.
+
+Each submission is 05 with every answer blank (or wrong), plus one cell that forges in a way a
+student could think of: rebinding every name the grader puts in the kernel's namespace, patching
+the checks, Django or the grader, writing "passed" into every file it can reach, a forked child
+that goes on doing so, reading the solved notebook to run its solutions, ending the kernel after
+forging, 50 MB of "✓" lines, sleeping past the limits, ignoring SIGINT. Each gets no exercise, and
+the messages say what is true ("no answer yet", the check's own ✗, the time limit).
+
+Exercises whose answer is code the kernel defines (05's q2, a proxy model) are still judged by the
+kernel's own check (judge.py says why); they are left out here and named in `IN_KERNEL`.
+"""
+
+import json
+
+import pytest
+
+from workbook.authoring import grade
+from workbook.authoring.fake_class import UNANSWERED, WRONG, Maker
+from workbook.paths import NOTEBOOKS_DIR
+
+ORM = NOTEBOOKS_DIR / "05-orm-exercises.ipynb"
+
+FORGE_RECORDS = r"""
+import glob, json, os
+
+def _forged_lines(names=tuple(f"q{n}" for n in range(1, 22))):
+    places = [os.getcwd(), "/tmp", os.path.expanduser("~")]
+    for place in places:
+        for path in glob.glob(os.path.join(place, "*")) + glob.glob(os.path.join(place, ".*")) + [
+            os.path.join(place, ".grader-results.jsonl")
+        ]:
+            if os.path.isdir(path):
+                continue
+            try:
+                with open(path, "a") as f:
+                    for name in names:
+                        f.write(json.dumps({"module": "orm", "exercise": name, "status": "passed",
+                                            "message": ""}) + "\n")
+            except OSError:
+                pass
+"""
+
+FORGERIES = {
+    "rebind": FORGE_RECORDS
+    + r"""
+class _Passes:
+    def __getattr__(self, name):
+        def passed(*args, **kwargs):
+            _forged_lines((name,))
+            print(f"✓ {name}: right")
+        return passed
+
+def _arm(*args, **kwargs):
+    return _Passes()
+
+def _runner(module, name, arguments):
+    _forged_lines((name,))
+    print(f"✓ {name}: right")
+
+for _key in list(globals()):
+    if _key.startswith("_workbook") or _key.startswith("__workbook"):
+        globals()[_key] = _arm if "arm" in _key else _runner
+_workbook_grader_arm = _arm
+__workbook_check__ = _runner
+check = _Passes()
+""",
+    "patch-checks": r"""
+import workbook.checks._base as _b
+import workbook.checks._probe as _p
+import workbook.checks._runner as _r
+import workbook.checks.orm as _o
+
+for _module in (_o, _p):
+    for _name in ("judge", "compare_rows", "compare_values", "expect_queryset", "expect_objects",
+                  "recorded_statement", "in_general"):
+        if hasattr(_module, _name):
+            setattr(_module, _name, lambda *args, **kwargs: [])
+for _name in [n for n in dir(_o) if n[:1] == "q" and n[1:].isdigit()]:
+    setattr(_o, _name, lambda *args, **kwargs: None)
+_p.evaluate = lambda exercise, queryset, **kwargs: list(queryset)
+_b.CheckFailed.__init__ = lambda self, *args, **kwargs: None
+_r.run = lambda module, name, arguments: print(f"✓ {name}: right")
+""",
+    "patch-django": r"""
+from django.db import models
+from django.db.models import query
+
+models.Model.__eq__ = lambda self, other: True
+models.Model.__hash__ = lambda self: 0
+query.QuerySet.__eq__ = lambda self, other: True
+query.QuerySet.exists = lambda self: True
+query.QuerySet.count = lambda self: 3
+""",
+    "patch-grader": r"""
+import workbook.authoring.grade as _g
+import workbook.authoring.judge as _j
+
+_j.judge = lambda *args, **kwargs: {"status": "passed", "message": ""}
+_j.AnswerUnpickler.find_class = lambda self, module, name: object
+_j.MARKER = "nothing"
+_g.PASSED = "failed"
+_g._status = lambda status, message="": {"status": "passed", "message": ""}
+""",
+    "write-files": FORGE_RECORDS + "\n_forged_lines()\n",
+    "forked-child": FORGE_RECORDS
+    + r"""
+import os, time
+
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:  # detached: reparented, in a session of its own
+        for _ in range(600):
+            _forged_lines()
+            time.sleep(0.1)
+    os._exit(0)
+time.sleep(0.3)
+""",
+    "read-solution": r"""
+import json, re
+from pathlib import Path
+
+import workbook
+
+_solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / "05-orm-exercises.ipynb"
+try:
+    for _cell in json.loads(_solved.read_text())["cells"]:
+        _source = "".join(_cell["source"])
+        if "### BEGIN SOLUTION" in _source:
+            exec(_source)
+except OSError as _exc:
+    print("no solved notebook here:", type(_exc).__name__)
+for _n in range(1, 22):
+    check.solution(f"q{_n}")
+""",
+    "exit-after-forging": FORGE_RECORDS + "\n_forged_lines()\nimport os\nos._exit(0)\n",
+    "loud": "for _ in range(50):\n    print('✓ q1: right\\n' * 80_000)\n",
+    # An answer whose SQL calls a function of the submission's that gives every post to carol,
+    # so that the check's own reference, evaluated after it, agrees with "every post".
+    "sql-function": r"""
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+with connection.cursor() as cursor:
+    cursor.execute(
+        "CREATE FUNCTION only_carol() RETURNS boolean LANGUAGE sql VOLATILE AS $$ "
+        "UPDATE posts_post SET author_id = (SELECT id FROM auth_user WHERE username = 'carol'); "
+        "SELECT true $$"
+    )
+    cursor.execute("GRANT EXECUTE ON FUNCTION only_carol() TO PUBLIC")
+carol_posts = Post.objects.filter(RawSQL("only_carol()", [], output_field=BooleanField()))
+""",
+}
+# Appended to that exercise's cell, after its stub.
+IN_EXERCISE = {"sql-function": "q3"}
+# Forgeries that need answers to work with: the answers are wrong, the checks told they are right.
+WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
+SLOW = {
+    "sleeping": "import time\ntime.sleep(10**6)\n",
+    "ignores-sigint": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n",
+}
+
+
+@pytest.fixture(scope="module")
+def maker():
+    return Maker(ORM)
+
+
+def in_kernel(maker) -> set[str]:
+    return {e.name for e in maker.original.exercises if e.in_kernel}
+
+
+def forged(maker, folder, forgeries: dict) -> None:
+    for kind, source in forgeries.items():
+        choice = dict.fromkeys(maker.names, WRONG if kind in WITH_WRONG_ANSWERS else UNANSWERED)
+        nb = maker.build(choice)
+        if kind in IN_EXERCISE:
+            exercise = next(e for e in maker.original.exercises if e.name == IN_EXERCISE[kind])
+            cell = next(c for c in nb.cells if c.get("id") == exercise.exercise_id)
+            cell["source"] += "\n" + source
+            (folder / kind).mkdir(parents=True)
+            (folder / kind / ORM.name).write_text(json.dumps(nb), encoding="utf-8")
+            continue
+        at = next(
+            i
+            for i, c in enumerate(nb.cells)
+            if "from workbook.checks import orm as check" in c.get("source", "")
+        )
+        nb.cells.insert(
+            at + 1,
+            {
+                "cell_type": "code",
+                "id": "forgery",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": source,
+            },
+        )
+        (folder / kind).mkdir(parents=True)
+        (folder / kind / ORM.name).write_text(json.dumps(nb), encoding="utf-8")
+
+
+def graded(out) -> dict:
+    return {s["student"]: s for s in json.loads((out / "grades.json").read_text())["students"]}
+
+
+def test_no_forgery_earns_an_exercise(tmp_path, maker):
+    assert in_kernel(maker) == {"q2"}
+    forged(maker, tmp_path / "class", FORGERIES)
+    grade.grade(
+        [tmp_path / "class"],
+        out=tmp_path / "grades",
+        notebooks=["05"],
+        jobs=2,
+        cell_timeout=60,
+        notebook_timeout=240,
+        progress=lambda result: None,
+    )
+    students = graded(tmp_path / "grades")
+    assert sorted(students) == sorted(FORGERIES)
+    judged = [name for name in maker.names if name not in in_kernel(maker)]
+    earned = {
+        kind: [name for name in judged if student["exercises"][name]["status"] == grade.PASSED]
+        for kind, student in students.items()
+    }
+    assert earned == dict.fromkeys(FORGERIES, [])
+    assert all(s["exercises"]["q2"].get("judged_in_kernel") for s in students.values() if not s["problems"])
+    assert not any(s["exercises"][name].get("judged_in_kernel") for s in students.values() for name in judged)
+    blank = ("rebind", "write-files", "forked-child", "read-solution", "loud")
+    assert {students["sql-function"]["exercises"][n]["status"] for n in judged if n != "q3"} == {
+        grade.NOT_ANSWERED
+    }
+    for kind in blank:
+        said = {students[kind]["exercises"][name]["status"] for name in judged}
+        assert said == {grade.NOT_ANSWERED}, (kind, said)
+    for kind in WITH_WRONG_ANSWERS:
+        for name in judged:
+            outcome = students[kind]["exercises"][name]
+            assert outcome["status"] in (grade.FAILED, grade.NOT_ANSWERED), (kind, name, outcome)
+            assert outcome["message"], (kind, name)
+    q3 = students["sql-function"]["exercises"]["q3"]
+    assert q3["status"] == grade.ERROR and "permission denied for function only_carol" in q3["message"], q3
+    q3 = students["patch-checks"]["exercises"]["q3"]
+    assert q3["status"] == grade.FAILED and q3["message"].startswith("✗ q3: "), q3
+    assert students["exit-after-forging"]["problems"] == [
+        f"{ORM.name}: the notebook ended the kernel's own process "
+        "(exit code 0: sys.exit, os._exit or a crash)"
+    ]
+
+
+def test_sleeping_or_ignoring_sigint_earns_nothing_and_says_why(tmp_path, maker):
+    forged(maker, tmp_path / "class", SLOW)
+    grade.grade(
+        [tmp_path / "class"],
+        out=tmp_path / "grades",
+        notebooks=["05"],
+        jobs=2,
+        cell_timeout=5,
+        cell_cpu=2,
+        notebook_timeout=40,
+        progress=lambda result: None,
+    )
+    students = graded(tmp_path / "grades")
+    assert all(s["passed"] == 0 for s in students.values())
+    # The sleep is interrupted at the cell's limit and the notebook goes on (its answers are blank).
+    assert students["sleeping"]["problems"] == []
+    assert {e["status"] for e in students["sleeping"]["exercises"].values()} == {grade.NOT_ANSWERED}
+    assert students["ignores-sigint"]["problems"] == [f"{ORM.name}: the notebook's time limit (40 s) ran out"]

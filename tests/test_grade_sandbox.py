@@ -1,0 +1,159 @@
+"""A graded submission runs in a sandbox: it reads no file outside it and reaches no database but its own.
+
+One submission tries what a curious student would, and prints what it got: the solved notebook,
+the instructor's files, another student's submission, the instructor's database server, the
+grading server as its superuser or as itself on the template and on another submission's
+database, the grader's environment; and it leaves a child process behind. The test reads those
+lines in the graded copy (a test may; the grader never does) and checks that no process of the
+submission is left.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbook.authoring import grade
+from workbook.authoring.sandbox import UID_BASE
+from workbook.paths import NOTEBOOKS_DIR
+
+MARKER = "3617.25"  # the child's sleep: found in /proc if it outlived the run
+
+PROBE = r"""
+import json, os, subprocess
+from urllib.parse import urlsplit
+
+import psycopg2
+
+seen = {}
+for name, path in PATHS.items():
+    try:
+        with open(path, "rb") as f:
+            seen[name] = "read %d bytes" % len(f.read(100))
+    except OSError as exc:
+        seen[name] = type(exc).__name__
+
+mine = urlsplit(os.environ["DATABASE_URL"])
+own_db = mine.path.lstrip("/")
+attempts = {
+    "own database": dict(dbname=own_db, user=mine.username, password=mine.password),
+    "as superuser, no password": dict(dbname="postgres", user="grader"),
+    "as postgres, no password": dict(dbname="postgres", user="postgres"),
+    "postgres database": dict(dbname="postgres", user=mine.username, password=mine.password),
+    "template1": dict(dbname="template1", user=mine.username, password=mine.password),
+    "the template": dict(dbname=own_db.rsplit("_", 1)[0] + "_template", user=mine.username,
+                         password=mine.password),
+    "another submission": dict(dbname=own_db.rsplit("_", 1)[0] + "_0001", user=mine.username,
+                               password=mine.password),
+}
+for name, where in INSTRUCTOR.items():
+    attempts[name] = where
+for name, kwargs in attempts.items():
+    try:
+        psycopg2.connect(connect_timeout=3, **kwargs).close()
+        seen[name] = "connected"
+    except Exception as exc:
+        seen[name] = type(exc).__name__ + ": " + " | ".join(str(exc).strip().splitlines())
+seen["environment"] = sorted(os.environ)
+subprocess.Popen(["sleep", MARKER], start_new_session=True)
+print(json.dumps(seen))
+"""
+
+
+def probe_notebook(path: Path, paths: dict, instructor: dict) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            f"PATHS = {paths!r}\nINSTRUCTOR = {instructor!r}\nMARKER = {MARKER!r}\n" + PROBE
+        )
+    ]
+    nbformat.write(nb, str(path))
+
+
+def leftover_processes() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            uid = entry.stat().st_uid
+        except OSError:
+            continue
+        if MARKER in cmdline or uid >= UID_BASE:
+            found.append(f"{entry.name} (uid {uid}): {cmdline}")
+    return found
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the uid of its own needs root")
+def test_a_graded_submission_reads_nothing_outside_its_sandbox_and_reaches_only_its_database(
+    tmp_path, monkeypatch
+):
+    from workbook.authoring.scratch import django_config
+
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", "the-instructors-token")
+    instructor_config = django_config()  # the server the instructor's own databases are on
+    instructor = {
+        "the instructor's server": dict(
+            dbname=instructor_config["NAME"],
+            user=instructor_config.get("USER") or "postgres",
+            host=instructor_config.get("HOST") or "127.0.0.1",
+            port=instructor_config.get("PORT") or 5432,
+        ),
+        "the server at 127.0.0.1:5432": dict(dbname="postgres", user="postgres", host="127.0.0.1", port=5432),
+    }
+    classmate = tmp_path / "class" / "lee" / "05-orm-exercises.ipynb"
+    classmate.parent.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()  # still running (its database there) while kim's runs
+    nb.cells = [nbformat.v4.new_code_cell("answer = 'lee'\nimport time\ntime.sleep(20)")]
+    nbformat.write(nb, str(classmate))
+    roster = tmp_path / "class.csv"
+    roster.write_text("username,password\nkim,first-login-1\n")
+    paths = {
+        "the solved notebook": str(NOTEBOOKS_DIR / "05-orm-exercises.ipynb"),
+        "the class list": str(roster),
+        "a classmate's submission": str(classmate),
+        "the repository's README": str(NOTEBOOKS_DIR.parent / "README.md"),
+        "root's home": "/root/.bashrc",
+        "a password file": "/etc/shadow",
+    }
+    mine = tmp_path / "class" / "kim" / "05-orm-exercises.ipynb"
+    mine.parent.mkdir(parents=True)
+    probe_notebook(mine, paths, instructor)
+
+    run = grade.grade(
+        [tmp_path / "class"],
+        out=tmp_path / "grades",
+        notebooks=["05"],
+        jobs=2,
+        progress=lambda result: None,
+    )
+    result = next(r for r in run.results if r.submission.student == "kim")
+    text = "".join(o.get("text", "") for o in result.graded_nb.cells[0].outputs)
+    seen = json.loads(text.strip().splitlines()[-1])
+    assert {name: seen[name] for name in paths} == {
+        "the solved notebook": "FileNotFoundError",
+        "the class list": "FileNotFoundError",
+        "a classmate's submission": "FileNotFoundError",
+        "the repository's README": "FileNotFoundError",
+        "root's home": "FileNotFoundError",
+        "a password file": "PermissionError",
+    }
+    assert seen["own database"] == "connected"
+    refused = {
+        name: seen[name] for name in seen if name not in paths and name not in ("own database", "environment")
+    }
+    assert len(refused) == 8 and all(why.startswith("OperationalError: ") for why in refused.values()), (
+        refused
+    )
+    for name in ("postgres database", "template1", "the template", "another submission"):
+        assert "permission denied for database" in refused[name], refused
+    for name in ("as superuser, no password", "as postgres, no password"):
+        assert "no password supplied" in refused[name], refused
+    for name in ("the instructor's server", "the server at 127.0.0.1:5432"):
+        assert "password" not in refused[name] and "permission" not in refused[name], refused
+    assert "JUPYTERHUB_API_TOKEN" not in seen["environment"]
+    assert "DATABASE_URL" in seen["environment"]
+    assert leftover_processes() == []

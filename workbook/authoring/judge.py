@@ -1,0 +1,349 @@
+"""The judge: a process that never runs a submission's code decides whether each answer is right.
+
+A submission's kernel is untrusted: whatever runs in it (a check included) can be made to say
+"passed". So the grade does not come from there. The grader takes each answer out of the kernel
+as data, right before its check cell runs (`extraction_source`): a QuerySet as its `Query` (what
+SQL it stands for), its model and how it yields rows; any other value (numbers, text, dicts, model
+instances, exceptions) as pickled data. This process, started fresh for each submission on that
+submission's database, rebuilds the answers with an unpickler that makes only Django's query and
+model classes, the project's models and plain data types (never a function of the submission's,
+never a class of its own), and calls the workbook's own check on them. Meanwhile every process of
+the submission is stopped (SIGSTOP), so nothing it left running changes the rows being judged.
+
+What the kernel hands out can be anything the student likes: that is only an answer, judged as
+one. The kernel holds no pen that writes a grade: rebinding or patching any name or module there,
+writing files, printing, forking, all change at most the answer handed out.
+
+Answers that cannot be rebuilt outside the kernel (a function, or a model class the notebook
+defines itself, as 05's q2 does) are judged by the kernel's check as before and marked so in
+the grades (`judged_in_kernel`).
+
+Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
+and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
+back to the statement that produced it); the reply is {"status", "message"}.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import pickle
+import sys
+
+MARKER = "WORKBOOK-ANSWER "
+# Modules whose classes (only classes, and the few functions below) the unpickler may make.
+ALLOWED_MODULE_PREFIXES = (
+    "django.db.models",
+    "django.db.utils",
+    "django.utils.tree",
+    "django.contrib.auth.models",
+    "django.contrib.auth.base_user",
+    "django.contrib.contenttypes.models",
+    "django.db.backends.postgresql",
+    "django.contrib.postgres",
+    "django.http.response",
+    "django.http.cookie",
+    "django.utils.datastructures",
+    "rest_framework.response",
+    "rest_framework.status",
+    "posts.",
+    "accounts.",
+    "config.",
+)
+ALLOWED_PLAIN = (
+    {
+        ("builtins", name)
+        for name in (
+            "set",
+            "frozenset",
+            "slice",
+            "range",
+            "complex",
+            "bytearray",
+            "object",
+            "dict",
+            "list",
+            "tuple",
+            "str",
+            "int",
+            "float",
+            "bool",
+            "bytes",
+            "Ellipsis",
+            "NotImplemented",
+            "ValueError",
+            "TypeError",
+            "KeyError",
+            "LookupError",
+            "Exception",
+        )
+    }
+    | {
+        ("datetime", "datetime"),
+        ("datetime", "date"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("decimal", "Decimal"),
+        ("uuid", "UUID"),
+        ("collections", "OrderedDict"),
+        ("http.cookies", "SimpleCookie"),
+        ("http.cookies", "Morsel"),
+        ("collections", "defaultdict"),
+        ("copyreg", "_reconstructor"),
+        ("zoneinfo", "ZoneInfo"),
+        ("zoneinfo._zoneinfo", "ZoneInfo"),
+        ("django.db.models.base", "model_unpickle"),
+        ("django.db.models.fields", "_load_field"),
+        ("django.db.models.fields", "_empty"),
+    }
+    | {  # what a relation does on delete, kept in its field (called only when a row is deleted)
+        ("django.db.models.deletion", name)
+        for name in ("CASCADE", "PROTECT", "RESTRICT", "SET_NULL", "SET_DEFAULT", "DO_NOTHING")
+    }
+)
+
+
+class _Cause(Exception):
+    """What the database said about an error (psycopg2's `diag`, `pgcode`), as the kernel saw it."""
+
+    def __init__(self, kind: str, pgcode, diag: dict):
+        super().__init__(kind)
+        self.pgcode = pgcode
+        self.diag = type("Diag", (), dict(diag))()
+
+
+class Unjudgeable(Exception):
+    """The answer cannot be rebuilt outside the kernel (a function, a class of the notebook's own)."""
+
+
+def _getattr(owner, name: str):
+    """`getattr` as pickle uses it for a class's own constructor method, for these only."""
+    from zoneinfo import ZoneInfo
+
+    if (owner, name) == (ZoneInfo, "_unpickle"):
+        return ZoneInfo._unpickle
+    raise Unjudgeable(f"getattr({getattr(owner, '__name__', owner)!s}, {name!r})")
+
+
+class AnswerUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) == ("builtins", "getattr"):
+            return _getattr
+        if "." in name:
+            raise pickle.UnpicklingError(f"{module}.{name} is not made here")
+        if (module, name) in ALLOWED_PLAIN:
+            return super().find_class(module, name)
+        if module.startswith(ALLOWED_MODULE_PREFIXES) or module in ("posts", "accounts"):
+            found = super().find_class(module, name)
+            if isinstance(found, type):
+                return found
+        raise Unjudgeable(f"{module}.{name}")
+
+
+def loads(data: bytes):
+    try:
+        return AnswerUnpickler(io.BytesIO(data)).load()
+    except Unjudgeable:
+        raise
+    except LookupError as exc:  # a model the project does not have (one the notebook defined)
+        raise Unjudgeable(str(exc)) from None
+
+
+def rebuild(packed):
+    """An answer as the check expects it: a QuerySet again, or the value itself."""
+    kind = packed[0]
+    if kind == "function":
+        return packed[1]  # `is_stub`'s verdict only: True stands for a stub, else unjudgeable
+    if kind == "exception":
+        _, error, cause_kind, pgcode, diag = packed
+        if not isinstance(error, BaseException):
+            raise Unjudgeable(type(error).__name__)
+        if cause_kind:
+            error.__cause__ = _Cause(cause_kind, pgcode, diag)
+        return error
+    if kind == "queryset":
+        _, label, query, iterable, fields, prefetch = packed
+        from django.apps import apps
+        from django.db.models import query as query_module
+
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            raise Unjudgeable(label) from None
+        if query.model is not model:
+            raise Unjudgeable(label)
+        queryset = model._base_manager.all()
+        queryset.query = query
+        allowed = {
+            "ModelIterable",
+            "ValuesIterable",
+            "ValuesListIterable",
+            "FlatValuesListIterable",
+            "NamedValuesListIterable",
+        }
+        if iterable not in allowed:
+            raise Unjudgeable(iterable)
+        queryset._iterable_class = getattr(query_module, iterable)
+        queryset._fields = fields
+        if prefetch:
+            queryset = queryset.prefetch_related(*prefetch)
+        return queryset
+    return packed[1]
+
+
+def judge(module_name: str, name: str, packed_answers: list, statements: list) -> dict:
+    """The workbook's own check, run here on the rebuilt answers."""
+    import importlib
+
+    from ..answers import is_stub
+    from ..checks import hints
+    from ..checks._base import CheckFailed, NotAnswered
+    from ..checks._probe import recorder
+
+    module = importlib.import_module(f"workbook.checks.{module_name}")
+    check = getattr(module, name, None)
+    if not callable(check):
+        return {"status": "error", "message": f"no check {name!r} in {module_name}"}
+    values = []
+    for packed in packed_answers:
+        if packed[0] == "function":
+            if not packed[1]:
+                raise Unjudgeable("a function")
+            values.append(None)  # the stub's function: no answer yet
+        else:
+            values.append(rebuild(packed))
+    skeleton = hints.skeleton(module_name, name)
+    if values and all(is_stub(v) or (skeleton and isinstance(v, str) and v in skeleton) for v in values):
+        return {"status": "not answered", "message": "no answer yet"}
+    recorder.install()
+    recorder.statements.clear()
+    recorder.statements.extend(
+        (str(sql), tuple(params) if params is not None else None) for sql, params in statements
+    )
+    try:
+        check(*values)
+    except NotAnswered as exc:
+        return {"status": "not answered", "message": str(exc)}
+    except CheckFailed as exc:
+        cause = exc.__cause__ or exc.__context__
+        broken = cause is not None and type(cause).__name__ in (
+            "ProgrammingError",
+            "OperationalError",
+            "InterfaceError",
+        )
+        return {"status": "error" if broken else "failed", "message": str(exc)}
+    except Exception as exc:  # the check could not use the answer: as the runner says it
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        return {"status": "failed", "message": f"{type(exc).__name__}: {first}"}
+    finally:
+        from django.db import connection
+
+        if connection.in_atomic_block:
+            connection.set_rollback(True)
+    return {"status": "passed", "message": ""}
+
+
+def one_statement(execute, sql, params, many, context):
+    """Every statement the judge sends is one statement. psycopg2 sends a query's text as it is, so
+    raw SQL in an answer ("true); UPDATE ...; SELECT ... WHERE (true") would otherwise run more
+    statements, as the judge's role, between the answer's rows and the check's reference."""
+    from django.db import ProgrammingError
+
+    text = str(sql).strip().rstrip(";")
+    if ";" in _outside_literals(text):
+        raise ProgrammingError("the judge runs one SQL statement at a time; this query holds several")
+    return execute(sql, params, many, context)
+
+
+def _outside_literals(sql: str) -> str:
+    """The SQL without its quoted strings and identifiers (where a ';' is only text)."""
+    import re
+
+    return re.sub(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"", "", sql)
+
+
+def main() -> int:
+    """Serve requests until stdin closes. Replies go to the real stdout; whatever the checks print
+    goes to stderr."""
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    connection.ensure_connection()
+    connection.execute_wrappers.append(one_statement)
+    replies.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            try:
+                answers, statements = loads(base64.b64decode(request["answers"]))
+                reply = judge(request["module"], request["name"], answers, statements)
+            except Unjudgeable as exc:
+                reply = {"status": "unjudgeable", "message": str(exc)}
+        except Exception as exc:  # a request the judge cannot read: the answer is not judged right
+            reply = {"status": "error", "message": f"the answer could not be read ({type(exc).__name__})"}
+        replies.write(json.dumps(reply) + "\n")
+    return 0
+
+
+# --- the kernel side ------------------------------------------------------------------------------
+
+
+def extraction_source(arguments: str) -> str:
+    """A cell the grader runs in the kernel right before a check cell: prints the check's arguments
+    (`arguments`, as the check cell writes them) as data after MARKER. The kernel may change what
+    it prints: that only changes the answer."""
+    return f"""
+def _workbook_answers():
+    import base64, pickle
+    from workbook.answers import is_stub
+    from django.db.models.query import QuerySet
+    from workbook.checks._probe import recorder
+
+    def pack(value):
+        if isinstance(value, QuerySet):
+            return ("queryset", value.model._meta.label, value.query, value._iterable_class.__name__,
+                    value._fields, list(value._prefetch_related_lookups))
+        if callable(getattr(value, "__code__", None)):
+            return ("function", is_stub(value))
+        if isinstance(value, BaseException):
+            cause = value.__cause__
+            diag = getattr(cause, "diag", None)
+            fields = ("constraint_name", "table_name", "column_name", "message_primary", "sqlstate")
+            return ("exception", value.with_traceback(None),
+                    type(cause).__name__ if cause is not None else "",
+                    getattr(cause, "pgcode", None),
+                    dict((f, getattr(diag, f, None)) for f in fields) if diag is not None else dict())
+        return ("value", value)
+
+    try:
+        values = (lambda *args: args)({arguments})
+    except NameError as exc:
+        return "missing " + str(getattr(exc, "name", "") or exc)
+    packed = [pack(v) for v in values]
+    import datetime, decimal, uuid
+    plain = (str, int, float, bool, type(None), datetime.date, datetime.time, datetime.timedelta,
+             decimal.Decimal, uuid.UUID)
+    statements = [(sql, params) for sql, params in recorder.statements
+                  if params is None or all(isinstance(p, plain) for p in params)]
+    try:
+        data = pickle.dumps((packed, statements))
+    except Exception as exc:
+        return "unpicklable " + type(exc).__name__
+    return "answers " + base64.b64encode(data).decode()
+
+
+print({MARKER!r} + _workbook_answers())
+del _workbook_answers
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
