@@ -1,9 +1,14 @@
 """04's migration cycle: a scratch app changed, migrated and migrated back with the real manage.py,
 in a folder and a database of its own; the project's files and migrations never change."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from workbook.scratch_app import ScratchApp
+
+real_mkdtemp = tempfile.mkdtemp
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,3 +75,31 @@ def test_a_broken_models_file_is_reported_and_the_exit_status_returned(app, caps
 def test_a_label_that_is_taken_or_not_a_name_is_refused(label, says):
     with pytest.raises(ValueError, match=says):
         ScratchApp(label)
+
+
+def test_a_user_who_may_not_create_databases_gets_one_sentence_and_no_folder_left(monkeypatch):
+    from django.db import connection
+
+    from workbook import scratch_app
+
+    role = "workbook_scratch_nocreatedb"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {role}")
+        cursor.execute(f"CREATE ROLE {role} LOGIN NOCREATEDB")
+    real = scratch_app.connect
+    monkeypatch.setattr(
+        scratch_app,
+        "connect",
+        lambda config, dbname=None: real({**config, "USER": role, "PASSWORD": ""}, dbname),
+    )
+    folders = []
+    monkeypatch.setattr(
+        scratch_app.tempfile, "mkdtemp", lambda prefix: folders.append(real_mkdtemp(prefix)) or folders[-1]
+    )
+    try:
+        with pytest.raises(scratch_app.ScratchAppUnavailable, match="may not create databases"):
+            ScratchApp("journal")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP ROLE IF EXISTS {role}")
+    assert folders and not any(Path(folder).exists() for folder in folders)

@@ -31,6 +31,13 @@ INSTALLED_APPS = [*INSTALLED_APPS, "{label}"]  # noqa: F405
 """
 
 
+class ScratchAppUnavailable(RuntimeError):
+    """The database user may not create the app's database; one sentence says so, not a traceback."""
+
+    def _render_traceback_(self):  # IPython shows this instead of a traceback
+        return [f"ScratchAppUnavailable: {self}"]
+
+
 class ScratchApp:
     """An app called `label` in a temporary folder, migrated on a database of its own."""
 
@@ -52,9 +59,21 @@ class ScratchApp:
         base = os.environ.get("DJANGO_SETTINGS_MODULE") or "config.settings.local"
         (self.folder / "scratch_settings.py").write_text(SETTINGS.format(base=base, label=label))
         self.db_name = f"{database_name() or DEFAULT_DB_NAME}_{label}_demo"
-        self._server(
-            f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)', f'CREATE DATABASE "{self.db_name}"'
-        )
+        try:
+            self._server(
+                f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)', f'CREATE DATABASE "{self.db_name}"'
+            )
+        except Exception as exc:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            if getattr(exc, "pgcode", None) != "42501":  # insufficient_privilege
+                raise
+            raise ScratchAppUnavailable(
+                _(
+                    "this database user may not create databases (a class hub gives students no such "
+                    "right), and the app needs one of its own: run this section on your own computer "
+                    "or in the compose lab"
+                )
+            ) from None
 
     def _server(self, *statements: str, dbname: str = "postgres", params=None) -> list:
         """Run statements on the server (the last one with `params`); the last one's rows."""
