@@ -154,3 +154,68 @@ def test_transfer_turns_a_python_error_into_a_hint_and_leaves_the_search_path():
     assert sql("SHOW search_path") == before
     assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'check_transfer'") == [(0,)]
     assert not connection.in_atomic_block
+
+
+# ---------------------------------------------------------------- no_overlap
+
+NO_OVERLAP = "ALTER TABLE maintenance ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&)"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        NO_OVERLAP,
+        "alter table maintenance add exclude using gist (during with &&);",
+        "ALTER TABLE maintenance ADD CONSTRAINT apart "
+        "EXCLUDE USING gist (during WITH OPERATOR(pg_catalog.&&))",
+        "ALTER TABLE maintenance\n  ADD CONSTRAINT apart\n  EXCLUDE USING spgist (during WITH &&)",
+    ],
+)
+def test_no_overlap_accepts_an_exclusion_constraint_written_any_way(answer, capsys):
+    check.no_overlap(answer)
+    assert capsys.readouterr().out.startswith(
+        "✓ no_overlap: PostgreSQL refused the 3 overlapping windows and accepted the 3"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer, says",
+    [
+        # equal windows only: an overlap gets in
+        ("ALTER TABLE maintenance ADD UNIQUE (during)", "accepted although it overlaps"),
+        ("ALTER TABLE maintenance ADD EXCLUDE USING gist (during WITH =)", "accepted although it overlaps"),
+        # a rule on each row alone cannot compare two rows
+        (
+            "ALTER TABLE maintenance ADD CHECK (lower(during) < upper(during))",
+            "accepted although it overlaps",
+        ),
+        # closed bounds: windows that only touch are refused
+        (
+            "ALTER TABLE maintenance ADD EXCLUDE USING gist "
+            "(tstzrange(lower(during), upper(during), '[]') WITH &&)",
+            "refused although it starts exactly when",
+        ),
+        # a rule that refuses every window
+        ("ALTER TABLE maintenance ADD CHECK (false)", "the first window, into an empty table, was refused"),
+        # PostgreSQL refuses these statements
+        ("ALTER TABLE maintenance ADD EXCLUDE USING btree (during WITH &&)", "PostgreSQL refused"),
+        ("ALTER TABLE scratch.maintenance ADD EXCLUDE USING gist (during WITH &&)", "PostgreSQL refused"),
+        # not SQL of the kind asked for
+        ("EXCLUDE USING gist (during WITH &&)", "ALTER TABLE statement"),
+        (42, "ALTER TABLE statement"),
+    ],
+)
+def test_no_overlap_rejects_what_lets_an_overlap_in_or_refuses_a_touching_window(answer, says):
+    with pytest.raises(CheckFailed, match=says):
+        check.no_overlap(answer)
+
+
+def test_no_overlap_says_when_there_is_no_answer_yet():
+    with pytest.raises(CheckFailed, match="no answer yet"):
+        check.no_overlap(None)
+
+
+def test_no_overlap_leaves_nothing_behind():
+    check.no_overlap(NO_OVERLAP)
+    tables = sql("SELECT count(*) FROM pg_class WHERE relname = 'maintenance' AND relpersistence = 'p'")
+    assert tables == [(0,)]

@@ -559,3 +559,123 @@ def needs_and_matrix(answer) -> None:
             key=key, join=", ".join(MATRIX_VERSIONS)
         ),
     )
+
+
+# ------------------------------------------------------------------ least_privilege
+
+# The scopes GITHUB_TOKEN's permissions name (GitHub's docs, "permissions" in workflow syntax).
+TOKEN_SCOPES = (
+    "actions",
+    "attestations",
+    "checks",
+    "contents",
+    "deployments",
+    "discussions",
+    "id-token",
+    "issues",
+    "models",
+    "packages",
+    "pages",
+    "pull-requests",
+    "repository-projects",
+    "security-events",
+    "statuses",
+)
+READ_THE_CODE = {"contents": "read"}
+PUBLISH_NEEDS = {"contents": "read", "packages": "write"}
+
+
+def granted(permissions) -> dict[str, str] | None:
+    """{scope: level} that a `permissions:` value grants, `none` left out; None when it is not set."""
+    if permissions is None:
+        return None
+    if permissions in ("read-all", "write-all"):
+        return dict.fromkeys(TOKEN_SCOPES, permissions.split("-")[0])
+    if permissions == {} or permissions == "":
+        return {}
+    if not isinstance(permissions, dict):
+        raise CheckFailed(
+            "least_privilege",
+            _("permissions: should be a mapping of scopes, read-all or write-all"),
+            got=repr(permissions)[:80],
+            hint="permissions:\n              contents: read",
+        )
+    return {str(scope): str(level) for scope, level in permissions.items() if level != "none"}
+
+
+def job_grants(workflow: dict, job: dict) -> dict[str, str] | None:
+    """What a job's token may do: its own permissions when it sets them (they replace the workflow's)."""
+    return granted(job["permissions"]) if "permissions" in job else granted(workflow.get("permissions"))
+
+
+@guarded
+def least_privilege(answer) -> None:
+    """The publish workflow with a read-only token everywhere but publish's packages: write."""
+    from ..files import jobs, load_workflow
+
+    exercise = "least_privilege"
+    require_answer(exercise, answer)
+    if not isinstance(answer, str):
+        raise CheckFailed(
+            exercise, _("the answer should be the workflow's YAML text"), got=type(answer).__name__
+        )
+    try:
+        workflow = load_workflow(answer)
+    except Exception as exc:  # YAML errors, or a file that is not a mapping
+        raise CheckFailed(
+            exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
+        ) from None
+    lint(exercise, answer)
+    found = jobs(workflow)
+    if "test" not in found or "publish" not in found:
+        raise CheckFailed(exercise, _("keep the two jobs, test and publish"), got=sorted(found))
+    top = granted(workflow.get("permissions"))
+    if top is None:
+        raise CheckFailed(
+            exercise,
+            _("the workflow sets no permissions: every job without its own gets the repository's default"),
+            hint=_(
+                "permissions: at the top level, beside jobs:, is what every job gets unless it sets its own"
+            ),
+        )
+    if top != READ_THE_CODE:
+        raise CheckFailed(
+            exercise,
+            _("the workflow's token may do more or less than read the code"),
+            expected=READ_THE_CODE,
+            got=top,
+            hint=_("at the top level, one scope: contents: read"),
+        )
+    test = job_grants(workflow, found["test"])
+    if test != READ_THE_CODE:
+        raise CheckFailed(
+            exercise,
+            _("test's token may do more or less than read the code"),
+            expected=READ_THE_CODE,
+            got=test,
+            hint=_("test needs nothing beyond the workflow's grant: leave permissions: out of it"),
+        )
+    publish = job_grants(workflow, found["publish"])
+    if publish.get("packages") != "write":
+        raise CheckFailed(
+            exercise,
+            _("publish's token may not write packages, so its push to ghcr.io would be refused"),
+            expected=PUBLISH_NEEDS,
+            got=publish,
+            hint=_("permissions: under the publish job, with packages: write"),
+        )
+    if publish != PUBLISH_NEEDS:
+        missing = [scope for scope in PUBLISH_NEEDS if scope not in publish]
+        raise CheckFailed(
+            exercise,
+            _("publish's token cannot read the code: a job's permissions replace the workflow's")
+            if missing
+            else _("publish's token may do more than read the code and write packages"),
+            expected=PUBLISH_NEEDS,
+            got=publish,
+            hint=_("a job's permissions name every scope it needs: contents: read and packages: write"),
+        )
+    ok(
+        exercise,
+        _("every token reads the code; only publish's may also write packages, as it must to push"),
+    )

@@ -598,3 +598,88 @@ def transfer(function) -> None:
                 ),
             )
     ok(exercise, _("30 moved; 200 and 60 refused by a CHECK with both balances unchanged"))
+
+
+# ------------------------------------------------------------------ no_overlap (03 part 2)
+
+MAINTENANCE_FIRST = "[2026-03-10 02:00+00, 2026-03-10 03:00+00)"
+# (window, why, whether the rule must refuse it), tried one by one after MAINTENANCE_FIRST.
+MAINTENANCE_PROBES = [
+    ("[2026-03-10 02:30+00, 2026-03-10 04:00+00)", N_("it overlaps the first window's second half"), True),
+    ("[2026-03-10 01:00+00, 2026-03-10 05:00+00)", N_("it covers the whole first window"), True),
+    ("[2026-03-10 02:00+00, 2026-03-10 03:00+00)", N_("it is the first window again"), True),
+    ("[2026-03-10 03:00+00, 2026-03-10 04:00+00)", N_("it starts exactly when the first window ends"), False),
+    ("[2026-03-10 00:00+00, 2026-03-10 02:00+00)", N_("it ends exactly when the first window starts"), False),
+    ("[2026-03-11 02:00+00, 2026-03-11 03:00+00)", N_("it is a day later"), False),
+]
+
+
+def _insert_window(conn, window_id: int, window: str):
+    """Insert one window under a savepoint: None when it went in, else PostgreSQL's error."""
+    import psycopg2
+
+    conn.execute("SAVEPOINT window_probe")
+    try:
+        conn.execute("INSERT INTO maintenance VALUES (%s, %s)", [window_id, window])
+    except psycopg2.Error as exc:
+        conn.execute("ROLLBACK TO SAVEPOINT window_probe")
+        return exc
+    conn.execute("RELEASE SAVEPOINT window_probe")
+    return None
+
+
+@guarded
+def no_overlap(answer) -> None:
+    """ALTER TABLE that makes PostgreSQL refuse overlapping maintenance windows, and only those."""
+    exercise = "no_overlap"
+    require_answer(exercise, answer)
+    expect_sql(exercise, answer, "ALTER TABLE", 'constraint_sql = "ALTER TABLE maintenance ADD ..."')
+    with scratch_transaction() as conn:
+        conn.execute("CREATE TEMP TABLE maintenance (id integer PRIMARY KEY, during tstzrange NOT NULL)")
+        conn.run_answer(
+            exercise, answer, hint=_("write it for the table `maintenance`, without a schema name")
+        )
+        error = _insert_window(conn, 1, MAINTENANCE_FIRST)
+        if error is not None:
+            raise CheckFailed(
+                exercise,
+                _("the first window, into an empty table, was refused"),
+                got=_first_line(error),
+                hint=_("the rule compares a new window with the windows already there"),
+            )
+        for window_id, (window, why, refuse) in enumerate(MAINTENANCE_PROBES, start=2):
+            error = _insert_window(conn, window_id, window)
+            if refuse and error is None:
+                raise CheckFailed(
+                    exercise,
+                    _("a window was accepted although {why}").format(why=_(why)),
+                    expected=_("refused"),
+                    got=window,
+                    hint=_("the rule must compare ranges with the overlap operator, &&"),
+                )
+            if not refuse and error is not None:
+                raise CheckFailed(
+                    exercise,
+                    _("a window was refused although {why}").format(why=_(why)),
+                    expected=_("accepted"),
+                    got=f"{window}: {_first_line(error)}",
+                    hint=_("compare the ranges as they are: [start, end) does not overlap [end, later)"),
+                )
+            if refuse and error.pgcode != "23P01":
+                raise CheckFailed(
+                    exercise,
+                    _("an overlapping window was refused, but not by an exclusion constraint"),
+                    expected="SQLSTATE 23P01 (exclusion_violation)",
+                    got=f"SQLSTATE {error.pgcode}: {_first_line(error)}",
+                    hint=_("an exclusion constraint compares each new row with every row already there"),
+                )
+    ok(
+        exercise,
+        _(
+            "PostgreSQL refused the {refused} overlapping windows and accepted the {accepted} that "
+            "only touch or stand apart"
+        ).format(
+            refused=sum(1 for *_rest, refuse in MAINTENANCE_PROBES if refuse),
+            accepted=sum(1 for *_rest, refuse in MAINTENANCE_PROBES if not refuse),
+        ),
+    )

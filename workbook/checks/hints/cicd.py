@@ -26,6 +26,13 @@ HINTS = {
             "when no job is ready but some are left (they need each other)."
         ),
     ],
+    "least_privilege": [
+        N_(
+            "Two permissions: blocks. One at the top level, beside jobs:, for every job; one under "
+            "publish, which replaces the top one for that job."
+        ),
+        N_("The top one grants contents: read; publish's grants contents: read and packages: write."),
+    ],
 }
 
 WHY = {
@@ -40,6 +47,10 @@ WHY = {
     "q2": N_(
         "a job runs only once every job it needs has finished: any order that respects needs "
         "(a topological order) is one GitHub could use."
+    ),
+    "least_privilege": N_(
+        "GITHUB_TOKEN may do what permissions: grant: read the code everywhere, and write packages "
+        "only in the job that pushes; a job's grant replaces the workflow's, so it names contents too."
     ),
 }
 

@@ -40,6 +40,15 @@ HINTS = {
         N_("Two UPDATE statements, one per account: the source's balance goes down, the target's up."),
         N_("Both go inside one `with transaction.atomic():` block; do not catch the error inside it."),
     ],
+    "no_overlap": [
+        N_(
+            "A UNIQUE constraint refuses only equal values; an exclusion constraint refuses any two rows "
+            "for which an operator is true: "
+            "ALTER TABLE maintenance ADD EXCLUDE USING method (column WITH operator)."
+        ),
+        N_("The operator is &&, overlap; the index method that supports it for ranges is gist."),
+        "ALTER TABLE maintenance ADD CONSTRAINT no_overlap EXCLUDE USING gist (during WITH &&)",
+    ],
 }
 
 WHY = {
@@ -63,5 +72,9 @@ WHY = {
     "transfer": N_(
         "atomic() made both UPDATEs one transaction: the CHECK's error rolled back the first too, "
         "and went on to the caller."
+    ),
+    "no_overlap": N_(
+        "EXCLUDE USING gist (during WITH &&) looks up each new window in a GiST index on during and "
+        "refuses it when && finds one it overlaps; [start, end) ranges that only touch do not overlap."
     ),
 }
