@@ -225,8 +225,13 @@ def cmd_lab(args) -> int:
 
 
 def _port_free(ip: str, port: int) -> bool:
+    """True when a server can listen on ip:port. SO_REUSEADDR as JupyterLab binds: the connections
+    of a lab stopped a moment ago (TIME-WAIT) do not keep it. Not on Windows, where the option
+    would let the probe bind a port another program listens on, and call it free."""
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        if os.name == "posix":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError:
