@@ -32,6 +32,7 @@ def _load_i18n():
 
 _i18n = _load_i18n()
 _, N_ = _i18n.gettext, _i18n.N_
+_i18n.fit_console()
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
