@@ -101,3 +101,36 @@ def test_a_failing_setup_step_is_one_sentence(path_with, tmp_path, monkeypatch):
     assert str(stopped.value.code).endswith(
         "could not make a virtual environment (exit status 1; its messages are above)."
     )
+
+
+def test_plain_pytest_in_the_venv_runs_on_the_tests_database(tmp_path):
+    """`pytest` as every Python developer types it (no DJANGO_DB_NAME, no run.py): Django's settings,
+    read before any conftest.py, name the tests' database, never the learner's."""
+    (tmp_path / "probe.py").write_text(
+        "def pytest_collection_finish(session):\n"
+        "    from django.conf import settings\n"
+        "    print('NAME=' + settings.DATABASES['default']['NAME'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DB_NAME", "PYTEST_XDIST_WORKER")}
+    env["PYTHONPATH"] = str(tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "probe",
+            "-p",
+            "no:xdist",
+            "--co",
+            "-q",
+            "tests/test_run_py.py",
+        ],  # noqa: E501
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "NAME=workbook_tests\n" in result.stdout, result.stdout[-2000:]
