@@ -79,7 +79,8 @@ def containers(before: set[str], marker: str) -> tuple[list[str], list[str]]:
             continue  # removed meanwhile
         text = result.stdout
         info = json.loads(text)[0]
-        line = f"  {info['Name'].lstrip('/')} ({cid[:12]}, {info['State']['Status']}, {info['Config']['Image']})"
+        name, state, image = info["Name"].lstrip("/"), info["State"]["Status"], info["Config"]["Image"]
+        line = f"  {name} ({cid[:12]}, {state}, {image})"
         (ours if str(ROOT) in text or marker in text else others).append(line)
     return ours, others
 
