@@ -72,8 +72,8 @@ def start_lab(
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if get(f"http://127.0.0.1:{port}/api/status")[0] == 200:
-                return process, port
+            get(f"http://127.0.0.1:{port}/api/status")  # any answer (403 without the token)
+            return process, port
         except OSError:
             time.sleep(0.3)
         if process.poll() is not None:
@@ -155,6 +155,52 @@ def test_the_lab_refuses_a_foreign_host_header_but_serves_the_local_ones(lab):
         assert get(url, host=host)[0] == 200, host
 
 
+def test_the_link_comes_last_and_the_log_holds_no_false_alarm(tmp_path):
+    """The link with its token after JupyterLab's own start-up lines; a kernel started and the page's
+    question for the (switched-off) language servers leave no warning a newcomer would worry about."""
+    env = lab_env(tmp_path)
+    del env["JUPYTER_TOKEN"]  # the lab makes one and prints it whole
+    workspace = tmp_path / "workspace"
+    process, port = start_lab("--workspace", str(workspace), env=env)
+    seen = process_tree(process)
+    try:
+        session = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/sessions",
+            data=json.dumps(
+                {"path": "00-start-here.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+            ).encode(),
+            method="POST",
+        )
+        deadline = time.monotonic() + 60
+        out = ""
+        while "JupyterLab is ready" not in out and time.monotonic() < deadline:
+            out += process.stdout.readline()
+        link = next(line for line in out.splitlines() if "JupyterLab is ready" in line)
+        token = link.split("token=")[1].split()[0]
+        session.add_header("Authorization", f"token {token}")
+        session.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(session, timeout=60) as answer:
+            assert answer.status == 201
+        status_request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/lsp/status", headers={"Authorization": f"token {token}"}
+        )
+        try:
+            urllib.request.urlopen(status_request, timeout=10)
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 404
+        time.sleep(5)  # the kernel's start-up log
+        seen += process_tree(process)
+        os.killpg(process.pid, signal.SIGINT)
+        rest, err = process.communicate(timeout=60)
+    finally:
+        stop_all(process, seen)
+    assert "Kernel started" in err, err[-2000:]
+    assert "without encryption" not in err and "/lsp/status" not in err, err[-3000:]
+    assert "Jupyter Server" in err and "is running at" in err, "JupyterLab's own lines come through"
+    assert f"token={token}" in link and "..." not in link
+    assert "Applying " not in out, "migrate's lines are one"
+
+
 def test_the_news_question_is_answered_never(lab):
     _process, port = lab
     status, body = get(
@@ -213,7 +259,7 @@ def test_jupyter_port_is_honoured(tmp_path):
     )
     try:
         first = process.stdout.readline()
-        while first and "JupyterLab starts at" not in first:
+        while first and "JupyterLab is ready" not in first:
             first = process.stdout.readline()
         assert f"http://127.0.0.1:{port}/lab?token=" in first
     finally:
