@@ -224,7 +224,9 @@ def main() -> int:
     if command == "env":
         return write_env()
     ensure_installed(dev=command in DEV_COMMANDS)
-    child = subprocess.Popen([str(venv_python()), "-m", "workbook", *args], cwd=ROOT)
+    # The CLI's usage lines name the command as typed here (Windows' launcher is `py`).
+    env = dict(os.environ, WORKBOOK_PROG="py run.py" if os.name == "nt" else "python3 run.py")
+    child = subprocess.Popen([str(venv_python()), "-m", "workbook", *args], cwd=ROOT, env=env)
     forward_signals(child)
     return child.wait()
 

@@ -54,6 +54,12 @@ def test_a_misspelt_command_is_reported_before_anything_is_installed(tmp_path):
     assert not (tmp_path / "venv").exists()
 
 
+def test_a_commands_help_names_it_as_typed(tmp_path):
+    result = run_py("lab", "--help", venv=Path(sys.executable).parent.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python3 run.py lab "), result.stdout[:200]
+
+
 def fake(bin_dir: Path, name: str, script: str) -> None:
     path = bin_dir / name
     path.write_text("#!/bin/sh\n" + script + "\n")

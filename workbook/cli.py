@@ -706,7 +706,10 @@ def _language_from_environment(parser) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
+    # run.py names itself (as typed on this system); `python -m workbook` is the same CLI inside the
+    # venv, the containers and Binder.
+    prog = os.environ.get("WORKBOOK_PROG") or "python -m workbook"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     lab = sub.add_parser("lab", help=_("database ready and seeded, then JupyterLab on your workspace"))
@@ -874,6 +877,13 @@ def main(argv: list[str] | None = None) -> int:
                         value=os.environ["JUPYTER_PORT"]
                     )
                 )
+    # A command that only reads or writes a moment (progress, reset, token) stops an embedded
+    # server it had to start; the lab, serve and test stop theirs themselves, db is asked for one.
+    started = (
+        args.command in ("progress", "reset", "token")
+        and not database.database_url()
+        and not database.embedded_running()
+    )
     try:
         return args.func(args)
     except DatabaseUnavailable as exc:
@@ -881,6 +891,12 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+    finally:
+        if started and database.embedded_running():
+            from django.db import connections
+
+            connections.close_all()
+            database.stop_embedded()
 
 
 if __name__ == "__main__":
