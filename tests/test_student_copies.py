@@ -67,3 +67,21 @@ def test_student_copy_runs_with_only_exercises_failing(path, tmp_path, throwaway
 
 def _text(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+
+
+@pytest.mark.parametrize("stem", ["00-start-here", "05-orm-exercises"])
+def test_a_copy_shows_nothing_of_the_machine_the_authors_ran_it_on(stem):
+    """No Django version, server or database name of the authors' run before the learner runs a
+    cell; the other outputs (what a cell shows, to compare with) stay."""
+    import re
+
+    [path] = [p for p in PATHS if p.stem == stem]
+    original = conventions.read(path)
+    first = next(c for c in original.cells if c.cell_type == "code")
+    name = re.search(r"database '([^']+)'", _text(first)).group(1)
+    copy = student.student_copy(original)
+    code = [c for c in copy.cells if c.cell_type == "code"]
+    assert code[0].outputs == [] and code[0].execution_count is None
+    for cell in code:
+        assert name not in _text(cell), cell.source
+    assert any(c.outputs for c in code), "outputs that only show what a cell prints stay"

@@ -4,6 +4,7 @@ learner's workspace made of them, and the copy of the solved notebooks `lab --so
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,6 +19,7 @@ from .conventions import (
     check_module,
     clear_outputs,
     exercise_name,
+    is_bootstrap,
     is_exercise,
     notebook_paths,
     read,
@@ -40,7 +42,30 @@ def student_copy(nb):
             clear_outputs(cell)
         elif index in checks:
             clear_outputs(cell)
+    _clear_the_authors_machine(nb)
     return nb
+
+
+def _output_text(cell) -> str:
+    return "".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+    )
+
+
+def _clear_the_authors_machine(nb) -> None:
+    """Outputs that describe where the authors ran the notebook (its first cell's Django and
+    PostgreSQL versions and database name, a cell that prints the database) are not the learner's:
+    a copy opens with those cells blank, as their own kernel will fill them."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    if not code or not is_bootstrap(code[0]):
+        return
+    found = re.search(r"(?:database|데이터베이스) '([^']+)'", _output_text(code[0]))  # status_line()
+    clear_outputs(code[0])
+    if found:
+        name = re.compile(rf"\b{re.escape(found.group(1))}\b")
+        for cell in code[1:]:
+            if name.search(_output_text(cell)):
+                clear_outputs(cell)
 
 
 def language_of(directory: Path) -> str:
