@@ -360,3 +360,48 @@ def test_the_test_suite_refuses_to_run_on_the_learners_database():
     )
     assert result.returncode == 4, result.stdout + result.stderr
     assert "DJANGO_DB_NAME names the learner's database" in result.stderr
+
+
+KOREAN_WINDOWS = {
+    "OneDrive": "C:\\Users\\김민준\\OneDrive",
+    "LOCALAPPDATA": "C:\\Users\\김민준\\AppData\\Local",
+    "SystemDrive": "C:",
+}
+ENGLISH_WINDOWS = {"LOCALAPPDATA": "C:\\Users\\kim\\AppData\\Local", "SystemDrive": "C:"}
+
+
+@pytest.mark.parametrize(
+    ("root", "os_name", "encoding", "environ", "expected"),
+    [
+        # Anywhere else than Windows: .pgdata beside project/, as it is.
+        ("/home/kim/Django 강의/wb", "posix", None, {}, "/home/kim/Django 강의/wb/.pgdata"),
+        # A plain folder on Windows: the same.
+        ("C:\\src\\wb", "nt", "cp1252", ENGLISH_WINDOWS, "C:\\src\\wb\\.pgdata"),
+        # OneDrive's desktop on a Korean Windows: out of OneDrive, into the user's local app data.
+        (
+            "C:\\Users\\김민준\\OneDrive\\바탕 화면\\wb",
+            "nt",
+            "cp949",
+            KOREAN_WINDOWS,
+            "C:\\Users\\김민준\\AppData\\Local\\django-docker-workbook\\pgdata-",
+        ),
+        # Hangul on an English Windows (cp1252 writes neither it nor the user's folder): the drive.
+        ("C:\\Users\\김민준\\wb", "nt", "cp1252", KOREAN_WINDOWS, "C:\\workbook-pgdata-"),
+        # A path too long for Windows once PostgreSQL's folders are under it.
+        (
+            "C:\\src\\" + "deep\\" * 30 + "wb",
+            "nt",
+            "cp1252",
+            ENGLISH_WINDOWS,
+            "C:\\Users\\kim\\AppData\\Local\\django-docker-workbook\\pgdata-",
+        ),
+    ],
+    ids=["posix", "plain", "onedrive", "hangul-on-english", "long"],
+)
+def test_windows_keeps_the_data_where_postgres_can_work(root, os_name, encoding, environ, expected):
+    from config import embedded
+
+    chosen = str(embedded.default_data_dir(root, os_name=os_name, environ=environ, encoding=encoding))
+    assert chosen.startswith(expected), chosen
+    again = str(embedded.default_data_dir(root, os_name=os_name, environ=environ, encoding=encoding))
+    assert again == chosen, "the same clone, the same folder"

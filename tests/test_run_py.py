@@ -140,3 +140,24 @@ def test_plain_pytest_in_the_venv_runs_on_the_tests_database(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "NAME=workbook_tests\n" in result.stdout, result.stdout[-2000:]
+
+
+def test_windows_py_launcher_pythons_are_candidates(path_with):
+    """python.org's Windows installer puts `py` on PATH, no python3.X: `py -3.X` finds each."""
+    module, bin_dir = path_with
+    script = (
+        f'case "$1" in -3.99) exec {sys.executable} "$2" "$3";; '
+        '*) echo "No suitable Python runtime found" >&2; exit 103;; esac'
+    )
+    fake(bin_dir, "py", script)
+    assert module.launcher_pythons() == [sys.executable]
+
+
+def test_on_windows_the_venv_leaves_onedrive():
+    from config import embedded
+
+    environ = {"OneDrive": "C:\\Users\\kim\\OneDrive", "LOCALAPPDATA": "C:\\Users\\kim\\AppData\\Local"}
+    chosen = embedded.roomy_folder(
+        "C:\\Users\\kim\\OneDrive\\Desktop\\wb", ".venv", os_name="nt", environ=environ, encoding="cp1252"
+    )
+    assert str(chosen).startswith("C:\\Users\\kim\\AppData\\Local\\django-docker-workbook\\venv-")

@@ -5,7 +5,8 @@ shares one server, which outlives them) and creates the site's database the firs
 the only place that creates a database, and the local settings its only caller. A server named
 by DATABASE_URL is never started or changed here: its databases belong to its owner.
 
-The data lives in EMBEDDED_POSTGRES_DATA (default: .pgdata/ beside project/, which git ignores).
+The data lives in EMBEDDED_POSTGRES_DATA (default: .pgdata/ beside project/, which git ignores;
+on Windows elsewhere when that path would trouble postgres: see roomy_folder()).
 The server listens on a Unix socket only (on Windows, on a free port of 127.0.0.1).
 """
 
@@ -41,7 +42,61 @@ class EmbeddedServerError(RuntimeError):
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("EMBEDDED_POSTGRES_DATA") or ROOT / ".pgdata").resolve()
+    """EMBEDDED_POSTGRES_DATA, else default_data_dir()."""
+    return Path(os.environ.get("EMBEDDED_POSTGRES_DATA") or default_data_dir(ROOT)).resolve()
+
+
+def _ansi_code_page() -> str:
+    """The code page Windows' postgres reads its arguments in (cp949 on a Korean Windows, cp1252 on
+    an English one), whatever Python's UTF-8 mode says."""
+    import ctypes
+
+    return f"cp{ctypes.windll.kernel32.GetACP()}"
+
+
+def default_data_dir(
+    root: Path, *, os_name: str = os.name, environ=os.environ, encoding: str | None = None
+) -> Path:
+    """.pgdata beside project/; on Windows where that path troubles postgres, see roomy_folder()."""
+    return roomy_folder(root, ".pgdata", os_name=os_name, environ=environ, encoding=encoding)
+
+
+def roomy_folder(
+    root: Path, name: str, *, os_name: str = os.name, environ=os.environ, encoding: str | None = None
+) -> Path:
+    """root/name (.pgdata, run.py's .venv, which holds the server's programs); on Windows the first
+    of root\\name, %LOCALAPPDATA%\\django-docker-workbook\\<name>-<id> and
+    <system drive>\\workbook-<name>-<id> that troubles postgres in none of three ways: inside
+    OneDrive (its sync holds the server's files open), a path over 150 characters (Windows' 260 for
+    a whole file name, PostgreSQL's own folders under it), or a name the ANSI code page cannot
+    write (a Hangul user or folder name on an English Windows: postgres reads its arguments in it).
+    Stdlib only: run.py asks it before the venv exists."""
+    if os_name != "nt":
+        return Path(root) / name
+    encoding = encoding or _ansi_code_page()
+    onedrive = [
+        environ[variable].rstrip("\\").lower() + "\\"
+        for variable in ("OneDrive", "OneDriveConsumer", "OneDriveCommercial")
+        if environ.get(variable)
+    ]
+    ident = hashlib.sha256(str(root).lower().encode()).hexdigest()[:10]
+    local = (environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")).rstrip("\\")
+    drive = (environ.get("SystemDrive") or "C:") + "\\"
+    leaf = name.lstrip(".")
+    candidates = [
+        str(root).rstrip("\\") + "\\" + name,
+        f"{local}\\django-docker-workbook\\{leaf}-{ident}",
+        f"{drive}workbook-{leaf}-{ident}",
+    ]
+    for text in candidates:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        if len(text) > 150 or any(text.lower().startswith(folder) for folder in onedrive):
+            continue
+        return Path(text)
+    return Path(candidates[-1])
 
 
 def _shown(path: Path) -> str:
