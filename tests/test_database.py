@@ -383,17 +383,17 @@ ENGLISH_WINDOWS = {"LOCALAPPDATA": "C:\\Users\\kim\\AppData\\Local", "SystemDriv
             "nt",
             "cp949",
             KOREAN_WINDOWS,
-            "C:\\Users\\김민준\\AppData\\Local\\django-docker-workbook\\pgdata-",
+            "C:\\Users\\김민준\\AppData\\Local\\django-docker-course\\pgdata-",
         ),
         # Hangul on an English Windows (cp1252 writes neither it nor the user's folder): the drive.
-        ("C:\\Users\\김민준\\wb", "nt", "cp1252", KOREAN_WINDOWS, "C:\\workbook-pgdata-"),
+        ("C:\\Users\\김민준\\wb", "nt", "cp1252", KOREAN_WINDOWS, "C:\\django-docker-pgdata-"),
         # A path too long for Windows once PostgreSQL's folders are under it.
         (
             "C:\\src\\" + "deep\\" * 30 + "wb",
             "nt",
             "cp1252",
             ENGLISH_WINDOWS,
-            "C:\\Users\\kim\\AppData\\Local\\django-docker-workbook\\pgdata-",
+            "C:\\Users\\kim\\AppData\\Local\\django-docker-course\\pgdata-",
         ),
     ],
     ids=["posix", "plain", "onedrive", "hangul-on-english", "long"],

@@ -160,4 +160,4 @@ def test_on_windows_the_venv_leaves_onedrive():
     chosen = embedded.roomy_folder(
         "C:\\Users\\kim\\OneDrive\\Desktop\\wb", ".venv", os_name="nt", environ=environ, encoding="cp1252"
     )
-    assert str(chosen).startswith("C:\\Users\\kim\\AppData\\Local\\django-docker-workbook\\venv-")
+    assert str(chosen).startswith("C:\\Users\\kim\\AppData\\Local\\django-docker-course\\venv-")

@@ -65,8 +65,8 @@ def roomy_folder(
     root: Path, name: str, *, os_name: str = os.name, environ=os.environ, encoding: str | None = None
 ) -> Path:
     """root/name (.pgdata, run.py's .venv, which holds the server's programs); on Windows the first
-    of root\\name, %LOCALAPPDATA%\\django-docker-workbook\\<name>-<id> and
-    <system drive>\\workbook-<name>-<id> that troubles postgres in none of three ways: inside
+    of root\\name, %LOCALAPPDATA%\\django-docker-course\\<name>-<id> and
+    <system drive>\\django-docker-<name>-<id> that troubles postgres in none of three ways: inside
     OneDrive (its sync holds the server's files open), a path over 150 characters (Windows' 260 for
     a whole file name, PostgreSQL's own folders under it), or a name the ANSI code page cannot
     write (a Hangul user or folder name on an English Windows: postgres reads its arguments in it).
@@ -85,8 +85,8 @@ def roomy_folder(
     leaf = name.lstrip(".")
     candidates = [
         str(root).rstrip("\\") + "\\" + name,
-        f"{local}\\django-docker-workbook\\{leaf}-{ident}",
-        f"{drive}workbook-{leaf}-{ident}",
+        f"{local}\\django-docker-course\\{leaf}-{ident}",
+        f"{drive}django-docker-{leaf}-{ident}",
     ]
     for text in candidates:
         try:
