@@ -397,3 +397,13 @@ def test_the_student_path_in_a_clone_whose_folder_has_a_space_and_hangul(server_
                 timeout=120,
             )
     assert not [p for p in seen if p.is_running()], "a process of the lab is still running"
+
+
+def test_on_windows_ctrl_c_lets_jupyterlab_stop_its_kernels_itself():
+    """There the console's Ctrl-C reaches JupyterLab as well, which shuts its kernels down; a
+    terminate at once (TerminateProcess) would orphan them. SIGTERM, and elsewhere, at once."""
+    from workbook.cli import _grace
+
+    assert _grace(signal.SIGINT, "nt") > 5
+    assert _grace(signal.SIGTERM, "nt") == 0
+    assert _grace(signal.SIGINT, "posix") == 0 and _grace(signal.SIGTERM, "posix") == 0

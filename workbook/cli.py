@@ -397,6 +397,13 @@ def _say_when_ready(url: str, line: str, child: subprocess.Popen) -> None:
         return
 
 
+def _grace(signum: int, os_name: str = os.name) -> float:
+    """Seconds a server has to stop by itself before it is told to. On Windows Ctrl-C reaches every
+    process of the console, the server too, and JupyterLab then shuts its kernels down itself;
+    terminating it at once (TerminateProcess: no clean-up there) would leave them running."""
+    return 30.0 if os_name == "nt" and signum == signal.SIGINT else 0.0
+
+
 def _supervise(
     command: list[str],
     env: dict,
@@ -435,7 +442,13 @@ def _supervise(
     def stop(signum, _frame):
         if not stopping and child.poll() is None:
             stopping.append(signum)
-            child.terminate()
+            grace = _grace(signum)
+            if grace:
+                timer = threading.Timer(grace, lambda: child.poll() is None and child.terminate())
+                timer.daemon = True
+                timer.start()
+            else:
+                child.terminate()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
