@@ -4,11 +4,12 @@
 `.ci/run` exports a marker of its own (WORKBOOK_TEST_RUN) before the tests; every process they start
 inherits it. A process is the run's when its environment holds that marker or its command line names
 this checkout; the system's services (PostgreSQL 15, Docker) and other checkouts' processes hold
-neither. A container is the run's when it was made during the run (not in the list taken before)
-and its configuration names this checkout or the marker; other new containers are listed apart
-(another checkout's run, on the same Docker Engine), and do not fail the check.
+neither; nor does one that ran before the tests (in the snapshot taken then). A container is the
+run's when it was made during the run (not in the snapshot) and its configuration names this
+checkout or the marker; other new containers are listed apart (another checkout's run, on the same
+Docker Engine), and do not fail the check.
 
-    python3 .ci/leftovers.py containers > before.txt      # before the tests
+    python3 .ci/leftovers.py snapshot > before.txt        # before the tests
     python3 .ci/leftovers.py check before.txt             # after: lists, exit 1 if any
 Stdlib only; Linux (/proc).
 """
@@ -40,13 +41,17 @@ def ancestors() -> set[int]:
     return found
 
 
-def processes(marker: str) -> list[str]:
+def process_ids() -> list[str]:
+    return [entry.name for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def processes(marker: str, before: set[str]) -> list[str]:
     mine = ancestors()
     needle = f"{MARKER}={marker}".encode()
     checkout = re.compile(re.escape(str(ROOT)) + r"(/|\s|$)")
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in mine:
+        if not entry.name.isdigit() or int(entry.name) in mine or entry.name in before:
             continue
         try:
             environ = (entry / "environ").read_bytes().split(b"\0")
@@ -86,8 +91,8 @@ def containers(before: set[str], marker: str) -> tuple[list[str], list[str]]:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["containers"]:
-        print("\n".join(container_ids()))
+    if argv[:1] == ["snapshot"]:
+        print("\n".join([*(f"container {c}" for c in container_ids()), *(f"pid {p}" for p in process_ids())]))
         return 0
     if len(argv) != 2 or argv[0] != "check":
         print(__doc__, file=sys.stderr)
@@ -96,9 +101,9 @@ def main(argv: list[str]) -> int:
     if not marker:
         print(f"{MARKER} is not set: nothing marks the run's processes.", file=sys.stderr)
         return 2
-    before = set(Path(argv[1]).read_text().split())
-    left = processes(marker)
-    ours, others = containers(before, marker)
+    snapshot = [line.split() for line in Path(argv[1]).read_text().splitlines() if line.strip()]
+    left = processes(marker, {value for kind, value in snapshot if kind == "pid"})
+    ours, others = containers({value for kind, value in snapshot if kind == "container"}, marker)
     if others:
         print(f"New containers that are not this run's ({len(others)}; another checkout's?):")
         print("\n".join(others))
