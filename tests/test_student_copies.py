@@ -85,3 +85,32 @@ def test_a_copy_shows_nothing_of_the_machine_the_authors_ran_it_on(stem):
     for cell in code:
         assert name not in _text(cell), cell.source
     assert any(c.outputs for c in code), "outputs that only show what a cell prints stay"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        folder / f"{stem}.ipynb"
+        for folder in (conventions.NOTEBOOKS_DIR, conventions.NOTEBOOKS_DIR / "ko")
+        for stem in ("00-start-here", "05-orm-exercises")
+    ],
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
+def test_a_copys_introduction_describes_the_copy(path):
+    """The learner reads the copy: the exercise cell it describes is the one the copy holds, and the
+    solution markers are mentioned only as what the solved notebooks in notebooks/ hold."""
+    import re
+
+    copy = student.student_copy(conventions.read(path))
+    stubs = [c.source for c in copy.cells if c.cell_type == "code" and "is yours" in c.source]
+    assert stubs
+    for cell in copy.cells:
+        if cell.cell_type != "markdown":
+            continue
+        assert "solutions are gone" not in cell.source
+        for paragraph in cell.source.split("\n\n"):
+            if "BEGIN SOLUTION" in paragraph:
+                assert "notebooks/" in paragraph, paragraph
+        for quoted in re.findall(r"^# Exercise (\w+) is yours.*$", cell.source, re.MULTILINE):
+            line = next(x for x in cell.source.splitlines() if x.startswith(f"# Exercise {quoted} is yours"))
+            assert any(line in stub for stub in stubs), line
