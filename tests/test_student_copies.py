@@ -114,3 +114,22 @@ def test_a_copys_introduction_describes_the_copy(path):
         for quoted in re.findall(r"^# Exercise (\w+) is yours.*$", cell.source, re.MULTILINE):
             line = next(x for x in cell.source.splitlines() if x.startswith(f"# Exercise {quoted} is yours"))
             assert any(line in stub for stub in stubs), line
+
+
+def test_a_workspace_copy_opens_as_the_lab_would_save_it(tmp_path):
+    """JupyterLab writes the kernel's spec and language_info into a notebook it opens, and its Vega
+    renderer adds a PNG to a chart's output: a copy that differs shows as edited (●) at once. The
+    browser test looks at the tab itself."""
+    import platform
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    student.ensure_workspace(tmp_path)
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    for path in sorted(tmp_path.glob("*.ipynb")):
+        nb = conventions.read(path)
+        assert nb.metadata["kernelspec"]["display_name"] == spec.display_name, path.name
+        assert nb.metadata["language_info"]["version"] == platform.python_version(), path.name
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                assert not any(k.startswith(student.REWRITTEN_ON_DISPLAY) for k in output.get("data", {}))
