@@ -34,9 +34,25 @@ def _load_i18n():
 
 _i18n = _load_i18n()
 _, N_ = _i18n.gettext, _i18n.N_
+_i18n.fit_console()
 
 ROOT = Path(__file__).resolve().parent
-VENV = Path(os.environ.get("WORKBOOK_VENV", ROOT / ".venv"))
+
+
+def _default_venv() -> Path:
+    """.venv here; on Windows out of OneDrive, a too long path or a name postgres cannot read (the
+    venv holds the embedded server's programs): the rule of project/config/embedded.py."""
+    if os.name != "nt":
+        return ROOT / ".venv"
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_embedded", ROOT / "project" / "config" / "embedded.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.roomy_folder(ROOT, ".venv")
+
+
+VENV = Path(os.environ.get("WORKBOOK_VENV") or _default_venv())
 DEV_COMMANDS = {"test"}
 SUPPORTED = ((3, 11), (3, 12), (3, 13), (3, 14))  # what the requirements have wheels for
 # workbook.cli's commands (tests/test_cli.py holds the two lists together), and run.py's own `env`.
@@ -92,12 +108,34 @@ def works(python: str) -> bool:
 
 
 def candidates() -> list[str]:
-    """This interpreter when supported, then every supported python3.X on PATH, newest first."""
+    """This interpreter when supported, then every supported python3.X on PATH, newest first (on
+    Windows those the `py` launcher knows: python.org's installer names no python3.X)."""
     found = [sys.executable] if sys.version_info[:2] in SUPPORTED else []
     for major, minor in reversed(SUPPORTED):
         path = shutil.which(f"python{major}.{minor}")
         if path and path not in found:
             found.append(path)
+    if os.name == "nt":
+        found += [path for path in launcher_pythons() if path not in found]
+    return found
+
+
+def launcher_pythons() -> list[str]:
+    """The supported Pythons Windows' `py` launcher knows (`py -3.13`), newest first."""
+    launcher = shutil.which("py")
+    found = []
+    for major, minor in reversed(SUPPORTED) if launcher else ():
+        try:
+            result = subprocess.run(
+                [launcher, f"-{major}.{minor}", "-c", "import sys; print(sys.executable)"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if result.returncode == 0 and result.stdout.strip():
+            found.append(result.stdout.strip())
     return found
 
 
@@ -226,7 +264,9 @@ def main() -> int:
     if command == "env":
         return write_env()
     ensure_installed(dev=command in DEV_COMMANDS)
-    child = subprocess.Popen([str(venv_python()), "-m", "workbook", *args], cwd=ROOT)
+    # The CLI's usage lines name the command as typed here (Windows' launcher is `py`).
+    env = dict(os.environ, WORKBOOK_PROG="py run.py" if os.name == "nt" else "python3 run.py")
+    child = subprocess.Popen([str(venv_python()), "-m", "workbook", *args], cwd=ROOT, env=env)
     forward_signals(child)
     return child.wait()
 

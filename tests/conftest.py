@@ -1,6 +1,9 @@
 """Fixtures the tests of workbook/ share."""
 
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -29,3 +32,15 @@ def git_status():
         ).stdout
 
     return status
+
+
+@pytest.fixture
+def server_tmp_path():
+    """A temporary folder outside pytest's own, for data an embedded server runs on: as root the
+    server runs as a user of its own, and every pytest session that starts meanwhile (another
+    checkout's, a test's own) makes /tmp/pytest-of-root private again, under the running server."""
+    path = Path(tempfile.mkdtemp(prefix="workbook-test-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

@@ -255,6 +255,9 @@ def _first_session(page, url: str, workspace: Path, shots: Path) -> None:
     )
     expect(page.locator("#jp-main-statusbar")).to_contain_text("Idle", timeout=120_000)
     page.screenshot(path=shots / "1-opened.png")
+    # Opened, its kernel started, nothing typed: not shown as edited (no ● on its tab).
+    page.wait_for_timeout(2000)
+    assert page.locator(".lm-TabBar-tab.jp-mod-dirty").count() == 0, "the copy shows as edited on open"
 
     # Run ▸ Run All Cells, from the menu bar.
     _menu(page, "Run", "Run All Cells")

@@ -43,6 +43,18 @@ def admin_connection():
     return conn
 
 
+def proxy_fails(proxy: str) -> str | None:
+    """Why the proxy cannot run, or None: Debian's package, for one, fails under another Node."""
+    try:
+        ran = subprocess.run([proxy, "--version"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if ran.returncode != 0:
+        lines = (ran.stderr or ran.stdout).strip().splitlines()
+        return lines[-1] if lines else f"exit status {ran.returncode}"
+    return None
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     try:
@@ -72,6 +84,12 @@ def hub(tmp_path_factory):
     proxy = classhub.proxy_command()
     if proxy is None:
         pytest.skip("configurable-http-proxy (npm) is not installed and npm could not install it")
+    why = proxy_fails(proxy)
+    if why:
+        pytest.skip(
+            f"the configurable-http-proxy at {proxy} does not run ({why}): .ci/run puts npm's first "
+            "on PATH (npm install --prefix .venv/classroom-proxy configurable-http-proxy@5)"
+        )
     admin_connection().close()
     local = classhub.LocalHub(
         admin_url=ADMIN_URL, folder=tmp_path_factory.mktemp("classroom"), people=PASSWORDS, proxy=proxy
@@ -121,3 +139,15 @@ def test_two_students_each_run_05_on_their_own_database_and_cannot_reach_the_oth
         assert results[-1]["text"].strip().endswith(databases[name])
     workspace = hub["root"] / "workspaces" / "alice"
     assert (workspace / "05-orm-exercises.ipynb").exists()  # the exercise copies, made on first start
+
+
+def test_a_proxy_that_cannot_run_is_told_apart_from_one_that_can(tmp_path):
+    broken = tmp_path / "configurable-http-proxy"
+    broken.write_text("#!/bin/sh\necho \"SyntaxError: Unexpected token '?'\" >&2\nexit 1\n")
+    broken.chmod(0o755)
+    assert proxy_fails(str(broken)) == "SyntaxError: Unexpected token '?'"
+    assert proxy_fails(str(tmp_path / "absent"))
+    working = tmp_path / "working"
+    working.write_text("#!/bin/sh\necho 5.3.0\n")
+    working.chmod(0o755)
+    assert proxy_fails(str(working)) is None

@@ -166,3 +166,41 @@ def test_db_says_where_the_database_is_and_that_it_answers(throwaway):
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("Database: ")
     assert re.fullmatch(rf"Django 5\.2\.\d+ · PostgreSQL \d+\.\d+ · database '{name}' on .+", lines[-1])
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="DATABASE_URL is set: this run must not start an embedded server (the embedded run covers it)",
+)
+def test_progress_reset_and_token_stop_the_embedded_server_they_started(server_tmp_path):
+    """An embedded server of the test's own, not running: each command starts it, does its work,
+    and stops it again; one already running (a lab's) is left running."""
+    data = server_tmp_path / "pgdata"
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(EMBEDDED_POSTGRES_DATA=str(data), DJANGO_DB_NAME="workbook_tests_cli_stop")
+
+    def running() -> bool:
+        return (data / "postmaster.pid").exists()  # removed when the server stops
+
+    def workbook(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "workbook", *args],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+
+    try:
+        for args in (["reset", "--yes"], ["progress"], ["token", "alice"]):
+            result = workbook(*args)
+            assert result.returncode == 0, result.stderr[-2000:]
+            assert not running(), f"{' '.join(args)} left the embedded server running"
+        assert workbook("db").returncode == 0 and running(), "`db` starts it and says where it is"
+        assert workbook("progress").returncode == 0
+        assert running(), "a server that was running before is left running"
+    finally:
+        workbook("db", "--stop")
+    assert not running()

@@ -124,6 +124,87 @@ def test_without_database_url_the_embedded_server_is_used_over_its_socket_and_ma
         database.drop_database(config, name)
 
 
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="DATABASE_URL is set: this run must not start an embedded server (the embedded run covers it)",
+)
+@pytest.mark.skipif(os.name != "posix", reason="Windows' embedded server listens on 127.0.0.1, no socket")
+@pytest.mark.parametrize("folder", ["Django course", "바탕화면", "바탕 화면", "a,b"])
+def test_the_embedded_server_starts_in_a_folder_named_with_spaces_hangul_or_commas(server_tmp_path, folder):
+    """pg_ctl passes postgres its socket folder unquoted: such a folder gets a socket folder of its
+    own; the data stays where it was asked to be."""
+    data = server_tmp_path / folder / "wb" / ".pgdata"
+    code = (
+        "from config import embedded; c = embedded.database_config('anywhere'); "
+        "print(c['HOST']); print(embedded.running())"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_DB_NAME")}
+    env["EMBEDDED_POSTGRES_DATA"] = str(data)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=PROJECT_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        host, running = result.stdout.split()
+        assert running == "True" and (data / "PG_VERSION").is_file()
+        assert Path(host, ".s.PGSQL.5432").is_socket()
+        from config import embedded
+
+        assert embedded.SHELL_SAFE.fullmatch(host), host
+    finally:
+        subprocess.run(
+            [sys.executable, "-c", "from config import embedded; embedded.stop()"],
+            cwd=PROJECT_DIR,
+            env=env,
+            timeout=120,
+        )
+    assert Path(host) == data or not Path(host).exists(), "the socket folder goes with the server"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="Unix sockets only")
+def test_a_socket_folder_is_the_librarys_unless_postgres_cannot_be_given_it(tmp_path):
+    from config import embedded
+
+    plain = tmp_path / "plain"
+    assert embedded.socket_dir_for(plain, plain) == plain
+    spaced = tmp_path / "Django course" / ".pgdata"
+    own = embedded.socket_dir_for(spaced, spaced)
+    assert own != spaced and embedded.SHELL_SAFE.fullmatch(str(own)) and own.is_dir()
+    assert embedded.socket_dir_for(spaced, spaced) == own, "the same data folder, the same socket folder"
+    other = embedded.socket_dir_for(tmp_path / "바탕 화면" / ".pgdata", tmp_path / "바탕 화면")
+    assert other != own
+    own.rmdir()
+    other.rmdir()
+    own.symlink_to(tmp_path)  # someone else's link in its place: refused, not followed
+    try:
+        with pytest.raises(embedded.EmbeddedServerError, match="not a folder of yours"):
+            embedded.socket_dir_for(spaced, spaced)
+    finally:
+        own.unlink()
+
+
+def test_running_says_whether_the_pid_files_process_runs(tmp_path, monkeypatch):
+    """(By psutil: os.kill(pid, 0) would end the server on Windows.)"""
+    from config import embedded
+
+    monkeypatch.setenv("EMBEDDED_POSTGRES_DATA", str(tmp_path))
+    assert not embedded.running()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / "postmaster.pid").write_text(f"{sleeper.pid}\n{tmp_path}\n")
+        assert embedded.running()
+        assert sleeper.poll() is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert not embedded.running()
+
+
 def test_data_made_by_another_major_version_is_refused_in_one_sentence(tmp_path, monkeypatch):
     from config import embedded
 
@@ -279,3 +360,48 @@ def test_the_test_suite_refuses_to_run_on_the_learners_database():
     )
     assert result.returncode == 4, result.stdout + result.stderr
     assert "DJANGO_DB_NAME names the learner's database" in result.stderr
+
+
+KOREAN_WINDOWS = {
+    "OneDrive": "C:\\Users\\김민준\\OneDrive",
+    "LOCALAPPDATA": "C:\\Users\\김민준\\AppData\\Local",
+    "SystemDrive": "C:",
+}
+ENGLISH_WINDOWS = {"LOCALAPPDATA": "C:\\Users\\kim\\AppData\\Local", "SystemDrive": "C:"}
+
+
+@pytest.mark.parametrize(
+    ("root", "os_name", "encoding", "environ", "expected"),
+    [
+        # Anywhere else than Windows: .pgdata beside project/, as it is.
+        ("/home/kim/Django 강의/wb", "posix", None, {}, "/home/kim/Django 강의/wb/.pgdata"),
+        # A plain folder on Windows: the same.
+        ("C:\\src\\wb", "nt", "cp1252", ENGLISH_WINDOWS, "C:\\src\\wb\\.pgdata"),
+        # OneDrive's desktop on a Korean Windows: out of OneDrive, into the user's local app data.
+        (
+            "C:\\Users\\김민준\\OneDrive\\바탕 화면\\wb",
+            "nt",
+            "cp949",
+            KOREAN_WINDOWS,
+            "C:\\Users\\김민준\\AppData\\Local\\django-docker-course\\pgdata-",
+        ),
+        # Hangul on an English Windows (cp1252 writes neither it nor the user's folder): the drive.
+        ("C:\\Users\\김민준\\wb", "nt", "cp1252", KOREAN_WINDOWS, "C:\\django-docker-pgdata-"),
+        # A path too long for Windows once PostgreSQL's folders are under it.
+        (
+            "C:\\src\\" + "deep\\" * 30 + "wb",
+            "nt",
+            "cp1252",
+            ENGLISH_WINDOWS,
+            "C:\\Users\\kim\\AppData\\Local\\django-docker-course\\pgdata-",
+        ),
+    ],
+    ids=["posix", "plain", "onedrive", "hangul-on-english", "long"],
+)
+def test_windows_keeps_the_data_where_postgres_can_work(root, os_name, encoding, environ, expected):
+    from config import embedded
+
+    chosen = str(embedded.default_data_dir(root, os_name=os_name, environ=environ, encoding=encoding))
+    assert chosen.startswith(expected), chosen
+    again = str(embedded.default_data_dir(root, os_name=os_name, environ=environ, encoding=encoding))
+    assert again == chosen, "the same clone, the same folder"

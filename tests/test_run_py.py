@@ -54,6 +54,12 @@ def test_a_misspelt_command_is_reported_before_anything_is_installed(tmp_path):
     assert not (tmp_path / "venv").exists()
 
 
+def test_a_commands_help_names_it_as_typed(tmp_path):
+    result = run_py("lab", "--help", venv=Path(sys.executable).parent.parent)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python3 run.py lab "), result.stdout[:200]
+
+
 def fake(bin_dir: Path, name: str, script: str) -> None:
     path = bin_dir / name
     path.write_text("#!/bin/sh\n" + script + "\n")
@@ -101,3 +107,57 @@ def test_a_failing_setup_step_is_one_sentence(path_with, tmp_path, monkeypatch):
     assert str(stopped.value.code).endswith(
         "could not make a virtual environment (exit status 1; its messages are above)."
     )
+
+
+def test_plain_pytest_in_the_venv_runs_on_the_tests_database(tmp_path):
+    """`pytest` as every Python developer types it (no DJANGO_DB_NAME, no run.py): Django's settings,
+    read before any conftest.py, name the tests' database, never the learner's."""
+    (tmp_path / "probe.py").write_text(
+        "def pytest_collection_finish(session):\n"
+        "    from django.conf import settings\n"
+        "    print('NAME=' + settings.DATABASES['default']['NAME'])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DB_NAME", "PYTEST_XDIST_WORKER")}
+    env["PYTHONPATH"] = str(tmp_path)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "probe",
+            "-p",
+            "no:xdist",
+            "--co",
+            "-q",
+            "tests/test_run_py.py",
+        ],  # noqa: E501
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "NAME=workbook_tests\n" in result.stdout, result.stdout[-2000:]
+
+
+def test_windows_py_launcher_pythons_are_candidates(path_with):
+    """python.org's Windows installer puts `py` on PATH, no python3.X: `py -3.X` finds each."""
+    module, bin_dir = path_with
+    script = (
+        f'case "$1" in -3.99) exec {sys.executable} "$2" "$3";; '
+        '*) echo "No suitable Python runtime found" >&2; exit 103;; esac'
+    )
+    fake(bin_dir, "py", script)
+    assert module.launcher_pythons() == [sys.executable]
+
+
+def test_on_windows_the_venv_leaves_onedrive():
+    from config import embedded
+
+    environ = {"OneDrive": "C:\\Users\\kim\\OneDrive", "LOCALAPPDATA": "C:\\Users\\kim\\AppData\\Local"}
+    chosen = embedded.roomy_folder(
+        "C:\\Users\\kim\\OneDrive\\Desktop\\wb", ".venv", os_name="nt", environ=environ, encoding="cp1252"
+    )
+    assert str(chosen).startswith("C:\\Users\\kim\\AppData\\Local\\django-docker-course\\venv-")

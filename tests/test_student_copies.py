@@ -67,3 +67,69 @@ def test_student_copy_runs_with_only_exercises_failing(path, tmp_path, throwaway
 
 def _text(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+
+
+@pytest.mark.parametrize("stem", ["00-start-here", "05-orm-exercises"])
+def test_a_copy_shows_nothing_of_the_machine_the_authors_ran_it_on(stem):
+    """No Django version, server or database name of the authors' run before the learner runs a
+    cell; the other outputs (what a cell shows, to compare with) stay."""
+    import re
+
+    [path] = [p for p in PATHS if p.stem == stem]
+    original = conventions.read(path)
+    first = next(c for c in original.cells if c.cell_type == "code")
+    name = re.search(r"database '([^']+)'", _text(first)).group(1)
+    copy = student.student_copy(original)
+    code = [c for c in copy.cells if c.cell_type == "code"]
+    assert code[0].outputs == [] and code[0].execution_count is None
+    for cell in code:
+        assert name not in _text(cell), cell.source
+    assert any(c.outputs for c in code), "outputs that only show what a cell prints stay"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        folder / f"{stem}.ipynb"
+        for folder in (conventions.NOTEBOOKS_DIR, conventions.NOTEBOOKS_DIR / "ko")
+        for stem in ("00-start-here", "05-orm-exercises")
+    ],
+    ids=lambda p: f"{p.parent.name}/{p.stem}",
+)
+def test_a_copys_introduction_describes_the_copy(path):
+    """The learner reads the copy: the exercise cell it describes is the one the copy holds, and the
+    solution markers are mentioned only as what the solved notebooks in notebooks/ hold."""
+    import re
+
+    copy = student.student_copy(conventions.read(path))
+    stubs = [c.source for c in copy.cells if c.cell_type == "code" and "is yours" in c.source]
+    assert stubs
+    for cell in copy.cells:
+        if cell.cell_type != "markdown":
+            continue
+        assert "solutions are gone" not in cell.source
+        for paragraph in cell.source.split("\n\n"):
+            if "BEGIN SOLUTION" in paragraph:
+                assert "notebooks/" in paragraph, paragraph
+        for quoted in re.findall(r"^# Exercise (\w+) is yours.*$", cell.source, re.MULTILINE):
+            line = next(x for x in cell.source.splitlines() if x.startswith(f"# Exercise {quoted} is yours"))
+            assert any(line in stub for stub in stubs), line
+
+
+def test_a_workspace_copy_opens_as_the_lab_would_save_it(tmp_path):
+    """JupyterLab writes the kernel's spec and language_info into a notebook it opens, and its Vega
+    renderer adds a PNG to a chart's output: a copy that differs shows as edited (●) at once. The
+    browser test looks at the tab itself."""
+    import platform
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    student.ensure_workspace(tmp_path)
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    for path in sorted(tmp_path.glob("*.ipynb")):
+        nb = conventions.read(path)
+        assert nb.metadata["kernelspec"]["display_name"] == spec.display_name, path.name
+        assert nb.metadata["language_info"]["version"] == platform.python_version(), path.name
+        for cell in nb.cells:
+            for output in cell.get("outputs", []):
+                assert not any(k.startswith(student.REWRITTEN_ON_DISPLAY) for k in output.get("data", {}))

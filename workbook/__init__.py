@@ -7,8 +7,10 @@ import os
 import sys
 
 from .database import DatabaseUnavailable, location, unavailable_message
-from .i18n import _
+from .i18n import _, fit_console
 from .paths import PROJECT_DIR
+
+fit_console()  # a console that cannot write ✓ (cp949, ASCII) shows a mark it can instead
 
 __all__ = ["DatabaseUnavailable", "answered", "progress", "reset", "setup", "show", "status_line"]
 

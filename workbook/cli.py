@@ -34,6 +34,10 @@ EDITIONS = tuple(lang for lang in LANGUAGES if lang != "en")
 # JupyterLab's locale for each edition (its language pack: jupyterlab-language-pack-ko-KR)
 LAB_LOCALES = {"ko": "ko_KR"}
 DEFAULT_LAB_PORT = 8888
+# JupyterLab's log lines that only alarm a newcomer: a kernel on this machine talks to the lab over
+# 127.0.0.1 with signed messages (ipykernel warns it is not encrypted), and the language-server
+# bridge is switched off below, so the page's one question for it is a 404.
+LAB_NOISE = (b"Kernel is running over TCP without encryption", b"404 GET /lsp/status")
 PORTS_TRIED = 50  # from the default port on, as JupyterLab itself would
 
 
@@ -44,7 +48,8 @@ def _ready(*, seed: bool = True) -> None:
     notice = database.earlier_data_notice()
     if notice:
         print(notice)
-    migrated, seeded = ready_database(verbosity=1, seed=seed)
+    # Django's migrate lists each migration: dozens of lines a newcomer scrolls past. One is enough.
+    migrated, seeded = ready_database(verbosity=0, seed=seed)
     if migrated:
         print(_("Migrations applied."))
     if seeded:
@@ -206,10 +211,17 @@ def cmd_lab(args) -> int:
     ]
     host = "127.0.0.1" if args.ip in ("0.0.0.0", "::") else args.ip
     url = f"http://{host}:{port}/lab"
-    # JupyterLab masks a token it did not make itself ("?token=..."), so the link is printed here.
-    # A token from the environment is the caller's (the compose lab prints its own host link).
+    # JupyterLab masks a token it did not make itself ("?token=..."), so the link is printed here,
+    # once JupyterLab answers: after its own start-up lines, where it stays in sight. A token from
+    # the environment is the caller's (the compose lab prints its own host link).
     if generated:
-        print(_("JupyterLab starts at {url}?token={token}").format(url=url, token=env["JUPYTER_TOKEN"]))
+        link = _("JupyterLab is ready: open {url}?token={token} (Ctrl-C stops it)").format(
+            url=url, token=env["JUPYTER_TOKEN"]
+        )
+    else:
+        link = _("JupyterLab is ready at {url} (with the token in JUPYTER_TOKEN; Ctrl-C stops it)").format(
+            url=url
+        )
     if os.environ.get("WORKBOOK_COMPOSE") == "1" and not started_server:
         # The compose lab: tini is PID 1 and passes `docker compose stop`'s SIGTERM on, there is no
         # terminal's Ctrl-C to translate and no embedded server to stop afterwards, so JupyterLab
@@ -221,15 +233,20 @@ def cmd_lab(args) -> int:
         sys.stdout.flush()
         sys.stderr.flush()
         os.execve(command[0], command, env)
-    code = _supervise(command, env, "JupyterLab")
+    code = _supervise(command, env, "JupyterLab", quiet=LAB_NOISE, ready=(f"http://{host}:{port}/api", link))
     if started_server and database.stop_embedded():
         print(_("The embedded PostgreSQL this lab started is stopped too."))
     return code
 
 
 def _port_free(ip: str, port: int) -> bool:
+    """True when a server can listen on ip:port. SO_REUSEADDR as JupyterLab binds: the connections
+    of a lab stopped a moment ago (TIME-WAIT) do not keep it. Not on Windows, where the option
+    would let the probe bind a port another program listens on, and call it free."""
     family = socket.AF_INET6 if ":" in ip else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        if os.name == "posix":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError:
@@ -351,23 +368,90 @@ def _gunicorn_has_control_socket() -> bool:
     return version >= (25, 1)
 
 
-def _supervise(command: list[str], env: dict, name: str) -> int:
+def _pass_on(pipe, quiet: tuple[bytes, ...]) -> None:
+    """A child's log, line by line, to this process's stderr, but for the lines that are noise."""
+    out = getattr(sys.stderr, "buffer", None)
+    for line in iter(pipe.readline, b""):
+        if any(mark in line for mark in quiet):
+            continue
+        if out is not None:
+            out.write(line)
+            out.flush()
+        else:
+            sys.stderr.write(line.decode(errors="replace"))
+    pipe.close()
+
+
+def _say_when_ready(url: str, line: str, child: subprocess.Popen) -> None:
+    """Print `line` once `url` answers (any HTTP status), or never if the child stops first."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    while child.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+        except urllib.error.HTTPError:
+            pass  # it answers
+        except OSError:
+            time.sleep(0.3)
+            continue
+        print(line, flush=True)
+        return
+
+
+def _grace(signum: int, os_name: str = os.name) -> float:
+    """Seconds a server has to stop by itself before it is told to. On Windows Ctrl-C reaches every
+    process of the console, the server too, and JupyterLab then shuts its kernels down itself;
+    terminating it at once (TerminateProcess: no clean-up there) would leave them running."""
+    return 30.0 if os_name == "nt" and signum == signal.SIGINT else 0.0
+
+
+def _supervise(
+    command: list[str],
+    env: dict,
+    name: str,
+    *,
+    quiet: tuple[bytes, ...] = (),
+    ready: tuple[str, str] | None = None,
+) -> int:
     """Run a server as a child and stay its parent: Ctrl-C (SIGINT) and SIGTERM become one SIGTERM
     to it, which both JupyterLab and gunicorn take as "stop now" (no y/n question, no traceback);
-    then one line says it stopped."""
+    then one line says it stopped. Its log lines that hold one of `quiet` are dropped; `ready`
+    (url, line) prints the line once the url answers."""
+    import threading
+
     from django.db import connections
 
     connections.close_all()  # the server opens its own
     sys.stdout.flush()
     sys.stderr.flush()
     # A session of its own: the terminal's Ctrl-C reaches this process only, which passes it on once.
-    child = subprocess.Popen(command, env=env, start_new_session=os.name == "posix")
+    child = subprocess.Popen(
+        command,
+        env=env,
+        start_new_session=os.name == "posix",
+        stderr=subprocess.PIPE if quiet else None,
+    )
+    threads = []
+    if quiet:
+        threads.append(threading.Thread(target=_pass_on, args=(child.stderr, quiet), daemon=True))
+    if ready:
+        threads.append(threading.Thread(target=_say_when_ready, args=(*ready, child), daemon=True))
+    for thread in threads:
+        thread.start()
     stopping = []
 
     def stop(signum, _frame):
         if not stopping and child.poll() is None:
             stopping.append(signum)
-            child.terminate()
+            grace = _grace(signum)
+            if grace:
+                timer = threading.Timer(grace, lambda: child.poll() is None and child.terminate())
+                timer.daemon = True
+                timer.start()
+            else:
+                child.terminate()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -375,6 +459,8 @@ def _supervise(command: list[str], env: dict, name: str) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    for thread in threads:
+        thread.join(timeout=5)  # the rest of its log
     if stopping:
         print(_("{name} stopped.").format(name=name))
         return 0
@@ -638,7 +724,10 @@ def _language_from_environment(parser) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m workbook", description=__doc__)
+    # run.py names itself (as typed on this system); `python -m workbook` is the same CLI inside the
+    # venv, the containers and Binder.
+    prog = os.environ.get("WORKBOOK_PROG") or "python -m workbook"
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     lab = sub.add_parser("lab", help=_("database ready and seeded, then JupyterLab on your workspace"))
@@ -812,6 +901,13 @@ def main(argv: list[str] | None = None) -> int:
                         value=os.environ["JUPYTER_PORT"]
                     )
                 )
+    # A command that only reads or writes a moment (progress, reset, token) stops an embedded
+    # server it had to start; the lab, serve and test stop theirs themselves, db is asked for one.
+    started = (
+        args.command in ("progress", "reset", "token")
+        and not database.database_url()
+        and not database.embedded_running()
+    )
     try:
         return args.func(args)
     except DatabaseUnavailable as exc:
@@ -819,6 +915,12 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     except KeyboardInterrupt:
         return 130
+    finally:
+        if started and database.embedded_running():
+            from django.db import connections
+
+            connections.close_all()
+            database.stop_embedded()
 
 
 if __name__ == "__main__":

@@ -50,7 +50,10 @@ def engine(timeout: int = READ_TIMEOUT):
         )
         return None
     try:
-        client = docker.from_env(timeout=timeout)
+        url = base_url()
+        client = (
+            docker.DockerClient(base_url=url, timeout=timeout) if url else docker.from_env(timeout=timeout)
+        )
         _patient(client)
         client.ping()
     except Exception as exc:  # DockerException wraps refused connections, missing sockets, permissions
@@ -61,6 +64,50 @@ def engine(timeout: int = READ_TIMEOUT):
         )
         return None
     return client
+
+
+def base_url(
+    environ=os.environ,
+    home: Path | None = None,
+    system: str | None = None,
+    default_socket: str = "/var/run/docker.sock",
+) -> str | None:
+    """Where the Docker Engine is when the SDK's own choice would miss it; None: the SDK's choice
+    (DOCKER_HOST, else Docker Desktop's named pipe on Windows or /var/run/docker.sock).
+
+    As the docker command does: the current context's endpoint (DOCKER_CONTEXT, else the one
+    `docker context use` chose: Colima, OrbStack, rootless Docker, Desktop's own), and where
+    /var/run/docker.sock is absent, Docker Desktop's ~/.docker/run/docker.sock on macOS (the first
+    exists only while Desktop's "default Docker socket" setting is on) or rootless Docker's
+    $XDG_RUNTIME_DIR/docker.sock on Linux."""
+    import hashlib
+    import json
+
+    if environ.get("DOCKER_HOST"):
+        return None
+    home = Path.home() if home is None else Path(home)
+    system = system or platform.system()
+    config = Path(environ.get("DOCKER_CONFIG") or home / ".docker")
+    context = environ.get("DOCKER_CONTEXT")
+    if not context:
+        try:
+            context = json.loads((config / "config.json").read_text(encoding="utf-8")).get("currentContext")
+        except (OSError, ValueError, AttributeError):
+            context = None
+    if context and context != "default":
+        meta = config / "contexts" / "meta" / hashlib.sha256(context.encode()).hexdigest() / "meta.json"
+        try:
+            host = json.loads(meta.read_text(encoding="utf-8"))["Endpoints"]["docker"]["Host"]
+        except (OSError, ValueError, KeyError, TypeError):
+            host = None
+        if host:
+            return host
+    if system == "Windows" or Path(default_socket).exists():
+        return None
+    others = [home / ".docker" / "run" / "docker.sock"] if system == "Darwin" else []
+    if environ.get("XDG_RUNTIME_DIR"):
+        others.append(Path(environ["XDG_RUNTIME_DIR"]) / "docker.sock")
+    return next((f"unix://{path}" for path in others if path.exists()), None)
 
 
 def _why(exc: Exception) -> str:

@@ -4,6 +4,7 @@ learner's workspace made of them, and the copy of the solved notebooks `lab --so
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,6 +19,7 @@ from .conventions import (
     check_module,
     clear_outputs,
     exercise_name,
+    is_bootstrap,
     is_exercise,
     notebook_paths,
     read,
@@ -42,7 +44,65 @@ def student_copy(nb):
             clear_outputs(cell)
         elif index in checks:
             clear_outputs(cell)
+    _clear_the_authors_machine(nb)
     return nb
+
+
+def _output_text(cell) -> str:
+    return "".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+    )
+
+
+def _clear_the_authors_machine(nb) -> None:
+    """Outputs that describe where the authors ran the notebook (its first cell's Django and
+    PostgreSQL versions and database name, a cell that prints the database) are not the learner's:
+    a copy opens with those cells blank, as their own kernel will fill them."""
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    if not code or not is_bootstrap(code[0]):
+        return
+    found = re.search(r"(?:database|데이터베이스) '([^']+)'", _output_text(code[0]))  # status_line()
+    clear_outputs(code[0])
+    if found:
+        name = re.compile(rf"\b{re.escape(found.group(1))}\b")
+        for cell in code[1:]:
+            if name.search(_output_text(cell)):
+                clear_outputs(cell)
+
+
+def as_this_kernel_reports(nb):
+    """`nb` with the kernel metadata this environment's kernel sends when it starts (its spec's
+    display name, its language_info with this Python's version): JupyterLab writes those into a
+    notebook it opens, and one that differs shows as edited (●) before the learner typed a thing.
+    The workspace is made by the venv that runs its kernels, so they agree."""
+    try:
+        from ipykernel.ipkernel import IPythonKernel
+        from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+    except ImportError:  # no kernel here (a grader's tools only): nothing to agree with
+        return nb
+    name = nb.metadata.get("kernelspec", {}).get("name", "python3")
+    try:
+        spec = KernelSpecManager().get_kernel_spec(name)
+    except NoSuchKernel:
+        return nb
+    nb.metadata["kernelspec"] = {"display_name": spec.display_name, "language": spec.language, "name": name}
+    nb.metadata["language_info"] = copy.deepcopy(IPythonKernel.language_info)
+    return nb
+
+
+# Outputs JupyterLab rewrites as it shows them: its Vega renderer adds a PNG of the chart to the
+# output, which marks the notebook edited. A workspace copy shows the chart once the learner runs it.
+REWRITTEN_ON_DISPLAY = ("application/vnd.vegalite.", "application/vnd.vega.")
+
+
+def as_the_lab_shows_it(nb):
+    """A workspace copy that opens unedited: the kernel metadata as this environment's kernel
+    reports it, and no output that JupyterLab would rewrite while showing it."""
+    for cell in nb.cells:
+        outputs = cell.get("outputs") or []
+        if any(key.startswith(REWRITTEN_ON_DISPLAY) for o in outputs for key in o.get("data", {})):
+            clear_outputs(cell)
+    return as_this_kernel_reports(nb)
 
 
 def language_of(directory: Path) -> str:
@@ -83,7 +143,7 @@ def ensure_workspace(workspace: Path = WORKSPACE_DIR, *, directory: Path = NOTEB
     for path in notebook_paths(directory=directory):
         target = Path(workspace) / path.name
         if not target.exists():
-            write(student_copy(read(path)), target)
+            write(as_the_lab_shows_it(student_copy(read(path))), target)
             added.append(target)
     mark_language(Path(workspace), language_of(directory))
     return added
@@ -110,7 +170,7 @@ def refresh(
                 number += 1
                 backup = backups / f"{path.stem}.{stamp}-{number}.ipynb"
             shutil.copy2(target, backup)
-        write(student_copy(read(path)), target)
+        write(as_the_lab_shows_it(student_copy(read(path))), target)
         done.append((target, backup))
     mark_language(Path(workspace), language_of(directory))
     return done
@@ -122,7 +182,7 @@ def copy_solutions(target: Path, *, directory: Path = NOTEBOOKS_DIR) -> list[Pat
     target.mkdir(parents=True, exist_ok=True)
     copied = []
     for path in notebook_paths(directory=directory):
-        shutil.copyfile(path, target / path.name)
+        write(as_this_kernel_reports(read(path)), target / path.name)
         copied.append(target / path.name)
     mark_language(target, language_of(directory))
     return copied

@@ -13,8 +13,10 @@ Nothing here imports Django, so run.py's CLI and the kernels can both use it.
 
 from __future__ import annotations
 
+import codecs
 import gettext as _gettext
 import os
+import sys
 import unicodedata
 from functools import cache
 from pathlib import Path
@@ -78,6 +80,71 @@ def N_(message: str) -> str:
 
 _ = gettext
 
+
+# --- a console that cannot show every character -------------------------------------------------
+
+# What a mark becomes where the console's code page lacks it (a Korean Windows console or Git
+# Bash writes cp949; a bare `LANG=C` writes ASCII): the first candidate it can show, else "?".
+FALLBACKS = {
+    "✓": ("√", "v"),
+    "✗": ("×", "x"),
+    "·": ("-",),
+    "…": ("...",),
+    "→": ("->",),
+    "←": ("<-",),
+    "—": ("-",),
+    "–": ("-",),
+    "●": ("*",),
+    "─": ("-",),
+    "━": ("-",),
+    "│": ("|",),
+    "┃": ("|",),
+    **dict.fromkeys("┌┐└┘├┤┬┴┼", ("+",)),
+    "‘": ("'",),
+    "’": ("'",),
+    "“": ('"',),
+    "”": ('"',),
+}
+ERRORS = "workbook-marks"
+
+
+def _marks(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    shown = []
+    for char in exc.object[exc.start : exc.end]:
+        for candidate in FALLBACKS.get(char, ()):
+            try:
+                candidate.encode(exc.encoding)
+            except (UnicodeError, LookupError):
+                continue
+            shown.append(candidate)
+            break
+        else:
+            shown.append("?")
+    return "".join(shown), exc.end
+
+
+codecs.register_error(ERRORS, _marks)
+
+
+def fit_console(*streams) -> None:
+    """Output that never fails on an encoding: a stream (sys.stdout and sys.stderr by default)
+    whose encoding cannot write ✓ and Hangul keeps its encoding (what reads it expects that) and
+    writes a mark it can show instead of each character it lacks. A stream that takes UTF-8, or
+    cannot be reconfigured (a notebook kernel's, which sends UTF-8), is left as it is."""
+    for stream in streams or (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None)
+        if not encoding or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            "✓✗·…→한글".encode(encoding)
+        except UnicodeEncodeError:
+            stream.reconfigure(errors=ERRORS)
+        except LookupError:
+            continue
+
+
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
@@ -87,6 +154,7 @@ __all__ = [
     "attach",
     "current_language",
     "display_width",
+    "fit_console",
     "gettext",
     "ngettext",
     "particle",
