@@ -19,8 +19,17 @@ REFERENCE = "docker run -d --name web -p 127.0.0.1:8081:8000 -v visits:/data hel
         "docker run -v=visits:/data -itd -p127.0.0.1:8081:8000 --name web docker.io/library/hello",
         "docker run \\\n  -d --name web \\\n  -p 127.0.0.1:8081:8000 -e MODE=dev \\\n"
         "  -v visits:/data hello sleep 1",
+        "sudo docker run --cap-add NET_BIND_SERVICE -d --name web -p 127.0.0.1:8081:8000 "
+        "-v visits:/data/ hello",
     ],
-    ids=["reference", "long options, --mount", "flags together", "= and attached values", "lines continued"],
+    ids=[
+        "reference",
+        "long options, --mount",
+        "flags together",
+        "= and attached values",
+        "lines continued",
+        "sudo, other options, a slash",
+    ],
 )
 def test_right_answers_written_several_ways_pass(answer, capsys):
     check.run_command(answer)

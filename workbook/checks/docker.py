@@ -750,8 +750,30 @@ RUN_VALUED = {
     "--cpus",
     "--expose",
     "--add-host",
+    "-a",
+    "--attach",
+    "-c",
+    "--cpu-shares",
+    "--cap-add",
+    "--cap-drop",
+    "--device",
+    "--dns",
+    "--group-add",
+    "--health-cmd",
+    "--ip",
+    "--label-file",
+    "--link",
+    "--log-driver",
+    "--log-opt",
+    "--network-alias",
+    "--security-opt",
+    "--shm-size",
+    "--stop-signal",
+    "--tmpfs",
+    "--ulimit",
+    "--volumes-from",
 }
-RUN_VALUED_SHORT = {"p", "v", "e", "w", "u", "h", "l", "m"}
+RUN_VALUED_SHORT = {"p", "v", "e", "w", "u", "h", "l", "m", "a", "c"}
 
 
 def parse_run(command: str) -> dict:
@@ -760,6 +782,8 @@ def parse_run(command: str) -> dict:
     import shlex
 
     words = shlex.split(command.strip().lstrip("!$ ").replace("\\\n", " "))
+    if words[:1] == ["sudo"]:
+        words = words[1:]
     if words[:2] == ["docker", "run"]:
         words = words[2:]
     elif words[:3] == ["docker", "container", "run"]:
@@ -870,9 +894,10 @@ def run_command(answer) -> None:
             got=run["publish"] or _("no -p"),
             hint=hint,
         )
-    mounts = [v.split(":")[:2] for v in run["volume"]] + [
-        [source, target] for kind, source, target in map(_mount_parts, run["mount"]) if kind == "volume"
+    mounts = [(v.split(":") + [""])[:2] for v in run["volume"]] + [
+        [source, target or ""] for kind, source, target in map(_mount_parts, run["mount"]) if kind == "volume"
     ]
+    mounts = [[source, target.rstrip("/") or target] for source, target in mounts]  # /data/ is /data
     binds = [v for v in run["volume"] if v.startswith(("/", ".", "~", "$"))]
     binds += [v for v in run["mount"] if _mount_parts(v)[0] == "bind"]
     if [RUN_VOLUME, RUN_TARGET] not in mounts:
