@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 from pathlib import Path
 
 from .i18n import _
@@ -407,6 +408,21 @@ class Hello:
         self.volume = f"workbook-hello-{suffix}-data"
 
 
+def engine_with_cli(timeout: int = 5):
+    """engine(), where the docker command is there too (the hands-on cells type it), else None after
+    one line that says why: a lab container given the host's socket has no docker command."""
+    client = engine(timeout)
+    if client is not None and shutil.which("docker") is None:
+        print(
+            _(
+                "A Docker Engine answers, but the docker command is not installed here: "
+                "the live cells skip their docker commands."
+            )
+        )
+        return None
+    return client
+
+
 def hello_app() -> Hello:
     """Write the tiny app into a new scratch folder (never into the repository) and print it."""
     import secrets
@@ -475,8 +491,6 @@ def wait_listening(client, name: str, tries: int = 40) -> None:
 
 def hello_cleanup(client, hello: Hello) -> None:
     """Remove what the section made: its containers, image, network, volume, and the scratch folder."""
-    import shutil
-
     shutil.rmtree(hello.folder, ignore_errors=True)
     if client is None:
         return
