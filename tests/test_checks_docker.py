@@ -1,4 +1,5 @@
-"""The 01-docker checks take the right answers and refuse plausible wrong ones; the file readers work."""
+"""The 01-docker checks (both parts) take the right answers and refuse plausible wrong ones; the file
+readers work."""
 
 import pytest
 

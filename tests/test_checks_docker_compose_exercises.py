@@ -1,4 +1,5 @@
-"""01-docker's checkpoint (what a change rebuilds) and compose exercise (a database with a healthcheck)."""
+"""01-docker-2-project's checkpoint (what a change rebuilds) and compose exercise (a database with a
+healthcheck)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""01-docker's name-parts exercise: every part as Docker reads it, either word for the namespace."""
+"""01-docker-2-project's name-parts exercise: every part as Docker reads it, either word for the namespace."""
 
 import copy
 

@@ -170,7 +170,7 @@ def test_lab_opens_the_workspace_and_saving_and_running_leave_git_clean(lab_fact
     # Saved with outputs, a new notebook, a rename: all inside the workspace.
     assert lab.api("PUT", "05-orm-exercises.ipynb", json={"type": "notebook", "content": copy}).ok
     assert lab.api("POST", "", json={"type": "notebook"}).status_code == 201
-    assert lab.api("PATCH", "01-docker.ipynb", json={"path": "01-docker-mine.ipynb"}).ok
+    assert lab.api("PATCH", "01-docker-2-project.ipynb", json={"path": "01-docker-mine.ipynb"}).ok
     # Nothing outside the workspace can be written through the lab.
     # (%2E%2E: requests would resolve a literal "..", and the server must see it.)
     outside = "%2E%2E/notebooks/05-orm-exercises.ipynb"

@@ -1,4 +1,5 @@
-"""The live parts of 01-docker, through the Docker SDK for Python; one clear line where no engine answers.
+"""The live parts of 01-docker-1-hands-on and 01-docker-2-project, through the Docker SDK for Python
+(and the docker CLI's logs); one clear line where no engine answers.
 
 Every function takes the client `engine()` returned; given None it prints nothing more and
 returns None, so a notebook cell runs the same with or without Docker.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 from pathlib import Path
 
 from .i18n import N_, _, display_width
@@ -461,3 +463,149 @@ def ask_nginx(paths=("/static/admin/css/base.css", "/api/health/"), timeout: int
                 )
             )
             return
+
+
+# ---------------------------------------------------------------- 01-docker-1: a first image, typed by hand
+
+HELLO_BASE = "python:3.13-slim"  # on every engine a learner has, and the only image the section needs
+HELLO_APP = """\
+import http.server
+
+GREETING = "Hello from a container, version 1"
+
+
+class Greeter(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = GREETING.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+server = http.server.HTTPServer(("0.0.0.0", 8000), Greeter)
+print("listening on port 8000", flush=True)
+server.serve_forever()
+"""
+
+
+class Hello:
+    """The names of one run of the hands-on section: a scratch folder outside the repository, and an
+    image, two containers, a network and a volume whose names no other run shares."""
+
+    def __init__(self, folder: Path, suffix: str, port: int):
+        self.folder, self.port, self.base = folder, port, HELLO_BASE
+        self.image = f"workbook-hello-{suffix}"
+        self.container = f"workbook-hello-{suffix}-web"
+        self.server = f"workbook-hello-{suffix}-server"
+        self.network = f"workbook-hello-{suffix}-net"
+        self.volume = f"workbook-hello-{suffix}-data"
+
+
+def engine_with_cli(timeout: int = 5):
+    """engine(), where the docker command is there too (the hands-on cells type it), else None after
+    one line that says why: a lab container given the host's socket has no docker command."""
+    client = engine(timeout)
+    if client is not None and shutil.which("docker") is None:
+        print(
+            _(
+                "A Docker Engine answers, but the docker command is not installed here: "
+                "the live cells skip their docker commands."
+            )
+        )
+        return None
+    return client
+
+
+def hello_app() -> Hello:
+    """Write the tiny app into a new scratch folder (never into the repository) and print it."""
+    import secrets
+    import socket
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="workbook-hello-"))
+    folder.chmod(0o755)  # the image's user, nobody, reads it through a bind mount
+    (folder / "app.py").write_text(HELLO_APP)
+    (folder / "app.py").chmod(0o644)
+    with socket.socket() as probe:  # a free port on this machine for -p
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    print(_("app.py, written to a new scratch folder outside the repository:"))
+    print(HELLO_APP)
+    return Hello(folder, secrets.token_hex(4), port)
+
+
+def build_steps(log: list[str], dockerfile: Path) -> None:
+    """From a `docker build` log (BuildKit's plain progress or the classic builder), each instruction
+    that makes a layer and whether the cache gave it (CACHED) or it ran."""
+    text = "\n".join(log)
+    built = "naming to" in text or "Successfully tagged" in text
+    print(_("image built:"), built)
+    if not built:
+        print("\n".join(log[-8:]))
+        return
+    steps = [line.strip() for line in dockerfile.read_text().splitlines()]
+    steps = [line for line in steps if line.split(" ")[0] in ("WORKDIR", "COPY", "RUN", "ADD")]
+    for step in steps:
+        kit = re.search(rf"^#(\d+) \[\d+/\d+\] {re.escape(step)}$", text, re.MULTILINE)
+        if kit:
+            cached = bool(re.search(rf"^#{kit[1]} CACHED$", text, re.MULTILINE))
+        else:
+            classic = re.search(rf"^Step \d+/\d+ : {re.escape(step)}\n ---> (.*)$", text, re.MULTILINE)
+            cached = bool(classic and classic[1].startswith("Using cache"))
+        print(f"  {step:22} {'CACHED' if cached else _('ran')}")
+
+
+def ask(url: str, tries: int = 40) -> None:
+    """GET the URL (a container's published port), waiting while its server starts; print the answer."""
+    import time
+    import urllib.request
+
+    for _try in range(tries):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                print(f"GET / → {response.status} {response.read().decode()}")
+                return
+        except OSError:
+            time.sleep(0.25)
+    print(_("no answer on the published port"))
+
+
+def wait_listening(client, name: str, tries: int = 40) -> None:
+    """Wait until the container's log says its server listens (so another container can reach it)."""
+    import time
+
+    if client is None:
+        return
+    for _try in range(tries):
+        if b"listening" in client.containers.get(name).logs():
+            return
+        time.sleep(0.25)
+
+
+def hello_cleanup(client, hello: Hello) -> None:
+    """Remove what the section made: its containers, image, network, volume, and the scratch folder."""
+    shutil.rmtree(hello.folder, ignore_errors=True)
+    if client is None:
+        return
+    from docker.errors import NotFound
+
+    removed = []
+    for kind, collection, name in (
+        ("container", client.containers, hello.container),
+        ("container", client.containers, hello.server),
+        ("image", client.images, hello.image),
+        ("network", client.networks, hello.network),
+        ("volume", client.volumes, hello.volume),
+    ):
+        try:
+            if kind == "container":
+                collection.get(name).remove(force=True)
+            elif kind == "image":
+                client.images.remove(name, force=True)
+            else:
+                collection.get(name).remove()
+            removed.append(kind)
+        except NotFound:
+            pass
+    print(_("removed:"), ", ".join(removed), "·", _("and the scratch folder"))

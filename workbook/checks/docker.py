@@ -1,4 +1,5 @@
-"""Checks for 01-docker: image names, a Dockerfile that caches its dependencies, compose's start order.
+"""Checks for 01-docker-1-hands-on and 01-docker-2-project: one docker run, image names, a Dockerfile
+that caches its dependencies, compose's start order.
 
 The truth comes from a reference parser this module owns, from the project's own Dockerfile parser
 (workbook.diagrams) and from the project's docker-compose.yml.
@@ -929,4 +930,207 @@ def healthcheck(answer) -> None:
             "{host} ({db}) answers `{test}`; web waits for it to be healthy; 5432 unpublished; "
             "data in a volume; the password from .env"
         ).format(host=host, db=db["image"], test=test),
+    )
+
+
+# ---------------------------------------------------------------- 01-docker-1: one docker run, typed
+
+RUN_IMAGE, RUN_NAME, RUN_VOLUME, RUN_TARGET = "hello", "web", "visits", "/data"
+RUN_HOST_PORT, RUN_CONTAINER_PORT = "8081", "8000"
+# docker run's options that take a value (the ones a learner may plausibly write here)
+RUN_VALUED = {
+    "--name",
+    "-p",
+    "--publish",
+    "-v",
+    "--volume",
+    "--mount",
+    "-e",
+    "--env",
+    "--env-file",
+    "-w",
+    "--workdir",
+    "-u",
+    "--user",
+    "--network",
+    "--net",
+    "--restart",
+    "-h",
+    "--hostname",
+    "-l",
+    "--label",
+    "--entrypoint",
+    "--platform",
+    "--pull",
+    "--memory",
+    "-m",
+    "--cpus",
+    "--expose",
+    "--add-host",
+    "-a",
+    "--attach",
+    "-c",
+    "--cpu-shares",
+    "--cap-add",
+    "--cap-drop",
+    "--device",
+    "--dns",
+    "--group-add",
+    "--health-cmd",
+    "--ip",
+    "--label-file",
+    "--link",
+    "--log-driver",
+    "--log-opt",
+    "--network-alias",
+    "--security-opt",
+    "--shm-size",
+    "--stop-signal",
+    "--tmpfs",
+    "--ulimit",
+    "--volumes-from",
+}
+RUN_VALUED_SHORT = {"p", "v", "e", "w", "u", "h", "l", "m", "a", "c"}
+
+
+def parse_run(command: str) -> dict:
+    """The parts of a `docker run` command line: detach, name, publish, volume and mount values, and
+    the image (the first word that is not an option or an option's value). Raises ValueError."""
+    import shlex
+
+    words = shlex.split(command.strip().lstrip("!$ ").replace("\\\n", " "))
+    if words[:1] == ["sudo"]:
+        words = words[1:]
+    if words[:2] == ["docker", "run"]:
+        words = words[2:]
+    elif words[:3] == ["docker", "container", "run"]:
+        words = words[3:]
+    else:
+        raise ValueError("not docker run")
+    found = {"detach": False, "name": None, "publish": [], "volume": [], "mount": [], "image": None}
+    keys = {"--name": "name", "-p": "publish", "--publish": "publish", "-v": "volume", "--volume": "volume"}
+    keys["--mount"] = "mount"
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if not word.startswith("-") or word == "-":
+            found["image"] = word
+            break
+        option, equals, value = word.partition("=")
+        if option in ("-d", "--detach"):
+            found["detach"] = True
+            continue
+        if not option.startswith("--") and len(option) > 2:  # -itd, -dp 8081:8000, -p8081:8000
+            for at, flag in enumerate(word[1:], start=1):
+                if flag in RUN_VALUED_SHORT:
+                    option, equals, value = "-" + flag, word[at + 1 :] != "", word[at + 1 :].lstrip("=")
+                    break
+                found["detach"] |= flag == "d"
+            else:
+                continue
+        if option in RUN_VALUED:
+            if not equals:
+                if index >= len(words):
+                    raise ValueError(f"{option} without a value")
+                value = words[index]
+                index += 1
+            if option in keys:
+                key = keys[option]
+                if key == "name":
+                    found["name"] = value
+                else:
+                    found[key].append(value)
+    return found
+
+
+def _mount_parts(value: str) -> tuple[str, str | None, str | None]:
+    """(type, source, target) of a --mount value: type=volume,source=visits,target=/data."""
+    fields = dict(part.partition("=")[::2] for part in value.split(","))
+    source = fields.get("source") or fields.get("src")
+    target = fields.get("target") or fields.get("destination") or fields.get("dst")
+    return fields.get("type", "volume"), source, target
+
+
+@guarded
+def run_command(answer) -> None:
+    """One `docker run` line: image hello, detached, named web, 127.0.0.1:8081 → 8000, visits at /data."""
+    exercise = "run_command"
+    require_answer(exercise, answer)
+    if not isinstance(answer, str):
+        raise CheckFailed(
+            exercise, _("the answer should be the command, as a string"), got=type(answer).__name__
+        )
+    try:
+        run = parse_run(answer)
+    except ValueError:
+        raise CheckFailed(
+            exercise,
+            _("this is not a docker run command Docker would read"),
+            got=answer,
+            hint=_("start with docker run, put the options next, and the image name after them"),
+        ) from None
+    image = run["image"] or ""
+    if image.removesuffix(":latest").removeprefix("docker.io/library/") != RUN_IMAGE:
+        raise CheckFailed(
+            exercise,
+            _("the image to run"),
+            expected=RUN_IMAGE,
+            got=run["image"],
+            hint=_("the image comes after every option: docker run [options] IMAGE"),
+        )
+    if not run["detach"]:
+        raise CheckFailed(
+            exercise,
+            _("the container would run in the foreground"),
+            hint=_("-d (--detach) starts it in the background and prints its id"),
+        )
+    if run["name"] != RUN_NAME:
+        raise CheckFailed(
+            exercise,
+            _("the container's name"),
+            expected=RUN_NAME,
+            got=run["name"],
+            hint=_("--name web, before the image"),
+        )
+    mappings = [p.removesuffix("/tcp").split(":") for p in run["publish"]]
+    wanted = ["127.0.0.1", RUN_HOST_PORT, RUN_CONTAINER_PORT]
+    if wanted not in mappings:
+        reversed_ = any(m[-2:] == [RUN_CONTAINER_PORT, RUN_HOST_PORT] for m in mappings)
+        everywhere = any(m == wanted[1:] or m == ["0.0.0.0", *wanted[1:]] for m in mappings)
+        hint = _("-p takes HOST_ADDRESS:HOST_PORT:CONTAINER_PORT")
+        if reversed_:
+            hint = _("the host's port comes first and the container's last: -p 127.0.0.1:8081:8000")
+        elif everywhere:
+            hint = _(
+                "without 127.0.0.1 the port is published on every address of the host, the network's too"
+            )
+        raise CheckFailed(
+            exercise,
+            _("the container's port 8000 is not published on 127.0.0.1:8081"),
+            got=run["publish"] or _("no -p"),
+            hint=hint,
+        )
+    mounts = [(v.split(":") + [""])[:2] for v in run["volume"]] + [
+        [source, target or ""] for kind, source, target in map(_mount_parts, run["mount"]) if kind == "volume"
+    ]
+    mounts = [[source, target.rstrip("/") or target] for source, target in mounts]  # /data/ is /data
+    binds = [v for v in run["volume"] if v.startswith(("/", ".", "~", "$"))]
+    binds += [v for v in run["mount"] if _mount_parts(v)[0] == "bind"]
+    if [RUN_VOLUME, RUN_TARGET] not in mounts:
+        hint = _("-v NAME:/path mounts the named volume NAME at /path inside the container")
+        if binds:
+            hint = _(
+                "a source that is a path (/, ., ~) is a bind mount of a host folder; "
+                "a volume is named by its name"
+            )
+        raise CheckFailed(
+            exercise,
+            _("the named volume visits is not mounted at /data"),
+            got=(run["volume"] + run["mount"]) or _("no -v"),
+            hint=hint,
+        )
+    ok(
+        exercise,
+        _("hello runs in the background as web, 127.0.0.1:8081 → 8000, the volume visits at /data"),
     )

@@ -1,4 +1,4 @@
-"""Hints and "why it works" lines for 01-docker."""
+"""Hints and "why it works" lines for 01-docker-1-hands-on and 01-docker-2-project."""
 
 from ...i18n import N_
 
@@ -83,6 +83,14 @@ HINTS = {
             "services found and a list still to look at."
         ),
     ],
+    "run_command": [
+        N_(
+            "docker run [options] IMAGE: -d for the background, --name for the name, -p to publish a port "
+            "(host first, container last), -v to mount a volume."
+        ),
+        N_("-p 127.0.0.1:8081:8000 publishes the container's 8000 on the host's 8081, on loopback only."),
+        N_("-v visits:/data mounts the named volume visits (a name, not a path) at /data."),
+    ],
 }
 
 WHY = {
@@ -109,5 +117,9 @@ WHY = {
     "q3": N_(
         "compose follows depends_on through every service, so a service waits for the services its own "
         "dependencies wait for."
+    ),
+    "run_command": N_(
+        "a published port is HOST:CONTAINER, read from the host's side; a volume is found by its name and "
+        "outlives the container, a bind mount by its path."
     ),
 }
