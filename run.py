@@ -149,13 +149,132 @@ def ensure_installed(dev: bool) -> None:
     print(
         _("Installing {name} (first time only; a few minutes) ...").format(name=requirements.name), flush=True
     )
+    install_requirements(requirements)
+    stamp.write_text(digest)
+
+
+# pip's options that name where packages come from, and uv's for the same; pip reads them from its
+# config files and PIP_* variables, uv from neither, so they are handed to uv on its command line.
+PIP_SOURCES = {
+    "index-url": "--index-url",
+    "extra-index-url": "--extra-index-url",
+    "find-links": "--find-links",
+    "constraint": "--constraint",
+}
+# pip's settings uv has no option for here: with one of them set, pip installs (it knows them).
+PIP_ONLY = ("proxy", "client-cert", "trusted-host", "require-hashes", "no-binary")
+# uv's own settings for the same: when one is set, it is the user's choice and wins over pip's.
+UV_SOURCES = (
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_NO_INDEX",
+)
+FALSE = ("", "0", "false", "no", "off")
+
+
+def pip_config(python: Path) -> dict[str, str] | None:
+    """pip's settings as pip sees them (its config files, then PIP_* variables over them, the
+    install section over the global one): {name: value}, or None when pip cannot tell."""
+    try:
+        result = subprocess.run(
+            [str(python), "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    rank = {"global": 0, "install": 1, ":env:": 2}
+    ranked: dict[str, tuple[int, str]] = {}
+    for line in result.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        section, dot, name = key.rpartition(".")
+        if not (sep and dot) or section not in rank:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if name not in ranked or rank[section] >= ranked[name][0]:
+            ranked[name] = (rank[section], value)
+    return {name: value for name, (_rank, value) in ranked.items()}
+
+
+def uv_options(config: dict[str, str] | None) -> tuple[list[str], dict[str, str]] | None:
+    """uv's options and environment for the sources pip is configured with (a plain laptop: none,
+    so both read PyPI), or None when only pip can honour its configuration."""
+    if config is None or any(config.get(name, "").strip() for name in PIP_ONLY):
+        return None
+    env = {}
+    if any(os.environ.get(name) for name in UV_SOURCES):
+        return [], env  # the user set uv's sources themselves
+    options: list[str] = []
+    for name, flag in PIP_SOURCES.items():
+        for value in dict.fromkeys(config.get(name, "").split()):  # each once, in pip's order
+            options += [flag, value]
+    if config.get("no-index", "").lower() not in FALSE:
+        options.append("--no-index")
+    if "--extra-index-url" in options:
+        # pip takes the best version from all its indexes together; uv, by default, stops at the
+        # first index that has the package (a local mirror with older releases would win).
+        options += ["--index-strategy", "unsafe-best-match"]
+    if config.get("cert") and not os.environ.get("SSL_CERT_FILE"):
+        env["SSL_CERT_FILE"] = config["cert"]
+    if config.get("timeout", config.get("default-timeout")) and not os.environ.get("UV_HTTP_TIMEOUT"):
+        env["UV_HTTP_TIMEOUT"] = config.get("timeout", config.get("default-timeout"))
+    return options, env
+
+
+def uv_in_venv() -> Path | None:
+    """uv inside the venv, installed there by pip first when missing; None when pip cannot get it
+    (offline with no local copy, a platform without its wheel)."""
+    uv = VENV / ("Scripts/uv.exe" if os.name == "nt" else "bin/uv")
+    if not uv.exists():
+        result = subprocess.run(
+            [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q", "uv"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if result.returncode != 0:
+            return None
+    return uv if uv.exists() else None
+
+
+def install_requirements(requirements: Path, installer: str | None = None) -> str:
+    """Install `requirements` and this project (editable) into the venv: with uv where it can be had
+    (several times faster than pip), with pip otherwise or when uv fails. WORKBOOK_INSTALLER=pip or
+    uv chooses. Returns the installer that did it."""
+    installer = installer or os.environ.get("WORKBOOK_INSTALLER", "").strip().lower() or "uv"
+    if installer not in ("uv", "pip"):
+        raise SystemExit(
+            _("WORKBOOK_INSTALLER is {value!r}: leave it unset, or set it to uv or pip.").format(
+                value=installer
+            )
+        )
+    packages = ["-r", str(requirements), "-e", str(ROOT)]
+    failed = _("Installing {name} failed").format(name=requirements.name)
+    if installer == "uv":
+        sources = uv_options(pip_config(venv_python()))
+        uv = uv_in_venv() if sources is not None else None
+        if uv is not None:
+            options, env = sources
+            command = [str(uv), "pip", "install", "-q", "--python", str(venv_python()), *options, *packages]
+            try:
+                if subprocess.run(command, env={**os.environ, **env}).returncode == 0:
+                    return "uv"
+            except OSError:
+                pass
+            print(
+                _("uv could not install {name}; installing it with pip instead ...").format(
+                    name=requirements.name
+                ),
+                flush=True,
+            )
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     run_step([*pip, "--upgrade", "pip"], _("Upgrading pip failed"))
-    run_step(
-        [*pip, "-r", str(requirements), "-e", str(ROOT)],
-        _("Installing {name} failed").format(name=requirements.name),
-    )
-    stamp.write_text(digest)
+    run_step([*pip, *packages], failed)
+    return "pip"
 
 
 def write_env(target: Path = ROOT / ".env") -> int:
