@@ -122,7 +122,7 @@ def test_pip_config_is_pips_files_under_its_variables(pip_env, monkeypatch):
         "timeout = 30\n[install]\ntimeout = 40\n"
     )
     monkeypatch.setenv("PIP_FIND_LINKS", "/from/env")
-    config = load_run_py().pip_config(Path(sys.executable))
+    config = load_run_py().pip_config([sys.executable, "-m", "pip"])
     assert config["find-links"] == "/from/env"
     assert config["extra-index-url"] == "file:///a/simple file:///b/simple"
     assert config["timeout"] == "40"
@@ -179,10 +179,11 @@ def wheel(folder: Path, name: str) -> None:
         zf.writestr(f"{info}/RECORD", "")
 
 
-@pytest.fixture
-def small_project(tmp_path, monkeypatch):
+@pytest.fixture(params=["venv with pip", "venv without pip"])
+def small_project(request, tmp_path, monkeypatch):
     """run.py pointed at a project of one module whose requirement lies only in a local folder that
-    pip's configuration names (PIP_FIND_LINKS), and at a venv of its own."""
+    pip's configuration names (PIP_FIND_LINKS), and at a venv of its own: made with pip, or without
+    (as run.py makes it for uv, which this Python's pip then puts there)."""
     for name in [name for name in os.environ if name.startswith("UV_")]:
         monkeypatch.delenv(name)
     wheels, project = tmp_path / "wheels", tmp_path / "project"
@@ -199,7 +200,8 @@ def small_project(tmp_path, monkeypatch):
     module = load_run_py()
     monkeypatch.setattr(module, "ROOT", project)
     monkeypatch.setattr(module, "VENV", tmp_path / "venv")
-    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True)
+    without_pip = ["--without-pip"] if request.param == "venv without pip" else []
+    subprocess.run([sys.executable, "-m", "venv", *without_pip, str(tmp_path / "venv")], check=True)
     return module, project
 
 
@@ -210,9 +212,10 @@ def imports_the_project(module) -> bool:
 
 def test_uv_installs_from_a_folder_only_pips_configuration_names(small_project, capsys):
     module, project = small_project
-    assert module.install_requirements(project / "requirements.txt") == "uv"
+    assert module.install_requirements(project / "requirements.txt", base=sys.executable) == "uv"
     assert "with pip instead" not in capsys.readouterr().out
     assert imports_the_project(module)
+    assert module.has_pip(module.venv_python())  # for %pip in a notebook
 
 
 def test_when_uv_fails_pip_installs_after_one_line(small_project, tmp_path, monkeypatch, capsys):
@@ -220,16 +223,17 @@ def test_when_uv_fails_pip_installs_after_one_line(small_project, tmp_path, monk
     broken = tmp_path / "uv"
     broken.write_text("#!/bin/sh\necho 'uv: something went wrong' >&2\nexit 2\n")
     broken.chmod(0o755)
-    monkeypatch.setattr(module, "uv_in_venv", lambda: broken)
-    assert module.install_requirements(project / "requirements.txt") == "pip"
+    monkeypatch.setattr(module, "uv_in_venv", lambda pip: broken)
+    assert module.install_requirements(project / "requirements.txt", base=sys.executable) == "pip"
     out = capsys.readouterr().out
     assert out == "uv could not install requirements.txt; installing it with pip instead ...\n"
     assert imports_the_project(module)
+    assert module.has_pip(module.venv_python())
 
 
-def test_an_unknown_installer_is_one_sentence(small_project, monkeypatch):
-    module, project = small_project
+def test_an_unknown_installer_is_one_sentence(monkeypatch):
+    module = load_run_py()
     monkeypatch.setenv("WORKBOOK_INSTALLER", "conda")
     with pytest.raises(SystemExit) as stopped:
-        module.install_requirements(project / "requirements.txt")
+        module.install_requirements(ROOT / "requirements.txt")
     assert str(stopped.value.code) == "WORKBOOK_INSTALLER is 'conda': leave it unset, or set it to uv or pip."
