@@ -168,6 +168,7 @@ def ensure_installed(dev: bool) -> None:
     stamp = VENV / f".installed-{'dev' if dev else 'lab'}"
     if stamp.exists() and stamp.read_text() == digest and venv_python().exists():
         return
+    python = None
     if not venv_python().exists():
         python = base_python()
         if python is None:
@@ -182,20 +183,184 @@ def ensure_installed(dev: bool) -> None:
             _("Creating a virtual environment in {venv} with {python} ...").format(venv=VENV, python=python),
             flush=True,
         )
+        # For uv, a venv without pip: ensurepip copies and compiles pip into it (seconds), while
+        # this Python's own pip can put uv there (pip --python) and uv then adds pip in a blink.
+        without_pip = ["--without-pip"] if chosen_installer() == "uv" and has_pip(python) else []
         run_step(
-            [python, "-m", "venv", str(VENV)],
+            [python, "-m", "venv", *without_pip, str(VENV)],
             _("{python} could not make a virtual environment").format(python=python),
         )
     print(
         _("Installing {name} (first time only; a few minutes) ...").format(name=requirements.name), flush=True
     )
+    install_requirements(requirements, base=python)
+    stamp.write_text(digest)
+
+
+# pip's options that name where packages come from, and uv's for the same; pip reads them from its
+# config files and PIP_* variables, uv from neither, so they are handed to uv on its command line.
+PIP_SOURCES = {
+    "index-url": "--index-url",
+    "extra-index-url": "--extra-index-url",
+    "find-links": "--find-links",
+    "constraint": "--constraint",
+}
+# pip's settings uv has no option for here: with one of them set, pip installs (it knows them).
+PIP_ONLY = ("proxy", "client-cert", "trusted-host", "require-hashes", "no-binary")
+# uv's own settings for the same: when one is set, it is the user's choice and wins over pip's.
+UV_SOURCES = (
+    "UV_INDEX_URL",
+    "UV_DEFAULT_INDEX",
+    "UV_INDEX",
+    "UV_EXTRA_INDEX_URL",
+    "UV_FIND_LINKS",
+    "UV_NO_INDEX",
+)
+FALSE = ("", "0", "false", "no", "off")
+
+
+def pip_config(pip: list[str]) -> dict[str, str] | None:
+    """pip's settings as `pip` sees them (its config files, then PIP_* variables over them, the
+    install section over the global one): {name: value}, or None when pip cannot tell."""
+    try:
+        result = subprocess.run([*pip, "config", "list"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:
+        return None
+    rank = {"global": 0, "install": 1, ":env:": 2}
+    ranked: dict[str, tuple[int, str]] = {}
+    for line in result.stdout.splitlines():
+        key, sep, value = line.partition("=")
+        section, dot, name = key.rpartition(".")
+        if not (sep and dot) or section not in rank:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if name not in ranked or rank[section] >= ranked[name][0]:
+            ranked[name] = (rank[section], value)
+    return {name: value for name, (_rank, value) in ranked.items()}
+
+
+def uv_options(config: dict[str, str] | None) -> tuple[list[str], dict[str, str]] | None:
+    """uv's options and environment for the sources pip is configured with (a plain laptop: none,
+    so both read PyPI), or None when only pip can honour its configuration."""
+    if config is None or any(config.get(name, "").strip() for name in PIP_ONLY):
+        return None
+    env = {}
+    if any(os.environ.get(name) for name in UV_SOURCES):
+        return [], env  # the user set uv's sources themselves
+    options: list[str] = []
+    for name, flag in PIP_SOURCES.items():
+        for value in dict.fromkeys(config.get(name, "").split()):  # each once, in pip's order
+            options += [flag, value]
+    if config.get("no-index", "").lower() not in FALSE:
+        options.append("--no-index")
+    if "--extra-index-url" in options:
+        # pip takes the best version from all its indexes together; uv, by default, stops at the
+        # first index that has the package (a local mirror with older releases would win).
+        options += ["--index-strategy", "unsafe-best-match"]
+    if config.get("cert") and not os.environ.get("SSL_CERT_FILE"):
+        env["SSL_CERT_FILE"] = config["cert"]
+    if config.get("timeout", config.get("default-timeout")) and not os.environ.get("UV_HTTP_TIMEOUT"):
+        env["UV_HTTP_TIMEOUT"] = config.get("timeout", config.get("default-timeout"))
+    return options, env
+
+
+def has_pip(python: str | Path | None) -> bool:
+    """True when `python` has pip: a venv made --without-pip has none (until uv adds it)."""
+    if python is None:
+        return False
+    try:
+        result = subprocess.run(
+            [str(python), "-c", "import importlib.util as u; raise SystemExit(u.find_spec('pip') is None)"],
+            capture_output=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+def pip_for_venv(base: str | None) -> list[str] | None:
+    """A pip command that installs into the venv: the venv's own, else `base`'s with --python
+    (pip 22.3 and later), else None."""
+    if has_pip(venv_python()):
+        return [str(venv_python()), "-m", "pip"]
+    if has_pip(base):
+        return [str(base), "-m", "pip", "--python", str(venv_python())]
+    return None
+
+
+def uv_in_venv(pip: list[str] | None) -> Path | None:
+    """uv inside the venv, installed there by `pip` first when missing; None when pip cannot get it
+    (offline with no local copy, a platform without its wheel, a pip without --python)."""
+    uv = VENV / ("Scripts/uv.exe" if os.name == "nt" else "bin/uv")
+    if not uv.exists() and pip:
+        subprocess.run(
+            [*pip, "install", "--disable-pip-version-check", "-q", "uv"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    return uv if uv.exists() else None
+
+
+def chosen_installer() -> str:
+    """WORKBOOK_INSTALLER (uv or pip), uv when unset; anything else stops with one sentence."""
+    installer = os.environ.get("WORKBOOK_INSTALLER", "").strip().lower() or "uv"
+    if installer not in ("uv", "pip"):
+        raise SystemExit(
+            _("WORKBOOK_INSTALLER is {value!r}: leave it unset, or set it to uv or pip.").format(
+                value=installer
+            )
+        )
+    return installer
+
+
+def install_requirements(requirements: Path, installer: str | None = None, base: str | None = None) -> str:
+    """Install `requirements` and this project (editable) into the venv: with uv where it can be had
+    (several times faster than pip), with pip otherwise or when uv fails. WORKBOOK_INSTALLER=pip or
+    uv chooses. `base` is the Python that made the venv (its pip can put uv into a venv made
+    without pip). Returns the installer that did it."""
+    installer = installer or chosen_installer()
+    packages = ["-r", str(requirements), "-e", str(ROOT)]
+    failed = _("Installing {name} failed").format(name=requirements.name)
+    if installer == "uv":
+        pip = pip_for_venv(base)
+        sources = uv_options(pip_config(pip)) if pip else None
+        uv = uv_in_venv(pip) if sources is not None else None
+        if uv is not None:
+            options, env = sources
+            # pip too: the venv may have been made without it, and students use %pip in notebooks.
+            command = [
+                str(uv),
+                "pip",
+                "install",
+                "-q",
+                "--python",
+                str(venv_python()),
+                *options,
+                "pip",
+                *packages,
+            ]
+            try:
+                if subprocess.run(command, env={**os.environ, **env}).returncode == 0:
+                    return "uv"
+            except OSError:
+                pass
+            print(
+                _("uv could not install {name}; installing it with pip instead ...").format(
+                    name=requirements.name
+                ),
+                flush=True,
+            )
+    if not has_pip(venv_python()):  # made without pip for uv, which then failed
+        run_step([str(venv_python()), "-m", "ensurepip", "--upgrade"], _("Upgrading pip failed"))
     pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     run_step([*pip, "--upgrade", "pip"], _("Upgrading pip failed"))
-    run_step(
-        [*pip, "-r", str(requirements), "-e", str(ROOT)],
-        _("Installing {name} failed").format(name=requirements.name),
-    )
-    stamp.write_text(digest)
+    run_step([*pip, *packages], failed)
+    return "pip"
 
 
 def write_env(target: Path = ROOT / ".env") -> int:

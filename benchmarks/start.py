@@ -7,12 +7,13 @@ Not a test: it measures and prints a table.
   - this stack until all four services are healthy, on an existing and on a fresh volume;
   - the idle memory of both stacks (`docker stats`, a minute after the start), and the lab
     image's size over its base.
-django-on-docker is read from a local copy of its repository (ANCHOR_GIT, default the mirror in
-/work/.mirror; nothing of it is committed here), extracted into a temporary folder and built with
-the smallest patch this machine needs: base images that exist here (python:3.11-slim for
-3.11.4-slim-buster, netcat-openbsd for buster's netcat), its sample .env files, and a free
-loopback port instead of 1337. Without that copy its column says why it is empty.
-Usage: .venv/bin/python benchmarks/start.py [--runs 3]
+django-on-docker is read from a local clone of its repository, named by --django-on-docker or the
+DJANGO_ON_DOCKER variable (nothing of it is committed here; get one with
+`git clone https://github.com/testdrivenio/django-on-docker`), its HEAD extracted into a temporary
+folder and built with the smallest patch this machine needs: base images that exist here
+(python:3.11-slim for 3.11.4-slim-buster, netcat-openbsd for buster's netcat), its sample .env
+files, and a free loopback port instead of 1337. Without a clone its column says how to get one.
+Usage: .venv/bin/python benchmarks/start.py [--runs 3] [--django-on-docker PATH]
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from compose import Bench, added_layers, compose_cli, copy_repository, run  # no
 from workbook.authoring import stack  # noqa: E402
 
 IDLE = 60  # seconds after the start before `docker stats` reads the idle memory
-ANCHOR_GIT = Path(os.environ.get("ANCHOR_GIT", "/work/.mirror/testdrivenio+django-on-docker/repo"))
+ANCHOR_URL = "https://github.com/testdrivenio/django-on-docker"
 
 
 def load() -> str:
@@ -81,11 +82,12 @@ def stats(ids: list[str]) -> float:
 
 
 class Anchor:
-    def __init__(self, folder: Path, cli: list[str]):
+    def __init__(self, folder: Path, cli: list[str], clone: Path):
         self.folder, self.cli, self.project = folder, cli, f"dodbench{os.getpid()}"
         self.port = stack.free_port()
+        # `git -C` reads a clone with a work tree and a bare one alike.
         archive = subprocess.run(
-            ["git", f"--git-dir={ANCHOR_GIT}", "archive", "HEAD"], capture_output=True, check=True
+            ["git", "-C", str(clone), "archive", "HEAD"], capture_output=True, check=True
         )
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
         dockerfile = folder / "app" / "Dockerfile.prod"
@@ -129,13 +131,35 @@ def med(values: list[float]) -> str:
     return f"{statistics.median(values):.1f} s (n={len(values)}, {min(values):.1f}-{max(values):.1f})"
 
 
+def anchor_clone(given: str | None) -> Path | None:
+    """The django-on-docker clone to read, None when none was named; a named folder that is not a
+    git repository stops here, before anything is built."""
+    if not given:
+        return None
+    path = Path(given).expanduser()
+    found = subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if not path.is_dir() or found.returncode != 0:
+        raise SystemExit(
+            f"{path} is not a git clone of django-on-docker: "
+            f"git clone {ANCHOR_URL} {path}, then run this again."
+        )
+    return path
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--django-on-docker",
+        metavar="PATH",
+        default=os.environ.get("DJANGO_ON_DOCKER") or None,
+        help=f"a git clone of {ANCHOR_URL} (default: $DJANGO_ON_DOCKER; without one, only this stack runs)",
+    )
     args = parser.parse_args()
     runs = max(1, min(args.runs, 10))
+    clone = anchor_clone(args.django_on_docker)
     cli = compose_cli()
     loads = [load()]
     rows = []
@@ -149,11 +173,12 @@ def main() -> int:
         with bench.env_file.open("a") as f:
             f.write(f"LAB_WORKSPACE={workspace}\n")
         anchor, why = None, ""
-        if ANCHOR_GIT.exists():
+        if clone:
             (Path(tmp) / "anchor").mkdir()
-            anchor = Anchor(Path(tmp) / "anchor", cli)
+            anchor = Anchor(Path(tmp) / "anchor", cli, clone)
         else:
-            why = f"no copy of django-on-docker at {ANCHOR_GIT}"
+            why = f"no clone of django-on-docker: git clone {ANCHOR_URL}, then --django-on-docker PATH"
+            print(f"{why} (or DJANGO_ON_DOCKER=PATH) to measure it beside this stack", file=sys.stderr)
         try:
             bench.compose("build")
             if anchor:

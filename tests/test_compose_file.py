@@ -431,3 +431,42 @@ def test_production_port_belongs_to_the_edge_and_every_proxy_listens_there_with_
     assert services["edge"]["user"] != "0" and services["edge"]["read_only"] is True
     nginx = (ROOT / "docker" / "nginx" / "default.conf").read_text()
     assert re.search(r"^\s*listen 8080\b[^;]*\breuseport\b", nginx, re.M), "a second proxy could not listen"
+
+
+def production_healthchecks(server_env: str, tmp: Path) -> dict[str, dict]:
+    """Each service's healthcheck as compose resolves docker-compose.prod.yml with a server's .env."""
+    import yaml
+
+    (tmp / ".env.prod").write_text((ROOT / ".env.prod.example").read_text())
+    (tmp / ".env").write_text("IMAGE_PREFIX=ghcr.io/owner/repo\n" + server_env)
+    shutil.copy(PROD, tmp / PROD.name)
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME") or k.startswith("DOCKER_")}
+    result = subprocess.run(
+        [*compose_cli(), "-f", PROD.name, "config"],
+        cwd=tmp,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    return {name: service.get("healthcheck", {}) for name, service in services.items()}
+
+
+def test_a_real_server_keeps_production_health_checks_and_the_rehearsal_gets_quick_ones(tmp_path):
+    """A server's .env without REHEARSAL_* lines: checks every 5 s, a new web given 60 s (a slow
+    server booting a second web must not be called unhealthy). The rehearsal's lines: every
+    second and 20 s, so its deploys wait seconds; the proxy keeps its image's own test."""
+    from workbook import rehearsal
+
+    real = production_healthchecks("WEB_PORT=8000\n", tmp_path)
+    assert real["db"]["interval"] == real["web"]["interval"] == real["proxy"]["interval"] == "5s"
+    assert real["web"]["start_period"] in ("60s", "1m0s")  # as the compose client writes it
+    assert real["proxy"] == {"interval": "5s"}  # the image's own HEALTHCHECK test
+    practice = production_healthchecks(
+        "WEB_PORT=8000\n" + rehearsal.REHEARSAL_HEALTH.replace(" ", "\n"), tmp_path
+    )
+    assert practice["db"]["interval"] == practice["web"]["interval"] == practice["proxy"]["interval"] == "1s"
+    assert practice["web"]["start_period"] == "20s"
+    assert practice["web"]["test"] == real["web"]["test"]  # only the timing differs

@@ -161,3 +161,139 @@ def test_on_windows_the_venv_leaves_onedrive():
         "C:\\Users\\kim\\OneDrive\\Desktop\\wb", ".venv", os_name="nt", environ=environ, encoding="cp1252"
     )
     assert str(chosen).startswith("C:\\Users\\kim\\AppData\\Local\\django-docker-course\\venv-")
+
+
+# The installer: uv where it can be had, from the sources pip is configured with; pip otherwise.
+
+
+@pytest.fixture
+def pip_env(tmp_path, monkeypatch):
+    """pip configured by a file of the test's own and PIP_* variables, nothing of this machine's."""
+    for name in [name for name in os.environ if name.startswith(("PIP_", "UV_"))]:
+        monkeypatch.delenv(name)
+    config = tmp_path / "pip.conf"
+    monkeypatch.setenv("PIP_CONFIG_FILE", str(config))
+    return config
+
+
+def test_pip_config_is_pips_files_under_its_variables(pip_env, monkeypatch):
+    pip_env.write_text(
+        "[global]\nfind-links = /from/file\nextra-index-url = file:///a/simple file:///b/simple\n"
+        "timeout = 30\n[install]\ntimeout = 40\n"
+    )
+    monkeypatch.setenv("PIP_FIND_LINKS", "/from/env")
+    config = load_run_py().pip_config([sys.executable, "-m", "pip"])
+    assert config["find-links"] == "/from/env"
+    assert config["extra-index-url"] == "file:///a/simple file:///b/simple"
+    assert config["timeout"] == "40"
+
+
+def test_uv_gets_the_sources_pip_is_configured_with(monkeypatch):
+    for name in [name for name in os.environ if name.startswith("UV_") or name == "SSL_CERT_FILE"]:
+        monkeypatch.delenv(name)
+    module = load_run_py()
+    options, env = module.uv_options(
+        {
+            "find-links": "/opt/wheels /opt/wheels",
+            "extra-index-url": "file:///opt/pypi/simple",
+            "constraint": "/etc/pip/constraints.txt",
+            "cert": "/etc/ssl/ca.pem",
+        }
+    )
+    assert options == [
+        "--extra-index-url",
+        "file:///opt/pypi/simple",
+        "--find-links",
+        "/opt/wheels",
+        "--constraint",
+        "/etc/pip/constraints.txt",
+        "--index-strategy",
+        "unsafe-best-match",
+    ]
+    assert env == {"SSL_CERT_FILE": "/etc/ssl/ca.pem"}
+    # A laptop with pip as it comes: both read PyPI, uv with its own defaults.
+    assert module.uv_options({}) == ([], {})
+    assert module.uv_options({"no-index": "true", "find-links": "/w"}) == (
+        ["--find-links", "/w", "--no-index"],
+        {},
+    )
+    # A proxy uv is not told about: pip, which knows it, installs.
+    assert module.uv_options({"proxy": "http://proxy:3128"}) is None
+    assert module.uv_options(None) is None
+    # uv's own settings are the user's choice: pip's are not added over them.
+    monkeypatch.setenv("UV_INDEX_URL", "file:///mirror/simple")
+    assert module.uv_options({"find-links": "/opt/wheels"}) == ([], {})
+
+
+def wheel(folder: Path, name: str) -> None:
+    """A pure-Python wheel of one module, written by hand (no build tool, no index)."""
+    import zipfile
+
+    info = f"{name}-1.0.dist-info"
+    with zipfile.ZipFile(folder / f"{name}-1.0-py3-none-any.whl", "w") as zf:
+        zf.writestr(f"{name}.py", "ANSWER = 42\n")
+        zf.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        zf.writestr(
+            f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
+        zf.writestr(f"{info}/RECORD", "")
+
+
+@pytest.fixture(params=["venv with pip", "venv without pip"])
+def small_project(request, tmp_path, monkeypatch):
+    """run.py pointed at a project of one module whose requirement lies only in a local folder that
+    pip's configuration names (PIP_FIND_LINKS), and at a venv of its own: made with pip, or without
+    (as run.py makes it for uv, which this Python's pip then puts there)."""
+    for name in [name for name in os.environ if name.startswith("UV_")]:
+        monkeypatch.delenv(name)
+    wheels, project = tmp_path / "wheels", tmp_path / "project"
+    wheels.mkdir()
+    project.mkdir()
+    wheel(wheels, "speedlocaldep")
+    (project / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=68"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "speedsmall"\nversion = "0.1"\n[tool.setuptools]\npy-modules = ["speedsmall"]\n'
+    )
+    (project / "speedsmall.py").write_text("from speedlocaldep import ANSWER\n")
+    (project / "requirements.txt").write_text("speedlocaldep==1.0\n")
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{os.environ.get('PIP_FIND_LINKS', '')} {wheels}".strip())
+    module = load_run_py()
+    monkeypatch.setattr(module, "ROOT", project)
+    monkeypatch.setattr(module, "VENV", tmp_path / "venv")
+    without_pip = ["--without-pip"] if request.param == "venv without pip" else []
+    subprocess.run([sys.executable, "-m", "venv", *without_pip, str(tmp_path / "venv")], check=True)
+    return module, project
+
+
+def imports_the_project(module) -> bool:
+    code = "import speedsmall; assert speedsmall.ANSWER == 42"
+    return subprocess.run([str(module.venv_python()), "-c", code]).returncode == 0
+
+
+def test_uv_installs_from_a_folder_only_pips_configuration_names(small_project, capsys):
+    module, project = small_project
+    assert module.install_requirements(project / "requirements.txt", base=sys.executable) == "uv"
+    assert "with pip instead" not in capsys.readouterr().out
+    assert imports_the_project(module)
+    assert module.has_pip(module.venv_python())  # for %pip in a notebook
+
+
+def test_when_uv_fails_pip_installs_after_one_line(small_project, tmp_path, monkeypatch, capsys):
+    module, project = small_project
+    broken = tmp_path / "uv"
+    broken.write_text("#!/bin/sh\necho 'uv: something went wrong' >&2\nexit 2\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(module, "uv_in_venv", lambda pip: broken)
+    assert module.install_requirements(project / "requirements.txt", base=sys.executable) == "pip"
+    out = capsys.readouterr().out
+    assert out == "uv could not install requirements.txt; installing it with pip instead ...\n"
+    assert imports_the_project(module)
+    assert module.has_pip(module.venv_python())
+
+
+def test_an_unknown_installer_is_one_sentence(monkeypatch):
+    module = load_run_py()
+    monkeypatch.setenv("WORKBOOK_INSTALLER", "conda")
+    with pytest.raises(SystemExit) as stopped:
+        module.install_requirements(ROOT / "requirements.txt")
+    assert str(stopped.value.code) == "WORKBOOK_INSTALLER is 'conda': leave it unset, or set it to uv or pip."

@@ -56,6 +56,8 @@ REGISTRY_USER = "deploy"
 PROBE_INTERVAL = 0.1  # seconds between two requests to the site during a deploy
 PROBE_TIMEOUT = 5.0  # seconds a request may take before it counts as failed
 LABEL = "workbook.rehearsal"
+# The server's .env lines that make docker-compose.prod.yml's health checks quick (see `up`).
+REHEARSAL_HEALTH = "REHEARSAL_HEALTHCHECK_INTERVAL=1s REHEARSAL_WEB_START_PERIOD=20s"
 
 
 class RehearsalError(RuntimeError):
@@ -414,8 +416,13 @@ class Rehearsal:
                 str(self.server_dir),
             ]
         )
-        # What a person does once on a new server: say which port the site listens on.
-        self.server_shell(f"printf 'WEB_PORT=%s\\n' {self.state()['web_port']} > {self.server_dir}/.env")
+        # What a person does once on a new server: say which port the site listens on. A practice
+        # server also checks health every second, and gives a new web 20 s (not 60) to answer
+        # before failed checks count: a good deploy waits about a second for each health check,
+        # not five, and a broken release is rolled back after about 25 s, not 75.
+        self.server_shell(
+            f"printf '%s\\n' WEB_PORT={self.state()['web_port']} {REHEARSAL_HEALTH} > {self.server_dir}/.env"
+        )
         self._write_secret("env.prod", self._env_prod())
         fingerprint = _run(["ssh-keygen", "-lf", str(self.home / "known_hosts")]).stdout.split()[1]
         say(

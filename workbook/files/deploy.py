@@ -27,10 +27,12 @@ def deploy_secrets(workflow: str = "cd.yml") -> list[str]:
 
 
 def server_names() -> list[str]:
-    """What the server's ~/workbook/.env holds: the variables docker-compose.prod.yml reads there."""
+    """What the server's ~/workbook/.env holds: the variables docker-compose.prod.yml reads there
+    (REHEARSAL_* only on the rehearsal's practice server: a real server has none)."""
     text = PROD_COMPOSE_FILE.read_text()
     used = dict.fromkeys(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text))
-    return [name for name in used if name not in env_names(REPO_ROOT / ".env.prod.example")]
+    prod = env_names(REPO_ROOT / ".env.prod.example")
+    return [name for name in used if name not in prod and not name.startswith("REHEARSAL_")]
 
 
 def _box(group: str, title: str, names: list[str]) -> list[str]:
