@@ -110,6 +110,17 @@ def shown(value) -> str:
 
 # ---------------------------------------------------------------- data that tells right from wrong
 
+# The ids of the rows checks add for a moment, one block per module, the same block in every
+# table, far above the seed's. A module takes ids from its own block only, so two modules' rows
+# never meet on one id, even where a check adds both (07-sql's rows beside the ORM checks').
+# tests/test_probe_ids.py runs each module's rows and fails on an id outside its block.
+PROBE_IDS = {
+    "orm": range(900_000, 900_600),  # _orm_probe.add_rows: 05's and 07-sql's checks
+    "sql": range(900_600, 900_700),  # sql.add_rows, beside the ORM checks' rows
+    "modeling": range(900_700, 900_800),
+    "postgresql": range(900_800, 900_900),
+}
+
 
 class _Rollback(Exception):
     pass
