@@ -505,43 +505,43 @@ def _check(exercise: str, answer) -> None:
     print(_("  the same rows from the ORM: {orm}").format(orm=ORM[exercise]))
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q1(answer) -> None:
     """id and content of the live posts that mention Seoul (any case), newest first."""
     _check("q1", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q2(answer) -> None:
     """username and content of every live post, by username, then oldest first."""
     _check("q2", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q3(answer) -> None:
     """Every user's username and live profile name (NULL where none), by username."""
     _check("q3", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q4(answer) -> None:
     """Authors and the live likes their posts received, two or more, most first then by username."""
     _check("q4", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q5(answer) -> None:
     """username, post id and row_number() among the author's live posts, newest first."""
     _check("q5", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q6(answer) -> None:
     """Seoul day, live likes that day, and the running total, by day."""
     _check("q6", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q7(answer) -> None:
     """Each author's most-liked live post (live likes; the newer on a tie): username, id, likes."""
     _check("q7", answer)
