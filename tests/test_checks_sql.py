@@ -211,7 +211,7 @@ def test_q5_refuses_id_order_deleted_posts_and_no_partition(seeded):
 
 def test_q6_refuses_utc_days_cancelled_likes_and_a_total_of_all(seeded):
     utc = rejects("q6", check.TRAPS["q6"][0][0], says="UTC days")
-    assert "(2026-03-06, 4, 9)" in utc and "datetime" not in utc, utc  # rows read as SQL prints them
+    assert "(2026-03-06, 5, 10)" in utc and "datetime" not in utc, utc  # rows read as SQL prints them
     rejects("q6", check.TRAPS["q6"][1][0], says="cancelled likes")
     rejects("q6", check.TRAPS["q6"][2][0], says="OVER ()")
 
@@ -292,3 +292,39 @@ def test_a_wrong_answer_without_a_named_trap_gets_the_first_hint(seeded):
     for name, wrong in (("q2", "SELECT username, 'x' FROM auth_user"), ("q6", "SELECT 1, 2, 3")):
         message = rejects(name, wrong, says=f"✗ {name}")
         assert hints.steps("sql", name)[0] in message
+
+
+def test_a_check_failing_on_its_own_rows_never_asks_for_another_kind_of_answer(seeded, monkeypatch):
+    """A str is the kind 07-sql asks for: when the check's own rows fail (as when a probe id was
+    taken twice), the ✗ says what failed, not "assign the kind of value the exercise asks for"."""
+    from django.db import IntegrityError
+
+    def collide():
+        raise IntegrityError('duplicate key value violates unique constraint "auth_user_pkey"')
+
+    monkeypatch.setattr(check, "add_rows", collide)
+    says = rejects("q1", check.REFERENCE["q1"], says="could not judge this answer: IntegrityError: duplicate")
+    assert "a str" in says and "kind of value" not in says, says
+    assert "not a SQL statement" in rejects("q1", 42, says="the answer is an int")
+
+
+def test_every_check_declares_a_statement_as_the_kind_it_asks_for():
+    for name in NAMES:
+        assert getattr(check, name).asks_for == (str,), name
+
+
+def test_the_runner_never_asks_a_declared_kind_to_be_another(seeded, capsys, monkeypatch):
+    from workbook.checks import _runner
+
+    def q98(answer):
+        raise ValueError("the check's own mistake")
+
+    q98.asks_for = (str,)
+    monkeypatch.setattr(check, "q98", q98, raising=False)
+    _runner.run(check, "q98", lambda: (("SELECT 1",), {}))
+    out = capsys.readouterr().out
+    assert out.startswith("✗ q98: the check could not judge this answer: ValueError: the check's own"), out
+    assert "kind of value" not in out, out
+    _runner.run(check, "q98", lambda: ((1,), {}))
+    out = capsys.readouterr().out
+    assert out.startswith("✗ q98: the answer is an int, which this check cannot use"), out

@@ -20,7 +20,8 @@ Each row is there for a wrong answer that the seed cannot tell from a right one:
 - cancelled likes on counted posts, a liker with two likes, comments by someone other than the
   post's author, a comment on post 4 written before carol's and a live one by bob after it.
 
-Ids are given (from 900001 up) so no sequence moves: the ids a notebook shows stay the same.
+Ids are given (from 900001 up, inside this module's block of `_probe.PROBE_IDS`) so no sequence
+moves: the ids a notebook shows stay the same.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..i18n import N_
+from ._probe import PROBE_IDS
 
 SEOUL = ZoneInfo("Asia/Seoul")
-BASE = 900_000
+BASE = PROBE_IDS["orm"].start
 
 # What the check added, in words, for messages.
 NOTE = N_(

@@ -30,13 +30,19 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def guarded(check):
+def guarded(check=None, *, asks_for: tuple[type, ...] = ()):
     """Run a check so that anything but CheckFailed becomes a ✗ naming the answer's type.
 
     The learner's code runs inside some checks (a QuerySet evaluated, a function called); what it
     raises, or what a value of the wrong kind makes fail, is a wrong answer, not the check's crash.
     The SQL recorder is paused meanwhile: the check's own queries are not the learner's.
+
+    `@guarded(asks_for=(str,))` declares the kind of answer the exercise asks for (07-sql's SQL
+    statements are strings): an answer of that kind is never told to be another kind; the ✗ says
+    what failed instead (`cannot_use`). The runner reads the same declaration (`check.asks_for`).
     """
+    if check is None:
+        return functools.partial(guarded, asks_for=asks_for)
 
     @functools.wraps(check)
     def run(*args, **kwargs):
@@ -47,19 +53,39 @@ def guarded(check):
             except CheckFailed:
                 raise
             except Exception as exc:  # the answer made something fail: say so in one ✗
-                kinds = ", ".join(kind_of(a) for a in args) or "nothing"
-                raise CheckFailed(
-                    exercise,
-                    _("this answer cannot be used: {kind}: {first_line}").format(
-                        kind=type(exc).__name__, first_line=_first_line(exc)
-                    ),
-                    got=kinds,
-                    hint=_(
-                        "assign the kind of value the exercise asks for, then run the exercise cell again"
-                    ),
-                ) from None
+                raise cannot_use(exercise, exc, [*args, *kwargs.values()], asks_for) from None
 
+    run.asks_for = asks_for
     return run
+
+
+def cannot_use(exercise: str, exc: Exception, values: list, asks_for: tuple[type, ...] = ()) -> CheckFailed:
+    """The ✗ for a check that raised something other than CheckFailed on these answer values.
+
+    An answer of a kind the exercise does not ask for is told to be another kind; one of the kind
+    it asks for (`asks_for`) is not: the ✗ names what failed and that the kind is right."""
+    kinds = ", ".join(kind_of(v) for v in values) or _("nothing")
+    if values and asks_for and all(isinstance(v, asks_for) for v in values):
+        return CheckFailed(
+            exercise,
+            _("the check could not judge this answer: {kind}: {first_line}").format(
+                kind=type(exc).__name__, first_line=_first_line(exc)
+            ),
+            got=kinds,
+            hint=_(
+                "the answer is the kind this exercise asks for: read what failed above; if the "
+                "answer looks right, run the notebook's first code cell, the exercise cell and "
+                "this check again"
+            ),
+        )
+    return CheckFailed(
+        exercise,
+        _("this answer cannot be used: {kind}: {first_line}").format(
+            kind=type(exc).__name__, first_line=_first_line(exc)
+        ),
+        got=kinds,
+        hint=_("assign the kind of value the exercise asks for, then run the exercise cell again"),
+    )
 
 
 def kind_of(value) -> str:
@@ -109,6 +135,17 @@ def shown(value) -> str:
 
 
 # ---------------------------------------------------------------- data that tells right from wrong
+
+# The ids of the rows checks add for a moment, one block per module, the same block in every
+# table, far above the seed's. A module takes ids from its own block only, so two modules' rows
+# never meet on one id, even where a check adds both (07-sql's rows beside the ORM checks').
+# tests/test_probe_ids.py runs each module's rows and fails on an id outside its block.
+PROBE_IDS = {
+    "orm": range(900_000, 900_600),  # _orm_probe.add_rows: 05's and 07-sql's checks
+    "sql": range(900_600, 900_700),  # sql.add_rows, beside the ORM checks' rows
+    "modeling": range(900_700, 900_800),
+    "postgresql": range(900_800, 900_900),
+}
 
 
 class _Rollback(Exception):

@@ -106,8 +106,16 @@ def run(module, name: str, arguments) -> None:
         record(short, name, passed=False, message=exc.problem)
         return
     except Exception as exc:  # the answer is of a shape the check did not foresee
-        from ._probe import kind_of
+        from ._probe import cannot_use, kind_of
 
+        asks_for = getattr(check, "asks_for", ())
+        if values and asks_for and all(isinstance(v, asks_for) for v in values):
+            # the kind the check declares it asks for: never told to be another kind
+            failure = cannot_use(name, exc, values, asks_for)
+            print(str(failure))
+            print(_('  more help: check.hint("{name}")').format(name=name))
+            record(short, name, passed=False, message=failure.problem)
+            return
         text = str(exc).splitlines()[0] if str(exc) else ""
         kinds = ", ".join(kind_of(v) for v in values) or _("nothing")
         print(

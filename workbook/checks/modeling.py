@@ -12,7 +12,7 @@ import re
 from ..i18n import N_, _, ngettext
 from ._base import CheckFailed, is_queryset, ok, require_answer, takes_an
 from ._cells import did_not_follow, rerun
-from ._probe import guarded, kind_of, recorder, rolled_back, run_sql, shown
+from ._probe import PROBE_IDS, guarded, kind_of, recorder, rolled_back, run_sql, shown
 
 recorder.install()  # before the exercise cells run, so a check can read the SQL they sent
 
@@ -302,9 +302,6 @@ def _q2_follows_the_catalog(exercise: str, name: str, definition: str, *, hint: 
         )
 
 
-PROBE_BASE = 900_700  # ids of the rows the checks add for a moment, far above the seed's
-
-
 def _add_probe_rows() -> None:
     """Rows a right count sees and a wrong one does not (call inside rolled_back() only):
     a deleted file, a cancelled like and a deleted comment on post 4; a cancelled like of bob on
@@ -317,7 +314,7 @@ def _add_probe_rows() -> None:
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["alice", "bob", "carol"])}
     now = timezone.now()
     gone = {"is_deleted": True, "deleted_at": now}
-    n = iter(range(PROBE_BASE, PROBE_BASE + 100))
+    n = iter(PROBE_IDS["modeling"])
     url = "https://media.example.com/probe.jpg"
     File.all_objects.create(pk=next(n), post_id=Q3_POST, type="image", url=url, position=90, **gone)
     File.all_objects.create(pk=next(n), post_id=5, type="image", url=url, position=91)

@@ -13,7 +13,7 @@ import re
 
 from ..i18n import N_, _
 from ._base import CheckFailed, expect_queryset, ok, require_answer
-from ._probe import expect_objects, guarded, rolled_back
+from ._probe import PROBE_IDS, expect_objects, guarded, rolled_back
 
 CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout")
 
@@ -371,7 +371,7 @@ def q4(answer) -> None:
     ok(exercise, _("posts {got}, best match first").format(got=got))
 
 
-SEARCH_BASE = 900_800  # ids of the posts the check adds for a moment
+SEARCH_BASE = PROBE_IDS["postgresql"].start  # ids of the posts the check adds for a moment
 SEARCH_NOTE = N_(
     "with posts the check adds for a moment (one that matches better than any, with the highest id; "
     "a deleted one that matches)"

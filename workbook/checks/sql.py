@@ -18,15 +18,16 @@ from decimal import Decimal
 from ..i18n import N_, _, ngettext
 from . import _orm_probe, hints
 from ._base import CheckFailed, ok, require_answer
-from ._probe import SHOW, _first_line, guarded, kind_of, rolled_back, shown
+from ._probe import PROBE_IDS, SHOW, _first_line, guarded, kind_of, rolled_back, shown
 from ._runner import module_name
 
 ROW_LIMIT = 500  # rows read from an answer: more than any exercise returns
 TIMEOUT = "5s"  # a statement that runs longer is stopped (a join without its ON, say)
 
 NOTE = N_(
-    "with rows the check adds for a moment (users aaron, yuna and zoe: no profile, a deleted profile, "
-    "a post with no like; deleted posts that match, cancelled likes, posts and likes near midnight)"
+    "with rows the check adds for a moment (users aaron, carolyn, yuna and zoe: no profile, "
+    "a deleted profile, a post with no like; deleted posts that match, cancelled likes, "
+    "posts and likes near midnight)"
 )
 
 # The reference statements: what each exercise asks, computed by the database on any data.
@@ -278,12 +279,15 @@ TRAPS = {
 
 # ---------------------------------------------------------------- the rows the check adds
 
+SQL_BASE = PROBE_IDS["sql"].start
+
 
 def add_rows() -> None:
     """The ORM checks' probe rows and more for joins and ties; call inside `rolled_back()` only.
 
     yuna has no profile and one live post with no like, then a newer deleted one; zoe's profile is
-    deleted; aaron has no profile.
+    deleted; aaron has no profile. The ids of these rows are this module's block of
+    `_probe.PROBE_IDS`, above the ORM checks' rows: yuna and her posts have the highest ids.
     """
     from django.contrib.auth import get_user_model
 
@@ -292,16 +296,16 @@ def add_rows() -> None:
 
     _orm_probe.add_rows()
     User = get_user_model()
-    yuna = User(pk=_orm_probe.BASE + 3, username="yuna", email="yuna@example.com")
+    yuna = User(pk=SQL_BASE + 1, username="yuna", email="yuna@example.com")
     yuna.set_unusable_password()
     yuna.save(force_insert=True)
     at = _orm_probe._at(8, 20)
     Post.all_objects.create(
-        pk=_orm_probe.BASE + 108, author=yuna, content="Quiet evening in Mapo", created_at=at, updated_at=at
+        pk=SQL_BASE + 1, author=yuna, content="Quiet evening in Mapo", created_at=at, updated_at=at
     )
     later = at + timedelta(days=1)  # newer than her live post, as unliked: it must not win a tie
     Post.all_objects.create(
-        pk=_orm_probe.BASE + 109,
+        pk=SQL_BASE + 2,
         author=yuna,
         content="Mapo again, deleted",
         created_at=later,
@@ -310,7 +314,7 @@ def add_rows() -> None:
         deleted_at=later + timedelta(hours=1),
     )
     Profile.all_objects.create(
-        pk=_orm_probe.BASE + 501,
+        pk=SQL_BASE + 1,
         user_id=_orm_probe.BASE + 2,  # zoe
         name="Zoe Yoon",
         created_at=at,
@@ -501,43 +505,43 @@ def _check(exercise: str, answer) -> None:
     print(_("  the same rows from the ORM: {orm}").format(orm=ORM[exercise]))
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q1(answer) -> None:
     """id and content of the live posts that mention Seoul (any case), newest first."""
     _check("q1", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q2(answer) -> None:
     """username and content of every live post, by username, then oldest first."""
     _check("q2", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q3(answer) -> None:
     """Every user's username and live profile name (NULL where none), by username."""
     _check("q3", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q4(answer) -> None:
     """Authors and the live likes their posts received, two or more, most first then by username."""
     _check("q4", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q5(answer) -> None:
     """username, post id and row_number() among the author's live posts, newest first."""
     _check("q5", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q6(answer) -> None:
     """Seoul day, live likes that day, and the running total, by day."""
     _check("q6", answer)
 
 
-@guarded
+@guarded(asks_for=(str,))
 def q7(answer) -> None:
     """Each author's most-liked live post (live likes; the newer on a tie): username, id, likes."""
     _check("q7", answer)
