@@ -17,7 +17,7 @@ from workbook.authoring.conventions import notebook_paths
 from workbook.authoring.translate import CATALOGUE_DIR
 from workbook.display import glossary
 from workbook.i18n import LOCALE_DIR
-from workbook.i18n.terms import Term, gloss_mismatches, terms, variant_uses
+from workbook.i18n.terms import Term, gloss_mismatches, repository_sense_misuses, terms, variant_uses
 from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 NOTEBOOKS = notebook_paths(directory=NOTEBOOKS_DIR)
@@ -96,6 +96,10 @@ def test_the_checks_find_what_they_look_for():
     # The right spelling holds the variant's letters: not a variant.
     assert variant_uses("워크플로우와 미리 쓰기 로그, 워크플로우가") == []
     assert variant_uses("워크플로가 돈다") != []
+    # 확장 alone is the extension row's variant; inside another term (수직 확장, 수평 확장) or made a
+    # verb (확장하기: scaling) it is not; an extension is a 확장 모듈.
+    assert variant_uses("수직 확장과 *수평 확장*, 확장하기 쉽고 확장되는 앱, 확장 모듈 hstore") == []
+    assert [v for _, v in variant_uses("설치된 확장: hstore. **확장**으로 제공")] == ["확장", "확장"]
 
 
 def test_the_glossary_is_well_formed():
@@ -162,3 +166,33 @@ def test_the_korean_glossary_table_shows_the_running_word():
     korean = glossary("ko")._repr_markdown_()
     assert "| 객체 관계 매핑(ORM) | ORM |" in korean
     assert "| 활성 행 | live row |" in korean
+
+
+def test_dockers_repository_and_gits_have_a_word_each():
+    """리포지토리 for Docker's repository (an image's namespace/name), 저장소 for a git repository;
+    the course's notes' own word for the namespace (저장소) may be quoted as theirs."""
+    wrong = [
+        f"{where}: write {right!r} in {sentence!r}"
+        for where, text in korean_texts()
+        for right, sentence in repository_sense_misuses(text)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_repository_check_tells_the_two_senses_apart():
+    assert repository_sense_misuses(
+        "도커의 용어로 저장소는 네임스페이스/이름 전체입니다. `REPOSITORY` 열에 나오는 저장소."
+    ) == [
+        ("리포지토리", "도커의 용어로 저장소는 네임스페이스/이름 전체입니다."),
+        ("리포지토리", "`REPOSITORY` 열에 나오는 저장소."),
+    ]
+    git = "잡은 리포지토리를 체크아웃합니다. GitHub 리포지토리"
+    assert [right for right, _ in repository_sense_misuses(git)] == ["저장소", "저장소"]
+    fine = (
+        "도커는 `namespace/name` 전체를 리포지토리라고 부릅니다. "
+        "과정의 노트는 네임스페이스를 저장소라고 부릅니다.\n"
+        "| 네임스페이스 (노트에서는 저장소) | 이름 |\n"
+        "잡은 저장소를 체크아웃합니다. `v7` 같은 태그는 그 저장소를 관리하는 사람이 옮길 수 있습니다.\n"
+        "이 저장소에서 web을 빌드하고 태그를 붙여 push합니다. 저장소 밖의 임시 폴더."
+    )
+    assert repository_sense_misuses(fine) == []
