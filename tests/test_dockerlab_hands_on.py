@@ -1,6 +1,7 @@
 """01-docker-1-hands-on's helpers: the build log read for CACHED, the scratch folder outside the
 repository, and no live cell where the engine answers but the docker command is missing."""
 
+import re
 from pathlib import Path
 
 from workbook import dockerlab
@@ -55,7 +56,7 @@ def test_a_failed_build_says_so_and_shows_the_log_end(tmp_path, capsys):
 def test_the_app_goes_to_a_scratch_folder_outside_the_repository_and_cleanup_removes_it(capsys):
     hello, other = dockerlab.hello_app(), dockerlab.hello_app()
     try:
-        assert (hello.folder / "app.py").read_text() == dockerlab.HELLO_APP
+        assert (hello.folder / "app.py").read_text() == dockerlab.hello_app_text()
         assert REPO_ROOT not in hello.folder.resolve().parents
         names = {hello.image, hello.container, hello.server, hello.network, hello.volume}
         assert len(names) == 5 and all(hello.image in name for name in names)
@@ -73,3 +74,11 @@ def test_an_engine_without_the_docker_command_runs_no_live_cell(monkeypatch, cap
     assert "docker command" in capsys.readouterr().out
     monkeypatch.setattr(dockerlab.shutil, "which", lambda name: "/usr/bin/docker")
     assert dockerlab.engine_with_cli() == "a client"
+
+
+def test_the_app_greets_in_the_learners_language_and_keeps_the_version_the_cells_replace(monkeypatch):
+    monkeypatch.setenv("WORKBOOK_LANG", "en")
+    assert 'GREETING = "Hello from a container, version 1"\n' in dockerlab.hello_app_text()
+    monkeypatch.setenv("WORKBOOK_LANG", "ko")
+    [greeting] = re.findall(r'^GREETING = "(.*)"$', dockerlab.hello_app_text(), re.MULTILINE)
+    assert re.search(r"[\uac00-\ud7a3]", greeting) and greeting.endswith(", version 1"), greeting

@@ -468,10 +468,11 @@ def ask_nginx(paths=("/static/admin/css/base.css", "/api/health/"), timeout: int
 # ---------------------------------------------------------------- 01-docker-1: a first image, typed by hand
 
 HELLO_BASE = "python:3.13-slim"  # on every engine a learner has, and the only image the section needs
+HELLO_GREETING = N_("Hello from a container, version 1")  # the cells replace "version 1"
 HELLO_APP = """\
 import http.server
 
-GREETING = "Hello from a container, version 1"
+GREETING = "{greeting}"
 
 
 class Greeter(http.server.BaseHTTPRequestHandler):
@@ -487,6 +488,11 @@ server = http.server.HTTPServer(("0.0.0.0", 8000), Greeter)
 print("listening on port 8000", flush=True)
 server.serve_forever()
 """
+
+
+def hello_app_text() -> str:
+    """The tiny app's source, its greeting in the learner's language."""
+    return HELLO_APP.replace("{greeting}", _(HELLO_GREETING))
 
 
 class Hello:
@@ -525,13 +531,14 @@ def hello_app() -> Hello:
 
     folder = Path(tempfile.mkdtemp(prefix="workbook-hello-"))
     folder.chmod(0o755)  # the image's user, nobody, reads it through a bind mount
-    (folder / "app.py").write_text(HELLO_APP)
+    text = hello_app_text()
+    (folder / "app.py").write_text(text)
     (folder / "app.py").chmod(0o644)
     with socket.socket() as probe:  # a free port on this machine for -p
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     print(_("app.py, written to a new scratch folder outside the repository:"))
-    print(HELLO_APP)
+    print(text)
     return Hello(folder, secrets.token_hex(4), port)
 
 
@@ -591,6 +598,12 @@ def hello_cleanup(client, hello: Hello) -> None:
     from docker.errors import NotFound
 
     removed = []
+    names = {
+        "container": N_("container"),
+        "image": N_("image"),
+        "network": N_("network"),
+        "volume": N_("volume"),
+    }
     for kind, collection, name in (
         ("container", client.containers, hello.container),
         ("container", client.containers, hello.server),
@@ -605,7 +618,7 @@ def hello_cleanup(client, hello: Hello) -> None:
                 client.images.remove(name, force=True)
             else:
                 collection.get(name).remove()
-            removed.append(kind)
+            removed.append(_(names[kind]))
         except NotFound:
             pass
     print(_("removed:"), ", ".join(removed), "·", _("and the scratch folder"))
