@@ -201,24 +201,36 @@ def _install_problem(job: dict, test_step: dict) -> str | None:
     return _("nothing installs the project's packages before the tests: a run step with pip install -r ...")
 
 
-@guarded
-def q1(answer) -> None:
-    """A workflow that tests the project on every push, against a PostgreSQL service it can reach."""
-    from ..files import jobs, load_workflow
-
-    exercise = "q1"
+def require_yaml_text(exercise: str, answer) -> None:
+    """An answer at all, and a str: the workflow's YAML text, as the exercises ask for."""
     require_answer(exercise, answer)
     if not isinstance(answer, str):
         raise CheckFailed(
             exercise, _("the answer should be the workflow's YAML text"), got=type(answer).__name__
         )
-    lint(exercise, answer)
+
+
+def parsed_workflow(exercise: str, answer: str) -> dict:
+    """The workflow the YAML text holds, or the YAML's own first error line as the ✗."""
+    from ..files import load_workflow
+
     try:
-        workflow = load_workflow(answer)
+        return load_workflow(answer)
     except Exception as exc:  # YAML errors, or a file that is not a mapping
         raise CheckFailed(
             exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
         ) from None
+
+
+@guarded
+def q1(answer) -> None:
+    """A workflow that tests the project on every push, against a PostgreSQL service it can reach."""
+    from ..files import jobs
+
+    exercise = "q1"
+    require_yaml_text(exercise, answer)
+    lint(exercise, answer)
+    workflow = parsed_workflow(exercise, answer)
     unpinned = _unpinned_actions(workflow)
     if unpinned:
         raise CheckFailed(
@@ -477,20 +489,11 @@ def _matrix_values(job: dict) -> dict[str, list]:
 @guarded
 def needs_and_matrix(answer) -> None:
     """The starter workflow with `deploy` waiting for `test`, and `test` on Python 3.11 and 3.12."""
-    from ..files import jobs, load_workflow, needs
+    from ..files import jobs, needs
 
     exercise = "needs_and_matrix"
-    require_answer(exercise, answer)
-    if not isinstance(answer, str):
-        raise CheckFailed(
-            exercise, _("the answer should be the workflow's YAML text"), got=type(answer).__name__
-        )
-    try:
-        workflow = load_workflow(answer)
-    except Exception as exc:  # YAML errors, or a file that is not a mapping
-        raise CheckFailed(
-            exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
-        ) from None
+    require_yaml_text(exercise, answer)
+    workflow = parsed_workflow(exercise, answer)
     lint(exercise, answer)
     found = jobs(workflow)
     if "test" not in found or "deploy" not in found:
@@ -611,20 +614,11 @@ def job_grants(workflow: dict, job: dict) -> dict[str, str] | None:
 @guarded
 def least_privilege(answer) -> None:
     """The publish workflow with a read-only token everywhere but publish's packages: write."""
-    from ..files import jobs, load_workflow
+    from ..files import jobs
 
     exercise = "least_privilege"
-    require_answer(exercise, answer)
-    if not isinstance(answer, str):
-        raise CheckFailed(
-            exercise, _("the answer should be the workflow's YAML text"), got=type(answer).__name__
-        )
-    try:
-        workflow = load_workflow(answer)
-    except Exception as exc:  # YAML errors, or a file that is not a mapping
-        raise CheckFailed(
-            exercise, _("this is not a workflow's YAML"), got=str(exc).splitlines()[0]
-        ) from None
+    require_yaml_text(exercise, answer)
+    workflow = parsed_workflow(exercise, answer)
     lint(exercise, answer)
     found = jobs(workflow)
     if "test" not in found or "publish" not in found:
