@@ -140,10 +140,11 @@ COPY . .
 # The static files, for `python -m workbook serve` run inside the lab, as links to the files the
 # installed packages already hold (whitenoise follows them; serve's own collectstatic finds them
 # up to date): the web image copies them, the lab need not carry them twice.
-# The site's and the workbook's code compiled once here, not at every start and in every kernel.
+# The site's, the workbook's and the classroom's (the grader's) code compiled once here, not at every
+# start and in every kernel.
 RUN DJANGO_SETTINGS_MODULE=config.settings.base DATABASE_URL=postgres://build@localhost/unused \
     DJANGO_STATIC_ROOT=/app/staticfiles python project/manage.py collectstatic --link --noinput --verbosity 0 \
- && python -m compileall -q project workbook
+ && python -m compileall -q project workbook classroom
 # The workspace, writable without a bind mount too (docker run on the image alone).
 RUN mkdir -p my-notebooks && chown "${LAB_UID}:${LAB_GID}" my-notebooks
 ENV HOME=/home/lab \

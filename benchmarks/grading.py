@@ -29,9 +29,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from workbook.authoring import grade  # noqa: E402
+from classroom import grade  # noqa: E402
+from classroom.fake_class import make_class  # noqa: E402
 from workbook.authoring.conventions import read  # noqa: E402
-from workbook.authoring.fake_class import make_class  # noqa: E402
 from workbook.authoring.scratch import django_config  # noqa: E402
 from workbook.paths import NOTEBOOKS_DIR, PROJECT_DIR  # noqa: E402
 

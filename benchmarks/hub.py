@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/hub.py --spawner local  [--students 20] [--concurrency 4]
     .venv/bin/python benchmarks/hub.py --spawner docker [--students 5]  [--concurrency 4]
 
-`local`: JupyterHub with the local-process spawner (workbook.authoring.classhub.LocalHub), every
+`local`: JupyterHub with the local-process spawner (classroom.classhub.LocalHub), every
 database and role on the PostgreSQL at --admin-url under a prefix of the run's own. `docker`: the
 class's compose stack (classroom/docker-compose.yml via classhub.DockerHub, every name starting
 wbhubbench<pid>), built first (not timed). Both are removed at the end.
@@ -37,8 +37,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from classroom import classhub  # noqa: E402
 from workbook import rehearsal  # noqa: E402
-from workbook.authoring import asyncrun, classhub  # noqa: E402
+from workbook.authoring import asyncrun  # noqa: E402
 
 
 @dataclass

@@ -20,8 +20,9 @@ import subprocess
 
 import pytest
 
+from classroom import classhub
 from workbook import rehearsal
-from workbook.authoring import asyncrun, classhub
+from workbook.authoring import asyncrun
 
 PASSWORDS = {"teacher": "teach-the-class", "alice": "alice-first-pw", "bob": "bob-first-pw"}
 

@@ -13,7 +13,8 @@ import sys
 
 import pytest
 
-from workbook.authoring import asyncrun, classhub
+from classroom import classhub
+from workbook.authoring import asyncrun
 from workbook.paths import REPO_ROOT
 
 CLASSROOM = REPO_ROOT / "classroom"

@@ -344,6 +344,48 @@ def test_the_site_never_imports_the_workbook():
     assert offenders == []
 
 
+def _module_level_imports(tree: ast.AST):
+    """The imports a module runs when it is imported: every one outside a function's body."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        yield from _module_level_imports(node)
+
+
+def _absolute_names(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return [node.module or ""] if node.level == 0 else []
+
+
+def test_the_workbook_never_imports_the_classroom_at_import_time():
+    """classroom → workbook, never the reverse: a kernel or a learner's command never loads the
+    instructor's package. Only a command's handler may import it, when it runs (`grade`)."""
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}:{node.lineno}"
+        for folder in (REPO_ROOT / "workbook", PROJECT_DIR)
+        for path in folder.rglob("*.py")
+        for node in _module_level_imports(ast.parse(path.read_text(encoding="utf-8")))
+        if any(name.split(".")[0] == "classroom" for name in _absolute_names(node))
+    ]
+    assert offenders == []
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, workbook, workbook.cli, workbook.authoring.judge; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'classroom'))",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
 def test_the_test_suite_refuses_to_run_on_the_learners_database():
     env = dict(os.environ, DJANGO_DB_NAME=database.DEFAULT_DB_NAME)
     result = subprocess.run(

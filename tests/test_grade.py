@@ -15,9 +15,9 @@ import nbformat
 import psycopg2
 import pytest
 
-from workbook.authoring import grade
+from classroom import grade
+from classroom.fake_class import KINDS, make_class
 from workbook.authoring.conventions import read
-from workbook.authoring.fake_class import KINDS, make_class
 from workbook.authoring.student import student_copy
 from workbook.paths import NOTEBOOKS_DIR
 

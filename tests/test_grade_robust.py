@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from workbook.authoring import grade
-from workbook.authoring.fake_class import RIGHT, UNANSWERED, Maker
+from classroom import grade
+from classroom.fake_class import RIGHT, UNANSWERED, Maker
 from workbook.paths import NOTEBOOKS_DIR
 
 ORM = NOTEBOOKS_DIR / "05-orm-exercises.ipynb"

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbook.authoring import grade
-from workbook.authoring.sandbox import UID_BASE
+from classroom import grade
+from classroom.sandbox import UID_BASE
 from workbook.paths import NOTEBOOKS_DIR
 
 MARKER = "3617.25"  # the child's sleep: found in /proc if it outlived the run
@@ -116,6 +116,9 @@ def test_a_graded_submission_reads_nothing_outside_its_sandbox_and_reaches_only_
         "the class list": str(roster),
         "a classmate's submission": str(classmate),
         "the repository's README": str(NOTEBOOKS_DIR.parent / "README.md"),
+        # classroom/ holds the grader and can hold the instructor's class list (class.csv)
+        "the classroom's folder": str(NOTEBOOKS_DIR.parent / "classroom" / "class.example.csv"),
+        "the grader": str(NOTEBOOKS_DIR.parent / "classroom" / "grade.py"),
         "root's home": "/root/.bashrc",
         "a password file": "/etc/shadow",
     }
@@ -138,6 +141,8 @@ def test_a_graded_submission_reads_nothing_outside_its_sandbox_and_reaches_only_
         "the class list": "FileNotFoundError",
         "a classmate's submission": "FileNotFoundError",
         "the repository's README": "FileNotFoundError",
+        "the classroom's folder": "FileNotFoundError",
+        "the grader": "FileNotFoundError",
         "root's home": "FileNotFoundError",
         "a password file": "PermissionError",
     }

@@ -676,8 +676,9 @@ def cmd_rehearse(args) -> int:
 
 def cmd_grade(args) -> int:
     """Grade submissions, each in a fresh kernel on a database of its own; reports in --out."""
-    from .authoring import grade
-    from .authoring.sandbox import SandboxUnavailable
+    # The grader is the classroom's (classroom → workbook, never the other way at import time).
+    from classroom import grade
+    from classroom.sandbox import SandboxUnavailable
 
     try:
         roster = grade.read_roster(Path(args.roster)) if args.roster else []

@@ -21,6 +21,9 @@ the grades (`judged_in_kernel`).
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
 back to the statement that produced it); the reply is {"status", "message"}.
+
+It lives in workbook/, not with the grader in classroom/: it runs inside the sandbox, which shows
+only workbook/ and project/ and never classroom/, the folder that can hold the class list.
 """
 
 from __future__ import annotations

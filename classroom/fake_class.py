@@ -23,8 +23,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import NOTEBOOKS_DIR
-from .conventions import assigned_names, read, strip_solution, write
+from workbook.authoring.conventions import assigned_names, read, strip_solution, write
+from workbook.paths import NOTEBOOKS_DIR
+
 from .grade import ERROR, FAILED, NOT_ANSWERED, PASSED, load_original
 
 RIGHT, WRONG, UNANSWERED = "right", "wrong", "unanswered"

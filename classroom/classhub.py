@@ -19,8 +19,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import REPO_ROOT
-from .stack import free_port
+from workbook.authoring.stack import free_port
+from workbook.paths import REPO_ROOT
 
 CLASSROOM = REPO_ROOT / "classroom"
 COMPOSE_FILE = CLASSROOM / "docker-compose.yml"
@@ -147,7 +147,7 @@ def notebook_code(name: str = "05-orm-exercises.ipynb") -> list[str]:
     """The code cells of a solved notebook, in order: what a student runs with Run All."""
     import nbformat
 
-    from ..paths import NOTEBOOKS_DIR
+    from workbook.paths import NOTEBOOKS_DIR
 
     nb = nbformat.read(str(NOTEBOOKS_DIR / name), as_version=4)
     return [cell.source for cell in nb.cells if cell.cell_type == "code"]

@@ -42,7 +42,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..paths import PROJECT_DIR, REPO_ROOT
+from workbook.paths import PROJECT_DIR, REPO_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -407,7 +407,7 @@ class GradingServer:
         deadline = time.monotonic() + 30
         while True:
             try:
-                from ..database import connect
+                from workbook.database import connect
 
                 conn = connect(config, "postgres")
                 break

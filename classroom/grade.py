@@ -28,7 +28,8 @@ Out (in --out, default grades/): grades.csv (student × exercise, totals), grade
 check messages), report.html (heat map and pass rate per exercise), feedback/<student>.html, and
 graded/<student>/<notebook>.ipynb (the notebook as it ran).
 
-This is an authoring tool: no kernel imports it.
+This is the instructor's tool, in the classroom package: no kernel imports it, and only the judge
+(workbook/authoring/judge.py) runs inside the sandbox.
 """
 
 from __future__ import annotations
@@ -51,11 +52,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from ..paths import NOTEBOOKS_DIR, PROJECT_DIR
-from . import asyncrun
-from .conventions import NAME_PATTERN, check_cells, exercise_name, is_exercise, notebook_paths
-from .judge import MARKER as ANSWER_MARKER
-from .judge import extraction_source
+from workbook.authoring import asyncrun
+from workbook.authoring.conventions import (
+    NAME_PATTERN,
+    check_cells,
+    exercise_name,
+    is_exercise,
+    notebook_paths,
+)
+from workbook.authoring.judge import MARKER as ANSWER_MARKER
+from workbook.authoring.judge import extraction_source
+from workbook.paths import NOTEBOOKS_DIR, PROJECT_DIR
+
 from .sandbox import (
     GradingServer,
     Sandbox,
@@ -124,7 +132,7 @@ class Original:
 
 
 def load_original(path: Path) -> Original:
-    from .conventions import read
+    from workbook.authoring.conventions import read
 
     nb = read(path)
     imports = CHECK_IMPORT.findall("\n".join(c.source for c in nb.cells if c.cell_type == "code"))
@@ -167,7 +175,7 @@ def _check_arguments(check_source: str, exercise_source: str) -> tuple[str, bool
     """(the check call's arguments, whether only the kernel can judge it)."""
     import ast
 
-    from ..answers import BEGIN_SOLUTION, END_SOLUTION
+    from workbook.answers import BEGIN_SOLUTION, END_SOLUTION
 
     try:
         call = ast.parse(check_source).body[0].value
@@ -529,7 +537,7 @@ class Server:
         self.judges: dict[str, str] = {}  # database -> the judge's URL
 
     def _connect(self, dbname: str = "postgres"):
-        from ..database import connect
+        from workbook.database import connect
 
         return connect(self.config, dbname)
 
@@ -1361,7 +1369,7 @@ def grade(
         grading_server = GradingServer()
         config = grading_server.start() if submissions else grading_server.config()
     elif config is None:
-        from .scratch import django_config
+        from workbook.authoring.scratch import django_config
 
         config = django_config()
     server = Server(config, secrets.token_hex(4))
