@@ -276,3 +276,40 @@ def test_q4_rejects_a_float_and_a_list_of_queries(seeded):
         check.q4(float(expected))
     with pytest.raises(CheckFailed, match="whole number"):
         check.q4(["SELECT 1"] * expected)
+
+
+# q5: the least permissions that restore a post in the admin
+
+
+@pytest.mark.parametrize("answer", [{"change_post"}, ["posts.change_post"], ("change_post",)])
+def test_q5_accepts_change_post_alone(seeded, capsys, answer):
+    check.q5(answer)
+    assert capsys.readouterr().out.startswith("✓ q5")
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        ({"view_post"}, "cannot restore post 7"),
+        ({"delete_post", "add_post"}, "cannot restore post 7"),
+        (set(), "cannot restore post 7"),
+        ({"change_post", "view_post"}, "view_post is not needed"),
+        ({"change_post", "delete_post"}, "delete_post is not needed"),
+        ({"restore_post"}, "not a permission on posts: restore_post"),
+        ("change_post", "a set of permission codenames"),
+    ],
+)
+def test_q5_rejects(seeded, answer, message):
+    with pytest.raises(CheckFailed, match=message):
+        check.q5(answer)
+
+
+def test_q5_leaves_no_user_and_post_7_deleted(seeded):
+    from django.contrib.auth import get_user_model
+
+    from posts.models import Post
+
+    users = get_user_model().objects.count()
+    check.q5({"change_post"})
+    assert get_user_model().objects.count() == users
+    assert Post.all_objects.get(pk=7).is_deleted

@@ -91,3 +91,22 @@ def api_reachable() -> bool:
         )
         return False
     return True
+
+
+def keep_page_context() -> None:
+    """Let the test client keep each page's context and templates, as Django's tutorial does with
+    `setup_test_environment()` in a shell (once per kernel: a second call would raise)."""
+    from django.test import utils
+
+    if not hasattr(utils._TestState, "saved_data"):
+        utils.setup_test_environment()
+
+
+def page_rows(response) -> list[str]:
+    """The rows an admin list page shows, each as its __str__."""
+    return [str(row) for row in response.context["cl"].result_list]
+
+
+def page_messages(response) -> list[str]:
+    """The messages a page shows (an action's "Restored 1 row.", for example)."""
+    return [str(message) for message in response.context["messages"]] if response.context else []

@@ -288,3 +288,76 @@ def _one_more_list_query():
 
     setattr(cls, action, costlier)
     return lambda: setattr(cls, action, original)
+
+
+def restores_through_admin(codenames: set[str]) -> bool:
+    """Whether a staff user holding exactly these post permissions restores the soft-deleted post 7
+    with the admin's restore action (the user, the session and the restore all rolled back)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from posts.models import Post
+
+    with rolled_back():
+        post = Post.all_objects.get(pk=7)
+        post.soft_delete()
+        user = get_user_model().objects.create_user("q5-restorer", is_staff=True)
+        user.user_permissions.set(
+            Permission.objects.filter(content_type__app_label="posts", codename__in=codenames)
+        )
+        client = Client()
+        client.force_login(user)
+        client.post("/admin/posts/post/", {"action": "restore_selected", "_selected_action": [post.pk]})
+        return not Post.all_objects.get(pk=post.pk).is_deleted
+
+
+@guarded
+def q5(answer) -> None:
+    """The least permissions a staff user needs to restore posts in the admin."""
+    from django.contrib.auth.models import Permission
+
+    exercise = "q5"
+    require_answer(exercise, answer)
+    if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)):
+        raise CheckFailed(
+            exercise,
+            _("the answer should be a set of permission codenames"),
+            got=repr(answer),
+            hint=_('for example {"add_post"}'),
+        )
+    known = set(
+        Permission.objects.filter(content_type__app_label="posts", content_type__model="post").values_list(
+            "codename", flat=True
+        )
+    )
+    chosen = {str(name).removeprefix("posts.") for name in answer}
+    unknown = sorted(chosen - known)
+    if unknown:
+        raise CheckFailed(
+            exercise,
+            _("not a permission on posts: {names}").format(names=", ".join(unknown)),
+            expected=sorted(known),
+            got=sorted(chosen),
+        )
+    if not restores_through_admin(chosen):
+        raise CheckFailed(
+            exercise,
+            _("a staff user with these permissions cannot restore post 7 in the admin"),
+            got=sorted(chosen),
+            hint=_("the restore action is declared with permissions=['change'] in core/admin.py"),
+        )
+    for name in sorted(chosen):
+        if restores_through_admin(chosen - {name}):
+            raise CheckFailed(
+                exercise,
+                _("{name} is not needed: without it the user still restores post 7").format(name=name),
+                got=sorted(chosen),
+                hint=_("in the admin, the change permission lets a user see the list too"),
+            )
+    ok(
+        exercise,
+        _("{names} and nothing else: a staff user restored post 7 with the admin's action").format(
+            names=", ".join(sorted(chosen))
+        ),
+    )

@@ -20,6 +20,10 @@ HINTS = {
         N_("count_queries() counts the statements a block sends: wrap one request in it."),
         N_('with count_queries() as counted: as_alice.get("/api/posts/?page_size=5"), then counted.count'),
     ],
+    "q5": [
+        N_("An admin action says which permissions it needs; look at restore_selected in core/admin.py."),
+        N_("The admin shows the list to a user who may view or change; does the restorer need both?"),
+    ],
 }
 
 WHY = {
@@ -37,5 +41,9 @@ WHY = {
     "q4": N_(
         "one COUNT for the paginator, one SELECT with the authors joined, one prefetch for the files: "
         "none grows with the page."
+    ),
+    "q5": N_(
+        "@admin.action(permissions=['change']) offers the action only to users with change_post, and the "
+        "admin lets a user who may change also view the list."
     ),
 }
