@@ -462,7 +462,7 @@ def production_healthchecks(server_env: str, tmp: Path) -> dict[str, dict]:
     import yaml
 
     (tmp / ".env.prod").write_text((ROOT / ".env.prod.example").read_text())
-    (tmp / ".env").write_text("IMAGE_PREFIX=ghcr.io/owner/repo\n" + server_env)
+    (tmp / ".env").write_text("IMAGE_PREFIX=ghcr.io/owner/repo\nIMAGE_TAG=0123abc\n" + server_env)
     shutil.copy(PROD, tmp / PROD.name)
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME") or k.startswith("DOCKER_")}
     result = subprocess.run(
