@@ -4,6 +4,35 @@
 # reported with the fix before anyone loses an edit.
 set -o errexit -o nounset -o pipefail
 
+# The local stack (docker-compose.yml) hands its secrets over as a file, WORKBOOK_SECRETS_FILE (the
+# .env as a Compose secret), never as environment values that `docker inspect` would show: they
+# are read here into this process's environment (a value the environment already has wins), and
+# the database's password goes into DATABASE_URL when it is given without one.
+if [ -n "${WORKBOOK_SECRETS_FILE:-}" ]; then
+  if ! [ -r "$WORKBOOK_SECRETS_FILE" ]; then
+    echo "lab: cannot read $WORKBOOK_SECRETS_FILE (the .env) as uid $(id -u): set LAB_UID and" \
+      "LAB_GID in .env to the ids of the user who owns .env" >&2
+    exit 2
+  fi
+  secret_value() {
+    local value
+    value=$(sed -n "s/^[[:space:]]*$1[[:space:]]*=//p" "$WORKBOOK_SECRETS_FILE" | tail -n 1)
+    value=${value%$'\r'}
+    case $value in \"*\" | \'*\') value=${value:1:${#value}-2} ;; esac
+    printf '%s' "$value"
+  }
+  for name in JUPYTER_TOKEN; do
+    value=$(secret_value "$name")
+    if [ -n "$value" ] && [ -z "${!name:-}" ]; then export "$name=$value"; fi
+  done
+  password=$(secret_value POSTGRES_PASSWORD)
+  case ${DATABASE_URL:-} in
+    *://*:*@*) ;;
+    *://*@*) if [ -n "$password" ]; then export DATABASE_URL="${DATABASE_URL/@/:$password@}"; fi ;;
+  esac
+  unset name value password
+fi
+
 case " $* " in
   *" workbook lab "* | *" jupyter "* | *" jupyter-lab "* | *" jupyterlab "*)
     token=${JUPYTER_TOKEN:-}

@@ -275,7 +275,12 @@ def stack(request, tmp_path_factory):
     workspace.chmod(0o777)
     values = throwaway_env(LAB_UID=lab_uid, LAB_GID=lab_gid, LAB_WORKSPACE=str(workspace))
     env_file = tmp_path_factory.mktemp("compose") / "smoke.env"
+    # The file the containers read their secrets from, mode 600 as `run.py env` writes it.
+    values["WORKBOOK_ENV_FILE"] = str(env_file)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    env_file.chmod(0o600)
+    if os.getuid() == 0:  # as a learner's: owned by the uid web and lab run as, not root
+        os.chown(env_file, int(lab_uid), int(lab_gid))
     project = f"wbsmoke{os.getpid()}{secrets.token_hex(2)}"
     stack = Stack(cli=cli, project=project, env_file=env_file, values=values)
     capture = request.config.pluginmanager.get_plugin("capturemanager")
@@ -327,6 +332,31 @@ def test_every_service_runs_as_a_non_root_user_and_publishes_on_loopback_only(st
     assert not any((stack.container("db")["NetworkSettings"]["Ports"] or {}).values()), (
         "PostgreSQL must not be published on the host"
     )
+
+
+@pytest.mark.docker
+def test_docker_inspect_shows_no_secret_and_each_service_only_its_capabilities(stack):
+    secrets = {
+        name: stack.values[name]
+        for name in ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "DJANGO_SUPERUSER_PASSWORD", "JUPYTER_TOKEN")
+    }
+    allowed = {"db": {"CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"}}
+    for service in SERVICES:
+        inspected = stack.container(service)
+        shown = json.dumps(inspected)
+        for name, value in secrets.items():
+            assert value not in shown, f"`docker inspect` of {service} shows {name}"
+        host = inspected["HostConfig"]
+        assert host["CapDrop"] == ["ALL"], (service, host["CapDrop"])
+        assert {cap.removeprefix("CAP_") for cap in host["CapAdd"] or ()} <= allowed.get(service, set())
+        assert "no-new-privileges:true" in host["SecurityOpt"], service
+        assert host["Memory"] > 0 and host["PidsLimit"] > 0, service
+    # What each main process may really do: no capability at all, but db's root entrypoint had
+    # its five and left them behind when it became postgres.
+    for service in SERVICES:
+        status = stack.exec(service, "cat", "/proc/1/status").stdout
+        effective = int(re.search(r"^CapEff:\s+([0-9a-f]+)", status, re.M).group(1), 16)
+        assert effective == 0, f"{service}'s main process keeps capabilities {effective:#x}"
 
 
 @pytest.mark.docker

@@ -188,9 +188,12 @@ def test_each_built_service_builds_the_dockerfile_target_of_its_name(dev):
 
 def test_a_blank_lab_token_is_made_random_and_the_notebooks_stay_on_the_host(dev, dev_values):
     lab = dev["services"]["lab"]
-    # Blank reaches the entrypoint, which makes a random token and prints the link.
-    assert lab["environment"]["JUPYTER_TOKEN"] == "${JUPYTER_TOKEN:-}"
+    # The token comes in the secrets file, never as an environment value; blank reaches the
+    # entrypoint, which makes a random token and prints the link.
+    assert "JUPYTER_TOKEN" not in lab["environment"]
+    assert lab["environment"]["WORKBOOK_SECRETS_FILE"] == "/run/secrets/workbook_env"
     entrypoint = (ROOT / "docker" / "lab-entrypoint.sh").read_text()
+    assert "for name in JUPYTER_TOKEN; do" in entrypoint
     assert "secrets.token_urlsafe" in entrypoint and "/lab?token=$token" in entrypoint
     assert len(dev_values["JUPYTER_TOKEN"]) >= 32, "`run.py env` writes a random token"
     assert "${LAB_WORKSPACE:-./my-notebooks}:/app/my-notebooks" in lab["volumes"]
@@ -270,8 +273,29 @@ def test_every_production_service_drops_its_capabilities_and_has_limits(prod):
     _hardened(prod, prod["services"])
 
 
-def test_the_local_stacks_site_proxy_and_lab_drop_their_capabilities_and_have_limits(dev):
-    _hardened(dev, ("web", "proxy", "lab"))
+def test_every_local_service_drops_its_capabilities_and_has_limits(dev):
+    _hardened(dev, dev["services"])
+
+
+def test_the_local_stack_hands_its_secrets_over_as_a_file_never_as_environment_values(dev_values):
+    """What `docker inspect` shows of each container: its environment and command line, after
+    compose filled them in from the .env `run.py env` writes. No secret of that .env is there."""
+    secrets = {name: dev_values[name] for name in SECRET_NAMES + ("JUPYTER_TOKEN",) if dev_values.get(name)}
+    assert set(secrets) >= {"POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "DJANGO_SUPERUSER_PASSWORD"}
+    filled = yaml.safe_load(interpolate(DEV.read_text(), dev_values))
+    assert filled["secrets"]["workbook_env"] == {"file": "./.env"}
+    for name, service in filled["services"].items():
+        assert "env_file" not in service, f"{name}: env_file puts every value in `docker inspect`"
+        shown = json.dumps(
+            {
+                key: service.get(key)
+                for key in ("environment", "command", "entrypoint", "labels", "healthcheck")
+            }
+        )
+        for secret, value in secrets.items():
+            assert value not in shown, f"{name} shows {secret} to `docker inspect`"
+    for name in ("db", "web", "lab"):
+        assert filled["services"][name]["secrets"] == ["workbook_env"], name
 
 
 def test_env_prod_example_has_what_production_settings_demand():

@@ -27,6 +27,9 @@ DJANGO_VARIABLES = [
     "DJANGO_STATIC_ROOT",
     "DJANGO_LOG_LEVEL",
     "DJANGO_CONN_MAX_AGE",
+    "DJANGO_ENV_FILE",
+    "WORKBOOK_SECRETS_FILE",
+    "POSTGRES_PASSWORD",
 ]
 PRODUCTION = {
     "DJANGO_ENV": "production",
@@ -186,6 +189,38 @@ def test_the_database_comes_from_database_url(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://shop:pw@db.example:6543/shop")
     database = load_settings(monkeypatch).DATABASES["default"]
     assert (database["HOST"], str(database["PORT"]), database["NAME"]) == ("db.example", "6543", "shop")
+
+
+def test_a_database_url_without_its_password_takes_the_secrets_files(monkeypatch, tmp_path):
+    """The local compose stack: DATABASE_URL names no password (`docker inspect` shows it), the
+    password is in .env, mounted as a file; quoted there or not, and put into the URL escaped."""
+    secrets_file = tmp_path / "workbook_env"
+    secrets_file.write_text('POSTGRES_PASSWORD=old\n# a comment\nPOSTGRES_PASSWORD="p@ss:w/rd"\n')
+    monkeypatch.setenv("DATABASE_URL", "postgres://shop@db.example:6543/shop")
+    database = load_settings(monkeypatch, WORKBOOK_SECRETS_FILE=str(secrets_file)).DATABASES["default"]
+    assert (database["USER"], database["PASSWORD"], database["HOST"]) == ("shop", "p@ss:w/rd", "db.example")
+    # A URL that has its password keeps it.
+    monkeypatch.setenv("DATABASE_URL", "postgres://shop:own@db.example:6543/shop")
+    database = load_settings(monkeypatch, WORKBOOK_SECRETS_FILE=str(secrets_file)).DATABASES["default"]
+    assert database["PASSWORD"] == "own"
+
+
+def test_web_reads_the_password_and_secret_key_from_its_env_file(monkeypatch, tmp_path):
+    env_file = tmp_path / "workbook_env"
+    key = secrets.token_urlsafe(50)
+    env_file.write_text(f"POSTGRES_PASSWORD=from-the-file\nDJANGO_SECRET_KEY={key}\n")
+    monkeypatch.setenv("DATABASE_URL", "postgres://shop@db.example:6543/shop")
+    for name in ("POSTGRES_PASSWORD", "DJANGO_SECRET_KEY"):  # gone again after the test
+        monkeypatch.setenv(name, "")
+    settings = load_settings(monkeypatch, DJANGO_ENV_FILE=str(env_file))
+    assert settings.DATABASES["default"]["PASSWORD"] == "from-the-file"
+    assert settings.SECRET_KEY == key
+
+
+def test_an_unreadable_secrets_file_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://shop@db.example:6543/shop")
+    with pytest.raises(ImproperlyConfigured, match="WORKBOOK_SECRETS_FILE names .*missing"):
+        load_settings(monkeypatch, WORKBOOK_SECRETS_FILE=str(tmp_path / "missing"))
 
 
 def test_connections_persist_with_health_checks(monkeypatch):

@@ -7,7 +7,7 @@ starts nothing and connects to nothing. The database is DATABASE_URL's (a postgr
 import hashlib
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -167,6 +167,36 @@ def persistent_connections() -> dict:
 
 # Read when Django first connects, not here: importing the settings connects to nothing.
 DATABASE_URL = env.str("DATABASE_URL", default="").strip()
+
+
+def secrets_file_value(name: str) -> str:
+    """NAME's value in WORKBOOK_SECRETS_FILE (NAME=value lines: the local compose stack's .env,
+    mounted as a Compose secret), "" when there is no such file or line."""
+    path = os.environ.get("WORKBOOK_SECRETS_FILE")
+    if not path:
+        return ""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"WORKBOOK_SECRETS_FILE names {path}, which cannot be read: {exc.strerror}."
+        ) from None
+    value = ""
+    for line in lines:
+        key, sep, rest = line.partition("=")
+        if sep and key.strip() == name:
+            value = rest.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+    return value
+
+
+# The local compose stack gives DATABASE_URL without its password, so that `docker inspect` shows
+# none: the password is POSTGRES_PASSWORD's, from the environment (DJANGO_ENV_FILE) or the secrets file.
+if DATABASE_URL and urlsplit(DATABASE_URL).username and urlsplit(DATABASE_URL).password is None:
+    _password = env.str("POSTGRES_PASSWORD", default="") or secrets_file_value("POSTGRES_PASSWORD")
+    if _password:
+        DATABASE_URL = DATABASE_URL.replace("@", f":{quote(_password, safe='')}@", 1)
 DATABASES = {"default": database_from_url(DATABASE_URL)} if DATABASE_URL else {}
 if PRODUCTION and DATABASE_URL:
     _password = unquote(urlsplit(DATABASE_URL).password or "")
