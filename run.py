@@ -386,6 +386,10 @@ def write_env(target: Path = ROOT / ".env") -> int:
     target.write_text("\n".join(lines) + "\n")
     if hasattr(os, "chmod"):
         target.chmod(0o600)
+    if hasattr(os, "getuid") and os.getuid() == 0:
+        # The containers run as LAB_UID (1000 for whoever works as root) and read .env as a secret
+        # file: it is theirs, and root reads it anyway.
+        os.chown(target, int(filled["LAB_UID"]), int(filled["LAB_GID"]))
     print(
         _(
             "Wrote {name} with random passwords, key and token (only you can read it). "

@@ -216,6 +216,18 @@ def test_run_py_env_writes_random_secrets_and_never_overwrites(tmp_path):
     assert (tmp_path / "a" / ".env").read_text() == before
 
 
+def test_the_env_run_py_writes_is_readable_by_the_containers_user_and_no_other(tmp_path):
+    """The stack's containers run as LAB_UID and read .env as a secret file: .env belongs to that
+    user, mode 600. Whoever works as root gets LAB_UID 1000 (never root in a container), so the
+    file is given to 1000 too; root reads it anyway."""
+    path = write_env(tmp_path / ".env")
+    values = env_file(path)
+    info = path.stat()
+    assert info.st_mode & 0o777 == 0o600
+    assert str(info.st_uid) == values["LAB_UID"] and str(info.st_gid) == values["LAB_GID"]
+    assert values["LAB_UID"] != "0"
+
+
 def test_the_env_run_py_writes_sets_every_variable_the_stack_requires(dev_values):
     missing = sorted(name for name in requirements(DEV) if not dev_values.get(name))
     assert not missing, (
