@@ -68,16 +68,16 @@ def test_check_cells_say_one_thing_and_never_raise(tmp_path, kernel_database):
 
 RERUN_CELLS = [
     "import workbook\nworkbook.setup()",
-    "workbook.reset()\nfrom django.db import connection\nfrom workbook.checks import modeling as check",
-    'index_name = "one_live_like_per_user_and_post"',  # typed in from the output
-    "check.q2(index_name)",
-    "with connection.cursor() as cursor:\n"
-    "    cursor.execute(\"SELECT indexname FROM pg_indexes WHERE tablename = 'posts_like' \"\n"
-    "                   \"AND indexdef LIKE 'CREATE UNIQUE%' AND indexdef LIKE '% WHERE %'\")\n"
-    "    index_name = cursor.fetchone()[0]",
-    "check.q2(index_name)",
+    "workbook.reset()\nfrom django.contrib.auth import get_user_model\nfrom posts.models import Like\n"
+    "from workbook.checks import modeling as check",
+    'Like.objects.get(user__username="bob", post_id=1).delete()\n'
+    'Like.objects.create(user=get_user_model().objects.get(username="bob"), post_id=1)',
+    "like_rows = 2",  # typed in from what the learner saw
+    "check.q4(like_rows)",
+    'like_rows = Like.all_objects.filter(user__username="bob", post_id=1).count()',
+    "check.q4(like_rows)",
     "check = 5",  # the name rebound
-    "check.q2(index_name)",
+    "check.q4(like_rows)",
 ]
 
 
@@ -85,7 +85,7 @@ def test_a_value_answer_is_judged_by_its_cell_run_again(tmp_path, kernel_databas
     nb = new_notebook(cells=[new_code_cell(source) for source in RERUN_CELLS])
     regen.execute(nb, cwd=tmp_path, env=dict(os.environ, DJANGO_DB_NAME=kernel_database))
     out = [_text(cell) for cell in nb.cells]
-    assert out[3].startswith("✗ q2: your exercise cell, run again"), out[3]
-    assert out[5].startswith("✓ q2: one_live_like_per_user_and_post"), out[5]
-    assert "the name check now holds int" in out[7], out[7]
-    assert "from workbook.checks import modeling as check" in out[7], out[7]
+    assert out[4].startswith("✗ q4: your exercise cell, run again"), out[4]
+    assert out[6].startswith("✓ q4: "), out[6]
+    assert "the name check now holds int" in out[8], out[8]
+    assert "from workbook.checks import modeling as check" in out[8], out[8]

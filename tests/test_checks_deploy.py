@@ -7,7 +7,6 @@ import pytest
 from workbook.checks import deploy as check
 from workbook.checks._base import CheckFailed, NotAnswered
 
-SECRETS = ["SSH_HOST", "SSH_USER", "SSH_PRIVATE_KEY", "SSH_KNOWN_HOSTS", "ENV_PROD"]
 REQUIRED = [
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
@@ -18,20 +17,58 @@ REQUIRED = [
 ]
 
 
-def test_q1_accepts_the_secrets_with_or_without_the_optional_port(capsys):
-    check.q1(SECRETS)
-    check.q1({*SECRETS, "SSH_PORT"})
-    check.q1(tuple(name.lower() for name in SECRETS))
-    assert capsys.readouterr().out.count("✓ q1") == 3
+FIXED = check.GIVEN_STEP.replace("secrets.SSH_KEY", "secrets.SSH_PRIVATE_KEY")
+
+
+def test_q1_accepts_the_step_fixed_however_it_is_written(capsys):
+    check.q1(FIXED)
+    check.q1(check.GIVEN_STEP.replace("${{ secrets.SSH_KEY }}", "${{secrets.SSH_PRIVATE_KEY}}"))
+    indented = "\n".join("      " + line for line in FIXED.splitlines())  # as it sits in a job
+    check.q1(indented)
+    first, *rest = FIXED.removeprefix("- ").splitlines()
+    check.q1("\n".join([first, *(line[2:] for line in rest)]))  # the step alone, not a list of one
+    assert capsys.readouterr().out.count("✓ q1") == 4
+
+
+def test_the_given_step_is_what_02_deploy_shows_and_hands_over():
+    from workbook.authoring import conventions
+    from workbook.paths import NOTEBOOKS_DIR
+
+    cells = conventions.read(NOTEBOOKS_DIR / "02-deploy.ipynb").cells
+    statement = next(c.source for c in cells if "Exercise q1" in c.source)
+    assert check.GIVEN_STEP.strip() in statement
+    assert any("given_step = check.GIVEN_STEP" in c.source for c in cells)
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        (SECRETS[:-1], "not the secrets"),
-        ([*SECRETS, "GITHUB_TOKEN"], "GITHUB_TOKEN"),
-        ([*SECRETS, "DJANGO_SECRET_KEY"], "not a secret of its own"),
-        ("SSH_HOST SSH_USER", "should be a list"),
+        (check.GIVEN_STEP, "SSH_KEY is not a secret of the production environment"),
+        (
+            FIXED.replace("secrets.SSH_PRIVATE_KEY", "secrets.SSH_DEPLOY_KEY"),
+            "SSH_DEPLOY_KEY is not a secret",
+        ),
+        (
+            FIXED.replace("secrets.SSH_PRIVATE_KEY", "secrets.ssh_private_key"),
+            "ssh_private_key is not a secret",
+        ),
+        (FIXED.replace("secrets.SSH_PRIVATE_KEY", "secrets.ENV_PROD"), "SSH_PRIVATE_KEY should read"),
+        (FIXED.replace("secrets.SSH_PRIVATE_KEY", "secrets.SSH_HOST"), "SSH_PRIVATE_KEY should read"),
+        (
+            FIXED.replace("    SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}\n", ""),
+            "SSH_PRIVATE_KEY should read",
+        ),
+        (FIXED.replace("SSH_PRIVATE_KEY: ${{", "SSH_KEY: ${{"), "SSH_PRIVATE_KEY should read"),
+        (FIXED.replace("    install -d -m 700 ~/.ssh\n", ""), "only the secret's name"),
+        (
+            FIXED.replace(
+                "    ENV_PROD: ${{", "    GH_TOKEN: ${{ secrets.GITHUB_TOKEN }}\n    ENV_PROD: ${{"
+            ),
+            "only",
+        ),
+        (FIXED.replace("  env:", "env:"), "not valid YAML|not one step"),
+        ("SSH_PRIVATE_KEY", "not one step"),
+        (["SSH_PRIVATE_KEY"], "as a string"),
     ],
 )
 def test_q1_rejects_wrong_answers(answer, message):
@@ -39,36 +76,130 @@ def test_q1_rejects_wrong_answers(answer, message):
         check.q1(answer)
 
 
+def test_q1_answers_every_hostile_value_with_a_cross():
+    from workbook.checks._probe import HOSTILE
+
+    for value in HOSTILE:
+        with pytest.raises((CheckFailed, NotAnswered)):
+            check.q1(value)
+
+
 def test_q1_and_q2_say_when_there_is_no_answer_yet():
-    for q in (check.q1, check.q2):
+    for q in (check.q1, check.q2, check.q3):
         with pytest.raises(NotAnswered):
             q(...)
 
 
-def test_q2_accepts_the_required_values_in_any_order(capsys):
-    check.q2(REQUIRED)
-    check.q2(set(reversed(REQUIRED)))
-    assert capsys.readouterr().out.count("✓ q2") == 2
+LACKING = ["DJANGO_ALLOWED_HOSTS", "DATABASE_URL"]
+
+
+def test_q2_accepts_the_lacking_values_in_any_order(capsys):
+    check.q2(LACKING)
+    check.q2(set(reversed(LACKING)))
+    check.q2(tuple(name.lower() for name in LACKING))
+    assert capsys.readouterr().out.count("✓ q2") == 3
+
+
+def test_lacking_follows_the_scripts_own_test(tmp_path):
+    """The same rule deploy.sh applies: an empty value, a commented line, a space before = all lack."""
+    text = "\n".join(
+        [
+            "DJANGO_SECRET_KEY=x",
+            "DJANGO_ALLOWED_HOSTS =a.example",
+            "POSTGRES_DB=",
+            "#POSTGRES_USER=u",
+            "POSTGRES_PASSWORD=p",
+            "DATABASE_URL=postgres://u:p@db/x",
+        ]
+    )
+    assert check.lacking(text) == ["DJANGO_ALLOWED_HOSTS", "POSTGRES_DB", "POSTGRES_USER"]
+    assert check.lacking(check.GIVEN_ENV_PROD) == LACKING
 
 
 @pytest.mark.parametrize(
-    "answer",
-    [REQUIRED[:-1], [*REQUIRED, "DJANGO_SUPERUSER_PASSWORD"], ["ENV_PROD"]],
+    ("answer", "message"),
+    [
+        (LACKING[:1], "not the values this .env.prod lacks"),
+        ([*LACKING, "POSTGRES_PASSWORD"], "not the values"),
+        (REQUIRED, "not the values"),
+        ([*LACKING, "DJANGO_SUPERUSER_PASSWORD"], "DJANGO_SUPERUSER_PASSWORD is not checked"),
+        (["ENV_PROD"], "ENV_PROD is not checked"),
+        ("DJANGO_ALLOWED_HOSTS DATABASE_URL", "should be a list"),
+    ],
 )
-def test_q2_rejects_wrong_answers(answer):
-    with pytest.raises(CheckFailed, match="not the variables"):
+def test_q2_rejects_wrong_answers(answer, message):
+    with pytest.raises(CheckFailed, match=message):
         check.q2(answer)
 
 
+def test_q2_answers_every_hostile_value_with_a_cross():
+    from workbook.checks._probe import HOSTILE
+
+    for value in HOSTILE:
+        with pytest.raises((CheckFailed, NotAnswered)):
+            check.q2(value)
+
+
 def test_names_written_as_the_files_write_them_pass(capsys):
-    """A name copied with its surroundings from cd.yml or deploy.sh is the same name."""
-    check.q1([f"${{{{ secrets.{name} }}}}" for name in SECRETS])
-    check.q1([f"secrets.{name}" for name in SECRETS])
-    check.q2([f"${name}" for name in REQUIRED])
-    check.q2([f" {name}= " for name in REQUIRED])
-    assert capsys.readouterr().out.count("✓") == 4
+    """A name copied with its surroundings from deploy.sh is the same name."""
+    check.q2([f"${name}" for name in LACKING])
+    check.q2([f" {name}= " for name in LACKING])
+    assert capsys.readouterr().out.count("✓") == 2
 
 
 def test_a_dict_is_not_the_list_asked_for():
     with pytest.raises(CheckFailed, match="list"):
-        check.q2(dict.fromkeys(REQUIRED, "value"))
+        check.q2(dict.fromkeys(LACKING, "value"))
+
+
+# q3 the roll back, from the log
+
+ROLLBACK = "IMAGE_TAG=8d41b07c93ef docker compose up --detach --wait"
+
+
+def test_the_log_gives_the_release_that_broke_and_the_one_before():
+    assert check.release_before_the_break(check.GIVEN_LOG, check.Q3_SINCE) == ("c2a6f5e0d118", "8d41b07c93ef")
+    # before the last deploy, the one before it: the rule reads the log, not a stored answer
+    assert check.release_before_the_break(check.GIVEN_LOG, "12:00:00") == ("8d41b07c93ef", "3f9c2e1a7b40")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ROLLBACK,
+        "cd ~/workbook && IMAGE_TAG=8d41b07c93ef docker compose up --detach --wait",
+        "IMAGE_TAG='8d41b07c93ef' docker compose up -d",
+        "  IMAGE_TAG=8d41b07c93ef docker compose up --wait --detach\n",
+    ],
+)
+def test_q3_accepts_the_roll_back_however_it_is_written(answer, capsys):
+    check.q3(answer)
+    assert capsys.readouterr().out.startswith("✓ q3")
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (ROLLBACK.replace("8d41b07c93ef", "c2a6f5e0d118"), "the release that broke the feed"),
+        (ROLLBACK.replace("8d41b07c93ef", "5be7d94a2c01"), "never served"),
+        (ROLLBACK.replace("8d41b07c93ef", "3f9c2e1a7b40"), "not the release before the break"),
+        (ROLLBACK.replace("8d41b07c93ef", "latest"), "not the release before the break"),
+        ("docker compose up --detach --wait", "does not say which release"),
+        ("IMAGE_TAG=8d41b07c93ef docker compose up", "not a docker compose up --detach"),
+        ("IMAGE_TAG=8d41b07c93ef docker compose restart", "not a docker compose up"),
+        ("8d41b07c93ef", "not a docker compose up"),
+        ("IMAGE_TAG='8d41b07c93ef docker compose up -d", "not a shell command"),
+        (["IMAGE_TAG=8d41b07c93ef"], "as a string"),
+    ],
+)
+def test_q3_rejects_wrong_answers(answer, message):
+    with pytest.raises(CheckFailed, match=message):
+        check.q3(answer)
+
+
+def test_q3_answers_every_hostile_value_with_a_cross():
+    from workbook.checks._probe import HOSTILE
+
+    for value in HOSTILE:
+        with pytest.raises((CheckFailed, NotAnswered)):
+            check.q3(value)

@@ -47,53 +47,30 @@ def rejects(function, *args, says: str):
     return str(failure.value)
 
 
-# q2: the index name must come from the catalog, whatever indexes the table has
+# q2: the statement however the cell makes it, here from the like table's own definition
 
 Q2_RIGHT = [
     """with connection.cursor() as cursor:
-    cursor.execute(
-        "SELECT indexname FROM pg_indexes "
-        "WHERE tablename = 'posts_like' AND indexdef LIKE 'CREATE UNIQUE%' AND indexdef LIKE '% WHERE %'"
-    )
-    index_name = cursor.fetchone()[0]
+    cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'one_live_like_per_user_and_post'")
+    like_index = cursor.fetchone()[0]
+file_index_sql = (
+    like_index.replace("one_live_like_per_user_and_post", "one_live_file_per_position")
+    .replace("posts_like", "posts_file")
+    .replace("(user_id, post_id)", "(post_id, position)")
+)
 """,
-    """with connection.cursor() as cursor:
-    cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'posts_like'")
-    found = cursor.fetchall()
-index_name = [name for name, definition in found if "UNIQUE" in definition and " WHERE " in definition][0]
-""",
-]
-Q2_WRONG = [
-    ('index_name = "one_live_like_per_user_and_post"\n', "does not give the new answer"),
-    (
-        """with connection.cursor() as cursor:
-    cursor.execute(
-        "SELECT indexname FROM pg_indexes WHERE tablename = 'posts_like' AND indexdef LIKE '% WHERE %'"
-    )
-    index_name = cursor.fetchone()[0]
-""",
-        "does not give the new answer",
-    ),
-    (
-        """with connection.cursor() as cursor:
-    cursor.execute("SELECT indexname FROM pg_indexes WHERE indexdef LIKE 'CREATE UNIQUE% WHERE %'")
-    index_name = cursor.fetchone()[0]
-""",
-        "does not give the new answer",
-    ),
 ]
 
 
 @pytest.mark.parametrize("index", range(len(Q2_RIGHT)))
 def test_q2_right_cells_pass(cell, capsys, index):
-    check.q2(cell(Q2_RIGHT[index])["index_name"])
+    check.q2(cell(Q2_RIGHT[index])["file_index_sql"])
     assert capsys.readouterr().out.startswith("✓ q2")
 
 
-@pytest.mark.parametrize("index", range(len(Q2_WRONG)))
-def test_q2_wrong_cells_fail(cell, index):
-    source, says = Q2_WRONG[index]
-    rejects(check.q2, cell(source)["index_name"], says=says)
+def test_q2_the_like_tables_definition_unchanged_fails(cell):
+    source = Q2_RIGHT[0].replace('.replace("(user_id, post_id)", "(post_id, position)")', "")
+    rejects(check.q2, cell(source)["file_index_sql"], says="PostgreSQL refused")
 
 
 # q3: every row that points at post 4, counted any right way

@@ -219,16 +219,11 @@ def spoilers(nb) -> list[str]:
     return found
 
 
-# Given away on purpose, or waiting for a question whose answer the lesson does not print.
+# Given away on purpose.
 KNOWN = {
     # 00 shows what a check's ✗ looks like on the warm-up itself, expected answer included: its
     # exercise is the mechanics of running a solution and its check.
     ("00-start-here", "warmup"),
-    # The lesson's DDL, catalog listing and refused insert name the partial unique index that q2
-    # asks for; q2 needs another question (and check) to ask for something not printed.
-    ("04-data-modeling", "q2"),
-    # The deploy job shown above lists the secrets it reads; q1 needs another question (and check).
-    ("02-deploy", "q1"),
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, is_queryset, ok, require_answer, takes_an
+from ._base import CheckFailed, is_queryset, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import PROBE_IDS, guarded, kind_of, recorder, rolled_back, run_sql, shown
 
@@ -159,147 +159,144 @@ def q1(model, saved=None) -> None:
     )
 
 
-def _like_indexes() -> dict[str, str]:
+Q2_POSITION = 900  # a position no seed file has
+
+
+def _file_indexes() -> dict[str, str]:
     from django.db import connection
 
-    from posts.models import Like
+    from posts.models import File
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
-            [Like._meta.db_table],
+            [File._meta.db_table],
         )
         return dict(cursor.fetchall())
 
 
-def _like_constraints() -> dict[str, str]:
-    from django.db import connection
+def _q2_trials() -> dict[str, bool]:
+    """Pairs of files written beside each other (inside rolled_back() only): for each, whether
+    PostgreSQL accepted both. Ids from the top of the module's block, positions no seed file has."""
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
 
-    from posts.models import Like
+    from posts.models import File
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = %s::regclass ORDER BY conname",
-            [Like._meta.db_table],
-        )
-        return dict(cursor.fetchall())
+    ids = iter(PROBE_IDS["modeling"][-20:])
+    url = "https://media.example.com/probe-position.jpg"
+    gone = {"is_deleted": True, "deleted_at": timezone.now()}
+    pairs = {
+        "same post, same position, both live": ({"post_id": 4}, {"post_id": 4}),
+        "same post, same position, one deleted": ({"post_id": 4, **gone}, {"post_id": 4}),
+        "two posts, same position": ({"post_id": 4}, {"post_id": 5}),
+        "same post, two positions": ({"post_id": 4}, {"post_id": 4, "position": Q2_POSITION + 1}),
+    }
+    accepted = {}
+    for what, rows in pairs.items():
+        try:
+            with transaction.atomic():
+                for row in rows:
+                    File.all_objects.create(
+                        pk=next(ids), type="image", url=url, **{"position": Q2_POSITION, **row}
+                    )
+                raise _Undo
+        except _Undo:
+            accepted[what] = True
+        except IntegrityError:
+            accepted[what] = False
+    return accepted
 
 
-def _index_name(answer):
-    """The name in an answer: a str (schema-qualified or quoted too), or the constraint or index
-    object of Like._meta that PostgreSQL keeps under that name."""
-    from django.db.models import Index
-    from django.db.models.constraints import BaseConstraint
-
-    if isinstance(answer, BaseConstraint | Index) and answer.name:
-        return answer.name
-    if isinstance(answer, str):
-        name = answer.strip()
-        if name.startswith("public."):
-            name = name.removeprefix("public.")
-        return name.strip('"')
-    return answer
+class _Undo(Exception):
+    pass
 
 
-@guarded
-def q2(index_name) -> None:
-    """The partial unique index on the like table that keeps one live like per user and post."""
+Q2_WRONG = {
+    # (the pair, what the index did with it): what the ✗ says
+    ("same post, same position, both live", True): N_(
+        "a second live file at the same position of a post is accepted"
+    ),
+    ("same post, same position, one deleted", False): N_(
+        "a deleted file still holds its position: the WHERE should leave deleted files out"
+    ),
+    ("two posts, same position", False): N_(
+        "files of two posts at the same position are refused: the index needs the post too"
+    ),
+    ("same post, two positions", False): N_(
+        "files of one post at two positions are refused: the index needs the position too"
+    ),
+}
+
+
+@guarded(asks_for=(str,))
+def q2(file_index_sql) -> None:
+    """A CREATE UNIQUE INDEX on the file table, judged by what it does: run in a transaction that
+    is rolled back, then pairs of files are written. A second live file at a post's position is
+    refused; a deleted one beside a live one, two posts, two positions are accepted."""
+    from django.db import DatabaseError, connection, transaction
+
+    from posts.models import File
+
     exercise = "q2"
-    require_answer(exercise, index_name)
-    hint = (
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'posts_like': look for UNIQUE ... WHERE"
-    )
-    indexes = _like_indexes()
-    partial_unique = sorted(n for n, d in indexes.items() if "UNIQUE" in d and " WHERE " in d)
-    index_name = _index_name(index_name)
-    if not isinstance(index_name, str):
+    require_answer(exercise, file_index_sql)
+    hint = _("CREATE UNIQUE INDEX a_name ON posts_file (...) WHERE ..., like the like table's index above")
+    if not isinstance(file_index_sql, str):
         raise CheckFailed(
             exercise,
-            (
-                _("an {kind}, not a name")
-                if takes_an(type(index_name).__name__)
-                else _("a {kind}, not a name")
-            ).format(kind=type(index_name).__name__),
-            expected=partial_unique,
-            got=repr(index_name),
+            _("the answer should be the SQL statement, as a string"),
+            got=kind_of(file_index_sql),
             hint=hint,
         )
-    if index_name in partial_unique:
-        _q2_follows_the_catalog(exercise, index_name, indexes[index_name], hint=hint)
-        ok(exercise, f"{index_name}: {indexes[index_name].split(' USING ', 1)[1]}")
-        return
-    constraints = _like_constraints()
-    if index_name in constraints:
-        problem = _("{index_name} is a constraint in pg_constraint: {constraints}").format(
-            index_name=index_name, constraints=constraints[index_name]
-        )
-        hint = _("a partial unique rule is an index with a WHERE clause; PostgreSQL keeps it in pg_indexes")
-    elif index_name in indexes:
-        problem = _("{index_name} is an index without a WHERE clause: it covers every row").format(
-            index_name=index_name
-        )
-    else:
-        problem = _("no index {index_name!r} on the like table").format(index_name=index_name)
-    raise CheckFailed(exercise, problem, expected=partial_unique, got=index_name, hint=hint)
-
-
-Q2_RENAMED = "probe_one_live_like"
-Q2_CHANGE = N_(
-    "after the check renames the index and adds a partial index that is not unique and a partial unique "
-    "index on another table (rolled back)"
-)
-
-
-def _q2_probe_indexes(name: str, definition: str, *, order: str):
-    """More partial indexes, and the right one made again under another name: only a query that
-    asks for UNIQUE, WHERE and the like table finds it alone. A query on the catalog without ORDER
-    BY may give its rows in any order: they come sorted by the first column, `order` ASC or DESC,
-    so a query that finds several and takes the first is wrong in one of the two runs. Returns the
-    function that stops the sorting."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        # DDL waits for no deferred check of rows written earlier in the same transaction (a
-        # test's); Django's foreign keys are deferred by default, so they go back to that after
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute('CREATE INDEX "probe_like_live_posts" ON posts_like (post_id) WHERE NOT is_deleted')
-        cursor.execute('CREATE UNIQUE INDEX "probe_comment_one" ON posts_comment (id) WHERE NOT is_deleted')
-        cursor.execute(f'DROP INDEX "{name}"')
-        cursor.execute(definition.replace(f"INDEX {name} ON", f"INDEX {Q2_RENAMED} ON", 1))
-
-    def sorted_catalog(execute, sql, params, many, context):
-        text = sql.strip().rstrip(";")
-        if (
-            not many
-            and re.match(r"(?is)select\b", text)
-            and re.search(r"(?i)\bpg_(indexes|index|class)\b", text)
-            and not re.search(r"(?i)\border\s+by\b", text)
-        ):
-            sql = f"SELECT * FROM ({text}) AS catalog_rows ORDER BY 1 {order}"
-        return execute(sql, params, many, context)
-
-    wrapping = connection.execute_wrapper(sorted_catalog)
-    wrapping.__enter__()
-    return lambda: wrapping.__exit__(None, None, None)
-
-
-def _q2_follows_the_catalog(exercise: str, name: str, definition: str, *, hint: str) -> None:
-    """In a kernel: the exercise cell, run again on a changed catalog, finds the index again."""
-
-    def judge(value) -> None:
-        found = _index_name(value)
-        if found != Q2_RENAMED:
-            raise did_not_follow(exercise, change=_(Q2_CHANGE), expected=Q2_RENAMED, got=found, hint=hint)
-
-    for order in ("ASC", "DESC"):
-        rerun(
+    statement = file_index_sql.strip().rstrip(";").strip()
+    if not re.match(r"(?is)create\s+unique\s+index\b", statement) or ";" in statement:
+        raise CheckFailed(
             exercise,
-            "index_name",
-            lambda order=order: _q2_probe_indexes(name, definition, order=order),
-            judge,
+            _("not one CREATE UNIQUE INDEX statement"),
+            got=shown(file_index_sql),
+            hint=hint,
         )
+    table = File._meta.db_table
+    with rolled_back():
+        before = _file_indexes()
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                # DDL waits for no deferred check of rows written earlier in the same transaction
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                cursor.execute(statement)
+        except DatabaseError as exc:
+            raise CheckFailed(
+                exercise,
+                _("PostgreSQL refused the statement"),
+                got=str(exc).strip().splitlines()[0],
+                hint=hint,
+            ) from None
+        made = {name: d for name, d in _file_indexes().items() if name not in before}
+        if not made:
+            raise CheckFailed(
+                exercise,
+                _("the statement made no index on {table}").format(table=table),
+                got=shown(file_index_sql),
+                hint=hint,
+            )
+        [(name, definition)] = list(made.items())[:1]
+        accepted = _q2_trials()
+    for (what, wrong), problem in Q2_WRONG.items():
+        if accepted[what] is wrong:
+            raise CheckFailed(
+                exercise,
+                _(problem),
+                got=definition,
+                hint=_("(post_id, position), and WHERE NOT is_deleted"),
+            )
+    ok(
+        exercise,
+        _(
+            "{name} refuses a second live file at a post's position, and takes a deleted one beside it, "
+            "two posts and two positions (tried, rolled back)"
+        ).format(name=name),
+    )
 
 
 def _add_probe_rows() -> None:

@@ -4,28 +4,49 @@ from ...i18n import N_
 
 HINTS = {
     "q1": [
-        N_("Look at the deploy job of cd.yml shown above: the values it reads as ${{ secrets.NAME }}."),
         N_(
-            "Keep the ones the job cannot run without; SSH_PORT has a default and may be left out, and "
-            "GITHUB_TOKEN is GitHub's own, never stored in the environment."
+            "Compare each ${{ secrets.NAME }} in the step with the names the deploy job of cd.yml reads: "
+            "one of them is not there."
+        ),
+        N_(
+            "The variable SSH_PRIVATE_KEY reads a secret called SSH_KEY, which the production environment "
+            'does not hold: fixed_step = given_step.replace("secrets.SSH_KEY", "secrets.…") with the '
+            "name the deploy job uses."
         ),
     ],
     "q2": [
-        N_("deploy/deploy.sh checks .env.prod before it connects: find the list it loops over."),
         N_(
-            "The list is REQUIRED_ENV_PROD near the top of the script: the site's secret key and hosts, "
-            "the database's name, user and password, and the URL Django reads."
+            "Take each name of REQUIRED_ENV_PROD in deploy/deploy.sh (shown above) and look in "
+            "given_env_prod for a line NAME= with something after the =."
+        ),
+        N_(
+            "An empty value (NAME= and nothing after it) and a commented line (# NAME=…) both lack; a name "
+            "the script does not check, such as DJANGO_SUPERUSER_PASSWORD, does not count."
+        ),
+    ],
+    "q3": [
+        N_(
+            "The errors began at 14:20: find the last line `deploy: serving …` before that time. The release "
+            "it names broke the feed; the one in its (before: …) answered until then."
+        ),
+        N_(
+            "A release whose new web never became healthy never served: skip it. Then "
+            "IMAGE_TAG=<that earlier release> docker compose up --detach --wait, in ~/workbook on the server."
         ),
     ],
 }
 
 WHY = {
     "q1": N_(
-        "an environment's secrets reach only a job that names it (environment: production), and only "
-        "as ${{ secrets.NAME }}: never in the repository."
+        "a secret that does not exist reads as an empty string, without an error: the step runs and "
+        "something later fails, so a name is compared with the environment's own list."
     ),
     "q2": N_(
-        "the script checks every value before it connects, so a missing one stops the deploy before "
-        "anything changes on the server."
+        "the script checks every required value before it connects, so a file that lacks one stops the "
+        "deploy before anything changes on the server; it names the first, and the fix needs them all."
+    ),
+    "q3": N_(
+        "every release is an image tagged with its commit, kept in the registry: going back is running an "
+        "earlier tag again, and the deploy log says which one answered before."
     ),
 }

@@ -18,10 +18,13 @@ HINTS = {
         ),
     ],
     "q2": [
-        N_("pg_indexes has one row per index, with its CREATE statement in indexdef."),
         N_(
-            "Filter on tablename = 'posts_like', a definition starting with CREATE UNIQUE and "
-            "containing WHERE."
+            "Start from the like table's index in the DDL above: CREATE UNIQUE INDEX ... ON posts_like "
+            "(user_id, post_id) WHERE NOT is_deleted. Which columns make a file's place in a post?"
+        ),
+        N_(
+            "CREATE UNIQUE INDEX a_name_of_yours ON posts_file (post_id, position) WHERE ..., with the "
+            "same WHERE as the like table's index."
         ),
     ],
     "q3": [
@@ -39,7 +42,10 @@ WHY = {
         "the UniqueConstraint with a condition became a partial unique index: PostgreSQL itself "
         "refuses a second live row, whatever program writes it."
     ),
-    "q2": N_("a UNIQUE constraint cannot have a WHERE, so the rule is an index and lives in pg_indexes."),
+    "q2": N_(
+        "the WHERE makes the index partial: a deleted file leaves the index, so its position is free "
+        "again, and PostgreSQL refuses a second live one whatever program writes it."
+    ),
     "q3": N_("a hard delete would have to remove every one of those rows first, or PROTECT refuses it."),
     "q4": N_(
         "the partial index covers live rows only: the cancelled like stays as history beside the new one."
