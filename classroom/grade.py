@@ -148,12 +148,13 @@ def load_original(path: Path) -> Original:
         if following not in checks:
             continue
         arguments, in_kernel = _check_arguments(nb.cells[following].source, cell.source)
-        in_kernel = in_kernel or module in KERNEL_JUDGED_MODULES
+        name = exercise_name(nb, index)
+        in_kernel = in_kernel or module in KERNEL_JUDGED_MODULES or (module, name) in KERNEL_JUDGED_EXERCISES
         exercises.append(
             Exercise(
                 arguments=arguments,
                 in_kernel=in_kernel,
-                name=exercise_name(nb, index),
+                name=name,
                 module=module,
                 alias=alias,
                 exercise_id=cell.get("id", ""),
@@ -168,6 +169,13 @@ def load_original(path: Path) -> Original:
 # Checks modules whose answers cannot leave the kernel as data, and why: judged by the kernel.
 KERNEL_JUDGED_MODULES = {
     "api": "an answer is an HTTP response, which carries the request that made it (who sent it, how)",
+}
+# Single exercises likewise: (checks module, exercise) and why.
+KERNEL_JUDGED_EXERCISES = {
+    ("modeling", "q2"): (
+        "the answer is a CREATE UNIQUE INDEX the check runs on the submission's own posts_file, which"
+        " only the table's owner may index, and the judge's role owns nothing"
+    ),
 }
 
 
