@@ -15,8 +15,8 @@ one. The kernel holds no pen that writes a grade: rebinding or patching any name
 writing files, printing, forking, all change at most the answer handed out.
 
 Answers that cannot be rebuilt outside the kernel (a function, or a model class the notebook
-defines itself, as 05's q2 does) are judged by the kernel's check as before and marked so in
-the grades (`judged_in_kernel`).
+defines itself, as 05's q2 does) are judged by the kernel's check as before, where the check
+declares so (`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
 
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value

@@ -33,6 +33,26 @@ class NotAnswered(CheckFailed):
     """The exercise cell was not run, or still holds the stub."""
 
 
+def judged_in_kernel(why: str):
+    """Declares that the grader cannot judge this check's answer outside the submission's kernel,
+    and why (`classroom/grade.py` reads `check.judged_in_kernel`). Every other check is judged by
+    a process that never runs the submission's code (workbook/authoring/judge.py), so an exercise
+    judged in the kernel, which a determined forger can fake, is one a check says it is, here."""
+    if not why.strip():
+        raise ValueError("judged_in_kernel needs a reason")
+
+    def declare(check):
+        check.judged_in_kernel = why
+        return check
+
+    return declare
+
+
+def kernel_reason(check) -> str:
+    """Why `check` is judged in the kernel ("" when it is judged outside it)."""
+    return getattr(check, "judged_in_kernel", "") or ""
+
+
 def function_not_answered(exercise: str) -> NotAnswered:
     """For exercises that write a function: it still raises the student copy's stub."""
     return NotAnswered(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 
 from ..i18n import N_, _
-from ._base import CheckFailed, ok, require_answer
+from ._base import CheckFailed, judged_in_kernel, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import guarded, shown
 
@@ -66,6 +66,7 @@ def _response_parts(exercise: str, answer):
     return request, username
 
 
+@judged_in_kernel("an answer is an HTTP response, which carries the request that made it (who sent it, how)")
 @guarded
 def q1(answer) -> None:
     """Page 2 of the post list, 2 posts per page, as carol."""
@@ -104,6 +105,7 @@ def q1(answer) -> None:
     ok(exercise, _("page 2 holds posts {got}, newest first, as carol sees them").format(got=got))
 
 
+@judged_in_kernel("an answer is an HTTP response, which carries the request that made it (who sent it, how)")
 @guarded
 def q2(answer) -> None:
     """bob creates a post with one video."""
@@ -172,6 +174,7 @@ def scenario_statuses() -> dict[str, int]:
     return statuses
 
 
+@judged_in_kernel("an answer is an HTTP response, which carries the request that made it (who sent it, how)")
 @guarded
 def q3(answer) -> None:
     """The status code of each scenario, predicted."""
@@ -221,6 +224,7 @@ def list_query_count(page_size: int) -> int:
     return len(queries)
 
 
+@judged_in_kernel("an answer is an HTTP response, which carries the request that made it (who sent it, how)")
 @guarded
 def q4(answer) -> None:
     """How many queries the post list costs, whatever its size."""
@@ -312,6 +316,7 @@ def restores_through_admin(codenames: set[str]) -> bool:
         return not Post.all_objects.get(pk=post.pk).is_deleted
 
 
+@judged_in_kernel("an answer is an HTTP response, which carries the request that made it (who sent it, how)")
 @guarded
 def q5(answer) -> None:
     """The least permissions a staff user needs to restore posts in the admin."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, is_queryset, ok, require_answer
+from ._base import CheckFailed, is_queryset, judged_in_kernel, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import PROBE_IDS, guarded, kind_of, recorder, rolled_back, run_sql, shown
 
@@ -28,6 +28,10 @@ def _catalog(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+@judged_in_kernel(
+    "the answer is a model class the notebook defines (own_model), and the judge makes only the "
+    "project's own classes"
+)
 def q1(model, saved=None) -> None:
     """The learner's own model, from class to table: two foreign keys, soft delete from the base
     model, one live row per pair held by PostgreSQL, and a __str__ that tells rows apart."""
@@ -229,6 +233,10 @@ Q2_WRONG = {
 }
 
 
+@judged_in_kernel(
+    "the answer is a CREATE UNIQUE INDEX the check runs on the submission's own posts_file, which "
+    "only the table's owner may index, and the judge's role owns nothing"
+)
 @guarded(asks_for=(str,))
 def q2(file_index_sql) -> None:
     """A CREATE UNIQUE INDEX on the file table, judged by what it does: run in a transaction that
