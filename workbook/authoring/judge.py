@@ -167,6 +167,13 @@ def rebuild(packed):
         if cause_kind:
             error.__cause__ = _Cause(cause_kind, pgcode, diag)
         return error
+    if kind == "response":  # an HTTP response's fields (workbook.checks.api.response_fields)
+        from ..checks.api import Sent
+
+        try:
+            return Sent.from_fields(packed[1])
+        except TypeError:
+            raise Unjudgeable("a response whose fields are not plain data") from None
     if kind == "queryset":
         _, label, query, iterable, fields, prefetch = packed
         from django.apps import apps
@@ -308,12 +315,16 @@ def _workbook_answers():
     import base64, pickle
     from workbook.answers import is_stub
     from django.db.models.query import QuerySet
+    from django.http import HttpResponseBase
     from workbook.checks._probe import recorder
 
     def pack(value):
         if isinstance(value, QuerySet):
             return ("queryset", value.model._meta.label, value.query, value._iterable_class.__name__,
                     value._fields, list(value._prefetch_related_lookups))
+        if isinstance(value, HttpResponseBase):
+            from workbook.checks.api import response_fields
+            return ("response", response_fields(value))
         if callable(getattr(value, "__code__", None)):
             return ("function", is_stub(value))
         if isinstance(value, BaseException):
