@@ -1,10 +1,12 @@
-"""06-rest-api is judged outside the kernel: no forgery earns one of its exercises; right answers do.
+"""06-rest-api and 04's q2 are judged outside the kernel: no forgery earns them; right answers do.
 
 06's answers include HTTP responses. The hidden cell hands a response out as data (its status, its
 body, the request's method, path and user: `workbook.checks.api.response_fields`), and the judge
-judges those fields as an answer. The submissions here are 06 with every answer blank (or wrong)
-plus one forging cell (the kinds of tests/test_grade_forgery.py, aimed at 06's checks), and one
-submission with every answer right, graded in the same run.
+judges those fields as an answer. 04's q2 (a CREATE UNIQUE INDEX) is tried by the judge on a
+temporary copy of the file table. The submissions here are the notebook with every answer blank
+(or wrong) plus one forging cell (the kinds of tests/test_grade_forgery.py, aimed at the
+notebook's checks), and one submission with every answer right, graded in the same run. Only
+exercises whose check declares `@judged_in_kernel` (04's q1, a model class) are left out.
 """
 
 import json
@@ -15,8 +17,7 @@ from classroom import grade
 from classroom.fake_class import RIGHT, UNANSWERED, WRONG, Maker
 from workbook.paths import NOTEBOOKS_DIR
 
-API = NOTEBOOKS_DIR / "06-rest-api.ipynb"
-# "passed" for every exercise of 06, written into every file the kernel can reach.
+# "passed" for every exercise (of the checks module MODULE), written into every file the kernel can reach.
 RECORDS = r"""
 import glob, json, os
 
@@ -30,7 +31,7 @@ def _forged_lines(names=tuple(f"q{n}" for n in range(1, 6))):
             try:
                 with open(path, "a") as f:
                     for name in names:
-                        f.write(json.dumps({"module": "api", "exercise": name, "status": "passed",
+                        f.write(json.dumps({"module": "MODULE", "exercise": name, "status": "passed",
                                             "message": ""}) + "\n")
             except OSError:
                 pass
@@ -64,14 +65,20 @@ check = _Passes()
 import workbook.checks._base as _b
 import workbook.checks._runner as _r
 import workbook.checks.api as _a
+import workbook.checks.modeling as _m
 
-for _name in ("q1", "q2", "q3", "q4", "q5", "require_answer"):
-    setattr(_a, _name, lambda *args, **kwargs: None)
+for _module in (_a, _m):
+    for _name in ("q1", "q2", "q3", "q4", "q5", "require_answer"):
+        setattr(_module, _name, lambda *args, **kwargs: None)
 _a.scenario_statuses = lambda: {"anything": 0}
 _a.list_query_count = lambda size: 0
 _a.restores_through_admin = lambda codenames: True
 _a.response_fields = lambda response: {"status_code": 200, "data": {}, "method": "GET",
                                        "path": "/", "username": "carol"}
+_m._q2_trials = lambda: {"same post, same position, both live": False,
+                         "same post, same position, one deleted": True,
+                         "two posts, same position": True, "same post, two positions": True}
+_m._on_a_copy = lambda statement, table: ("SELECT 1", table)
 _b.CheckFailed.__init__ = lambda self, *args, **kwargs: None
 _r.run = lambda module, name, arguments: print(f"✓ {name}: right")
 """,
@@ -115,7 +122,7 @@ from pathlib import Path
 
 import workbook
 
-_solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / "06-rest-api.ipynb"
+_solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / "NOTEBOOK.ipynb"
 try:
     for _cell in json.loads(_solved.read_text())["cells"]:
         _source = "".join(_cell["source"])
@@ -128,27 +135,27 @@ except OSError as _exc:
 WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
 
 
-@pytest.fixture(scope="module")
-def maker():
-    return Maker(API)
+NOTEBOOKS = {"06": ("06-rest-api", "api"), "04": ("04-data-modeling", "modeling")}
 
 
-def write(folder, kind: str, nb) -> None:
+def write(folder, kind: str, nb, path) -> None:
     (folder / kind).mkdir(parents=True)
-    (folder / kind / API.name).write_text(json.dumps(nb), encoding="utf-8")
+    (folder / kind / path.name).write_text(json.dumps(nb), encoding="utf-8")
 
 
-def test_no_forgery_earns_an_exercise_of_06_and_right_answers_do(tmp_path, maker):
-    assert maker.names == ["q1", "q2", "q3", "q4", "q5"]
-    assert not [e.name for e in maker.original.exercises if e.in_kernel]
+@pytest.mark.parametrize("number", sorted(NOTEBOOKS))
+def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_path, number):
+    stem, module = NOTEBOOKS[number]
+    path = NOTEBOOKS_DIR / f"{stem}.ipynb"
+    maker = Maker(path)
+    in_kernel = {e.name for e in maker.original.exercises if e.in_kernel}
+    assert in_kernel == ({"q1"} if module == "modeling" else set())
+    judged = [name for name in maker.names if name not in in_kernel]
     folder = tmp_path / "class"
     for kind, source in FORGERIES.items():
+        source = source.replace("MODULE", module).replace("NOTEBOOK", stem)
         nb = maker.build(dict.fromkeys(maker.names, WRONG if kind in WITH_WRONG_ANSWERS else UNANSWERED))
-        at = next(
-            i
-            for i, c in enumerate(nb.cells)
-            if "from workbook.checks import api as check" in c.get("source", "")
-        )
+        at = next(i for i, c in enumerate(nb.cells) if f"import {module} as check" in c.get("source", ""))
         nb.cells.insert(
             at + 1,
             {
@@ -160,36 +167,34 @@ def test_no_forgery_earns_an_exercise_of_06_and_right_answers_do(tmp_path, maker
                 "source": source,
             },
         )
-        write(folder, kind, nb)
-    write(folder, "right", maker.build(dict.fromkeys(maker.names, RIGHT)))
+        write(folder, kind, nb, path)
+    write(folder, "right", maker.build(dict.fromkeys(maker.names, RIGHT)), path)
     grade.grade(
         [folder],
         out=tmp_path / "grades",
-        notebooks=["06"],
+        notebooks=[number],
         jobs=2,
         cell_timeout=60,
         notebook_timeout=300,
         progress=lambda result: None,
     )
-    students = {
-        s["student"]: s for s in json.loads((tmp_path / "grades" / "grades.json").read_text())["students"]
-    }
+    report = json.loads((tmp_path / "grades" / "grades.json").read_text())
+    students = {s["student"]: s for s in report["students"]}
     assert sorted(students) == sorted([*FORGERIES, "right"])
     assert {n: o["status"] for n, o in students["right"]["exercises"].items()} == dict.fromkeys(
         maker.names, grade.PASSED
     ), students["right"]
     earned = {
-        kind: [
-            name for name, outcome in students[kind]["exercises"].items() if outcome["status"] == grade.PASSED
-        ]
+        kind: [name for name in judged if students[kind]["exercises"][name]["status"] == grade.PASSED]
         for kind in FORGERIES
     }
     assert earned == dict.fromkeys(FORGERIES, [])
-    assert not any(o.get("judged_in_kernel") for s in students.values() for o in s["exercises"].values())
+    assert not any(s["exercises"][name].get("judged_in_kernel") for s in students.values() for name in judged)
     for kind in ("rebind", "write-files", "forked-child", "read-solution"):
-        said = {o["status"] for o in students[kind]["exercises"].values()}
+        said = {students[kind]["exercises"][name]["status"] for name in judged}
         assert said == {grade.NOT_ANSWERED}, (kind, students[kind]["exercises"])
     for kind in WITH_WRONG_ANSWERS:
-        for name, outcome in students[kind]["exercises"].items():
+        for name in judged:
+            outcome = students[kind]["exercises"][name]
             assert outcome["status"] == grade.FAILED, (kind, name, outcome)
             assert outcome["message"].startswith(f"✗ {name}: "), (kind, name, outcome)
