@@ -112,9 +112,8 @@ class Exercise:
     position: int  # 0, 1, ... among the notebook's exercises
     arguments: str = ""  # the check call's arguments as written ("new_posts, why_no_file")
     # Judged by the kernel's own check (forgeable), because the check declares so and why
-    # (`@judged_in_kernel`): its answer is code the notebook defines, or needs what the judge's role
-    # may not do. Every other exercise is judged by the judge (judge.py), and an answer it cannot
-    # rebuild earns nothing.
+    # (`@judged_in_kernel`): its answer is code the notebook defines. Every other exercise is
+    # judged by the judge (judge.py), and an answer it cannot rebuild earns nothing.
     in_kernel: bool = False
     why_in_kernel: str = ""
 
