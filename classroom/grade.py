@@ -116,6 +116,9 @@ class Exercise:
     # judged by the judge (judge.py), and an answer it cannot rebuild earns nothing.
     in_kernel: bool = False
     why_in_kernel: str = ""
+    # Judged by the judge, but the kernel's own ✗ (after it) takes the ✓ away: the check declares
+    # `@kernel_also_judges(why)` (06's q4 runs the exercise cell again on changed data).
+    kernel_may_fail: str = ""
 
 
 @dataclass
@@ -159,6 +162,7 @@ def load_original(path: Path) -> Original:
                 arguments=arguments or "",
                 in_kernel=bool(why),
                 why_in_kernel=why,
+                kernel_may_fail=kernel_reason(module, name, "kernel_also_judges"),
                 name=name,
                 module=module,
                 alias=alias,
@@ -171,12 +175,11 @@ def load_original(path: Path) -> Original:
     return Original(path=path, nb=nb, exercises=exercises)
 
 
-def kernel_reason(module: str, name: str) -> str:
+def kernel_reason(module: str, name: str, declaration: str = "judged_in_kernel") -> str:
     """Why the check `module.name` is judged in the kernel, as the check itself declares it
-    (`@judged_in_kernel(why)`, workbook/checks/_base.py); "" for a check the judge judges."""
+    (`@judged_in_kernel(why)`, workbook/checks/_base.py); "" for a check the judge judges.
+    (`declaration="kernel_also_judges"`: why the kernel's ✗ may take the judge's ✓ away.)"""
     import importlib
-
-    from workbook.checks._base import kernel_reason as declared
 
     if not module:
         return ""
@@ -184,7 +187,7 @@ def kernel_reason(module: str, name: str) -> str:
         checks = importlib.import_module(f"workbook.checks.{module}")
     except ImportError:
         return ""
-    return declared(getattr(checks, name, None))
+    return getattr(getattr(checks, name, None), declaration, "") or ""
 
 
 def _check_arguments(check_source: str) -> str | None:
@@ -1073,6 +1076,16 @@ async def _run_kernel(
                 stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
             if verdict is not None:
                 results[exercise.name] = verdict
+                if verdict["status"] == PASSED and exercise.kernel_may_fail:
+                    # The kernel's ✗ stands (it can only take a ✓ away): see kernel_also_judges.
+                    records, _ = read_records(offset)
+                    mine = [
+                        r
+                        for r in records
+                        if r.get("exercise") == exercise.name and r.get("module") == exercise.module
+                    ]
+                    if mine and mine[-1].get("status") == FAILED:
+                        results[exercise.name] = _status(FAILED, mine[-1].get("message", ""))
             elif exercise is not None:
                 records, _ = read_records(offset)
                 mine = [

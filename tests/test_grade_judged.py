@@ -67,6 +67,18 @@ def test_the_grader_reads_the_declaration_on_the_check(monkeypatch, originals):
     assert now == {"q3": reason}
 
 
+def test_a_check_that_needs_the_kernel_for_part_of_its_judgement_says_so(originals):
+    """06's q4 is judged by the judge, and the kernel's ✗ (its rerun of the exercise cell) may take
+    the ✓ away: declared on the check (`@kernel_also_judges`), read by the grader."""
+    from workbook.checks._base import kernel_also_judges
+
+    with pytest.raises(ValueError):
+        kernel_also_judges("")
+    marked = {(o.key, e.name): e.kernel_may_fail for o in originals for e in o.exercises if e.kernel_may_fail}
+    assert set(marked) == {("06-rest-api", "q4")} and "exercise cell" in marked[("06-rest-api", "q4")]
+    assert not any(e.in_kernel for o in originals for e in o.exercises if e.kernel_may_fail)
+
+
 def test_answers_with_code_tells_code_from_values():
     check = "check.q1(parse_image_name)\n"
     assert grade.answers_with_code(check, "def parse_image_name(name):\n    return name\n")

@@ -48,6 +48,21 @@ def judged_in_kernel(why: str):
     return declare
 
 
+def kernel_also_judges(why: str):
+    """Declares that part of this check needs the submission's kernel (running the exercise cell
+    again on changed data), and why. The grader's judge still gives the verdict; the kernel's own
+    check, run after it, can only take a ✓ away (a ✗ there stands), never give one: so a forger
+    gains nothing, and an answer the judge alone cannot tell from a copied one still fails."""
+    if not why.strip():
+        raise ValueError("kernel_also_judges needs a reason")
+
+    def declare(check):
+        check.kernel_also_judges = why
+        return check
+
+    return declare
+
+
 def kernel_reason(check) -> str:
     """Why `check` is judged in the kernel ("" when it is judged outside it)."""
     return getattr(check, "judged_in_kernel", "") or ""

@@ -12,7 +12,7 @@ import contextlib
 from dataclasses import dataclass
 
 from ..i18n import N_, _
-from ._base import CheckFailed, ok, require_answer
+from ._base import CheckFailed, kernel_also_judges, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import guarded, shown
 
@@ -291,6 +291,10 @@ def list_query_count(page_size: int) -> int:
     return len(queries)
 
 
+@kernel_also_judges(
+    "the answer must follow the data: the exercise cell is run again with the list made to cost one "
+    "query more, which only the kernel can do"
+)
 @guarded
 def q4(answer) -> None:
     """How many queries the post list costs, whatever its size."""
