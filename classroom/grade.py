@@ -20,8 +20,9 @@
    the submission, and a judge process that never runs the submission's code (a sandbox and a
    database role of its own, no function of the submission's executable) rebuilds the answers
    and runs the workbook's own check on them. The kernel's check still runs, for the student's
-   copy; its verdict counts only for an exercise whose answer is code (05's q2), recorded by a
-   hidden first cell that wraps every `qN` function. Text outputs are never read as a verdict.
+   copy; its verdict counts only for an exercise whose check declares `@judged_in_kernel(why)`
+   (its answer is code the notebook defines, 05's q2), recorded by a hidden first cell that wraps
+   every `qN` function. Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 
 Out (in --out, default grades/): grades.csv (student × exercise, totals), grades.json (with the
@@ -110,10 +111,14 @@ class Exercise:
     check_source: str
     position: int  # 0, 1, ... among the notebook's exercises
     arguments: str = ""  # the check call's arguments as written ("new_posts, why_no_file")
-    # Judged by the kernel's own check (forgeable): the reference answer is code (a function, or a
-    # class the notebook defines), which cannot leave the kernel as data. Every other exercise is
+    # Judged by the kernel's own check (forgeable), because the check declares so and why
+    # (`@judged_in_kernel`): its answer is code the notebook defines. Every other exercise is
     # judged by the judge (judge.py), and an answer it cannot rebuild earns nothing.
     in_kernel: bool = False
+    why_in_kernel: str = ""
+    # Judged by the judge, but the kernel's own ✗ (after it) takes the ✓ away: the check declares
+    # `@kernel_also_judges(why)` (06's q4 runs the exercise cell again on changed data).
+    kernel_may_fail: str = ""
 
 
 @dataclass
@@ -147,13 +152,17 @@ def load_original(path: Path) -> Original:
         )
         if following not in checks:
             continue
-        arguments, in_kernel = _check_arguments(nb.cells[following].source, cell.source)
+        arguments = _check_arguments(nb.cells[following].source)
         name = exercise_name(nb, index)
-        in_kernel = in_kernel or module in KERNEL_JUDGED_MODULES or (module, name) in KERNEL_JUDGED_EXERCISES
+        why = kernel_reason(module, name) or (
+            "" if arguments else "the check cell's call hands the check no plain arguments to take out"
+        )
         exercises.append(
             Exercise(
-                arguments=arguments,
-                in_kernel=in_kernel,
+                arguments=arguments or "",
+                in_kernel=bool(why),
+                why_in_kernel=why,
+                kernel_may_fail=kernel_reason(module, name, "kernel_also_judges"),
                 name=name,
                 module=module,
                 alias=alias,
@@ -166,42 +175,55 @@ def load_original(path: Path) -> Original:
     return Original(path=path, nb=nb, exercises=exercises)
 
 
-# Checks modules whose answers cannot leave the kernel as data, and why: judged by the kernel.
-KERNEL_JUDGED_MODULES = {
-    "api": "an answer is an HTTP response, which carries the request that made it (who sent it, how)",
-}
-# Single exercises likewise: (checks module, exercise) and why.
-KERNEL_JUDGED_EXERCISES = {
-    ("modeling", "q2"): (
-        "the answer is a CREATE UNIQUE INDEX the check runs on the submission's own posts_file, which"
-        " only the table's owner may index, and the judge's role owns nothing"
-    ),
-}
+def kernel_reason(module: str, name: str, declaration: str = "judged_in_kernel") -> str:
+    """Why the check `module.name` is judged in the kernel, as the check itself declares it
+    (`@judged_in_kernel(why)`, workbook/checks/_base.py); "" for a check the judge judges.
+    (`declaration="kernel_also_judges"`: why the kernel's ✗ may take the judge's ✓ away.)"""
+    import importlib
+
+    if not module:
+        return ""
+    try:
+        checks = importlib.import_module(f"workbook.checks.{module}")
+    except ImportError:
+        return ""
+    return getattr(getattr(checks, name, None), declaration, "") or ""
 
 
-def _check_arguments(check_source: str, exercise_source: str) -> tuple[str, bool]:
-    """(the check call's arguments, whether only the kernel can judge it)."""
+def _check_arguments(check_source: str) -> str | None:
+    """The check call's arguments as written ("new_posts, why_no_file"); None when the call passes
+    keywords or nothing, which the hidden cell cannot take out as they are."""
+    import ast
+
+    try:
+        call = ast.parse(check_source).body[0].value
+        arguments = ", ".join(ast.unparse(a) for a in call.args)
+    except (SyntaxError, IndexError, AttributeError):
+        return None
+    if call.keywords or not call.args:
+        return None
+    return arguments
+
+
+def answers_with_code(check_source: str, exercise_source: str) -> bool:
+    """Whether the exercise's answer is code its cell defines (a class, or a function handed to the
+    check): such an answer cannot leave the kernel as data, so its check must declare
+    `@judged_in_kernel` (tests/test_grade_judged.py holds every check to that)."""
     import ast
 
     from workbook.answers import BEGIN_SOLUTION, END_SOLUTION
 
     try:
         call = ast.parse(check_source).body[0].value
-        arguments = ", ".join(ast.unparse(a) for a in call.args)
-    except (SyntaxError, IndexError, AttributeError):
-        return "", True
-    try:
         tree = ast.parse(exercise_source.replace(BEGIN_SOLUTION, "").replace(END_SOLUTION, ""))
-    except SyntaxError:
-        tree = ast.parse("")
-    names = {n.id for a in call.args for n in ast.walk(a) if isinstance(n, ast.Name)}
-    # A class the cell defines (05's q2: a proxy model), or a function handed to the check.
-    code = any(
+    except (SyntaxError, IndexError, AttributeError):
+        return False
+    names = {n.id for a in getattr(call, "args", []) for n in ast.walk(a) if isinstance(n, ast.Name)}
+    return any(
         isinstance(n, ast.ClassDef)
         or (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name in names)
         for n in ast.walk(tree)
     )
-    return arguments, bool(call.keywords) or not call.args or code
 
 
 def load_originals(directory: Path = NOTEBOOKS_DIR, names: Sequence[str] | None = None) -> list[Original]:
@@ -1054,6 +1076,16 @@ async def _run_kernel(
                 stopped_cells[index] = f"stopped after {cell_timeout} s (the time limit of a cell)"
             if verdict is not None:
                 results[exercise.name] = verdict
+                if verdict["status"] == PASSED and exercise.kernel_may_fail:
+                    # The kernel's ✗ stands (it can only take a ✓ away): see kernel_also_judges.
+                    records, _ = read_records(offset)
+                    mine = [
+                        r
+                        for r in records
+                        if r.get("exercise") == exercise.name and r.get("module") == exercise.module
+                    ]
+                    if mine and mine[-1].get("status") == FAILED:
+                        results[exercise.name] = _status(FAILED, mine[-1].get("message", ""))
             elif exercise is not None:
                 records, _ = read_records(offset)
                 mine = [
@@ -1069,8 +1101,8 @@ async def _run_kernel(
                     results[exercise.name] = _status(
                         ERROR, f"{why}" + (f" (the exercise cell: {before})" if before else "")
                     )
-                if judge_process is not None:  # an exercise the judge cannot judge: said so
-                    results[exercise.name]["judged_in_kernel"] = True
+                if judge_process is not None:  # an exercise the judge cannot judge: said so, and why
+                    results[exercise.name]["judged_in_kernel"] = exercise.why_in_kernel or True
 
     spent = {} if spent is None else spent
     judge_process = None

@@ -8,7 +8,7 @@ forging, 50 MB of "✓" lines, sleeping past the limits, ignoring SIGINT. Each g
 the messages say what is true ("no answer yet", the check's own ✗, the time limit).
 
 Exercises whose answer is code the kernel defines (05's q2, a proxy model) are still judged by the
-kernel's own check (judge.py says why); they are left out here and named in `IN_KERNEL`.
+kernel's own check, as the check declares (`@judged_in_kernel(why)`); they are left out here.
 """
 
 import json

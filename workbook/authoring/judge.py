@@ -15,8 +15,8 @@ one. The kernel holds no pen that writes a grade: rebinding or patching any name
 writing files, printing, forking, all change at most the answer handed out.
 
 Answers that cannot be rebuilt outside the kernel (a function, or a model class the notebook
-defines itself, as 05's q2 does) are judged by the kernel's check as before and marked so in
-the grades (`judged_in_kernel`).
+defines itself, as 05's q2 does) are judged by the kernel's check as before, where the check
+declares so (`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
 
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
@@ -167,6 +167,13 @@ def rebuild(packed):
         if cause_kind:
             error.__cause__ = _Cause(cause_kind, pgcode, diag)
         return error
+    if kind == "response":  # an HTTP response's fields (workbook.checks.api.response_fields)
+        from ..checks.api import Sent
+
+        try:
+            return Sent.from_fields(packed[1])
+        except TypeError:
+            raise Unjudgeable("a response whose fields are not plain data") from None
     if kind == "queryset":
         _, label, query, iterable, fields, prefetch = packed
         from django.apps import apps
@@ -308,12 +315,16 @@ def _workbook_answers():
     import base64, pickle
     from workbook.answers import is_stub
     from django.db.models.query import QuerySet
+    from django.http import HttpResponseBase
     from workbook.checks._probe import recorder
 
     def pack(value):
         if isinstance(value, QuerySet):
             return ("queryset", value.model._meta.label, value.query, value._iterable_class.__name__,
                     value._fields, list(value._prefetch_related_lookups))
+        if isinstance(value, HttpResponseBase):
+            from workbook.checks.api import response_fields
+            return ("response", response_fields(value))
         if callable(getattr(value, "__code__", None)):
             return ("function", is_stub(value))
         if isinstance(value, BaseException):

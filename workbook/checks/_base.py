@@ -33,6 +33,41 @@ class NotAnswered(CheckFailed):
     """The exercise cell was not run, or still holds the stub."""
 
 
+def judged_in_kernel(why: str):
+    """Declares that the grader cannot judge this check's answer outside the submission's kernel,
+    and why (`classroom/grade.py` reads `check.judged_in_kernel`). Every other check is judged by
+    a process that never runs the submission's code (workbook/authoring/judge.py), so an exercise
+    judged in the kernel, which a determined forger can fake, is one a check says it is, here."""
+    if not why.strip():
+        raise ValueError("judged_in_kernel needs a reason")
+
+    def declare(check):
+        check.judged_in_kernel = why
+        return check
+
+    return declare
+
+
+def kernel_also_judges(why: str):
+    """Declares that part of this check needs the submission's kernel (running the exercise cell
+    again on changed data), and why. The grader's judge still gives the verdict; the kernel's own
+    check, run after it, can only take a ✓ away (a ✗ there stands), never give one: so a forger
+    gains nothing, and an answer the judge alone cannot tell from a copied one still fails."""
+    if not why.strip():
+        raise ValueError("kernel_also_judges needs a reason")
+
+    def declare(check):
+        check.kernel_also_judges = why
+        return check
+
+    return declare
+
+
+def kernel_reason(check) -> str:
+    """Why `check` is judged in the kernel ("" when it is judged outside it)."""
+    return getattr(check, "judged_in_kernel", "") or ""
+
+
 def function_not_answered(exercise: str) -> NotAnswered:
     """For exercises that write a function: it still raises the student copy's stub."""
     return NotAnswered(

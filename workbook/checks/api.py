@@ -1,15 +1,18 @@
 """Checks for 06-rest-api: pagination, creating a post, status codes, queries per request.
 
 The truth comes from the database and from requests the check sends itself, through DRF's test
-client, inside a transaction it rolls back.
+client, inside a transaction it rolls back. A response answer is read as a `Sent` (its status, its
+body, and the request's method, path and user): in the kernel made from the client's response, in
+the grader's judge from those fields handed out as data.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 from ..i18n import N_, _
-from ._base import CheckFailed, ok, require_answer
+from ._base import CheckFailed, kernel_also_judges, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import guarded, shown
 
@@ -48,10 +51,81 @@ def rolled_back():
             transaction.savepoint_rollback(sid)
 
 
-def _response_parts(exercise: str, answer):
+@dataclass(frozen=True)
+class Sent:
+    """A response as the checks read it: what came back, and the request that made it.
+
+    In the kernel a check makes it from the client's response (`sent`); the grader's judge, which
+    never runs the submission's code, gets these fields handed out as plain data instead (an
+    answer like any other, judged as one: see workbook/authoring/judge.py)."""
+
+    status_code: int
+    data: object = None  # the body as the client parsed it (JSON: dicts, lists, text, numbers)
+    method: str | None = None  # None: no client sent it (a response made by hand)
+    path: str | None = None
+    username: str | None = None  # who the request was made as (None: anonymous)
+
+    @classmethod
+    def from_fields(cls, fields) -> Sent:
+        """Fields handed out of a kernel, taken only if each is of its kind."""
+        if not isinstance(fields, dict) or set(fields) != set(RESPONSE_FIELDS):
+            raise TypeError("not a response's fields")
+        status, data = fields["status_code"], fields["data"]
+        if isinstance(status, bool) or not isinstance(status, int) or not _plain_json(data):
+            raise TypeError("not a response's fields")
+        if any(not isinstance(fields[k], str | None) for k in ("method", "path", "username")):
+            raise TypeError("not a response's fields")
+        return cls(**fields)
+
+
+RESPONSE_FIELDS = ("status_code", "data", "method", "path", "username")
+
+
+def _plain_json(value, depth: int = 0) -> bool:
+    if depth > 50:
+        return False
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list):
+        return all(_plain_json(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_json(v, depth + 1) for k, v in value.items())
+    return False
+
+
+def response_fields(response) -> dict:
+    """What the checks read of a client's response, as plain data (the grader hands it to the judge)."""
+    import json
+
+    data = getattr(response, "data", None)
+    if data is None and "json" in str(response.get("Content-Type", "")):
+        try:
+            data = json.loads(response.content)
+        except (ValueError, AttributeError):
+            data = None
+    try:
+        data = json.loads(json.dumps(data, default=str))
+    except (TypeError, ValueError):
+        data = None
+    context = getattr(response, "renderer_context", None) or {}
+    request = context.get("request") if isinstance(context, dict) else None
+    user = getattr(request, "user", None)
+    sent = getattr(response, "wsgi_request", None)
+    return {
+        "status_code": response.status_code,
+        "data": data,
+        "method": getattr(sent, "method", None) if sent is not None else None,
+        "path": getattr(sent, "path", None) if sent is not None else None,
+        "username": (getattr(user, "username", "") or None) if user is not None else None,
+    }
+
+
+def _response_parts(exercise: str, answer) -> Sent:
     from django.http import HttpResponseBase
 
     require_answer(exercise, answer)
+    if isinstance(answer, Sent):
+        return answer
     if not isinstance(answer, HttpResponseBase):
         raise CheckFailed(
             exercise,
@@ -59,11 +133,7 @@ def _response_parts(exercise: str, answer):
             got=type(answer).__name__,
             hint=_("response = client.get(...) or client.post(...), then check.qN(response)"),
         )
-    request = getattr(answer, "renderer_context", {}) or {}
-    request = request.get("request")
-    user = getattr(request, "user", None)
-    username = getattr(user, "username", "") or None
-    return request, username
+    return Sent.from_fields(response_fields(answer))
 
 
 @guarded
@@ -72,7 +142,8 @@ def q1(answer) -> None:
     from posts.models import Like, Post
 
     exercise = "q1"
-    request, username = _response_parts(exercise, answer)
+    answer = _response_parts(exercise, answer)
+    username = answer.username
     if answer.status_code != 200:
         raise CheckFailed(
             exercise,
@@ -110,20 +181,19 @@ def q2(answer) -> None:
     from posts.models import Post
 
     exercise = "q2"
-    request, username = _response_parts(exercise, answer)
-    sent = getattr(answer, "wsgi_request", None)
-    if sent is None or sent.method != "POST" or sent.path != "/api/posts/":
+    answer = _response_parts(exercise, answer)
+    if answer.method != "POST" or answer.path != "/api/posts/":
         raise CheckFailed(
             exercise,
             _("this response did not come from a POST to /api/posts/"),
             expected=_("the response of client.post('/api/posts/', {...}, format='json')"),
-            got=f"{sent.method} {sent.path}"
-            if sent is not None
+            got=f"{answer.method} {answer.path}"
+            if answer.method is not None
             else _("a response no client sent (made by hand?)"),
             hint=_("send the request with the test client and pass its response as it came back"),
         )
     if answer.status_code != 201:
-        detail = getattr(answer, "data", None)
+        detail = answer.data
         raise CheckFailed(
             exercise,
             _("the post was not created"),
@@ -221,6 +291,10 @@ def list_query_count(page_size: int) -> int:
     return len(queries)
 
 
+@kernel_also_judges(
+    "the answer must follow the data: the exercise cell is run again with the list made to cost one "
+    "query more, which only the kernel can do"
+)
 @guarded
 def q4(answer) -> None:
     """How many queries the post list costs, whatever its size."""

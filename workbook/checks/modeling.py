@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, is_queryset, ok, require_answer
+from ._base import CheckFailed, is_queryset, judged_in_kernel, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import PROBE_IDS, guarded, kind_of, recorder, rolled_back, run_sql, shown
 
@@ -28,6 +28,10 @@ def _catalog(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+@judged_in_kernel(
+    "the answer is a model class the notebook defines (own_model), and the judge makes only the "
+    "project's own classes"
+)
 def q1(model, saved=None) -> None:
     """The learner's own model, from class to table: two foreign keys, soft delete from the base
     model, one live row per pair held by PostgreSQL, and a __str__ that tells rows apart."""
@@ -162,17 +166,50 @@ def q1(model, saved=None) -> None:
 Q2_POSITION = 900  # a position no seed file has
 
 
-def _file_indexes() -> dict[str, str]:
+def _file_indexes(table: str = "") -> dict[str, str]:
+    """The indexes on the file table (or on `table`, as PostgreSQL finds the name): name -> definition."""
     from django.db import connection
 
     from posts.models import File
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname",
-            [File._meta.db_table],
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %s::regclass ORDER BY 1",
+            [table or File._meta.db_table],
         )
         return dict(cursor.fetchall())
+
+
+# The table a CREATE UNIQUE INDEX names: CREATE UNIQUE INDEX [CONCURRENTLY] [[IF NOT EXISTS] name]
+# ON [ONLY] [schema.]table
+_INDEX_TARGET = re.compile(
+    r"""(?isx)^create\s+unique\s+index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?
+    (?:(?!on\b)(?:"(?:[^"]|"")+"|\w+)\s+)?on\s+(?:only\s+)?
+    (?P<target>(?:(?:"(?:[^"]|"")+"|\w+)\s*\.\s*)?(?:"(?:[^"]|"")+"|\w+))"""
+)
+
+
+def _identifier(part: str) -> str:
+    part = part.strip()
+    return part[1:-1].replace('""', '"') if part.startswith('"') else part.lower()
+
+
+def _on_a_copy(statement: str, table: str) -> tuple[str, str | None]:
+    """The statement aimed at a temporary copy of `table` (pg_temp.table), and the table it named.
+
+    The index is tried on a copy the check makes itself (CREATE TEMP TABLE ... LIKE ... INCLUDING
+    ALL, rolled back), never on the learner's table: so a role that does not own the table (the
+    grader's judge) can judge it too. The named table is None when the statement cannot be read."""
+    found = _INDEX_TARGET.match(statement)
+    if found is None:
+        return statement, None
+    parts = [_identifier(p) for p in re.findall(r'"(?:[^"]|"")+"|\w+', found["target"])]
+    named = parts[-1] if len(parts) == 1 or parts[0] == "public" else ".".join(parts)
+    if named != table:
+        return statement, named
+    start, end = found.span("target")
+    return f"{statement[:start]}pg_temp.{table}{statement[end:]}", named
 
 
 def _q2_trials() -> dict[str, bool]:
@@ -231,8 +268,9 @@ Q2_WRONG = {
 
 @guarded(asks_for=(str,))
 def q2(file_index_sql) -> None:
-    """A CREATE UNIQUE INDEX on the file table, judged by what it does: run in a transaction that
-    is rolled back, then pairs of files are written. A second live file at a post's position is
+    """A CREATE UNIQUE INDEX on the file table, judged by what it does: run on a temporary copy of
+    the table (`_on_a_copy`) in a transaction that is rolled back, then pairs of files are written
+    there. A second live file at a post's position is
     refused; a deleted one beside a live one, two posts, two positions are accepted."""
     from django.db import DatabaseError, connection, transaction
 
@@ -257,14 +295,26 @@ def q2(file_index_sql) -> None:
             hint=hint,
         )
     table = File._meta.db_table
+    on_copy, named = _on_a_copy(statement, table)
     with rolled_back():
-        before = _file_indexes()
+        if named is not None and named != table:
+            exists = run_sql("SELECT to_regclass(%s) IS NOT NULL", [named])[1][0][0]
+            if exists:  # an index on another table: it says nothing about files
+                raise CheckFailed(
+                    exercise,
+                    _("the statement made no index on {table}").format(table=table),
+                    got=shown(file_index_sql),
+                    hint=hint,
+                )
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {table} (LIKE public.{table} INCLUDING ALL)")
+        before = _file_indexes(f"pg_temp.{table}")
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 # DDL waits for no deferred check of rows written earlier in the same transaction
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-                cursor.execute(statement)
+                cursor.execute(on_copy)
         except DatabaseError as exc:
             raise CheckFailed(
                 exercise,
@@ -272,7 +322,7 @@ def q2(file_index_sql) -> None:
                 got=str(exc).strip().splitlines()[0],
                 hint=hint,
             ) from None
-        made = {name: d for name, d in _file_indexes().items() if name not in before}
+        made = {name: d for name, d in _file_indexes(f"pg_temp.{table}").items() if name not in before}
         if not made:
             raise CheckFailed(
                 exercise,
@@ -281,7 +331,8 @@ def q2(file_index_sql) -> None:
                 hint=hint,
             )
         [(name, definition)] = list(made.items())[:1]
-        accepted = _q2_trials()
+        definition = re.sub(r"\bpg_temp(_\d+)?\.", "public.", definition)  # as it would be on the table
+        accepted = _q2_trials()  # written to the copy: pg_temp comes first where names are looked up
     for (what, wrong), problem in Q2_WRONG.items():
         if accepted[what] is wrong:
             raise CheckFailed(

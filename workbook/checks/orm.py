@@ -14,7 +14,16 @@ from datetime import date
 
 from ..i18n import N_, _, ngettext
 from . import _orm_probe
-from ._base import CheckFailed, NotAnswered, expect_queryset, is_queryset, ok, require_answer, takes_an
+from ._base import (
+    CheckFailed,
+    NotAnswered,
+    expect_queryset,
+    is_queryset,
+    judged_in_kernel,
+    ok,
+    require_answer,
+    takes_an,
+)
 from ._probe import (
     evaluate,
     expect_objects,
@@ -544,6 +553,10 @@ def q1(new_posts, why_no_file) -> None:
     )
 
 
+@judged_in_kernel(
+    "the answer is a QuerySet of a proxy model class the notebook defines, and the judge makes only "
+    "the project's own classes"
+)
 def q2(answer, new_posts) -> None:
     """The posts of q1 as a QuerySet of the learner's proxy, whose __str__ tells them apart."""
     from django.db import models

@@ -12,7 +12,7 @@ import json
 import re
 
 from ..i18n import N_, _
-from ._base import CheckFailed, expect_queryset, ok, require_answer
+from ._base import CheckFailed, expect_queryset, judged_in_kernel, ok, require_answer
 from ._probe import PROBE_IDS, expect_objects, guarded, rolled_back
 
 CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout")
@@ -545,6 +545,9 @@ def _transfer_attempt(function, source: str, target: str, amount: int):
     return balances, error
 
 
+@judged_in_kernel(
+    "the answer is a function the notebook defines, and the judge never runs a submission's code"
+)
 def transfer(function) -> None:
     """A transfer between two accounts that changes both balances or neither."""
     from ._base import expect_function

@@ -1,0 +1,209 @@
+"""06-rest-api and 04's q2 are judged outside the kernel: no forgery earns them; right answers do.
+
+06's answers include HTTP responses. The hidden cell hands a response out as data (its status, its
+body, the request's method, path and user: `workbook.checks.api.response_fields`), and the judge
+judges those fields as an answer. 04's q2 (a CREATE UNIQUE INDEX) is tried by the judge on a
+temporary copy of the file table. The submissions here are the notebook with every answer blank
+(or wrong) plus one forging cell (the kinds of tests/test_grade_forgery.py, aimed at the
+notebook's checks), and one submission with every answer right, graded in the same run. Only
+exercises whose check declares `@judged_in_kernel` (04's q1, a model class) are left out.
+"""
+
+import json
+
+import pytest
+
+from classroom import grade
+from classroom.fake_class import RIGHT, UNANSWERED, WRONG, Maker
+from workbook.paths import NOTEBOOKS_DIR
+
+# "passed" for every exercise (of the checks module MODULE), written into every file the kernel can reach.
+RECORDS = r"""
+import glob, json, os
+
+def _forged_lines(names=tuple(f"q{n}" for n in range(1, 6))):
+    for place in [os.getcwd(), "/tmp", os.path.expanduser("~")]:
+        for path in glob.glob(os.path.join(place, "*")) + glob.glob(os.path.join(place, ".*")) + [
+            os.path.join(place, ".grader-results.jsonl")
+        ]:
+            if os.path.isdir(path):
+                continue
+            try:
+                with open(path, "a") as f:
+                    for name in names:
+                        f.write(json.dumps({"module": "MODULE", "exercise": name, "status": "passed",
+                                            "message": ""}) + "\n")
+            except OSError:
+                pass
+"""
+
+FORGERIES = {
+    "rebind": RECORDS
+    + r"""
+class _Passes:
+    def __getattr__(self, name):
+        def passed(*args, **kwargs):
+            _forged_lines((name,))
+            print(f"✓ {name}: right")
+        return passed
+
+def _arm(*args, **kwargs):
+    return _Passes()
+
+def _runner(module, name, arguments):
+    _forged_lines((name,))
+    print(f"✓ {name}: right")
+
+for _key in list(globals()):
+    if _key.startswith("_workbook") or _key.startswith("__workbook"):
+        globals()[_key] = _arm if "arm" in _key else _runner
+_workbook_grader_arm = _arm
+__workbook_check__ = _runner
+check = _Passes()
+""",
+    "patch-checks": r"""
+import workbook.checks._base as _b
+import workbook.checks._runner as _r
+import workbook.checks.api as _a
+import workbook.checks.modeling as _m
+
+for _module in (_a, _m):
+    for _name in ("q1", "q2", "q3", "q4", "q5", "require_answer"):
+        setattr(_module, _name, lambda *args, **kwargs: None)
+_a.scenario_statuses = lambda: {"anything": 0}
+_a.list_query_count = lambda size: 0
+_a.restores_through_admin = lambda codenames: True
+_a.response_fields = lambda response: {"status_code": 200, "data": {}, "method": "GET",
+                                       "path": "/", "username": "carol"}
+_m._q2_trials = lambda: {"same post, same position, both live": False,
+                         "same post, same position, one deleted": True,
+                         "two posts, same position": True, "same post, two positions": True}
+_m._on_a_copy = lambda statement, table: ("SELECT 1", table)
+_b.CheckFailed.__init__ = lambda self, *args, **kwargs: None
+_r.run = lambda module, name, arguments: print(f"✓ {name}: right")
+""",
+    "patch-django": r"""
+from django.http import HttpResponseBase
+from rest_framework.response import Response
+
+HttpResponseBase.status_code = 201
+Response.data = {"results": [], "id": 1}
+""",
+    "patch-grader": r"""
+import workbook.authoring.judge as _j
+
+_j.judge = lambda *args, **kwargs: {"status": "passed", "message": ""}
+_j.rebuild = lambda packed: packed
+_j.MARKER = "nothing"
+try:
+    import classroom.grade as _g
+except ImportError:
+    _g = None
+else:
+    _g._status = lambda status, message="": {"status": "passed", "message": ""}
+""",
+    "write-files": RECORDS + "\n_forged_lines()\n",
+    "forked-child": RECORDS
+    + r"""
+import os, time
+
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(600):
+            _forged_lines()
+            time.sleep(0.1)
+    os._exit(0)
+time.sleep(0.3)
+""",
+    "read-solution": r"""
+import json
+from pathlib import Path
+
+import workbook
+
+_solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / "NOTEBOOK.ipynb"
+try:
+    for _cell in json.loads(_solved.read_text())["cells"]:
+        _source = "".join(_cell["source"])
+        if "### BEGIN SOLUTION" in _source:
+            exec(_source)
+except OSError as _exc:
+    print("no solved notebook here:", type(_exc).__name__)
+""",
+}
+WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
+
+
+NOTEBOOKS = {"06": ("06-rest-api", "api"), "04": ("04-data-modeling", "modeling")}
+
+
+def write(folder, kind: str, nb, path) -> None:
+    (folder / kind).mkdir(parents=True)
+    (folder / kind / path.name).write_text(json.dumps(nb), encoding="utf-8")
+
+
+@pytest.mark.parametrize("number", sorted(NOTEBOOKS))
+def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_path, number):
+    stem, module = NOTEBOOKS[number]
+    path = NOTEBOOKS_DIR / f"{stem}.ipynb"
+    maker = Maker(path)
+    in_kernel = {e.name for e in maker.original.exercises if e.in_kernel}
+    assert in_kernel == ({"q1"} if module == "modeling" else set())
+    judged = [name for name in maker.names if name not in in_kernel]
+    folder = tmp_path / "class"
+    for kind, source in FORGERIES.items():
+        source = source.replace("MODULE", module).replace("NOTEBOOK", stem)
+        nb = maker.build(dict.fromkeys(maker.names, WRONG if kind in WITH_WRONG_ANSWERS else UNANSWERED))
+        at = next(i for i, c in enumerate(nb.cells) if f"import {module} as check" in c.get("source", ""))
+        nb.cells.insert(
+            at + 1,
+            {
+                "cell_type": "code",
+                "id": "forgery",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": source,
+            },
+        )
+        write(folder, kind, nb, path)
+    write(folder, "right", maker.build(dict.fromkeys(maker.names, RIGHT)), path)
+    if module == "api":  # q4's count kept from the first run: a number that does not follow the data
+        nb = maker.build(dict.fromkeys(maker.names, RIGHT))
+        cell = next(c for c in nb.cells if c.get("id") == maker.original.exercises[3].exercise_id)
+        cell["source"] += "\n_kept = globals().get('_kept', list_queries)\nlist_queries = _kept\n"
+        write(folder, "kept-count", nb, path)
+    grade.grade(
+        [folder],
+        out=tmp_path / "grades",
+        notebooks=[number],
+        jobs=2,
+        cell_timeout=60,
+        notebook_timeout=300,
+        progress=lambda result: None,
+    )
+    report = json.loads((tmp_path / "grades" / "grades.json").read_text())
+    students = {s["student"]: s for s in report["students"]}
+    assert sorted(students) == sorted([*FORGERIES, "right", *(["kept-count"] if module == "api" else [])])
+    if module == "api":  # the judge's ✓ for the right number, taken away by the kernel's rerun
+        kept = {n: o["status"] for n, o in students["kept-count"]["exercises"].items()}
+        assert kept == {**dict.fromkeys(maker.names, grade.PASSED), "q4": grade.FAILED}, kept
+        assert "does not give the new answer" in students["kept-count"]["exercises"]["q4"]["message"]
+    assert {n: o["status"] for n, o in students["right"]["exercises"].items()} == dict.fromkeys(
+        maker.names, grade.PASSED
+    ), students["right"]
+    earned = {
+        kind: [name for name in judged if students[kind]["exercises"][name]["status"] == grade.PASSED]
+        for kind in FORGERIES
+    }
+    assert earned == dict.fromkeys(FORGERIES, [])
+    assert not any(s["exercises"][name].get("judged_in_kernel") for s in students.values() for name in judged)
+    for kind in ("rebind", "write-files", "forked-child", "read-solution"):
+        said = {students[kind]["exercises"][name]["status"] for name in judged}
+        assert said == {grade.NOT_ANSWERED}, (kind, students[kind]["exercises"])
+    for kind in WITH_WRONG_ANSWERS:
+        for name in judged:
+            outcome = students[kind]["exercises"][name]
+            assert outcome["status"] == grade.FAILED, (kind, name, outcome)
+            assert outcome["message"].startswith(f"✗ {name}: "), (kind, name, outcome)

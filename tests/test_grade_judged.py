@@ -1,0 +1,98 @@
+"""Where each exercise is judged is said by its check, in one place, and the grader reads it there.
+
+An exercise is judged by the judge (workbook/authoring/judge.py, a process that never runs the
+submission's code) unless its check declares `@judged_in_kernel(why)`: then the kernel's own check
+gives the verdict, which a determined forger can fake. So a new check whose answer cannot leave
+the kernel as data (code the notebook defines) fails here until it says so and why, and a check
+that says nothing is never judged in the kernel.
+"""
+
+import importlib
+import pkgutil
+import re
+
+import pytest
+
+import workbook.checks
+from classroom import grade
+from workbook.checks._base import judged_in_kernel, kernel_reason
+
+
+@pytest.fixture(scope="module")
+def originals():
+    return grade.load_originals()
+
+
+def exercise_cell_source(original, exercise) -> str:
+    return next(c.source for c in original.nb.cells if c.get("id") == exercise.exercise_id)
+
+
+def test_every_exercise_is_judged_outside_the_kernel_or_its_check_says_why_not(originals):
+    assert {o.key[:2] for o in originals} >= {"00", "01", "02", "03", "04", "05", "06", "07"}
+    for original in originals:
+        for exercise in original.exercises:
+            check = getattr(importlib.import_module(f"workbook.checks.{exercise.module}"), exercise.name)
+            declared = kernel_reason(check)
+            where = f"{original.key} {exercise.module}.{exercise.name}"
+            assert exercise.in_kernel == bool(declared), where
+            assert exercise.why_in_kernel == declared, where
+            if grade.answers_with_code(exercise.check_source, exercise_cell_source(original, exercise)):
+                assert declared, f"{where}: its answer is code the notebook defines; declare why"
+
+
+def test_a_declaration_says_something(originals):
+    with pytest.raises(ValueError):
+        judged_in_kernel(" ")
+    for info in pkgutil.iter_modules(workbook.checks.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"workbook.checks.{info.name}")
+        for name, value in vars(module).items():
+            if callable(value) and hasattr(value, "judged_in_kernel"):
+                assert len(value.judged_in_kernel.split()) >= 8, (info.name, name)
+
+
+def test_the_grader_reads_the_declaration_on_the_check(monkeypatch, originals):
+    """The check's own attribute decides: taken away, the exercise goes to the judge; given, it
+    comes back to the kernel with that reason."""
+    orm = importlib.import_module("workbook.checks.orm")
+    path = next(o.path for o in originals if o.key == "05-orm-exercises")
+    declared = {e.name: e.why_in_kernel for e in grade.load_original(path).exercises if e.in_kernel}
+    assert set(declared) == {"q2"} and "proxy model" in declared["q2"]
+
+    monkeypatch.delattr(orm.q2, "judged_in_kernel")
+    reason = "a reason given for this test only, in eight words"
+    monkeypatch.setattr(orm.q3, "judged_in_kernel", reason, raising=False)
+    now = {e.name: e.why_in_kernel for e in grade.load_original(path).exercises if e.in_kernel}
+    assert now == {"q3": reason}
+
+
+def test_a_check_that_needs_the_kernel_for_part_of_its_judgement_says_so(originals):
+    """06's q4 is judged by the judge, and the kernel's ✗ (its rerun of the exercise cell) may take
+    the ✓ away: declared on the check (`@kernel_also_judges`), read by the grader."""
+    from workbook.checks._base import kernel_also_judges
+
+    with pytest.raises(ValueError):
+        kernel_also_judges("")
+    marked = {(o.key, e.name): e.kernel_may_fail for o in originals for e in o.exercises if e.kernel_may_fail}
+    assert set(marked) == {("06-rest-api", "q4")} and "exercise cell" in marked[("06-rest-api", "q4")]
+    assert not any(e.in_kernel for o in originals for e in o.exercises if e.kernel_may_fail)
+
+
+def test_answers_with_code_tells_code_from_values():
+    check = "check.q1(parse_image_name)\n"
+    assert grade.answers_with_code(check, "def parse_image_name(name):\n    return name\n")
+    assert grade.answers_with_code("check.q2(answer, new_posts)", "class ReadablePost(Post):\n    pass\n")
+    assert not grade.answers_with_code(check, "parse_image_name = 'nginx'\n")
+    # A helper function the cell uses, not handed to the check, leaves the answer a value.
+    assert not grade.answers_with_code("check.q3(rows)", "def helper():\n    return 3\nrows = helper()\n")
+
+
+def test_the_solved_notebooks_hand_every_check_its_arguments_plainly(originals):
+    """A check call with keywords or no arguments cannot be taken out of the kernel: none is written so."""
+    for original in originals:
+        for exercise in original.exercises:
+            assert exercise.arguments and not re.search(r"\w=", exercise.arguments), (
+                original.key,
+                exercise.name,
+            )
