@@ -172,6 +172,10 @@ KERNEL_JUDGED_MODULES = {
 }
 # Single exercises likewise: (checks module, exercise) and why.
 KERNEL_JUDGED_EXERCISES = {
+    ("cicd", "own_test"): (
+        "the answer is a test file the kernel wrote into its copy of the site; the check runs pytest on"
+        " it in fresh copies, each with a database of its own, which the judge's role may not create"
+    ),
     ("modeling", "q2"): (
         "the answer is a CREATE UNIQUE INDEX the check runs on the submission's own posts_file, which"
         " only the table's owner may index, and the judge's role owns nothing"
