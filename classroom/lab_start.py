@@ -17,11 +17,12 @@ from pathlib import Path
 
 def main() -> None:
     from workbook.authoring.student import ensure_workspace
+    from workbook.cli import tell_superseded
     from workbook.paths import WORKSPACE_DIR
 
     workspace = Path(os.environ.get("CLASSROOM_WORKSPACE") or WORKSPACE_DIR)
     workspace.mkdir(parents=True, exist_ok=True)
-    ensure_workspace(workspace)
+    tell_superseded(workspace, ensure_workspace(workspace))
     os.chdir(workspace)
     command = ["jupyterhub-singleuser", f"--ServerApp.root_dir={workspace}", *sys.argv[1:]]
     if os.geteuid() == 0:  # the hub's own user runs the labs without Docker; root is its choice

@@ -203,3 +203,155 @@ def test_q3_answers_every_hostile_value_with_a_cross():
     for value in HOSTILE:
         with pytest.raises((CheckFailed, NotAnswered)):
             check.q3(value)
+
+
+# deploy_step: the deploy job's last step, written from the given pieces
+
+STEP = """\
+- name: Deploy over SSH
+  env:
+    SSH_HOST: ${{ secrets.SSH_HOST }}
+    SSH_USER: ${{ secrets.SSH_USER }}
+    SSH_KEY_FILE: ${{ runner.temp }}/deploy_key
+    SSH_KNOWN_HOSTS_FILE: ${{ runner.temp }}/known_hosts
+    ENV_PROD_FILE: ${{ runner.temp }}/env.prod
+    IMAGE_PREFIX: ${{ needs.build-and-push.outputs.image-prefix }}
+    IMAGE_TAG: ${{ needs.build-and-push.outputs.tag }}
+    REGISTRY_USER: ${{ github.actor }}
+    REGISTRY_PASSWORD: ${{ secrets.GITHUB_TOKEN }}
+  run: bash deploy/deploy.sh
+"""
+
+# The files named on the run: line, where the shell expands $RUNNER_TEMP, as cd.yml's own step does.
+STEP_FILES_ON_THE_RUN_LINE = """\
+- name: Deploy
+  env:
+    SSH_HOST: ${{secrets.SSH_HOST}}
+    SSH_USER: ${{ secrets.SSH_USER }}
+    IMAGE_PREFIX: ${{ needs.build-and-push.outputs.image-prefix }}
+    IMAGE_TAG: ${{ needs.build-and-push.outputs.tag }}
+    REGISTRY_USER: ${{ github.actor }}
+    REGISTRY_PASSWORD: ${{ github.token }}
+  run: |
+    SSH_KEY_FILE="$RUNNER_TEMP/deploy_key" SSH_KNOWN_HOSTS_FILE=${RUNNER_TEMP}/known_hosts \\
+      ENV_PROD_FILE="$RUNNER_TEMP/env.prod" bash deploy/deploy.sh
+"""
+
+STEP_WITH_EXPORTS = STEP.replace("    SSH_KEY_FILE: ${{ runner.temp }}/deploy_key\n", "").replace(
+    "  run: bash deploy/deploy.sh\n",
+    '  run: |\n    export SSH_KEY_FILE="$RUNNER_TEMP/deploy_key"\n    ./deploy/deploy.sh\n',
+)
+
+
+def test_deploy_step_accepts_the_step_however_it_is_written(capsys):
+    check.deploy_step(STEP)
+    check.deploy_step(STEP_FILES_ON_THE_RUN_LINE)
+    check.deploy_step(STEP_WITH_EXPORTS)
+    check.deploy_step("\n".join("      " + line for line in STEP.splitlines()))  # as it sits in the job
+    assert capsys.readouterr().out.count("✓ deploy_step") == 4
+
+
+CD_YML_STEP = """\
+- name: Deploy over SSH (deploy/deploy.sh)
+  env:
+    SSH_HOST: ${{ secrets.SSH_HOST }}
+    SSH_USER: ${{ secrets.SSH_USER }}
+    SSH_PORT: ${{ secrets.SSH_PORT }}
+    REGISTRY_USER: ${{ github.actor }}
+    REGISTRY_PASSWORD: ${{ secrets.GITHUB_TOKEN }}
+  run: |
+    SSH_KEY_FILE=~/.ssh/deploy_key SSH_KNOWN_HOSTS_FILE=~/.ssh/known_hosts \\
+      ENV_PROD_FILE="$RUNNER_TEMP/env.prod" bash deploy/deploy.sh
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (STEP.replace("    IMAGE_TAG: ${{ needs.build-and-push.outputs.tag }}\n", ""), "missing IMAGE_TAG"),
+        # cd.yml's step as it is: its job sets the images in env:, and its files are elsewhere
+        (CD_YML_STEP, "missing IMAGE_PREFIX IMAGE_TAG"),
+        (
+            CD_YML_STEP.replace(
+                "  env:\n",
+                "  env:\n    IMAGE_PREFIX: ${{ needs.build-and-push.outputs.image-prefix }}\n"
+                "    IMAGE_TAG: ${{ needs.build-and-push.outputs.tag }}\n",
+            ),
+            "SSH_KEY_FILE names no file the step before wrote",
+        ),
+        (
+            STEP.replace("${{ needs.build-and-push.outputs.tag }}", "latest"),
+            "latest is whatever",
+        ),
+        (STEP.replace("needs.build-and-push.outputs.tag", "github.sha"), "github.sha is a commit"),
+        (
+            STEP.replace("needs.build-and-push.outputs.tag", "steps.names.outputs.tag"),
+            "is a step of another job",
+        ),
+        (
+            STEP.replace("needs.build-and-push.outputs.image-prefix", "needs.build-and-push.outputs.prefix"),
+            "IMAGE_PREFIX should be the output image-prefix",
+        ),
+        (STEP.replace("secrets.SSH_HOST", "secrets.EC2_HOST"), "EC2_HOST is not a secret"),
+        (STEP.replace("${{ secrets.SSH_USER }}", "ubuntu"), "SSH_USER should come from the secret SSH_USER"),
+        (
+            STEP.replace("${{ runner.temp }}/deploy_key", "${{ secrets.SSH_PRIVATE_KEY }}"),
+            "SSH_KEY_FILE is the path of a file",
+        ),
+        (
+            STEP.replace("${{ runner.temp }}/env.prod", "$RUNNER_TEMP/env.prod"),
+            r"in env:, \$RUNNER_TEMP/env.prod stays as written",
+        ),
+        (
+            STEP.replace("${{ secrets.GITHUB_TOKEN }}", "${{ secrets.REGISTRY_PASSWORD }}"),
+            "REGISTRY_PASSWORD is not a secret",
+        ),
+        (
+            STEP.replace("${{ github.actor }}", "deploy"),
+            "REGISTRY_USER should be the job's own registry login",
+        ),
+        (
+            STEP.replace(
+                "run: bash deploy/deploy.sh", 'run: SSH_HOST="${{ secrets.SSH_HOST }}" bash deploy/deploy.sh'
+            ),
+            "a secret is pasted into run:",
+        ),
+        (
+            STEP.replace("run: bash deploy/deploy.sh", "run: docker compose up --detach"),
+            "does not run deploy/deploy.sh",
+        ),
+        (
+            STEP.replace("run: bash deploy/deploy.sh", "uses: appleboy/ssh-action@v1"),
+            "an action cannot run deploy/deploy.sh",
+        ),
+        ("- name: Deploy\n  run: [bash deploy.sh", "not valid YAML"),
+        (check.GIVEN_JOB, "not one step|does not run deploy/deploy.sh"),
+    ],
+)
+def test_deploy_step_rejects_wrong_steps(answer, message):
+    with pytest.raises(CheckFailed, match=message):
+        check.deploy_step(answer)
+
+
+def test_deploy_step_reads_its_truths_from_the_files():
+    assert "IMAGE_TAG" in check.script_requires() and "REGISTRY_PASSWORD" in check.script_requires()
+    assert set(check.build_outputs()) == {"tag", "image-prefix"}
+
+
+def test_deploy_step_answers_every_hostile_value_with_a_cross():
+    from workbook.checks._probe import HOSTILE
+
+    for value in HOSTILE:
+        with pytest.raises((CheckFailed, NotAnswered)):
+            check.deploy_step(value)
+    with pytest.raises(NotAnswered):
+        check.deploy_step(None)
+
+
+def test_the_given_job_is_what_02_deploy_shows():
+    from workbook.authoring import conventions
+    from workbook.paths import NOTEBOOKS_DIR
+
+    cells = conventions.read(NOTEBOOKS_DIR / "02-deploy.ipynb").cells
+    statement = next(c.source for c in cells if "Exercise deploy_step" in c.source)
+    assert check.GIVEN_JOB.strip() in statement

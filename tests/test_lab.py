@@ -339,3 +339,61 @@ def test_each_edition_s_lab_keeps_its_own_layout(lab_factory, tmp_path):
     opened = korean.session.get(f"{korean.url}/lab/api/workspaces/default", timeout=30).json()
     assert "layout-restorer:data" not in opened["data"], opened
     assert not list((tmp_path / "state" / "jupyterlab-workspaces-ko").glob("*.jupyterlab-workspace"))
+
+
+def _workspace_from_before_01_was_split(workspace: Path) -> bytes:
+    """A workspace as `workspace` made it when 01 was one notebook: every copy, 01-docker.ipynb among
+    them with the learner's work in it, and neither of 01's two notebooks of today."""
+    assert cli("workspace", "--workspace", str(workspace)).returncode == 0
+    for name in ("01-docker-1-hands-on.ipynb", "01-docker-2-project.ipynb"):
+        (workspace / name).unlink()
+    old = json.loads((NOTEBOOKS_DIR / "01-docker-2-project.ipynb").read_text(encoding="utf-8"))
+    old["cells"].append(
+        {"cell_type": "markdown", "id": "mine", "metadata": {}, "source": "My notes: 3 layers"}
+    )
+    mine = json.dumps(old, indent=2).encode("utf-8")
+    (workspace / "01-docker.ipynb").write_bytes(mine)
+    return mine
+
+
+def test_workspace_keeps_an_old_01_docker_copy_adds_the_two_and_says_so_once(tmp_path):
+    workspace = tmp_path / "ws"
+    mine = _workspace_from_before_01_was_split(workspace)
+    result = cli("workspace", "--workspace", str(workspace))
+    assert result.returncode == 0, result.stderr
+    assert (workspace / "01-docker-1-hands-on.ipynb").is_file() and (
+        workspace / "01-docker-2-project.ipynb"
+    ).is_file()
+    assert (workspace / "01-docker.ipynb").read_bytes() == mine
+    [told] = [line for line in result.stdout.splitlines() if "is now split into" in line]
+    assert "01-docker-1-hands-on, 01-docker-2-project" in told and str(workspace / "01-docker.ipynb") in told
+    again = cli("workspace", "--workspace", str(workspace))
+    assert again.returncode == 0 and "is now split into" not in again.stdout
+    assert (workspace / "01-docker.ipynb").read_bytes() == mine
+
+
+def test_the_lab_start_keeps_an_old_01_docker_copy_and_says_so_once(tmp_path, capsys):
+    import argparse
+
+    from workbook.cli import _lab_root
+
+    workspace = tmp_path / "ws"
+    mine = _workspace_from_before_01_was_split(workspace)
+    args = argparse.Namespace(lang="en", solutions=False, workspace=str(workspace))
+    assert _lab_root(args) == workspace.resolve()
+    out = capsys.readouterr().out
+    assert out.count("is now split into") == 1 and "01-docker-2-project" in out
+    assert (workspace / "01-docker.ipynb").read_bytes() == mine
+    assert (workspace / "01-docker-2-project.ipynb").is_file()
+    _lab_root(args)
+    assert "is now split into" not in capsys.readouterr().out
+
+
+def test_progress_shows_what_was_checked_in_the_old_01_docker_under_01_docker_2_project():
+    """Records are keyed by checks module and exercise, not notebook: 01-docker's checks are the
+    docker module's, with the same names in 01-docker-2-project."""
+    from workbook.records import PASSED, TRIED, table
+
+    rows = table({("docker", "q2"): PASSED, ("docker", "healthcheck"): TRIED}).splitlines()
+    [row] = [r for r in rows if r.startswith("01-docker-2-project")]
+    assert re.search(r"1/\d+ passed, 1 tried", row) and "✓ q2" in row and "✗ healthcheck" in row

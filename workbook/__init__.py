@@ -122,11 +122,18 @@ def setup(*, seed: bool = True) -> None:
 
 
 def reset() -> None:
-    """Back to the seed data, with the same ids every time (TRUNCATE ... RESTART IDENTITY)."""
+    """Back to the seed data, with the same ids every time (TRUNCATE ... RESTART IDENTITY).
+
+    The seed's reset keeps superusers (an instructor's admin account); the ones a notebook made for
+    a lesson (06's `workbook-editor`) go, also when the run that made them stopped midway.
+    """
     configure_django()
     from demo.seed import reset as _reset
 
+    from .apilab import remove_lesson_accounts
+
     _reset()
+    remove_lesson_accounts()
 
 
 def answered(*values) -> bool:

@@ -15,6 +15,21 @@ import urllib.request
 
 from .i18n import _
 
+# The accounts the notebooks make for a lesson (06's admin section) are named with this prefix and
+# nothing else is: `remove_lesson_accounts()` (run by `workbook.reset()` and before 06 makes them)
+# removes these, never a staff user the learner made, whatever its name.
+LESSON_ACCOUNT_PREFIX = "workbook-"
+
+
+def remove_lesson_accounts() -> int:
+    """Delete the accounts the notebooks made (a run stopped midway leaves them); how many went."""
+    from django.contrib.auth import get_user_model
+
+    accounts = get_user_model().objects.filter(username__startswith=LESSON_ACCOUNT_PREFIX)
+    count = accounts.count()
+    accounts.delete()
+    return count
+
 
 def quiet_client_errors() -> None:
     """Django logs every 4xx answer as a warning on stderr; in 06 those answers are the lesson."""

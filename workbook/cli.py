@@ -97,6 +97,7 @@ def _lab_root(args) -> Path:
         return target
     workspace = Path(args.workspace).resolve()
     added = ensure_workspace(workspace, directory=source)
+    tell_superseded(workspace, added)
     where = shown(workspace)
     if added:
         names = ", ".join(p.stem for p in added)
@@ -112,6 +113,19 @@ def _lab_root(args) -> Path:
         ).format(where=where, lang=_lang_option(args))
     )
     return workspace
+
+
+def tell_superseded(workspace: Path, added: list[Path]) -> None:
+    """One sentence for each old copy whose notebook became others, when their copies are added."""
+    from .authoring.student import superseded
+
+    for old, new in superseded(workspace, added):
+        print(
+            _(
+                "{old} is now split into {names}: both are added to your workspace, and your own copy "
+                "of {old} is kept as it was, in {path}."
+            ).format(old=old.stem, names=", ".join(new), path=shown(old))
+        )
 
 
 def _lang_option(args) -> str:
@@ -307,6 +321,7 @@ def cmd_workspace(args) -> int:
     added = ensure_workspace(workspace, directory=source)
     for path in added:
         print(_("added {path}").format(path=shown(path)))
+    tell_superseded(workspace, added)
     names = sorted(p.name for p in workspace.glob("[0-9][0-9]-*.ipynb"))
     print(
         _("Your workspace {workspace}/ holds {count} notebooks: {names}").format(

@@ -13,11 +13,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 from .database import DEFAULT_DB_NAME, connect, database_name, drop_database
-from .i18n import _
+from .i18n import N_, _
 from .paths import REPO_ROOT
 
 
@@ -64,13 +65,10 @@ class ProjectCopy:
         failures = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "E   "))]
         return TestRun(result.returncode, counts, failures)
 
-    def remove(self) -> bool:
-        """Delete the folder and the databases the runs made; True when nothing is left."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def databases(self) -> int:
+        """How many of the runs' databases (the copy's and pytest's test_ one) exist on the server."""
         from django.db import connection
 
-        for name in (f"test_{self.db_name}", self.db_name):
-            drop_database(connection.settings_dict, name)
         conn = connect(connection.settings_dict, "postgres")
         try:
             with conn.cursor() as cursor:
@@ -78,10 +76,54 @@ class ProjectCopy:
                     "SELECT count(*) FROM pg_database WHERE datname IN (%s, %s)",
                     [self.db_name, f"test_{self.db_name}"],
                 )
-                left = cursor.fetchone()[0]
+                return cursor.fetchone()[0]
         finally:
             conn.close()
-        return not self.folder.exists() and left == 0
+
+    def remove(self, *, databases: bool = True) -> bool:
+        """Delete the folder and (unless told not to) the databases the runs made; True when
+        nothing is left."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if not databases:
+            return not self.folder.exists()
+        from django.db import connection
+
+        for name in (f"test_{self.db_name}", self.db_name):
+            drop_database(connection.settings_dict, name)
+        return not self.folder.exists() and self.databases() == 0
+
+    @contextmanager
+    def broken(self, name: str):
+        """The copy with one of BREAKS put in, for the time of the block; then as it was."""
+        _what, relative, right, wrong = BREAKS[name]
+        path = self.folder / relative
+        before = path.read_text(encoding="utf-8")
+        if before.count(right) != 1:
+            raise RuntimeError(f"{relative} no longer holds the line {name!r} breaks: {right.strip()}")
+        path.write_text(before.replace(right, wrong), encoding="utf-8")
+        try:
+            yield
+        finally:
+            path.write_text(before, encoding="utf-8")
+
+
+# Bugs a test of the soft delete must catch, each put into a copy of the site: (what it breaks,
+# the file, the line as the site has it, the line with the bug). Marked for translation here,
+# translated where shown.
+BREAKS = {
+    "manager": (
+        N_("the default manager returns deleted rows too"),
+        "project/core/models.py",
+        "        return super().get_queryset().filter(is_deleted=False)\n",
+        "        return super().get_queryset()  # a bug, on purpose\n",
+    ),
+    "posts_view": (
+        N_("the posts API lists all_objects, deleted posts included"),
+        "project/posts/views.py",
+        "        queryset = Post.objects.for_feed(self.request.user)\n",
+        "        queryset = Post.all_objects.for_feed(self.request.user)  # a bug, on purpose\n",
+    ),
+}
 
 
 def break_post_str(copy: ProjectCopy) -> str:

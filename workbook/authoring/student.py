@@ -133,6 +133,23 @@ def write_student_copies(
     return written
 
 
+# Notebooks that became others. A workspace copy under the old name holds the learner's work: it
+# stays as it is, and the new notebooks' copies are added beside it (`superseded` says so once).
+SPLIT = {"01-docker.ipynb": ("01-docker-1-hands-on.ipynb", "01-docker-2-project.ipynb")}
+
+
+def superseded(workspace: Path, added: Iterable[Path]) -> list[tuple[Path, tuple[str, ...]]]:
+    """(old copy, its new notebooks) for each old copy in `workspace` whose new notebooks were just
+    added: the moment to tell the learner, which comes once, as a copy is added only once."""
+    added_names = {Path(p).name for p in added}
+    found = []
+    for old, new in SPLIT.items():
+        copy_path = Path(workspace) / old
+        if copy_path.is_file() and added_names & set(new):
+            found.append((copy_path, tuple(Path(n).stem for n in new)))
+    return found
+
+
 def ensure_workspace(workspace: Path = WORKSPACE_DIR, *, directory: Path = NOTEBOOKS_DIR) -> list[Path]:
     """The learner's workspace: a student copy of each notebook it does not hold yet.
 

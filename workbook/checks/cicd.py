@@ -676,3 +676,139 @@ def least_privilege(answer) -> None:
         exercise,
         _("every token reads the code; only publish's may also write packages, as it must to push"),
     )
+
+
+# ------------------------------------------------------------------ own_test: a test of your own
+
+
+def _test_functions(tree) -> list:
+    """The functions pytest would collect from a test file: module-level `test_*`, and `test_*`
+    methods of `Test*` classes."""
+    import ast
+
+    found = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            found += [n for n in node.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test")]
+    return found
+
+
+def _asserts(function) -> bool:
+    """An assert statement, or a pytest.raises / assert* call (unittest's, DRF's), in the body."""
+    import ast
+
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name == "raises" or name.startswith("assert"):
+                return True
+    return False
+
+
+def _own_test_text(exercise: str, answer) -> tuple[str, str]:
+    """(the file's name, its text) from the path the exercise cell wrote."""
+    import ast
+
+    hint = _("the exercise cell writes your test with %%writefile; run it, then this check")
+    if not isinstance(answer, str | Path):
+        raise CheckFailed(
+            exercise, _("the answer should be the path of your test file"), got=repr(answer), hint=hint
+        )
+    path = Path(answer)
+    if not path.is_file():
+        raise CheckFailed(exercise, _("there is no file at {path}").format(path=path), hint=hint)
+    text = path.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        raise CheckFailed(
+            exercise, _("your test file is not valid Python"), got=f"{exc.msg} (line {exc.lineno})", hint=hint
+        ) from None
+    if not tree.body:  # comments only: the student copy's stub
+        require_answer(exercise, None)
+    return path.name, text
+
+
+@judged_in_kernel(
+    "the answer is a test file the kernel wrote into its copy of the site; the check runs pytest on"
+    " it in fresh copies, each with a database of its own, which the judge's role may not create"
+)
+@guarded(asks_for=(str, Path))
+def own_test(answer) -> None:
+    """The learner's pytest-django test: collected and passing on a fresh copy of the site, and
+    failing on each copy with one of pipeline.BREAKS in it (a test that cannot fail is no test).
+    Run with the command and configuration of CI's test step, on PostgreSQL."""
+    import ast
+
+    from ..pipeline import BREAKS, ProjectCopy
+
+    exercise = "own_test"
+    require_answer(exercise, answer)
+    name, text = _own_test_text(exercise, answer)
+    if not name.startswith("test_") or not name.endswith(".py"):
+        raise CheckFailed(
+            exercise,
+            _("pytest collects files named test_*.py, and this one is {name}").format(name=name),
+            hint=_("keep the file name the exercise cell gives"),
+        )
+    tests = _test_functions(ast.parse(text))
+    if not tests:
+        raise CheckFailed(
+            exercise,
+            _("pytest collects no test from your file: a test is a function whose name starts with test_"),
+            hint="@pytest.mark.django_db\ndef test_the_api_hides_a_deleted_post():",
+        )
+    silent = [t.name for t in tests if not _asserts(t)]
+    if silent:
+        raise CheckFailed(
+            exercise,
+            _("{names} asserts nothing: it passes whatever the site does").format(names=", ".join(silent)),
+            hint=_("end with an assert on what the API answered, e.g. the ids in response.data"),
+        )
+    work = ProjectCopy()
+    kept_databases = work.databases() > 0  # the notebook's own copy made them: leave them to it
+    try:
+        target = work.folder / "project" / "posts" / "tests" / name
+        target.write_text(text, encoding="utf-8")
+        relative = target.relative_to(work.folder).as_posix()
+        run = work.run_tests(relative)
+        if run.status != 0:
+            output = "\n".join(run.failures)
+            if "Database access not allowed" in output:
+                problem = _("your test uses the database without asking for it, and pytest-django refuses")
+                hint = _(
+                    "mark it @pytest.mark.django_db (or take a fixture that does, such as alice or as_alice)"
+                )
+            elif run.status == 5:
+                problem = _("pytest collected no test from your file")
+                hint = "def test_the_api_hides_a_deleted_post():"
+            else:
+                problem = _("your test fails on the site as it is, so it would fail CI on every push")
+                hint = _("run it on the copy and read pytest's E lines")
+            raise CheckFailed(exercise, problem, got=run.failures[:3] or run.counts, hint=hint)
+        for key, (what, *_rest) in BREAKS.items():
+            with work.broken(key):
+                broken_run = work.run_tests(relative)
+            if broken_run.status == 0:
+                raise CheckFailed(
+                    exercise,
+                    _("your test still passes when {what}: it cannot catch that bug").format(what=_(what)),
+                    got=broken_run.counts,
+                    hint=_(
+                        "ask the API with the client, as a learner's browser would, and assert the "
+                        "deleted post is not in what it answers"
+                    )
+                    if key == "posts_view"
+                    else _("soft-delete a post in the test, then assert it is not in what the site shows"),
+                )
+    finally:
+        work.remove(databases=not kept_databases)
+    ok(
+        exercise,
+        _(
+            "pytest ran your file as CI's test step does ({counts}) and it failed on each of "
+            "{count} broken copies"
+        ).format(counts=run.counts, count=len(BREAKS)),
+    )

@@ -271,3 +271,266 @@ def q3(rollback) -> None:
             before=before, broken=broken
         ),
     )
+
+
+# A deploy job whose last step is missing: its earlier step writes the key, the host key and
+# .env.prod into $RUNNER_TEMP (not where cd.yml's does). deploy_step asks for the step that runs
+# deploy/deploy.sh with every value its caller() checks.
+GIVEN_JOB = """\
+deploy:
+  needs: build-and-push
+  runs-on: ubuntu-24.04
+  environment: production
+  permissions:
+    contents: read
+    packages: read
+  steps:
+    - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1
+      with:
+        persist-credentials: false
+    - name: SSH key, host key and .env.prod, in files
+      env:
+        SSH_PRIVATE_KEY: ${{ secrets.SSH_PRIVATE_KEY }}
+        SSH_KNOWN_HOSTS: ${{ secrets.SSH_KNOWN_HOSTS }}
+        ENV_PROD: ${{ secrets.ENV_PROD }}
+      run: |
+        (umask 077 && printf '%s\\n' "$SSH_PRIVATE_KEY" > "$RUNNER_TEMP/deploy_key")
+        printf '%s\\n' "$SSH_KNOWN_HOSTS" > "$RUNNER_TEMP/known_hosts"
+        (umask 077 && printf '%s\\n' "$ENV_PROD" > "$RUNNER_TEMP/env.prod")
+    # the step that deploys goes here
+"""
+# Which file of the given step each of deploy.sh's file variables names.
+FILE_VARIABLES = {
+    "SSH_KEY_FILE": "deploy_key",
+    "SSH_KNOWN_HOSTS_FILE": "known_hosts",
+    "ENV_PROD_FILE": "env.prod",
+}
+EXPRESSION = re.compile(r"^\$\{\{\s*(.*?)\s*\}\}$")
+
+
+def script_requires() -> list[str]:
+    """The values caller() of deploy/deploy.sh checks before anything else (its `for name in …` list)."""
+    from ..files.deploy import DEPLOY_SCRIPT
+
+    caller = DEPLOY_SCRIPT.read_text().split("caller() {", 1)[1]
+    match = re.search(r"for name in (.*?); do", caller.replace("\\\n", " "), re.S)
+    return match.group(1).split() if match else []
+
+
+def build_outputs() -> dict[str, str]:
+    """{output: expression} of cd.yml's build-and-push job, which another job reads through needs."""
+    from ..files import jobs, read_workflow
+
+    return dict(jobs(read_workflow("cd.yml")).get("build-and-push", {}).get("outputs", {}))
+
+
+def _given_files() -> dict[str, str]:
+    """{variable: path} of the files GIVEN_JOB's step writes, read from its own redirections."""
+    written = re.findall(r'> "\$RUNNER_TEMP/([\w.]+)"', GIVEN_JOB)
+    return {name: f"$RUNNER_TEMP/{file}" for name, file in FILE_VARIABLES.items() if file in written}
+
+
+def _the_step(exercise: str, text) -> dict:
+    import yaml
+
+    hint = _("one step: a `- name:` line, an env: block and a run: line that runs deploy/deploy.sh")
+    if not isinstance(text, str):
+        raise CheckFailed(
+            exercise, _("the answer should be the step's YAML, as a string"), got=repr(text), hint=hint
+        )
+    try:
+        step = yaml.safe_load(textwrap.dedent(text))
+    except yaml.YAMLError as exc:
+        raise CheckFailed(
+            exercise, _("the step is not valid YAML"), got=str(exc).splitlines()[0], hint=hint
+        ) from None
+    if isinstance(step, list) and len(step) == 1:
+        step = step[0]
+    if not isinstance(step, dict) or not isinstance(step.get("env", {}), dict):
+        raise CheckFailed(exercise, _("not one step"), got=repr(step)[:120], hint=hint)
+    return step
+
+
+def _script_environment(exercise: str, step: dict) -> tuple[dict[str, str], set[str]]:
+    """What deploy.sh sees: the step's env:, then NAME=value words before the script on its line
+    and `export NAME=value` lines before it. Returns ({name: value}, names set on the run: line)."""
+    import shlex
+
+    run = str(step.get("run") or "")
+    env = {str(k): str(v) for k, v in (step.get("env") or {}).items()}
+    inline: set[str] = set()
+    for line in run.replace("\\\n", " ").splitlines():
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        if words[:1] == ["export"]:
+            words = words[1:]
+        assignments = []
+        while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+            assignments.append(words.pop(0).split("=", 1))
+        if not words or words[0] == "export" or any(w.endswith("deploy/deploy.sh") for w in words[:2]):
+            for name, value in assignments:
+                env[name] = value
+                inline.add(name)
+        if any(w.endswith("deploy/deploy.sh") for w in words[:2]):
+            return env, inline
+    raise CheckFailed(
+        exercise,
+        _("the step does not run deploy/deploy.sh")
+        if "uses" not in step
+        else _("an action cannot run deploy/deploy.sh: this step runs it with run:"),
+        got=run.strip()[:120] or repr(step.get("uses")),
+        hint=_("run: bash deploy/deploy.sh, with its values in env:"),
+    )
+
+
+def _expression(value: str) -> str | None:
+    match = EXPRESSION.match(value.strip())
+    return re.sub(r"\s+", "", match.group(1)) if match else None
+
+
+@guarded(asks_for=(str,))
+def deploy_step(answer) -> None:
+    """The deploy job's last step: deploy/deploy.sh run with every value its caller() checks, the
+    server's address and user from the production environment's secrets, the files the step before
+    wrote, the images of the build job's outputs (the tested commit's tag, never latest), the
+    registry login of the job's own token, and no secret pasted into run:."""
+    exercise = "deploy_step"
+    require_answer(exercise, answer)
+    from ..files import deploy_secrets
+
+    step = _the_step(exercise, answer)
+    if SECRET.search(str(step.get("run") or "")):
+        raise CheckFailed(
+            exercise,
+            _(
+                "a secret is pasted into run:, where Actions writes its value into the script "
+                "before the shell reads it"
+            ),
+            hint=_("give the script each secret through the step's env: and let the shell read $NAME"),
+        )
+    env, inline = _script_environment(exercise, step)
+    missing = [name for name in script_requires() if not env.get(name, "").strip()]
+    if missing:
+        raise CheckFailed(
+            exercise,
+            _("deploy/deploy.sh stops with `missing {names}` before it connects").format(
+                names=" ".join(missing)
+            ),
+            expected=script_requires(),
+            got=sorted(env),
+            hint=_(
+                "give it every name of the for loop in caller() (shown above), in env: or on the run: line"
+            ),
+        )
+    secrets = set(deploy_secrets())
+    for name, value in env.items():
+        for used in SECRET.findall(value):
+            if used not in secrets | {"GITHUB_TOKEN"}:
+                raise CheckFailed(
+                    exercise,
+                    _("{names} is not a secret of the production environment").format(names=used),
+                    expected=sorted(secrets),
+                    got=f"{name}: {value}",
+                    hint=_("use the names the deploy job of cd.yml reads (shown above)"),
+                )
+    for name in sorted(secrets & set(script_requires())):
+        if _expression(env[name]) != f"secrets.{name}":
+            raise CheckFailed(
+                exercise,
+                _("{name} should come from the secret {name}, never be written in the workflow").format(
+                    name=name
+                ),
+                expected=f"{name}: ${{{{ secrets.{name} }}}}",
+                got=f"{name}: {env[name]}",
+                hint=_("the server's address and user are secrets of the production environment"),
+            )
+    for name, path in _given_files().items():
+        value = env[name].strip().strip("'\"")
+        if SECRET.search(value):
+            raise CheckFailed(
+                exercise,
+                _("{name} is the path of a file; the step before wrote the secret into it").format(name=name),
+                expected=path,
+                got=f"{name}: {value}",
+                hint=_("point each *_FILE at a file the step before wrote into $RUNNER_TEMP"),
+            )
+        if name not in inline and "$" in value.replace("${{", ""):
+            raise CheckFailed(
+                exercise,
+                _(
+                    "in env:, {value} stays as written: only ${{{{ }}}} expressions are filled in there"
+                ).format(value=value),
+                expected=f"{name}: ${{{{ runner.temp }}}}/{path.split('/')[-1]}",
+                got=f"{name}: {value}",
+                hint=_(
+                    "write ${{ runner.temp }} in env:, or set the variable on the run: line, "
+                    "where the shell expands it"
+                ),
+            )
+        written = re.sub(
+            r"^(\$\{\{\s*runner\.temp\s*\}\}|\$\{RUNNER_TEMP\}|\$RUNNER_TEMP)/", "$RUNNER_TEMP/", value
+        )
+        if written != path:
+            raise CheckFailed(
+                exercise,
+                _("{name} names no file the step before wrote").format(name=name),
+                expected=path,
+                got=f"{name}: {value}",
+                hint=_(
+                    "the job's earlier step writes its three files into $RUNNER_TEMP, not where cd.yml's does"
+                ),
+            )
+    outputs = build_outputs()
+    for name, output in (("IMAGE_TAG", "tag"), ("IMAGE_PREFIX", "image-prefix")):
+        wanted = f"needs.build-and-push.outputs.{output}"
+        got = _expression(env[name]) or env[name].strip()
+        if got == wanted and output in outputs:
+            continue
+        if name == "IMAGE_TAG" and got.split(":")[-1] == "latest":
+            problem = _(
+                "latest is whatever was pushed last, not the commit CI tested, and no roll back can name it"
+            )
+        elif got in ("github.sha", "github.event.workflow_run.head_sha"):
+            problem = _(
+                "{got} is a commit, not the tag build-and-push chose (a roll back deploys an earlier one)"
+            ).format(got=got)
+        elif got.startswith("steps."):
+            problem = _("{got} is a step of another job: a job reads another's outputs through needs").format(
+                got=got
+            )
+        else:
+            problem = _("{name} should be the output {output} of build-and-push").format(
+                name=name, output=output
+            )
+        raise CheckFailed(
+            exercise,
+            problem,
+            expected=f"{name}: ${{{{ {wanted} }}}}",
+            got=f"{name}: {env[name]}",
+            hint=_("the job needs build-and-push, whose outputs are {outputs}").format(
+                outputs=", ".join(outputs)
+            ),
+        )
+    login = {"REGISTRY_USER": {"github.actor"}, "REGISTRY_PASSWORD": {"secrets.GITHUB_TOKEN", "github.token"}}
+    for name, accepted in login.items():
+        if _expression(env[name]) not in accepted:
+            raise CheckFailed(
+                exercise,
+                _("{name} should be the job's own registry login: github.actor and its GITHUB_TOKEN").format(
+                    name=name
+                ),
+                got=f"{name}: {env[name]}",
+                hint=_(
+                    "the server pulls the images with the job's short-lived token, "
+                    "which packages: read allows"
+                ),
+            )
+    ok(
+        exercise,
+        _(
+            "deploy/deploy.sh gets its {count} values: secrets by the environment's names, "
+            "the files of the step before, the tested commit's images"
+        ).format(count=len(script_requires())),
+    )

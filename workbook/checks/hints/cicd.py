@@ -33,6 +33,17 @@ HINTS = {
         ),
         N_("The top one grants contents: read; publish's grants contents: read and packages: write."),
     ],
+    "own_test": [
+        N_(
+            "Four lines do it: make_user, two make_post, delete() one of the posts; then "
+            'client_for(user).get("/api/posts/") and the ids in response.data["results"].'
+        ),
+        N_(
+            "Put @pytest.mark.django_db above def test_…(), and assert both: the kept post's pk is in the "
+            "ids and the deleted post's pk is not. Asking Post.objects instead of the API misses the bug "
+            "in the view."
+        ),
+    ],
 }
 
 WHY = {
@@ -51,6 +62,10 @@ WHY = {
     "least_privilege": N_(
         "GITHUB_TOKEN may do what permissions: grant: read the code everywhere, and write packages "
         "only in the job that pushes; a job's grant replaces the workflow's, so it names contents too."
+    ),
+    "own_test": N_(
+        "a test earns its place by failing when the code breaks: yours passes on the site and fails on "
+        "each bug, so CI would stop a push that brings either one back."
     ),
 }
 

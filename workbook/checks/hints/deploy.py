@@ -34,6 +34,17 @@ HINTS = {
             "IMAGE_TAG=<that earlier release> docker compose up --detach --wait, in ~/workbook on the server."
         ),
     ],
+    "deploy_step": [
+        N_(
+            "Start from the for loop in caller() of deploy/deploy.sh: each of its names needs a value, "
+            "in the step's env: or as NAME=value before bash deploy/deploy.sh on the run: line."
+        ),
+        N_(
+            "Secrets as ${{ secrets.SSH_HOST }} (the deploy job of cd.yml shows the names); the files as "
+            "${{ runner.temp }}/deploy_key and so on, since env: does not expand $RUNNER_TEMP; the images as "
+            "${{ needs.build-and-push.outputs.tag }} and …outputs.image-prefix."
+        ),
+    ],
 }
 
 WHY = {
@@ -48,5 +59,9 @@ WHY = {
     "q3": N_(
         "every release is an image tagged with its commit, kept in the registry: going back is running an "
         "earlier tag again, and the deploy log says which one answered before."
+    ),
+    "deploy_step": N_(
+        "the script refuses to start without every value, so a forgotten one fails before the server is "
+        "touched; the tag is the one the build job pushed, so what is deployed is what CI tested."
     ),
 }
