@@ -221,6 +221,7 @@ class Submission:
     original: Original | None = None
     problem: str = ""  # why it cannot run (not a notebook, truncated JSON, ...)
     nb: object = None
+    in_folder: bool = False  # found in a folder given (a workspace), not named on the command line
 
 
 def _student_for(path: Path, given: Path) -> str:
@@ -252,8 +253,37 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
                 continue
             seen.add(resolved)
             shown = str(Path(given.name or ".", path.relative_to(given))) if given.is_dir() else path.name
-            found.append(Submission(path=path, student=_student_for(path, given), shown=shown))
+            student = _student_for(path, given)
+            found.append(Submission(path=path, student=student, shown=shown, in_folder=given.is_dir()))
     return found
+
+
+def notebook_named(path: Path, keys: Sequence[str]) -> str | None:
+    """The workbook notebook a file's name says it is: its whole name (03-postgresql-2-engine), else
+    its number where only one notebook has it (02-cicd and 02-deploy share theirs); None: neither."""
+    if path.stem in keys:
+        return path.stem
+    numbered = [k for k in keys if k.split("-", 1)[0] == path.name.split("-", 1)[0]]
+    return numbered[0] if len(numbered) == 1 else None
+
+
+def only_the_named(
+    submissions: list[Submission], named: Sequence[Original], directory: Path = NOTEBOOKS_DIR
+) -> list[Submission]:
+    """With --notebook, the notebooks found in folders (a hub's workspaces hold every notebook of the
+    workbook) that are named as another of the workbook's notebooks are left out: `--notebook 05`
+    grades each workspace's 05-orm-exercises.ipynb, not its 04 or 06. A file named on the command
+    line, or whose name is not a workbook notebook's (alice.ipynb), is still taken as the one named."""
+    keys = [p.stem for p in notebook_paths(None, directory=directory)]
+    wanted = {o.key for o in named}
+    kept = []
+    for sub in submissions:
+        if sub.in_folder and NAME_PATTERN.match(sub.path.name):
+            said = notebook_named(sub.path, keys)
+            if said is not None and said not in wanted:
+                continue
+        kept.append(sub)
+    return kept
 
 
 def identify(submission: Submission, originals: list[Original]) -> None:
@@ -1368,6 +1398,8 @@ def grade(
     if not originals:
         raise ValueError("no notebook with exercises to grade against")
     submissions = find_submissions(arguments)
+    if notebooks:
+        submissions = only_the_named(submissions, originals, originals_dir)
     for submission in submissions:
         identify(submission, originals)
     label_students(submissions)
@@ -1461,13 +1493,20 @@ def grade(
 
 
 def read_roster(path: Path) -> list[str]:
-    """Usernames from the instructor's class list (a CSV with a `username` column)."""
+    """Usernames from the instructor's class list (a CSV with a `username` column). The hub's class
+    list (classroom/class.csv) has a `role` column too: its instructors are no students, left out."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "username" not in [n.strip().lower() for n in reader.fieldnames]:
             raise ValueError(f"{path}: the class list needs a 'username' column")
         key = next(n for n in reader.fieldnames if n.strip().lower() == "username")
-        return [row[key].strip() for row in reader if row.get(key, "").strip()]
+        role = next((n for n in reader.fieldnames if n.strip().lower() == "role"), None)
+        return [
+            row[key].strip()
+            for row in reader
+            if (row.get(key) or "").strip()
+            and not (role and (row.get(role) or "").strip().lower() == "instructor")
+        ]
 
 
 # --- reports ------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #   every lab container's name (<name>-lab-<username>) and workspace volume's (<name>-ws-<username>).
 # Local only: CLASSROOM_ROOT (workspaces/<username> below it), CLASSROOM_PORT.
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
@@ -80,9 +81,14 @@ async def give_student_a_database(spawner):
     )
     if spawner_kind != "docker":
         spawner.environment["CLASSROOM_WORKSPACE"] = str(root / "workspaces" / user.name)
+    if user.admin:
+        # The class list as the hub has it, for `grade --roster ~/class.csv` (lab_start.py writes
+        # it): usernames and roles, never the first-login passwords; students' labs never get it.
+        roster = [[p.username, "instructor" if p.instructor else "student"] for p in people]
+        spawner.environment["CLASSROOM_ROSTER"] = json.dumps(roster)
     if spawner_kind == "docker" and user.admin:
         # The instructor's lab sees every student's workspace, read-only, to grade it:
-        #   python -m workbook grade ~/workspaces --roster ~/class.csv
+        #   python -m workbook grade ~/workspaces --notebook 05 --roster ~/class.csv
         spawner.volumes = dict(spawner.volumes)
         for name in students:
             where = f"/home/lab/workspaces/{name}"
