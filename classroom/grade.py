@@ -579,6 +579,22 @@ class Server:
 
         return connect(self.config, dbname)
 
+    def hold(self, cur, role: str) -> None:
+        """As an instructor's role that is no superuser (grading in the hub's lab, --no-sandbox): the
+        grader must hold each role it makes to give it a database and its tables. PostgreSQL 16+
+        grants it with SET and INHERIT where createrole_self_grant says so (the hub's spawn hook
+        sets it, classroom/studentdb.py); elsewhere (15, or a server set up by hand) the grader
+        grants it to itself, which CREATEROLE allows on 15 and the creator's ADMIN OPTION on 16+."""
+        from psycopg2 import sql
+
+        cur.execute(
+            "SELECT rolsuper OR pg_has_role(current_user, %s, 'USAGE') FROM pg_roles "
+            "WHERE rolname = current_user",
+            [role],
+        )
+        if not cur.fetchone()[0]:
+            cur.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role)))
+
     def url(self, role: str, password: str, dbname: str) -> str:
         host = self.config.get("HOST") or "127.0.0.1"
         port = self.config.get("PORT") or "5432"
@@ -600,6 +616,7 @@ class Server:
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(self.owner)),
                     [self.owner_password],
                 )
+                self.hold(cur, self.owner)
                 cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
                 cur.execute(
                     sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.template))
@@ -641,6 +658,7 @@ class Server:
                 cur.execute(
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(name)), [password]
                 )
+                self.hold(cur, name)
                 cur.execute(
                     sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
                         sql.Identifier(name), sql.Identifier(self.template), sql.Identifier(name)

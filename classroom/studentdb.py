@@ -84,6 +84,30 @@ def _own(cur, role: str) -> None:
         cur.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role)))
 
 
+def grading_rights(cur, role: str, instructor: bool = True) -> None:
+    """The instructor grades from their lab: the grader makes roles and databases of its own and
+    hands each database and its tables to a role it made. CREATEDB CREATEROLE lets it make them; on
+    PostgreSQL 16+ a CREATEROLE role that is no superuser only administers the roles it creates
+    (ADMIN OPTION), and may neither make one own a database nor take over its tables without being
+    able to SET it and INHERIT from it: `createrole_self_grant = 'set, inherit'` grants it each role
+    it creates with both. (On 15 and before, the grader grants itself each role it makes.) A
+    student's role gets none of this."""
+    from psycopg2 import sql
+
+    extra = "CREATEDB CREATEROLE" if instructor else "NOCREATEDB NOCREATEROLE"
+    cur.execute(sql.SQL("ALTER ROLE {} " + extra).format(sql.Identifier(role)))
+    cur.execute("SELECT current_setting('server_version_num')::int >= 160000")
+    if cur.fetchone()[0]:
+        if instructor:
+            cur.execute(
+                sql.SQL("ALTER ROLE {} SET createrole_self_grant = 'set, inherit'").format(
+                    sql.Identifier(role)
+                )
+            )
+        else:
+            cur.execute(sql.SQL("ALTER ROLE {} RESET createrole_self_grant").format(sql.Identifier(role)))
+
+
 def prepare_template(admin_url: str, owner_password: str) -> None:
     """Owner role and empty template database, if absent (the migrations run as the owner)."""
     from psycopg2 import errors, sql
@@ -140,9 +164,7 @@ def provision(
                 )
             except errors.DuplicateObject:
                 cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(name)), [password])
-            # The instructor grades from their lab: the grader makes databases and roles of its own.
-            extra = "CREATEDB CREATEROLE" if instructor else "NOCREATEDB NOCREATEROLE"
-            cur.execute(sql.SQL("ALTER ROLE {} " + extra).format(sql.Identifier(name)))
+            grading_rights(cur, name, instructor)
             _own(cur, name)
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cur.fetchone() is None:
