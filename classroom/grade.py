@@ -71,6 +71,7 @@ from .sandbox import (
     bwrap,
     kernel_environment,
     kernel_manager_class,
+    try_one,
     uid_block,
 )
 
@@ -1424,6 +1425,7 @@ def grade(
     grading_server = None
     if sandbox:
         bwrap()  # says what to install before anything starts
+        try_one()  # and says so where no sandbox can be made (a container with Docker's defaults)
         grading_server = GradingServer()
         config = grading_server.start() if submissions else grading_server.config()
     elif config is None:

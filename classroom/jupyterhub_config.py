@@ -18,6 +18,7 @@
 import asyncio
 import json
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import studentdb  # noqa: E402
 from classlist import ClassListAuthenticator, read_class_list  # noqa: E402
+from grading_lab import instructor_container  # noqa: E402
 
 c = get_config()  # noqa: F821 (JupyterHub's config loader defines it)
 
@@ -36,6 +38,20 @@ admin_url = os.environ["ADMIN_DATABASE_URL"]
 lab_db_host = os.environ.get("CLASSROOM_LAB_DB_HOST") or None
 people = read_class_list(os.environ["CLASSROOM_CLASS_LIST"])
 students = [p.username for p in people if not p.instructor]
+
+
+def engine_has_apparmor() -> bool:
+    """Whether the Docker Engine confines containers with AppArmor (its docker-default profile)."""
+    import docker
+
+    try:
+        options = docker.from_env().info().get("SecurityOptions") or []
+    except docker.errors.DockerException:
+        return False
+    return any("name=apparmor" in option for option in options)
+
+
+host_has_apparmor = spawner_kind == "docker" and engine_has_apparmor()
 
 c.JupyterHub.authenticator_class = ClassListAuthenticator
 c.ClassListAuthenticator.class_list_file = os.environ["CLASSROOM_CLASS_LIST"]
@@ -71,6 +87,8 @@ c.JupyterHub.concurrent_spawn_limit = int(os.environ.get("CLASSROOM_SPAWN_LIMIT"
 async def give_student_a_database(spawner):
     """The spawn hook: their role and database from the template (first login), as DATABASE_URL."""
     user = spawner.user
+    spawner.environment = dict(spawner.environment)  # this user's own: nothing set here leaks
+    spawner.environment.pop("CLASSROOM_ROSTER", None)
     student = await asyncio.to_thread(
         studentdb.provision, admin_url, user.name, host=lab_db_host, instructor=user.admin
     )
@@ -93,6 +111,10 @@ async def give_student_a_database(spawner):
         for name in students:
             where = f"/home/lab/workspaces/{name}"
             spawner.volumes[f"{class_name}-ws-{name}"] = {"bind": where, "mode": "ro"}
+        # ... and may sandbox the submissions there, and read the solved notebooks (grading_lab.py).
+        host_config, create = instructor_container(platform.machine(), apparmor=host_has_apparmor)
+        spawner.extra_host_config = {**spawner.extra_host_config, **host_config}
+        spawner.extra_create_kwargs = {**spawner.extra_create_kwargs, **create}
 
 
 c.Spawner.pre_spawn_hook = give_student_a_database
