@@ -46,6 +46,9 @@ def hub(tmp_path_factory):
         stack.up()
         yield stack
     finally:
+        # The hub's last lines stay in the test's temporary folder: a lab that failed to start
+        # is explained there after the class is gone.
+        (stack.folder / "hub.log").write_text(stack.logs(), encoding="utf-8")
         stack.down()
     # What CLASSROOM.md's teardown command removes: all of it, the workspace volumes included.
     assert stack.leftovers() == {"containers": [], "volumes": [], "networks": [], "images": []}
