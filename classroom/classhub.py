@@ -143,6 +143,21 @@ async def run_cells(
     return results
 
 
+def save_notebook(base: str, token: str, username: str, name: str, nb) -> None:
+    """Save a notebook in the student's workspace through their lab's contents API, as JupyterLab
+    saves it."""
+    import requests
+
+    answer = requests.put(
+        f"{base}/user/{username}/api/contents/{name}",
+        headers={"Authorization": f"token {token}"},
+        json={"type": "notebook", "format": "json", "content": nb},
+        timeout=120,
+    )
+    if answer.status_code not in (200, 201):
+        raise RuntimeError(f"saving {name} in {username}'s lab: {answer.status_code} {answer.text[:200]}")
+
+
 def notebook_code(name: str = "05-orm-exercises.ipynb") -> list[str]:
     """The code cells of a solved notebook, in order: what a student runs with Run All."""
     import nbformat
@@ -513,18 +528,14 @@ class DockerHub(_HubAddress):
         ).stdout
 
     def down(self) -> None:
-        """Every container, volume, network and image this hub made."""
-        labs = _run(
-            ["docker", "ps", "--all", "--quiet", "--filter", f"name=^{self.name}-lab-"], check=False
-        ).stdout.split()
-        if labs:
-            _run(["docker", "rm", "--force", *labs], check=False)
-        self.compose("down", "--volumes", "--remove-orphans", timeout=600, check=False)
-        # Its own images only: `--rmi all` would take the shared postgres image too.
-        images = [f"{self.name}-{image}" for image in ("hub", "lab", "lab-base")]
-        _run(["docker", "image", "rm", *images], check=False)
-        volumes = _run(
-            ["docker", "volume", "ls", "--quiet", "--filter", f"name=^{self.name}-ws-"], check=False
-        ).stdout.split()
-        if volumes:
-            _run(["docker", "volume", "rm", "--force", *volumes], check=False)
+        """Every container, volume, network and image this hub made, as CLASSROOM.md's teardown
+        command removes them (classroom/teardown.py), students' workspace volumes included."""
+        from classroom import teardown
+
+        teardown.remove(self.name)
+
+    def leftovers(self) -> dict[str, list[str]]:
+        """What of this hub is still on the engine (after `down`: nothing)."""
+        from classroom import teardown
+
+        return teardown.what_remains(self.name)

@@ -72,6 +72,7 @@ from .sandbox import (
     bwrap,
     kernel_environment,
     kernel_manager_class,
+    try_one,
     uid_block,
 )
 
@@ -243,6 +244,7 @@ class Submission:
     original: Original | None = None
     problem: str = ""  # why it cannot run (not a notebook, truncated JSON, ...)
     nb: object = None
+    in_folder: bool = False  # found in a folder given (a workspace), not named on the command line
 
 
 def _student_for(path: Path, given: Path) -> str:
@@ -274,8 +276,37 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
                 continue
             seen.add(resolved)
             shown = str(Path(given.name or ".", path.relative_to(given))) if given.is_dir() else path.name
-            found.append(Submission(path=path, student=_student_for(path, given), shown=shown))
+            student = _student_for(path, given)
+            found.append(Submission(path=path, student=student, shown=shown, in_folder=given.is_dir()))
     return found
+
+
+def notebook_named(path: Path, keys: Sequence[str]) -> str | None:
+    """The workbook notebook a file's name says it is: its whole name (03-postgresql-2-engine), else
+    its number where only one notebook has it (02-cicd and 02-deploy share theirs); None: neither."""
+    if path.stem in keys:
+        return path.stem
+    numbered = [k for k in keys if k.split("-", 1)[0] == path.name.split("-", 1)[0]]
+    return numbered[0] if len(numbered) == 1 else None
+
+
+def only_the_named(
+    submissions: list[Submission], named: Sequence[Original], directory: Path = NOTEBOOKS_DIR
+) -> list[Submission]:
+    """With --notebook, the notebooks found in folders (a hub's workspaces hold every notebook of the
+    workbook) that are named as another of the workbook's notebooks are left out: `--notebook 05`
+    grades each workspace's 05-orm-exercises.ipynb, not its 04 or 06. A file named on the command
+    line, or whose name is not a workbook notebook's (alice.ipynb), is still taken as the one named."""
+    keys = [p.stem for p in notebook_paths(None, directory=directory)]
+    wanted = {o.key for o in named}
+    kept = []
+    for sub in submissions:
+        if sub.in_folder and NAME_PATTERN.match(sub.path.name):
+            said = notebook_named(sub.path, keys)
+            if said is not None and said not in wanted:
+                continue
+        kept.append(sub)
+    return kept
 
 
 def identify(submission: Submission, originals: list[Original]) -> None:
@@ -571,6 +602,22 @@ class Server:
 
         return connect(self.config, dbname)
 
+    def hold(self, cur, role: str) -> None:
+        """As an instructor's role that is no superuser (grading in the hub's lab, --no-sandbox): the
+        grader must hold each role it makes to give it a database and its tables. PostgreSQL 16+
+        grants it with SET and INHERIT where createrole_self_grant says so (the hub's spawn hook
+        sets it, classroom/studentdb.py); elsewhere (15, or a server set up by hand) the grader
+        grants it to itself, which CREATEROLE allows on 15 and the creator's ADMIN OPTION on 16+."""
+        from psycopg2 import sql
+
+        cur.execute(
+            "SELECT rolsuper OR pg_has_role(current_user, %s, 'USAGE') FROM pg_roles "
+            "WHERE rolname = current_user",
+            [role],
+        )
+        if not cur.fetchone()[0]:
+            cur.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role)))
+
     def url(self, role: str, password: str, dbname: str) -> str:
         host = self.config.get("HOST") or "127.0.0.1"
         port = self.config.get("PORT") or "5432"
@@ -592,6 +639,7 @@ class Server:
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(self.owner)),
                     [self.owner_password],
                 )
+                self.hold(cur, self.owner)
                 cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.template)))
                 cur.execute(
                     sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(self.template))
@@ -633,6 +681,7 @@ class Server:
                 cur.execute(
                     sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(name)), [password]
                 )
+                self.hold(cur, name)
                 cur.execute(
                     sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
                         sql.Identifier(name), sql.Identifier(self.template), sql.Identifier(name)
@@ -1400,12 +1449,15 @@ def grade(
     if not originals:
         raise ValueError("no notebook with exercises to grade against")
     submissions = find_submissions(arguments)
+    if notebooks:
+        submissions = only_the_named(submissions, originals, originals_dir)
     for submission in submissions:
         identify(submission, originals)
     label_students(submissions)
     grading_server = None
     if sandbox:
         bwrap()  # says what to install before anything starts
+        try_one()  # and says so where no sandbox can be made (a container with Docker's defaults)
         grading_server = GradingServer()
         config = grading_server.start() if submissions else grading_server.config()
     elif config is None:
@@ -1493,13 +1545,20 @@ def grade(
 
 
 def read_roster(path: Path) -> list[str]:
-    """Usernames from the instructor's class list (a CSV with a `username` column)."""
+    """Usernames from the instructor's class list (a CSV with a `username` column). The hub's class
+    list (classroom/class.csv) has a `role` column too: its instructors are no students, left out."""
     with open(path, newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or "username" not in [n.strip().lower() for n in reader.fieldnames]:
             raise ValueError(f"{path}: the class list needs a 'username' column")
         key = next(n for n in reader.fieldnames if n.strip().lower() == "username")
-        return [row[key].strip() for row in reader if row.get(key, "").strip()]
+        role = next((n for n in reader.fieldnames if n.strip().lower() == "role"), None)
+        return [
+            row[key].strip()
+            for row in reader
+            if (row.get(key) or "").strip()
+            and not (role and (row.get(role) or "").strip().lower() == "instructor")
+        ]
 
 
 # --- reports ------------------------------------------------------------------------------------

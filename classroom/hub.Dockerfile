@@ -12,7 +12,7 @@ RUN apt-get update \
  && configurable-http-proxy --version
 COPY requirements-classroom.txt /srv/classroom/
 RUN pip install -r /srv/classroom/requirements-classroom.txt "psycopg2-binary>=2.9.11,<2.10"
-COPY classroom/jupyterhub_config.py classroom/classlist.py classroom/studentdb.py /srv/classroom/
+COPY classroom/jupyterhub_config.py classroom/classlist.py classroom/studentdb.py classroom/grading_lab.py /srv/classroom/
 ARG HUB_UID=10002
 # data/ holds the cookie secret on the hubdata volume: made here, so a new volume takes its owner.
 RUN useradd --system --uid "${HUB_UID}" --home-dir /srv/jupyterhub --create-home --shell /usr/sbin/nologin hub \

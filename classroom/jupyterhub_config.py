@@ -16,7 +16,9 @@
 #   every lab container's name (<name>-lab-<username>) and workspace volume's (<name>-ws-<username>).
 # Local only: CLASSROOM_ROOT (workspaces/<username> below it), CLASSROOM_PORT.
 import asyncio
+import json
 import os
+import platform
 import sys
 from pathlib import Path
 
@@ -25,6 +27,7 @@ sys.path.insert(0, str(HERE))
 
 import studentdb  # noqa: E402
 from classlist import ClassListAuthenticator, read_class_list  # noqa: E402
+from grading_lab import instructor_container  # noqa: E402
 
 c = get_config()  # noqa: F821 (JupyterHub's config loader defines it)
 
@@ -35,6 +38,20 @@ admin_url = os.environ["ADMIN_DATABASE_URL"]
 lab_db_host = os.environ.get("CLASSROOM_LAB_DB_HOST") or None
 people = read_class_list(os.environ["CLASSROOM_CLASS_LIST"])
 students = [p.username for p in people if not p.instructor]
+
+
+def engine_has_apparmor() -> bool:
+    """Whether the Docker Engine confines containers with AppArmor (its docker-default profile)."""
+    import docker
+
+    try:
+        options = docker.from_env().info().get("SecurityOptions") or []
+    except docker.errors.DockerException:
+        return False
+    return any("name=apparmor" in option for option in options)
+
+
+host_has_apparmor = spawner_kind == "docker" and engine_has_apparmor()
 
 c.JupyterHub.authenticator_class = ClassListAuthenticator
 c.ClassListAuthenticator.class_list_file = os.environ["CLASSROOM_CLASS_LIST"]
@@ -70,6 +87,8 @@ c.JupyterHub.concurrent_spawn_limit = int(os.environ.get("CLASSROOM_SPAWN_LIMIT"
 async def give_student_a_database(spawner):
     """The spawn hook: their role and database from the template (first login), as DATABASE_URL."""
     user = spawner.user
+    spawner.environment = dict(spawner.environment)  # this user's own: nothing set here leaks
+    spawner.environment.pop("CLASSROOM_ROSTER", None)
     student = await asyncio.to_thread(
         studentdb.provision, admin_url, user.name, host=lab_db_host, instructor=user.admin
     )
@@ -80,13 +99,22 @@ async def give_student_a_database(spawner):
     )
     if spawner_kind != "docker":
         spawner.environment["CLASSROOM_WORKSPACE"] = str(root / "workspaces" / user.name)
+    if user.admin:
+        # The class list as the hub has it, for `grade --roster ~/class.csv` (lab_start.py writes
+        # it): usernames and roles, never the first-login passwords; students' labs never get it.
+        roster = [[p.username, "instructor" if p.instructor else "student"] for p in people]
+        spawner.environment["CLASSROOM_ROSTER"] = json.dumps(roster)
     if spawner_kind == "docker" and user.admin:
         # The instructor's lab sees every student's workspace, read-only, to grade it:
-        #   python -m workbook grade ~/workspaces --roster ~/class.csv
+        #   python -m workbook grade ~/workspaces --notebook 05 --roster ~/class.csv
         spawner.volumes = dict(spawner.volumes)
         for name in students:
             where = f"/home/lab/workspaces/{name}"
             spawner.volumes[f"{class_name}-ws-{name}"] = {"bind": where, "mode": "ro"}
+        # ... and may sandbox the submissions there, and read the solved notebooks (grading_lab.py).
+        host_config, create = instructor_container(platform.machine(), apparmor=host_has_apparmor)
+        spawner.extra_host_config = {**spawner.extra_host_config, **host_config}
+        spawner.extra_create_kwargs = {**spawner.extra_create_kwargs, **create}
 
 
 c.Spawner.pre_spawn_hook = give_student_a_database

@@ -26,7 +26,8 @@ def main() -> int:
         print("Set ADMIN_DATABASE_URL to a role that may create roles and databases.", file=sys.stderr)
         return 2
     password = secrets.token_urlsafe(24)
-    studentdb.prepare_template(admin_url, password)
+    own = os.environ.get("CLASSROOM_OWN_SERVER", "") == "1"  # compose's db: the class's alone
+    studentdb.prepare_template(admin_url, password, own_server=own)
     parts = urlsplit(admin_url)
     owner_url = studentdb.lab_url(admin_url, studentdb.TEMPLATE_OWNER, password, studentdb.TEMPLATE)
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DB_NAME", "ADMIN_DATABASE_URL")}

@@ -65,6 +65,28 @@ def bwrap() -> str:
     return path
 
 
+def try_one() -> None:
+    """Make one sandbox and run `true` in it, before anything else starts: a machine that refuses
+    (a container started with Docker's defaults, user namespaces turned off) is told at once, in
+    bubblewrap's own words, rather than every submission failing."""
+    with tempfile.TemporaryDirectory(prefix="wbgrade-try-") as folder:
+        root = Path(folder)
+        os.chmod(root, 0o755)
+        sandbox = Sandbox(workdir=root / "work", socket_dir=root, uid=uid_block() if as_root() else None)
+        sandbox.prepare()
+        result = subprocess.run(
+            sandbox.command(["true"], {"PATH": "/usr/bin:/bin"}), capture_output=True, text=True, timeout=120
+        )
+    if result.returncode != 0:
+        said = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+        raise SandboxUnavailable(
+            f"grading runs each submission in a bubblewrap sandbox, which this machine refuses ({said}). "
+            "In a container: on the class hub only the instructor's lab may make one "
+            "(classroom/CLASSROOM.md); elsewhere, allow unprivileged user namespaces; or pass "
+            "--no-sandbox to grade trusted notebooks only"
+        )
+
+
 def as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 

@@ -84,8 +84,40 @@ def _own(cur, role: str) -> None:
         cur.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(sql.Identifier(role)))
 
 
-def prepare_template(admin_url: str, owner_password: str) -> None:
-    """Owner role and empty template database, if absent (the migrations run as the owner)."""
+def grading_rights(cur, role: str, instructor: bool = True) -> None:
+    """The instructor grades from their lab: the grader makes roles and databases of its own and
+    hands each database and its tables to a role it made. CREATEDB CREATEROLE lets it make them; on
+    PostgreSQL 16+ a CREATEROLE role that is no superuser only administers the roles it creates
+    (ADMIN OPTION), and may neither make one own a database nor take over its tables without being
+    able to SET it and INHERIT from it: `createrole_self_grant = 'set, inherit'` grants it each role
+    it creates with both. (On 15 and before, the grader grants itself each role it makes.) A
+    student's role gets none of this."""
+    from psycopg2 import sql
+
+    extra = "CREATEDB CREATEROLE" if instructor else "NOCREATEDB NOCREATEROLE"
+    cur.execute(sql.SQL("ALTER ROLE {} " + extra).format(sql.Identifier(role)))
+    cur.execute(
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_database d, "
+        "aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a "
+        "WHERE d.datname = 'postgres' AND a.grantee = 0 AND a.privilege_type = 'CONNECT')"
+    )
+    if instructor and cur.fetchone()[0]:  # PUBLIC may not connect there (lock_the_server)
+        cur.execute(sql.SQL("GRANT CONNECT ON DATABASE postgres TO {}").format(sql.Identifier(role)))
+    cur.execute("SELECT current_setting('server_version_num')::int >= 160000")
+    if cur.fetchone()[0]:
+        if instructor:
+            cur.execute(
+                sql.SQL("ALTER ROLE {} SET createrole_self_grant = 'set, inherit'").format(
+                    sql.Identifier(role)
+                )
+            )
+        else:
+            cur.execute(sql.SQL("ALTER ROLE {} RESET createrole_self_grant").format(sql.Identifier(role)))
+
+
+def prepare_template(admin_url: str, owner_password: str, own_server: bool = False) -> None:
+    """Owner role and empty template database, if absent (the migrations run as the owner).
+    `own_server`: the server is the class's alone (compose's db): see lock_the_server."""
     from psycopg2 import errors, sql
 
     conn = _connect(admin_url)
@@ -118,6 +150,57 @@ def prepare_template(admin_url: str, owner_password: str) -> None:
     try:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(TEMPLATE_OWNER)))
+            if _is_superuser(cur):
+                hide_the_class(cur)
+    finally:
+        conn.close()
+    if own_server:
+        lock_the_server(admin_url)
+
+
+# Catalogs every role may read by default that name the server's databases and roles, or show who
+# is connected where. In the template (so in every student's copy) PUBLIC may not read them.
+NAMING_CATALOGS = (
+    "pg_database",
+    "pg_stat_database",
+    "pg_stat_database_conflicts",
+    "pg_stat_activity",
+    "pg_roles",
+    "pg_user",
+    "pg_group",
+    "pg_auth_members",
+    "pg_shdescription",
+    "pg_db_role_setting",
+)
+
+
+def hide_the_class(cur) -> None:
+    """In the database `cur` is on: PUBLIC may not read the catalogs that list the classmates'
+    databases and roles (a catalog's privileges live in each database: the copies keep these).
+    PostgreSQL still answers a guess (`'student_bob'::regrole`, has_database_privilege): a name
+    can be tried, not listed."""
+    from psycopg2 import sql
+
+    for catalog in NAMING_CATALOGS:
+        cur.execute(sql.SQL("REVOKE SELECT ON pg_catalog.{} FROM PUBLIC").format(sql.Identifier(catalog)))
+
+
+def lock_the_server(admin_url: str) -> None:
+    """A server of the class's own (compose's `db`): no database lets PUBLIC connect (postgres,
+    template1, the hub's own state), so a student's role reaches its own database and nothing else;
+    the instructor's role is granted `postgres` where it grades (grading_rights)."""
+    from psycopg2 import sql
+
+    conn = _connect(admin_url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT datname FROM pg_database WHERE datallowconn")
+            for (name,) in cur.fetchall():
+                cur.execute(
+                    sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
+                        sql.Identifier(name)
+                    )
+                )
     finally:
         conn.close()
 
@@ -140,9 +223,7 @@ def provision(
                 )
             except errors.DuplicateObject:
                 cur.execute(sql.SQL("ALTER ROLE {} PASSWORD %s").format(sql.Identifier(name)), [password])
-            # The instructor grades from their lab: the grader makes databases and roles of its own.
-            extra = "CREATEDB CREATEROLE" if instructor else "NOCREATEDB NOCREATEROLE"
-            cur.execute(sql.SQL("ALTER ROLE {} " + extra).format(sql.Identifier(name)))
+            grading_rights(cur, name, instructor)
             _own(cur, name)
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cur.fetchone() is None:
@@ -189,6 +270,9 @@ def remove(admin_url: str, username: str, prefix: str = PREFIX) -> None:
     try:
         with conn.cursor() as cur:
             cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [name])
+            if cur.fetchone():  # an instructor's: granted `postgres` on a locked server
+                cur.execute(sql.SQL("REVOKE ALL ON DATABASE postgres FROM {}").format(sql.Identifier(name)))
             cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
     finally:
         conn.close()

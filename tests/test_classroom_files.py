@@ -108,3 +108,81 @@ def test_the_lab_health_probe_asks_under_the_hubs_prefix():
         server.shutdown()
     alone = probe()  # nothing on :8888 here (or not this lab): the default address, reported
     assert "http://127.0.0.1:8888/api" in alone.stderr or alone.returncode == 0
+
+
+def test_only_the_instructors_lab_may_make_namespaces_and_never_gets_the_docker_socket():
+    """classroom/grading_lab.py: the seccomp profile refuses what Docker's default refuses, less
+    what bubblewrap needs; every architecture the CPU runs is filtered; /proc unmasked; the
+    solutions' group. The hub's config gives it to admins only (read from the source: the hub
+    config runs only inside JupyterHub)."""
+    from classroom import grading_lab
+
+    profile = grading_lab.seccomp_profile("x86_64")
+    refused = set(profile["syscalls"][0]["names"])
+    assert profile["syscalls"][0]["action"] == "SCMP_ACT_ERRNO"
+    assert {"keyctl", "bpf", "kexec_load", "init_module", "open_by_handle_at", "setns"} <= refused
+    assert not refused & {"unshare", "mount", "umount2", "pivot_root", "clone"}
+    assert profile["architectures"] == ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]
+    host, create = grading_lab.instructor_container("x86_64", apparmor=False)
+    assert create == {"host_config": {"MaskedPaths": [], "ReadonlyPaths": []}}
+    assert host["group_add"] == [str(grading_lab.SOLUTIONS_GID)]
+    assert [o.split("=")[0] for o in host["security_opt"]] == ["seccomp"]
+    # DockerSpawner formats every string with the user's names: the profile survives it.
+    rendered = host["security_opt"][0].format(username="teacher")
+    assert json.loads(rendered.removeprefix("seccomp=")) == profile
+    with_apparmor, _ = grading_lab.instructor_container("x86_64", apparmor=True)
+    assert "apparmor=unconfined" in with_apparmor["security_opt"]
+    config = (CLASSROOM / "jupyterhub_config.py").read_text()
+    hook = config[
+        config.index("async def give_student_a_database") : config.index("c.Spawner.pre_spawn_hook")
+    ]
+    assert 'if spawner_kind == "docker" and user.admin:' in hook
+    assert hook.index("instructor_container(") > hook.index('if spawner_kind == "docker" and user.admin:')
+    assert "docker.sock" not in config
+    lab = (CLASSROOM / "lab.Dockerfile").read_text()
+    assert f"groupadd --gid {grading_lab.SOLUTIONS_GID} solutions" in lab
+
+
+@pytest.mark.docker
+def test_through_the_engines_api_the_instructors_settings_let_bubblewrap_run_and_a_students_do_not():
+    """The settings as DockerSpawner hands them to the Engine (formatted with the user's names,
+    create_host_config, then the create call's host_config): bubblewrap, as uid 1000, makes its
+    namespaces and a fresh /proc in the instructor's container and not in a student's. The
+    host's bwrap is mounted into a Debian image (the postgres stand-in); seconds, not the hub."""
+    from workbook import rehearsal
+
+    problem = rehearsal.engine_problem()
+    if problem:
+        pytest.skip(f"no Docker Engine answers ({problem})")
+    if not Path("/usr/bin/bwrap").exists():
+        pytest.skip("no /usr/bin/bwrap on this machine to mount into the container")
+    import docker
+    from classroom.grading_lab import instructor_container
+
+    api = docker.APIClient()
+    binds = {"/usr/bin/bwrap": {"bind": "/usr/bin/bwrap", "mode": "ro"}}
+    command = [
+        "bwrap", "--unshare-user", "--uid", "1000", "--gid", "1000", "--unshare-pid", "--unshare-net",
+        "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
+        "--symlink", "usr/bin", "/bin", "--proc", "/proc", "--dev", "/dev", "/usr/bin/id",
+    ]  # fmt: skip
+
+    def run(name: str, host_config: dict, create: dict) -> str:
+        kwargs = {"host_config": dict(create.get("host_config", {}))}
+        kwargs["host_config"].update(api.create_host_config(binds=binds, **host_config))
+        container = api.create_container("postgres:15", command, user="1000:1000", name=name, **kwargs)
+        try:
+            api.start(container)
+            api.wait(container, timeout=120)
+            return api.logs(container).decode()
+        finally:
+            api.remove_container(container, force=True)
+
+    host, create = instructor_container("x86_64")
+    host = {
+        k: [s.format(username="teacher") for s in v] if k == "security_opt" else v for k, v in host.items()
+    }
+    name = f"wbfiles{os.getpid()}"
+    assert run(f"{name}-teacher", host, create).startswith("uid=1000")
+    student = run(f"{name}-alice", {}, {})
+    assert "bwrap: No permissions to create new namespace" in student

@@ -1,0 +1,143 @@
+"""Grading a hub's workspaces: which notebook of each workspace is graded, under which student's name,
+against which class list.
+
+A hub's workspace holds every notebook of the workbook (the exercise copies the lab makes on its
+first start), so `grade ~/workspaces --notebook 05` must take each workspace's 05 by its name and
+leave its other notebooks alone; the student is the workspace's folder (the hub's volume of that
+student), so the roster lines up; the roster comes from the hub's class list, instructors left out.
+"""
+
+import json
+
+import pytest
+
+from classroom import grade
+from workbook.paths import NOTEBOOKS_DIR
+
+EVERY = sorted(p.name for p in NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
+
+
+def notebook(path, text="{}"):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def picked(arguments, names):
+    originals = grade.load_originals(NOTEBOOKS_DIR, names)
+    found = grade.only_the_named(grade.find_submissions(arguments), originals, NOTEBOOKS_DIR)
+    return sorted((s.student, s.path.name) for s in found)
+
+
+def workspaces(root, students=("alice", "bob")):
+    for student in students:
+        for name in EVERY:
+            notebook(root / student / name)
+    return root
+
+
+def test_only_the_named_notebook_of_each_workspace_is_graded(tmp_path):
+    root = workspaces(tmp_path / "workspaces")
+    assert len(EVERY) > 5  # every notebook of the workbook is in each workspace
+    assert picked([root], ["05"]) == [("alice", "05-orm-exercises.ipynb"), ("bob", "05-orm-exercises.ipynb")]
+    assert picked([root], ["05-orm-exercises"]) == picked([root], ["05"])
+    # Two named: each workspace's two, nothing else.
+    assert picked([root], ["05", "07"]) == [
+        ("alice", "05-orm-exercises.ipynb"),
+        ("alice", "07-sql.ipynb"),
+        ("bob", "05-orm-exercises.ipynb"),
+        ("bob", "07-sql.ipynb"),
+    ]
+
+
+def test_a_whole_name_tells_apart_notebooks_that_share_a_number(tmp_path):
+    root = workspaces(tmp_path / "workspaces", ["alice"])
+    assert picked([root], ["03-postgresql-2-engine"]) == [("alice", "03-postgresql-2-engine.ipynb")]
+    assert picked([root], ["02-deploy"]) == [("alice", "02-deploy.ipynb")]
+
+
+def test_a_renamed_copy_with_the_notebooks_number_is_still_its_submission(tmp_path):
+    root = tmp_path / "workspaces"
+    notebook(root / "alice" / "05-orm-exercises-final.ipynb")
+    notebook(root / "alice" / "06-rest-api.ipynb")
+    assert picked([root], ["05"]) == [("alice", "05-orm-exercises-final.ipynb")]
+
+
+def test_files_whose_name_is_no_notebooks_and_files_named_on_the_command_line_are_kept(tmp_path):
+    # An LMS download: one file per student, named by the student; --notebook says what they are.
+    flat = tmp_path / "downloads"
+    notebook(flat / "kim.ipynb")
+    notebook(flat / "lee.ipynb")
+    assert picked([flat], ["05"]) == [("kim", "kim.ipynb"), ("lee", "lee.ipynb")]
+    # The instructor names a file: graded as the notebook named, whatever its name says.
+    named = notebook(tmp_path / "park" / "06-rest-api.ipynb")
+    assert picked([named], ["05"]) == [("park", "06-rest-api.ipynb")]
+
+
+def test_one_workspace_given_alone_is_named_by_its_folder(tmp_path):
+    root = workspaces(tmp_path / "workspaces", ["alice"])
+    assert picked([root / "alice"], ["05"]) == [("alice", "05-orm-exercises.ipynb")]
+
+
+def test_without_notebook_every_workspace_notebook_is_identified_by_its_name(tmp_path):
+    """No --notebook: nothing is left out here; identify() matches each by its name."""
+    root = workspaces(tmp_path / "workspaces", ["alice"])
+    assert len(grade.find_submissions([root])) == len(EVERY)
+
+
+def test_the_hubs_class_list_gives_the_roster_without_its_instructors(tmp_path):
+    class_list = tmp_path / "class.csv"
+    class_list.write_text(
+        "username,password,role\n"
+        "teacher,change-this-first-password,instructor\n"
+        "alice,alice-first-password,student\n"
+        "bob,bob-first-password,\n"
+        "assistant,assistant-password,Instructor\n",
+        encoding="utf-8",
+    )
+    assert grade.read_roster(class_list) == ["alice", "bob"]
+    # A plain list of usernames (no role column) is everyone on it.
+    plain = tmp_path / "plain.csv"
+    plain.write_text("username\nkim\nlee\n", encoding="utf-8")
+    assert grade.read_roster(plain) == ["kim", "lee"]
+
+
+def test_a_roster_from_the_hub_lines_up_with_the_workspaces(tmp_path, monkeypatch):
+    """The report's rows: each student once, the instructor nowhere, a student without a workspace
+    'not submitted'."""
+    class_list = tmp_path / "class.csv"
+    class_list.write_text(
+        "username,role\nteacher,instructor\nalice,student\nbob,student\ncarol,student\n", encoding="utf-8"
+    )
+    root = workspaces(tmp_path / "workspaces")
+    originals = grade.load_originals(NOTEBOOKS_DIR, ["05"])
+    subs = grade.only_the_named(grade.find_submissions([root]), originals, NOTEBOOKS_DIR)
+    for sub in subs:
+        grade.identify(sub, originals)
+    grade.label_students(subs)
+    results = [grade.Result(submission=s, problem="not run here") for s in subs]
+    run = grade.Run(results, originals, grade.read_roster(class_list), 0.0, 0.0, tmp_path / "out")
+    table = {row["username"]: row for row in grade.rows(run)}
+    assert sorted(table) == ["alice", "bob", "carol"]
+    assert [row["on_roster"] for row in table.values()] == [True, True, True]
+    assert {cell["status"] for cell in table["carol"]["cells"].values()} == {grade.NOT_SUBMITTED}
+
+
+@pytest.mark.parametrize("text", ["", "role\ninstructor\n"])
+def test_a_class_list_without_usernames_is_refused_with_its_name(tmp_path, text):
+    path = tmp_path / "class.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="username"):
+        grade.read_roster(path)
+
+
+def test_the_grader_reads_the_class_list_the_hub_writes_in_the_instructors_lab(tmp_path):
+    """lab_start.py writes the roster the hub hands the instructor's lab (no passwords in it)."""
+    from classroom import lab_start
+
+    roster = json.dumps([["teacher", "instructor"], ["alice", "student"], ["bob", "student"]])
+    path = lab_start.write_roster(roster, tmp_path)
+    assert path == tmp_path / "class.csv"
+    assert "password" not in path.read_text()
+    assert grade.read_roster(path) == ["alice", "bob"]
+    assert path.stat().st_mode & 0o077 == 0
