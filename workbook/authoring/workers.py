@@ -27,8 +27,8 @@ if _worker and os.environ.get("WORKBOOK_TEST_WORKER") != _worker:
     os.environ["DJANGO_DB_NAME"] = f"{os.environ.get('DJANGO_DB_NAME') or TEST_DB_NAME}_{_worker}"
     os.environ["WORKBOOK_TEST_WORKER"] = _worker
 
-# Seconds a module or notebook takes in one worker of `python3 run.py test` on a busy 2-core
-# machine, with a Docker Engine (first) and under `-m "not docker"` (second). Only the order
+# Rough seconds a module or notebook takes in one worker of `python3 run.py test` on a busy 2-core
+# machine, with a Docker Engine (first) and under `-m "not docker"` (second). Only their order
 # matters: the scheduler hands out the longest first. Anything not listed is guessed from its
 # number of tests. tests/test_workers.py holds every name here to a path that exists.
 COSTS: dict[str, tuple[float, float]] = {
