@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .i18n import N_, _
@@ -47,6 +48,11 @@ def _embedded():
     from config import embedded
 
     return embedded
+
+
+def embedded_data_dir() -> Path:
+    """The data folder of the embedded server this process uses (when DATABASE_URL is unset)."""
+    return _embedded().data_dir()
 
 
 def location() -> Location:

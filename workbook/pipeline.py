@@ -2,7 +2,8 @@
 
 The copy holds what a runner's checkout needs for the step (pytest's configuration in
 pyproject.toml and the Django project: the site stands alone) and uses a database of its own
-on the same server as the notebook, so breaking the copy breaks nothing else.
+on the same server as the notebook (the embedded one too, never a second server in the copy), so
+breaking the copy breaks nothing else.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from .database import DEFAULT_DB_NAME, connect, database_name, drop_database
+from .database import DEFAULT_DB_NAME, connect, database_name, database_url, drop_database, embedded_data_dir
 from .i18n import N_, _
 from .paths import REPO_ROOT
 
@@ -51,6 +52,11 @@ class ProjectCopy:
         # pyproject.toml's addopts name nbval's options, so they are replaced for the same reason.
         env = dict(os.environ, DJANGO_DB_NAME=self.db_name, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
         env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest's configuration sets it, as on the runner
+        if not database_url():
+            # The copy's settings would put an embedded server's data beside the copy's project/
+            # and start a second server there (seconds of initdb, left running once the copy is
+            # deleted); this one keeps the copy on the notebook's server, as DATABASE_URL does.
+            env["EMBEDDED_POSTGRES_DATA"] = str(embedded_data_dir())
         plugins = ["-p", "pytest_django.plugin", "-o", "addopts=-p no:cacheprovider"]
         result = subprocess.run(
             [sys.executable, "-m", "pytest", *plugins, *paths, "-q", "--reuse-db", "--color=no"],
