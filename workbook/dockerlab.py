@@ -629,15 +629,23 @@ def ask(url: str, tries: int = 40) -> None:
 
 
 def wait_listening(client, name: str, tries: int = 40) -> None:
-    """Wait until the container's log says its server listens (so another container can reach it)."""
+    """Wait until the container's log says its server listens (so another container can reach it),
+    and say so in one line, or that it did not within `tries` quarter seconds."""
     import time
 
     if client is None:
         return
+    began = time.monotonic()
     for _try in range(tries):
         if b"listening" in client.containers.get(name).logs():
+            print(
+                _("{name} listens (its log says so) after {seconds:.1f} s").format(
+                    name=name, seconds=time.monotonic() - began
+                )
+            )
             return
         time.sleep(0.25)
+    print(_("{name} does not listen yet: its log does not say so").format(name=name))
 
 
 def hello_cleanup(client, hello: Hello) -> None:
