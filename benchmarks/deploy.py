@@ -13,33 +13,20 @@ than 5 s counts as failed).
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rehearsing import begin, load
 
-from workbook import rehearsal  # noqa: E402
-
-
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+from workbook import rehearsal
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    problem = rehearsal.live_problem()
-    if problem:
-        print(f"No rehearsal can run here ({problem}).")
+    args = begin(__doc__, rounds=3)
+    if args is None:
         return 2
-    os.environ["WORKBOOK_REHEARSAL_HOME"] = tempfile.mkdtemp(prefix="workbook-bench-")
     stage = rehearsal.Rehearsal(f"wbbench{os.getpid()}-{secrets.token_hex(2)}")
     quiet = lambda *_: None  # noqa: E731
     columns = ("requests", "failed", "downtime", "longest outage", "slowest answer", "deploy")

@@ -1,14 +1,14 @@
-"""01's Run All with a Docker Engine, before and after the hands-on part, in one run (medians, the
-ratio, the load average).
+"""01's Run All with a Docker Engine, each part timed from the kernel's start to the last cell's end,
+and the registry round trip before and after it pushed a small image, in one run (medians, the
+ratio, the slowest cells, the load average).
 
-Not a test: it measures and prints a table.
-  - before: `01-docker-2-project` alone, which is the whole of 01 as it was (the same cells);
-  - part 1: `01-docker-1-hands-on`, the hands-on part that now comes first;
-  - after: both, one pytest run over the two notebooks, as a learner's 01 is now.
-Each is nbval over the notebooks (Run All, outputs compared), one pytest process without xdist.
-The three alternate (before, part 1, after, before, ...) so all see the same load. Runs on the
-embedded PostgreSQL, or DATABASE_URL's, in a database of its own (DJANGO_DB_NAME, default
-workbook_docker_bench). Without an Engine it measures the cells' no-Docker path: say which.
+Not a test: it measures and prints tables.
+  - `01-docker-1-hands-on` and `01-docker-2-project` as they are;
+  - `01-docker-2-project, before`: the same notebook with its registry cell as it was, pushing
+    python:3.12-slim (262 MB here, the stand-in; about 125 MB for the real image) to a new registry.
+Each run executes the notebook in memory (nothing is written to notebooks/) in a fresh kernel
+started in notebooks/, as a student's is, on a database of its own (DJANGO_DB_NAME, default
+workbook_docker_bench). The cases alternate run by run so that all see the same load.
 Usage: .venv/bin/python benchmarks/docker_notebooks.py [--runs 3]
 """
 
@@ -18,51 +18,79 @@ import argparse
 import os
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
+import nbformat
+from nbclient import NotebookClient
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+BEFORE = {"d-r2": 'dockerlab.registry_round_trip(client, "python:3.12-slim")'}
 CASES = {
-    "before": [NOTEBOOKS / "01-docker-2-project.ipynb"],
-    "part 1": [NOTEBOOKS / "01-docker-1-hands-on.ipynb"],
-    "after": [NOTEBOOKS / "01-docker-1-hands-on.ipynb", NOTEBOOKS / "01-docker-2-project.ipynb"],
+    "01-docker-1-hands-on": ("01-docker-1-hands-on", {}),
+    "01-docker-2-project": ("01-docker-2-project", {}),
+    "01-docker-2-project, before": ("01-docker-2-project", BEFORE),
 }
 
 
-def run_all(paths: list[Path]) -> float:
-    """Wall seconds of one nbval run over the paths; a failing run stops the benchmark."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:xdist", *map(str, paths)]
-    env = dict(os.environ, DJANGO_DB_NAME=os.environ.get("DJANGO_DB_NAME") or "workbook_docker_bench")
+def load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def run_all(name: str, replace: dict[str, str], timeout: int = 600) -> tuple[float, dict[str, float]]:
+    """Seconds from the kernel's start to the last cell's end, and each code cell's seconds by id."""
+    notebook = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    for cell in notebook.cells:
+        if cell.get("id") in replace:
+            cell.source = replace[cell.id]
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    cells: dict[str, float] = {}
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(
-            f"pytest failed ({result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
-        )
-    return seconds
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            if cell.cell_type == "code":
+                began = time.perf_counter()
+                client.execute_cell(cell, index)
+                cells[cell.get("id", str(index))] = time.perf_counter() - began
+    return time.perf_counter() - start, cells
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
+    os.environ.setdefault("DJANGO_DB_NAME", "workbook_docker_bench")
+    os.environ.pop("WORKBOOK_LANG", None)
     engine = subprocess.run(["docker", "info"], capture_output=True).returncode == 0
     print(f"Docker Engine: {'answers' if engine else 'none (the no-Docker path)'}; runs: {runs}")
-    times: dict[str, list[float]] = {name: [] for name in CASES}
-    loads = [os.getloadavg()]
-    for _run in range(runs):
-        for name, paths in CASES.items():
-            times[name].append(run_all(paths))
-            loads.append(os.getloadavg())
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    print(f"{'case':8} {'median s':>9}  runs")
-    for name, values in times.items():
-        print(f"{name:8} {medians[name]:9.1f}  " + "  ".join(f"{v:.1f}" for v in values))
-    print(f"after / before: {medians['after'] / medians['before']:.2f}")
-    print("load average (1 min) at start and after each run:", " ".join(f"{one:.2f}" for one, *_ in loads))
+    times: dict[str, list[float]] = {case: [] for case in CASES}
+    cells: dict[str, dict[str, list[float]]] = {case: {} for case in CASES}
+    loads = [load()]
+    for number in range(max(1, runs)):
+        order = list(CASES) if number % 2 == 0 else list(reversed(CASES))
+        for case in order:
+            seconds, by_cell = run_all(*CASES[case])
+            times[case].append(seconds)
+            for cell, value in by_cell.items():
+                cells[case].setdefault(cell, []).append(value)
+            print(f"{case}: {seconds:.1f} s (load {load()})", flush=True)
+        loads.append(load())
+    print(f"\nload average (1, 5, 15 min) by round: {' | '.join(loads)}")
+    print("\n| Run All | median | runs |\n|---|---|---|")
+    for case, values in times.items():
+        print(f"| {case} | {statistics.median(values):.1f} s | {', '.join(f'{v:.1f}' for v in values)} |")
+    before, after = (
+        statistics.median(times["01-docker-2-project, before"]),
+        statistics.median(times["01-docker-2-project"]),
+    )
+    print(f"\n01-docker-2-project after / before: {after / before:.2f}×")
+    for case, by_cell in cells.items():
+        print(f"\n| {case}: slowest cells | median |\n|---|---|")
+        for cell, values in sorted(by_cell.items(), key=lambda item: -statistics.median(item[1]))[:5]:
+            print(f"| {cell} | {statistics.median(values):.1f} s |")
 
 
 if __name__ == "__main__":

@@ -174,6 +174,7 @@ class Stack:
     env_file: Path
     values: dict[str, str]
     timings: dict[str, float] = field(default_factory=dict)
+    volumes: set[str] = field(default_factory=set)
 
     @property
     def site(self) -> str:
@@ -214,6 +215,32 @@ class Stack:
         return json.loads(
             subprocess.run(["docker", "inspect", ids[0]], capture_output=True, check=True).stdout
         )[0]
+
+    def anonymous_volumes(self) -> set[str]:
+        """The volumes the project's containers mount that compose does not name (an image's own
+        VOLUME: the postgres images before 18 declare /var/lib/postgresql/data); each is recorded,
+        and the teardown checks that none is left."""
+        mine = f"label=com.docker.compose.project={self.project}"
+        ids = subprocess.run(
+            ["docker", "ps", "--all", "--quiet", "--filter", mine], capture_output=True, text=True, check=True
+        ).stdout.split()
+        found = set()
+        if ids:
+            for info in json.loads(
+                subprocess.run(["docker", "inspect", *ids], capture_output=True, check=True).stdout
+            ):
+                found |= {
+                    mount["Name"]
+                    for mount in info["Mounts"]
+                    if mount["Type"] == "volume" and not mount["Name"].startswith(f"{self.project}_")
+                }
+        self.volumes |= found
+        return found
+
+    def left_volumes(self) -> list[str]:
+        """The recorded anonymous volumes that are still on the engine."""
+        listing = subprocess.run(["docker", "volume", "ls", "--quiet"], capture_output=True, text=True)
+        return sorted(self.volumes & set(listing.stdout.split()))
 
     def health(self, service: str) -> str:
         state = self.container(service)["State"]
@@ -287,6 +314,7 @@ def stack(request, tmp_path_factory):
 
     def teardown():
         start = time.monotonic()
+        stack.anonymous_volumes()
         stack.compose("down", "-v", "--remove-orphans", "--timeout", "10", check=False)
         untag_project_images(project)
         stack.timed("down -v", time.monotonic() - start)
@@ -294,6 +322,10 @@ def stack(request, tmp_path_factory):
         lines += [f"  {name:<36} {seconds:6.1f} s" for name, seconds in stack.timings.items()]
         with capture.global_and_fixture_disabled():
             print("\n".join(lines), flush=True)
+        left = stack.left_volumes()
+        if left:
+            subprocess.run(["docker", "volume", "rm", *left], capture_output=True)
+        assert not left, f"the stack's containers left {len(left)} anonymous volumes: {left}"
 
     request.addfinalizer(teardown)
 
@@ -775,7 +807,13 @@ def _count(response) -> int:
 def test_data_survives_down_and_up_and_is_not_seeded_again(stack, api):
     before = _count(api.get(f"{stack.site}/api/posts/"))
     start = time.monotonic()
+    old = stack.anonymous_volumes()
     stack.compose("down", "--timeout", "10")
+    # `down` keeps every volume; the named pgdata holds the data. An image's own anonymous volume
+    # (postgres before 18: /var/lib/postgresql/data, empty here, PGDATA is elsewhere) would be left
+    # behind for good: the next `up` makes a new one. `docker volume rm` it, as a learner would.
+    if old:
+        subprocess.run(["docker", "volume", "rm", *sorted(old)], check=True, capture_output=True)
     stack.compose("up", "-d")
     stack.wait_healthy()
     stack.timed("down, up to healthy again", time.monotonic() - start)

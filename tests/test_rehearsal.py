@@ -4,10 +4,12 @@ Without Docker: the caller's half stops with one line naming what is missing (a 
 a reachable server) before anything is sent. With a Docker Engine (marker `docker`): a rehearsal
 of its own (containers named wbrh<pid>, secrets in a temporary folder) is brought up, deployed
 to three times (first, good, broken and rolled back) with requests every 100 ms, refused with a
-wrong key, a stopped registry and a held lock, and brought down. Its costs: two image builds
-(cached after the first), one push, and the health checks, which the practice server runs every
-second with a 20 s start period (REHEARSAL_* in its .env; a real server's are 5 s and 60 s), so
-the broken release is rolled back after about 25 s instead of 75.
+wrong key, a stopped registry and a held lock, and brought down; then a second one starts with
+the layers the first kept. Its costs: two image builds (cached after the first), one push of
+whole images (only the first on this engine: later ones find the layers kept), and the health
+checks, which the practice server runs every second with a 20 s start period (REHEARSAL_* in its
+.env; a real server's are 5 s and 60 s), so the broken release is rolled back after about 25 s
+instead of 75.
 """
 
 from __future__ import annotations
@@ -259,3 +261,48 @@ def test_down_removes_every_container_volume_and_secret(rehearsed):
         assert not left.stdout.strip(), (kind, left.stdout)
     assert not rehearsed.home.exists()
     assert not rehearsed.is_up()
+
+
+@pytest.mark.docker
+def test_the_next_rehearsal_starts_with_the_layers_the_last_one_kept_and_none_of_its_tags(rehearsed):
+    # After the module's rehearsal is down (the test above), a new one's registry already holds the
+    # layers it received, so a first push sends only what changed; its tags are its own.
+    import base64
+    import urllib.error
+    import urllib.request
+
+    assert not rehearsed.is_up()
+    after = rehearsal.Rehearsal(f"{rehearsed.name}-next")
+    after.up(say=lambda *_: None)
+    try:
+        v2 = f"{after._storage}/docker/registry/v2/repositories"
+        layers = subprocess.run(
+            ["docker", "exec", after.registry_container, "sh", "-c", f"ls {v2}/workbook-web/_layers/sha256"],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert layers, "the new registry starts with no layer of workbook-web"
+        login = base64.b64encode(f"{rehearsal.REGISTRY_USER}:{after._password()}".encode()).decode()
+
+        def ask(path: str, method: str = "HEAD") -> int:
+            request = urllib.request.Request(
+                f"http://{after.registry}/v2/{path}",
+                method=method,
+                headers={"Authorization": f"Basic {login}"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return answer.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert {ask(f"workbook-web/blobs/sha256:{digest}") for digest in layers} == {200}
+        assert ask("workbook-web/tags/list", "GET") == 404  # no tag of the last rehearsal's
+    finally:
+        after.down(say=lambda *_: None)
+    gone = subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--filter", f"label={rehearsal.LABEL}={after.name}"],
+        capture_output=True,
+        text=True,
+    )
+    assert not gone.stdout.strip()

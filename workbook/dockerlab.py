@@ -373,15 +373,60 @@ def lifecycle(client, image_name: str) -> None:
     print("docker rm -f <id>; docker rmi workbook-demo:committed →", _("both gone"))
 
 
-def registry_round_trip(client, image_name: str, registry_image: str = "registry:2") -> None:
+SMALL_IMAGE = "workbook-demo/note:1"
+
+
+def small_image(client) -> str | None:
+    """A one-layer image of a few bytes, built here from scratch (`FROM scratch`, one text file): what
+    the registry round trip pushes, so that the push takes a second, not a base image's hundreds of MB."""
+    if client is None:
+        return None
+    import io
+    import tarfile
+
+    context = io.BytesIO()
+    with tarfile.open(fileobj=context, mode="w") as tar:
+        for name, text in (
+            ("Dockerfile", "FROM scratch\nCOPY note.txt /note.txt\n"),
+            ("note.txt", "pushed to a registry and pulled back\n"),
+        ):
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+    context.seek(0)
+    image, _log = client.images.build(
+        fileobj=context, custom_context=True, tag=SMALL_IMAGE, rm=True, labels={DEMO_LABEL: "1"}
+    )
+    print(
+        f"docker build -t {SMALL_IMAGE} . →",
+        _("image {id}: FROM scratch, one layer of {size}").format(
+            id=image.short_id, size=_size(image.attrs.get("Size", 0))
+        ),
+    )
+    return SMALL_IMAGE
+
+
+def registry_round_trip(client, image_name: str | None = None, registry_image: str = "registry:2") -> None:
     """Push an image to a registry on this machine (the registry:2 image, on 127.0.0.1) and pull it
-    back: what `docker push` and `docker pull` do with Docker Hub, without an account."""
+    back: what `docker push` and `docker pull` do with Docker Hub, without an account.
+
+    Without `image_name`, a small image built here (small_image): a base image's first push to an
+    empty registry compresses every layer, half a minute and more on a busy laptop. Each step prints
+    its line as it ends."""
     import json
     import time
     import urllib.request
 
-    image, registry_image_found = _image_or_say(client, image_name), _image_or_say(client, registry_image)
-    if image is None or registry_image_found is None:
+    if client is None:
+        return
+    registry_image_found = _image_or_say(client, registry_image)
+    if registry_image_found is None:
+        return
+    built = image_name is None
+    image_name = image_name or small_image(client)
+    image = _image_or_say(client, image_name)
+    if image is None:
         return
     registry = client.containers.run(
         registry_image_found.id,
@@ -431,6 +476,11 @@ def registry_round_trip(client, image_name: str, registry_image: str = "registry
             except Exception:  # already removed, or never tagged
                 pass
         registry.remove(force=True, v=True)
+        if built:
+            try:
+                client.images.remove(SMALL_IMAGE)
+            except Exception:  # still used, or already removed
+                pass
 
 
 def ask_nginx(paths=("/static/admin/css/base.css", "/api/health/"), timeout: int = 10) -> None:
@@ -579,15 +629,23 @@ def ask(url: str, tries: int = 40) -> None:
 
 
 def wait_listening(client, name: str, tries: int = 40) -> None:
-    """Wait until the container's log says its server listens (so another container can reach it)."""
+    """Wait until the container's log says its server listens (so another container can reach it),
+    and say so in one line, or that it did not within `tries` quarter seconds."""
     import time
 
     if client is None:
         return
+    began = time.monotonic()
     for _try in range(tries):
         if b"listening" in client.containers.get(name).logs():
+            print(
+                _("{name} listens (its log says so) after {seconds:.1f} s").format(
+                    name=name, seconds=time.monotonic() - began
+                )
+            )
             return
         time.sleep(0.25)
+    print(_("{name} does not listen yet: its log does not say so").format(name=name))
 
 
 def hello_cleanup(client, hello: Hello) -> None:

@@ -19,6 +19,12 @@ host key, `.env.prod` and the registry's password, while requests go to the site
 `rehearse deploy --broken` deploys a web image that listens on the wrong port: its health check
 fails and the script removes it while the running version goes on answering.
 `rehearse down` removes the containers, the site's database volume, the images and the secrets.
+It keeps one thing for the next rehearsal: the image layers its registry received, in the Docker
+volume `workbook-rehearsal-layers` (`docker volume rm workbook-rehearsal-layers` frees the space).
+Each registry stores in a folder of its own in that volume, which starts with hard links to the
+layers kept there: the next rehearsal's first push sends only the layers that changed, where a new
+registry would take the whole images again (a minute of compression on a busy laptop). The tags
+(which image a release is) stay each rehearsal's own, so two rehearsals never pull each other's.
 
 The server has no Docker Engine of its own: it gets this machine's Docker socket, and the site it
 deploys runs on this machine's engine. RISK: the socket is root on this machine; whoever logs in
@@ -56,6 +62,14 @@ REGISTRY_USER = "deploy"
 PROBE_INTERVAL = 0.1  # seconds between two requests to the site during a deploy
 PROBE_TIMEOUT = 5.0  # seconds a request may take before it counts as failed
 LABEL = "workbook.rehearsal"
+# The Docker volume that keeps the registries' layers from one rehearsal to the next, labelled as
+# a cache (a test run's leftovers check lists it apart).
+LAYERS_VOLUME = "workbook-rehearsal-layers"
+CACHE_LABEL = "workbook.cache"
+# In the registry, where the volume is mounted (the image's /tmp: the volume starts with its mode,
+# writable by the registry's user) and the kept layers' folder in it.
+LAYERS_MOUNT = "/tmp"
+KEPT = "layers"
 # The server's .env lines that make docker-compose.prod.yml's health checks quick (see `up`).
 REHEARSAL_HEALTH = "REHEARSAL_HEALTHCHECK_INTERVAL=1s REHEARSAL_WEB_START_PERIOD=20s"
 
@@ -350,13 +364,16 @@ class Rehearsal:
         os.chmod(self.home / "htpasswd", 0o644)  # a bcrypt hash, read by the registry's user
 
         say(_("Starting the registry (registry:2) on {address} …").format(address=self.registry))
-        # Not root: the registry runs as nobody and stores in its container's own /tmp, gone at `down`.
+        # Not root: the registry runs as nobody and stores in a folder of its own in the layers
+        # volume, which starts with the layers earlier rehearsals kept (see the module's docstring).
+        _run(["docker", "volume", "create", "--label", f"{CACHE_LABEL}=rehearsal-layers", LAYERS_VOLUME])
         _run(
             [
                 "docker", "run", "--detach", "--name", self.registry_container,
                 "--label", f"{LABEL}={self.name}",
                 "--user", "65534:65534", "--publish", f"{self.registry}:5000",
-                "--env", "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/tmp/registry",
+                "--volume", f"{LAYERS_VOLUME}:{LAYERS_MOUNT}",
+                "--env", f"REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY={self._storage}",
                 "--volume", f"{self.home / 'htpasswd'}:/auth/htpasswd:ro",
                 "--env", "REGISTRY_AUTH=htpasswd", "--env", "REGISTRY_AUTH_HTPASSWD_REALM=rehearsal",
                 "--env", "REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd",
@@ -364,6 +381,7 @@ class Rehearsal:
                 "registry:2",
             ]
         )  # fmt: skip
+        self._layers(self._kept, self._storage)
 
         say(
             _("Starting the server: sshd on 127.0.0.1:{port}, user {user} …").format(
@@ -431,6 +449,43 @@ class Rehearsal:
             ).format(fingerprint=fingerprint, site=self.site)
         )
 
+    @property
+    def _storage(self) -> str:
+        """The registry's own folder in the layers volume."""
+        return f"{LAYERS_MOUNT}/{self.name}"
+
+    @property
+    def _kept(self) -> str:
+        return f"{LAYERS_MOUNT}/{KEPT}"
+
+    def _layers(self, source: str, target: str, *, keep_existing: bool = False) -> bool:
+        """Hard links, in the registry, from one storage folder's layers to another's: the blobs and
+        each repository's list of its layers, never its tags (`_manifests`) nor unfinished uploads.
+        No file is copied or changed: the registry writes a new file beside an old one and renames."""
+        v2, cp = "docker/registry/v2", "cp -aln" if keep_existing else "cp -al"
+        script = (
+            f'src={source}/{v2}; dst={target}/{v2}; [ -d "$src/blobs" ] || exit 0; '
+            f'mkdir -p "$dst/repositories" && {cp} "$src/blobs" "$dst/" && '
+            'for repo in "$src"/repositories/*/; do name=$(basename "$repo"); '
+            '[ -d "$repo/_layers" ] || continue; mkdir -p "$dst/repositories/$name" && '
+            f'{cp} "$repo/_layers" "$dst/repositories/$name/"; done'
+        )
+        linked = _run(["docker", "exec", self.registry_container, "sh", "-c", script], check=False)
+        return linked.returncode == 0
+
+    def _forget_storage(self) -> None:
+        """The registry's own folder in the layers volume, removed (from a throwaway container when
+        the registry no longer runs and the rehearsal had been up; as nobody, the folder's owner)."""
+        remove = ["sh", "-c", f"rm -rf {self._storage}"]
+        if self._running(self.registry_container):
+            _run(["docker", "exec", self.registry_container, *remove], check=False)
+        elif self.state() and _run(["docker", "volume", "inspect", LAYERS_VOLUME], check=False).stdout:
+            _run(
+                ["docker", "run", "--rm", "--user", "65534:65534", "--entrypoint", "sh",
+                 "--volume", f"{LAYERS_VOLUME}:{LAYERS_MOUNT}", "registry:2", "-c", remove[2]],
+                check=False,
+            )  # fmt: skip
+
     def _write_secret(self, name: str, text: str) -> None:
         path = self.home / name
         path.touch(mode=0o600)
@@ -490,7 +545,19 @@ class Rehearsal:
         self._save(deploys=number)
         prefix = self.image_prefix
         say(_("Building web and proxy from this repository (Dockerfile targets web, proxy) …"))
-        for target in ("web", "proxy"):
+        # One layer on top names the release, so the site can say which one answers
+        # (/static/release.txt through nginx); the broken release's gunicorn listens on 8001, where
+        # neither nginx nor the image's health check looks.
+        context = self.home / "release"
+        context.mkdir(exist_ok=True)
+        (context / "release.txt").write_text(f"{tag}\n")
+        files = {
+            "web": f"FROM {prefix}-web:build\nCOPY release.txt /app/staticfiles/release.txt\n"
+            + ('CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8001"]\n' if broken else ""),
+            "proxy": f"FROM {prefix}-proxy:build\nCOPY release.txt /usr/share/nginx/static/release.txt\n",
+        }
+
+        def build(target: str) -> None:
             _run(
                 [
                     "docker",
@@ -504,23 +571,14 @@ class Rehearsal:
                 ],
                 timeout=1800,
             )
-        # One layer on top names the release, so the site can say which one answers
-        # (/static/release.txt through nginx); the broken release's gunicorn listens on 8001, where
-        # neither nginx nor the image's health check looks.
-        context = self.home / "release"
-        context.mkdir(exist_ok=True)
-        (context / "release.txt").write_text(f"{tag}\n")
-        files = {
-            "web": f"FROM {prefix}-web:build\nCOPY release.txt /app/staticfiles/release.txt\n"
-            + ('CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8001"]\n' if broken else ""),
-            "proxy": f"FROM {prefix}-proxy:build\nCOPY release.txt /usr/share/nginx/static/release.txt\n",
-        }
-        for target, dockerfile in files.items():
-            labelled = dockerfile + f'LABEL org.opencontainers.image.revision="{tag}"\n'
+            labelled = files[target] + f'LABEL org.opencontainers.image.revision="{tag}"\n'
             _run(
                 ["docker", "build", "--quiet", "-t", f"{prefix}-{target}:{tag}", "-f", "-", str(context)],
                 input=labelled,
             )
+
+        # web and proxy side by side: each build, and then each push, mostly waits on the engine.
+        self._both(build)
         env = self._docker_config()
         _run(
             ["docker", "login", self.registry, "--username", REGISTRY_USER, "--password-stdin"],
@@ -530,10 +588,22 @@ class Rehearsal:
         try:
             for target in ("web", "proxy"):
                 say(_("Pushing {image} …").format(image=f"{prefix}-{target}:{tag}"))
-                _run(["docker", "push", "--quiet", f"{prefix}-{target}:{tag}"], env=env)
+            self._both(
+                lambda target: _run(["docker", "push", "--quiet", f"{prefix}-{target}:{tag}"], env=env)
+            )
         finally:
             _run(["docker", "logout", self.registry], env=env, check=False)
         return tag
+
+    @staticmethod
+    def _both(work) -> None:
+        """work("web") and work("proxy") at once; the first failure is raised once both ended."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(work, target) for target in ("web", "proxy")]
+        for future in futures:
+            future.result()
 
     def _password(self) -> str:
         return (self.home / "registry-password").read_text()
@@ -630,7 +700,8 @@ class Rehearsal:
     # ---- down
 
     def down(self, say=print) -> None:
-        """Every container, volume, network and image the rehearsal made, and its secrets."""
+        """Every container, volume, network and image the rehearsal made, and its secrets; the
+        layers its registry received join the layers volume's kept ones."""
         if engine_problem() is None:
             project = f"label=com.docker.compose.project={self.name}"
             mine = f"label={LABEL}={self.name}"
@@ -638,6 +709,10 @@ class Rehearsal:
             folder = self.server_dir
             empty = f"rm -rf {folder}/* {folder}/.[!.]* && chown {os.getuid()} {folder}"
             _run(["docker", "exec", "--user", "0", self.server_container, "sh", "-c", empty], check=False)
+            # The layers this registry received join the kept ones; its own folder (tags) goes.
+            if self._running(self.registry_container):
+                self._layers(self._storage, self._kept, keep_existing=True)
+            self._forget_storage()
             for listing in (
                 ["docker", "ps", "--all", "--quiet", "--filter", project],
                 ["docker", "ps", "--all", "--quiet", "--filter", mine],
@@ -668,7 +743,8 @@ class Rehearsal:
         shutil.rmtree(self.home, ignore_errors=True)
         shutil.rmtree(self.server_dir, ignore_errors=True)
         say(
-            _("The rehearsal {name} is down: containers, volumes, images and keys removed.").format(
-                name=self.name
-            )
+            _(
+                "The rehearsal {name} is down: containers, volumes, images and keys removed; "
+                "the image layers stay in the volume {volume} for the next one."
+            ).format(name=self.name, volume=LAYERS_VOLUME)
         )
