@@ -256,6 +256,17 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
     return found
 
 
+def nothing_to_grade(arguments: Sequence[str | Path], submissions: list[Submission]) -> None:
+    """A path that is not there (a typo), or nothing to grade at all, stops the run before it
+    starts, in one sentence: nothing is cleared and no server started for an empty class."""
+    for argument in arguments:
+        if not Path(argument).exists():
+            raise ValueError(f"Nothing graded: {argument} does not exist.")
+    if not submissions:
+        shown = ", ".join(str(a) for a in arguments)
+        raise ValueError(f"Nothing graded: no notebook (.ipynb) in {shown}.")
+
+
 def identify(submission: Submission, originals: list[Original]) -> None:
     """Read the submission and decide which original it answers; a problem is kept as its grade."""
     import nbformat
@@ -1368,6 +1379,7 @@ def grade(
     if not originals:
         raise ValueError("no notebook with exercises to grade against")
     submissions = find_submissions(arguments)
+    nothing_to_grade(arguments, submissions)
     for submission in submissions:
         identify(submission, originals)
     label_students(submissions)
