@@ -97,6 +97,13 @@ class Sandbox:
         """What the kernel may read: Python, the virtual environment, the kernel's packages."""
         paths = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}
         paths.update(REPO_ROOT / name for name in KERNEL_PACKAGES)
+        # Packages this Python finds outside its prefix (a .pth file's folder, the user's site):
+        # the kernel, the same Python, looks for them there too.
+        paths.update(
+            Path(p)
+            for p in sys.path
+            if Path(p).name in ("site-packages", "dist-packages") and not p.startswith("/usr/")
+        )
         return sorted(p for p in paths if p.exists())
 
     def command(self, argv: list[str], env: dict[str, str]) -> list[str]:
