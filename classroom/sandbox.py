@@ -99,10 +99,11 @@ class Sandbox:
         paths.update(REPO_ROOT / name for name in KERNEL_PACKAGES)
         # Packages this Python finds outside its prefix (a .pth file's folder, the user's site):
         # the kernel, the same Python, looks for them there too.
+        found = [Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
         paths.update(
-            Path(p)
-            for p in sys.path
-            if Path(p).name in ("site-packages", "dist-packages") and not p.startswith("/usr/")
+            p
+            for p in found
+            if not p.is_relative_to("/usr") and not any(p.is_relative_to(shown) for shown in paths)
         )
         return sorted(p for p in paths if p.exists())
 
