@@ -435,7 +435,9 @@ def main() -> int:
     ensure_installed(dev=command in DEV_COMMANDS)
     # The CLI's usage lines name the command as typed here (Windows' launcher is `py`).
     env = dict(os.environ, WORKBOOK_PROG="py run.py" if os.name == "nt" else "python3 run.py")
-    child = subprocess.Popen([str(venv_python()), "-m", "workbook", *args], cwd=ROOT, env=env)
+    # The grader is the classroom's; every other command is the workbook's (classroom → workbook).
+    package = "classroom" if command == "grade" else "workbook"
+    child = subprocess.Popen([str(venv_python()), "-m", package, *args], cwd=ROOT, env=env)
     forward_signals(child)
     return child.wait()
 

@@ -281,6 +281,17 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
     return found
 
 
+def nothing_to_grade(arguments: Sequence[str | Path], submissions: list[Submission]) -> None:
+    """A path that is not there (a typo), or nothing to grade at all, stops the run before it
+    starts, in one sentence: nothing is cleared and no server started for an empty class."""
+    for argument in arguments:
+        if not Path(argument).exists():
+            raise ValueError(f"Nothing graded: {argument} does not exist.")
+    if not submissions:
+        shown = ", ".join(str(a) for a in arguments)
+        raise ValueError(f"Nothing graded: no notebook (.ipynb) in {shown}.")
+
+
 def notebook_named(path: Path, keys: Sequence[str]) -> str | None:
     """The workbook notebook a file's name says it is: its whole name (03-postgresql-2-engine), else
     its number where only one notebook has it (02-cicd and 02-deploy share theirs); None: neither."""
@@ -1449,6 +1460,7 @@ def grade(
     if not originals:
         raise ValueError("no notebook with exercises to grade against")
     submissions = find_submissions(arguments)
+    nothing_to_grade(arguments, submissions)
     if notebooks:
         submissions = only_the_named(submissions, originals, originals_dir)
     for submission in submissions:

@@ -119,6 +119,14 @@ class Sandbox:
         """What the kernel may read: Python, the virtual environment, the kernel's packages."""
         paths = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}
         paths.update(REPO_ROOT / name for name in KERNEL_PACKAGES)
+        # Packages this Python finds outside its prefix (a .pth file's folder, the user's site):
+        # the kernel, the same Python, looks for them there too.
+        found = [Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+        paths.update(
+            p
+            for p in found
+            if not p.is_relative_to("/usr") and not any(p.is_relative_to(shown) for shown in paths)
+        )
         return sorted(p for p in paths if p.exists())
 
     def command(self, argv: list[str], env: dict[str, str]) -> list[str]:

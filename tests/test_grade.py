@@ -1,4 +1,4 @@
-"""`python -m workbook grade`: checks put back, results from the checks themselves, a class graded right.
+"""`python3 run.py grade`: checks put back, results from the checks themselves, a class graded right.
 
 The class test grades one submission of every kind the generator makes (right, wrong, unanswered,
 a loop, memory exhaustion, sys.exit, dropped tables, a fake ✓, edited and rebound checks, new cell

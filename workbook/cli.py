@@ -690,34 +690,13 @@ def cmd_rehearse(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    """Grade submissions, each in a fresh kernel on a database of its own; reports in --out."""
-    # The grader is the classroom's (classroom → workbook, never the other way at import time).
-    from classroom import grade
-    from classroom.sandbox import SandboxUnavailable
-
-    try:
-        roster = grade.read_roster(Path(args.roster)) if args.roster else []
-        run = grade.grade(
-            args.submissions,
-            out=Path(args.out),
-            notebooks=args.notebook or None,
-            roster=roster,
-            jobs=args.jobs,
-            cell_timeout=args.cell_timeout,
-            cell_cpu=args.cell_cpu,
-            notebook_timeout=args.notebook_timeout,
-            memory_mb=args.memory_mb,
-            sandbox=args.sandbox,
-        )
-    except (ValueError, OSError, SandboxUnavailable) as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    print(
-        f"{len(run.results)} submissions graded in {run.seconds:.0f} s: "
-        f"{out / 'grades.csv'}, {out / 'grades.json'}, {out / 'report.html'}, {out / 'feedback'}/"
-    )
-    return 0
+    """Grading is the classroom's: `python -m classroom grade`, run in a process of its own (the
+    workbook never imports the classroom, DESIGN.md §3). Kept for instructors who type
+    `python -m workbook grade`."""
+    command = [sys.executable, "-m", "classroom", "grade", *args.grade_args]
+    path = os.environ.get("PYTHONPATH", "")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (str(REPO_ROOT), path) if p))
+    return subprocess.run(command, env=env).returncode
 
 
 def _lang_argument(parser, help_text: str) -> None:
@@ -855,43 +834,19 @@ def build_parser() -> argparse.ArgumentParser:
     rehearse.set_defaults(func=cmd_rehearse)
 
     grading = sub.add_parser(
-        "grade", help="grade submissions (notebooks, folders, workspaces), each on a database of its own"
+        "grade",
+        help="grade submissions (notebooks, folders, workspaces), each on a database of its own",
+        add_help=False,  # its options are `python -m classroom grade`'s, --help included
     )
-    grading.add_argument(
-        "submissions", nargs="+", help="notebooks or folders of them (one folder per student)"
-    )
-    grading.add_argument(
-        "--notebook", action="append", help="grade against this notebook only (05); repeatable"
-    )
-    grading.add_argument(
-        "--roster", help="the class list (CSV with a username column): shows who submitted nothing"
-    )
-    grading.add_argument("--out", default="grades", help="folder for the reports (default grades/)")
-    grading.add_argument("--jobs", type=int, default=None, help="submissions at once (default: CPU cores)")
-    grading.add_argument("--cell-timeout", type=int, default=30, help="seconds a cell may take (default 30)")
-    grading.add_argument(
-        "--cell-cpu",
-        type=float,
-        default=10,
-        help="CPU-seconds a cell may use, however busy the machine (default 10; 0: no such limit)",
-    )
-    grading.add_argument(
-        "--notebook-timeout", type=int, default=300, help="seconds a submission may take (default 300)"
-    )
-    grading.add_argument(
-        "--memory-mb", type=int, default=2048, help="memory limit of each kernel (default 2048)"
-    )
-    grading.add_argument(
-        "--no-sandbox",
-        dest="sandbox",
-        action="store_false",
-        help="run the kernels as yourself on the settings' server (trusted notebooks only)",
-    )
+    grading.add_argument("grade_args", nargs=argparse.REMAINDER)  # main() hands them over unparsed
     grading.set_defaults(func=cmd_grade)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["grade"]:  # every option after it is the grader's, --help included
+        return cmd_grade(argparse.Namespace(grade_args=argv[1:]))
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     passthrough = {"lab": "jupyter_args", "test": "pytest_args"}.get(args.command)
