@@ -223,6 +223,35 @@ def as_submitted(path: Path, release: nbformat.NotebookNode, target: Path) -> No
     nbformat.write(nb, str(target))
 
 
+def walls(root: Path) -> list[str]:
+    """What each of nbgrader's kernels runs inside: nbgrader itself runs a submission's code with the
+    grader's rights (that is what the comparison shows), so the benchmark keeps this machine out of
+    its reach. A kernel sees every file read-only but the course directory, where its HOME and TMPDIR
+    are: a forgery that writes "passed" into every file of the working folder, /tmp and ~ writes
+    into the course directory only. Its network is the machine's
+    (nbgrader's kernels talk over TCP), so it reaches the database server, as the report says."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SystemExit(
+            "nbgrader runs submissions' code with your own rights: this benchmark runs its kernels in"
+            " bubblewrap, which is not installed (apt-get install bubblewrap)."
+        )
+    home, tmp = root / "home", root / "tmp"
+    home.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir(parents=True, exist_ok=True)
+    return [
+        bwrap,
+        "--ro-bind", "/", "/",
+        "--dev", "/dev",
+        "--proc", "/proc",
+        "--bind", str(root), str(root),
+        "--setenv", "HOME", str(home),
+        "--setenv", "TMPDIR", str(tmp),
+        "--die-with-parent",
+        "--",
+    ]  # fmt: skip
+
+
 class Nbgrader:
     def __init__(self, python: Path, root: Path, config: dict, run: str, template: str):
         self.python = python
@@ -241,6 +270,7 @@ class Nbgrader:
             json.dumps(
                 {
                     "argv": [
+                        *walls(root),
                         "prlimit",
                         f"--as={MEMORY_MB * 1024 * 1024}",
                         "--",
