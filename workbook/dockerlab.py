@@ -373,7 +373,7 @@ def lifecycle(client, image_name: str) -> None:
     print("docker rm -f <id>; docker rmi workbook-demo:committed →", _("both gone"))
 
 
-SMALL_IMAGE = "workbook-demo/note:1"
+SMALL_IMAGE = "workbook-demo/note"  # a tag of its own each time: two notebooks at once on one engine
 
 
 def small_image(client) -> str | None:
@@ -395,16 +395,22 @@ def small_image(client) -> str | None:
             info.size, info.mtime = len(data), 0
             tar.addfile(info, io.BytesIO(data))
     context.seek(0)
+    # The build gives the same image every time, so the tag is this call's own: another run's
+    # clean-up (the English and the Korean notebook side by side) removes only its own tag, never
+    # the last one this run still tags and pushes from.
+    import secrets
+
+    tag = f"{SMALL_IMAGE}:{secrets.token_hex(3)}"
     image, _log = client.images.build(
-        fileobj=context, custom_context=True, tag=SMALL_IMAGE, rm=True, labels={DEMO_LABEL: "1"}
+        fileobj=context, custom_context=True, tag=tag, rm=True, labels={DEMO_LABEL: "1"}
     )
     print(
-        f"docker build -t {SMALL_IMAGE} . →",
+        f"docker build -t {tag} . →",
         _("image {id}: FROM scratch, one layer of {size}").format(
             id=image.short_id, size=_size(image.attrs.get("Size", 0))
         ),
     )
-    return SMALL_IMAGE
+    return tag
 
 
 def registry_round_trip(client, image_name: str | None = None, registry_image: str = "registry:2") -> None:
@@ -478,7 +484,7 @@ def registry_round_trip(client, image_name: str | None = None, registry_image: s
         registry.remove(force=True, v=True)
         if built:
             try:
-                client.images.remove(SMALL_IMAGE)
+                client.images.remove(image_name)
             except Exception:  # still used, or already removed
                 pass
 
