@@ -243,6 +243,7 @@ def test_05_q2_a_proxy_answer_is_judged_outside_the_kernel_and_passes(new_posts)
         ("        raise NotImplementedError", ANSWER, "not answered", "no answer yet"),
         ("        return self.missing", ANSWER, "failed", "raised AttributeError"),
         ("        return 42", ANSWER, "failed", "raised TypeError"),
+        ("        raise ValueError('no ' * 10_000)", ANSWER, "failed", "raised ValueError"),
         (RIGHT_STR, "ReadablePost.objects.all()", "failed", ""),
         (RIGHT_STR, "ReadablePost.objects.filter(pk__in=[p.pk for p in new_posts[:2]])", "failed", ""),
         (RIGHT_STR, "Post.objects.filter(pk__in=[p.pk for p in new_posts])", "failed", "Post's own __str__"),

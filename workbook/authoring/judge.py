@@ -405,7 +405,7 @@ def _workbook_answers():
                 lines = str(exc).splitlines()
             except Exception:
                 lines = []
-            return ("raised", type(exc).__name__, lines[0] if lines else "")
+            return ("raised", type(exc).__name__, lines[0][:1000] if lines else "")
 
     def pack(value):
         if isinstance(value, QuerySet):
