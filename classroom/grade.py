@@ -21,7 +21,7 @@
    database role of its own, no function of the submission's executable) rebuilds the answers
    and runs the workbook's own check on them. The kernel's check still runs, for the student's
    copy; its verdict counts only for an exercise whose check declares `@judged_in_kernel(why)`
-   (its answer is code the notebook defines, 05's q2), recorded by a hidden first cell that wraps
+   (its answer is code the notebook defines, 04's q1), recorded by a hidden first cell that wraps
    every `qN` function. Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 
@@ -209,7 +209,10 @@ def _check_arguments(check_source: str) -> str | None:
 def answers_with_code(check_source: str, exercise_source: str) -> bool:
     """Whether the exercise's answer is code its cell defines (a class, or a function handed to the
     check): such an answer cannot leave the kernel as data, so its check must declare
-    `@judged_in_kernel` (tests/test_grade_judged.py holds every check to that)."""
+    `@judged_in_kernel` (tests/test_grade_judged.py holds every check to that). A proxy model
+    (`class Meta: proxy = True`) that is not itself handed to the check is data: its rows reach the
+    check as a QuerySet, which leaves the kernel as the project's model's query and the names the
+    proxy's `__str__` gave (workbook/authoring/judge.py, `proxy_model`)."""
     import ast
 
     from workbook.answers import BEGIN_SOLUTION, END_SOLUTION
@@ -220,10 +223,30 @@ def answers_with_code(check_source: str, exercise_source: str) -> bool:
     except (SyntaxError, IndexError, AttributeError):
         return False
     names = {n.id for a in getattr(call, "args", []) for n in ast.walk(a) if isinstance(n, ast.Name)}
+    proxies = [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef) and _proxy_model(n)]
+    metas = {id(m) for p in proxies for m in p.body if isinstance(m, ast.ClassDef) and m.name == "Meta"}
     return any(
-        isinstance(n, ast.ClassDef)
+        (isinstance(n, ast.ClassDef) and id(n) not in metas and (n.name in names or not _proxy_model(n)))
         or (isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name in names)
         for n in ast.walk(tree)
+    )
+
+
+def _proxy_model(node) -> bool:
+    """A class whose `class Meta` says `proxy = True`: a Django proxy model."""
+    import ast
+
+    return any(
+        isinstance(meta, ast.ClassDef)
+        and meta.name == "Meta"
+        and any(
+            isinstance(a, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "proxy" for t in a.targets)
+            and isinstance(a.value, ast.Constant)
+            and a.value.value is True
+            for a in meta.body
+        )
+        for meta in node.body
     )
 
 

@@ -153,3 +153,136 @@ def test_forged_fields_are_an_answer_judged_as_one(seeded):
 def test_the_judge_takes_a_responses_fields_only_as_plain_data(fields):
     with pytest.raises(judge.Unjudgeable):
         judge.rebuild(("response", fields))
+
+
+# ---------------------------------------------------------------- 05's q2: a proxy the notebook defines
+
+PROXY_CELL = """
+from django.apps.registry import Apps
+from django.db import models
+from posts.models import Post
+
+class ReadablePost(Post):
+    class Meta:
+        proxy = True
+        app_label = "lab"
+        apps = Apps()  # the test's own registry: a notebook registers its proxy in the project's
+
+    def __str__(self):
+{body}
+"""
+RIGHT_STR = '        return f"Post #{self.pk} by {self.author.username}: {self.content[:30]!r}"'
+
+
+def kernel_packs(body: str, answer: str, new_posts) -> list:
+    """The exercise cell and the grader's extraction cell, run as a kernel runs them (the names in
+    `__main__`'s namespace, the proxy's module `__main__`); what the judge is handed."""
+    import base64
+    import io
+    import sys
+    import types
+
+    kernel = types.ModuleType("__main__")
+    namespace = kernel.__dict__
+    namespace["new_posts"] = new_posts
+    main, sys.modules["__main__"] = sys.modules["__main__"], kernel
+    try:
+        exec(PROXY_CELL.format(body=body) + f"answer = {answer}\n", namespace)
+        printed, stdout = io.StringIO(), sys.stdout
+        sys.stdout = printed
+        try:
+            exec(judge.extraction_source("answer, new_posts"), namespace)
+        finally:
+            sys.stdout = stdout
+    finally:
+        sys.modules["__main__"] = main
+    said = printed.getvalue().strip()
+    assert said.startswith(judge.MARKER + "answers "), said[:300]
+    packed, _statements = judge.loads(base64.b64decode(said.removeprefix(judge.MARKER + "answers ")))
+    return packed
+
+
+@pytest.fixture
+def new_posts(seeded):
+    from django.contrib.auth.models import User
+
+    from posts.models import Post
+
+    bob = User.objects.get(username="bob")
+    return [Post.objects.create(author=bob, content=text) for text in ("Rainy day", "Bibimbap", "Late train")]
+
+
+def judged(packed) -> dict:
+    from django.db import transaction
+
+    with transaction.atomic():  # the judge rolls back what its check wrote: to this savepoint here
+        return judge.judge("orm", "q2", packed, [])
+
+
+ANSWER = "ReadablePost.objects.filter(pk__in=[p.pk for p in new_posts])"
+
+
+def test_05_q2_a_proxy_answer_is_judged_outside_the_kernel_and_passes(new_posts):
+    packed = kernel_packs(RIGHT_STR, ANSWER, new_posts)
+    assert packed[0][0] == "proxy" and packed[0][1] == "posts.Post" and packed[0][6] == "ReadablePost"
+    assert judged(packed) == {"status": "passed", "message": ""}
+    # written another way: a different __str__, the rows reached another way
+    other = kernel_packs(
+        "        return '#' + str(self.pk)",
+        "ReadablePost.objects.filter(content__in=['Rainy day', 'Bibimbap', 'Late train']).order_by('pk')",
+        new_posts,
+    )
+    assert judged(other) == {"status": "passed", "message": ""}
+
+
+@pytest.mark.parametrize(
+    ("body", "answer", "status", "says"),
+    [
+        ("        return models.Model.__str__(self)", ANSWER, "failed", "Django's default name"),
+        ("        return 'a post'", ANSWER, "failed", "same name"),
+        ("        raise NotImplementedError", ANSWER, "not answered", "no answer yet"),
+        ("        return self.missing", ANSWER, "failed", "raised AttributeError"),
+        ("        return 42", ANSWER, "failed", "raised TypeError"),
+        ("        raise ValueError('no ' * 10_000)", ANSWER, "failed", "raised ValueError"),
+        (RIGHT_STR, "ReadablePost.objects.all()", "failed", ""),
+        (RIGHT_STR, "ReadablePost.objects.filter(pk__in=[p.pk for p in new_posts[:2]])", "failed", ""),
+        (RIGHT_STR, "Post.objects.filter(pk__in=[p.pk for p in new_posts])", "failed", "Post's own __str__"),
+        (RIGHT_STR, ANSWER + ".values('pk')", "failed", "not ReadablePost objects"),
+    ],
+)
+def test_05_q2_each_wrong_proxy_answer_fails_outside_the_kernel(new_posts, body, answer, status, says):
+    reply = judged(kernel_packs(body, answer, new_posts))
+    assert reply["status"] == status and says in reply["message"], reply
+
+
+def test_05_q2_the_texts_handed_out_are_the_answer_and_only_plain_bounded_strings(new_posts):
+    packed = kernel_packs(RIGHT_STR, ANSWER, new_posts)
+    kind, label, query, iterable, fields, prefetch, name, shown = packed[0]
+    assert sorted(shown) == sorted(p.pk for p in new_posts)
+    assert all(outcome[0] == "str" and outcome[1].startswith("Post #") for outcome in shown.values())
+
+    def handing(texts, name=name, label=label):
+        return [(kind, label, query, iterable, fields, prefetch, name, texts), packed[1]]
+
+    # A forger who hands out good names for the right rows has answered: judged as an answer.
+    forged = {pk: ("str", f"row {pk}") for pk in shown}
+    assert judged(handing(forged))["status"] == "passed"
+    # a row the kernel gave no name for: the __str__ raises there
+    missing = dict(list(shown.items())[1:])
+    reply = judged(handing(missing))
+    assert reply["status"] == "failed" and "raised KeyError" in reply["message"], reply
+    reply = judged(handing({pk: ("raised", "ZeroDivisionError", "division by zero") for pk in shown}))
+    assert reply["status"] == "failed" and "raised ZeroDivisionError" in reply["message"], reply
+    for wrong in (
+        {pk: ("str", 42) for pk in shown},
+        {pk: ("str", b"bytes") for pk in shown},
+        {pk: ("str", "x" * 100_000) for pk in shown},
+        {pk: ("raised", "not a name!", "") for pk in shown},
+        {pk: ("done",) for pk in shown},
+        [("str", "a list, not a dict")],
+    ):
+        with pytest.raises(judge.Unjudgeable):
+            judge.rebuild(handing(wrong)[0])
+    for name_, label_ in (("Not a name", label), (name, "lab.ReadablePost"), (name, "posts.Nothing")):
+        with pytest.raises(judge.Unjudgeable):
+            judge.rebuild(handing(shown, name=name_, label=label_)[0])

@@ -14,9 +14,15 @@ What the kernel hands out can be anything the student likes: that is only an ans
 one. The kernel holds no pen that writes a grade: rebinding or patching any name or module there,
 writing files, printing, forking, all change at most the answer handed out.
 
+A QuerySet of a proxy model the notebook defines (05's q2: `ReadablePost`, with the learner's
+`__str__`) leaves the kernel as the same query on the project's model, the proxy's name, and what
+its `__str__` gives for each row the QuerySet returns there ({pk: text, or the exception}). Here a
+proxy of the project's model with that name stands in for it (`proxy_model`), whose `__str__`
+gives those texts back: the texts are the learner's answer, handed out as data like any other.
+
 Answers that cannot be rebuilt outside the kernel (a function, or a model class the notebook
-defines itself, as 05's q2 does) are judged by the kernel's check as before, where the check
-declares so (`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
+defines whose own code the check needs) are judged by the kernel's check as before, where the
+check declares so (`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
 
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
@@ -155,6 +161,90 @@ def loads(data: bytes):
         raise Unjudgeable(str(exc)) from None
 
 
+# How long a name the kernel's __str__ gave may be (or an exception's message), a class's name; how
+# many rows' names one answer may hand out.
+MAX_SHOWN = 4096
+MAX_NAME = 100
+MAX_ROWS = 10_000
+
+
+def _project_model(label):
+    from django.apps import apps
+
+    try:
+        return apps.get_model(label)
+    except (LookupError, ValueError, TypeError, AttributeError):
+        raise Unjudgeable(str(label)) from None
+
+
+def _queryset(model, query, iterable, fields, prefetch):
+    from django.db.models import query as query_module
+
+    queryset = model._base_manager.all()
+    queryset.query = query
+    allowed = {
+        "ModelIterable",
+        "ValuesIterable",
+        "ValuesListIterable",
+        "FlatValuesListIterable",
+        "NamedValuesListIterable",
+    }
+    if iterable not in allowed:
+        raise Unjudgeable(str(iterable))
+    queryset._iterable_class = getattr(query_module, iterable)
+    queryset._fields = fields
+    if prefetch:
+        queryset = queryset.prefetch_related(*prefetch)
+    return queryset
+
+
+def _identifier(name) -> bool:
+    return type(name) is str and name.isidentifier() and len(name) <= MAX_NAME
+
+
+def _outcome(outcome) -> tuple:
+    """One row's `str(row)` as the kernel gave it: ("str", text), ("not-implemented",) or
+    ("raised", exception class name, first line of its message); plain, bounded strings only."""
+    if type(outcome) is tuple and outcome:
+        if outcome[0] == "str" and len(outcome) == 2:
+            if type(outcome[1]) is str and len(outcome[1]) <= MAX_SHOWN:
+                return outcome
+        elif outcome == ("not-implemented",):
+            return outcome
+        elif outcome[0] == "raised" and len(outcome) == 3 and _identifier(outcome[1]):
+            if type(outcome[2]) is str and len(outcome[2]) <= MAX_SHOWN:
+                return outcome
+    raise Unjudgeable("a __str__ outcome that is not plain, bounded text")
+
+
+def proxy_model(concrete, name, shown):
+    """A proxy model of `concrete`, made here, standing for the notebook's class `name`: its
+    `__str__` gives for each row what the notebook's `__str__` gave in the kernel (`shown`,
+    {pk: outcome}), raises what it raised there, and raises KeyError(pk) for a row it was not shown.
+    The kernel's strings are the answer, handed out as data; no code of the submission's runs.
+    It lives in a registry of its own, so the project's models are left as they are."""
+    from django.apps.registry import Apps
+
+    if not _identifier(name) or type(shown) is not dict or len(shown) > MAX_ROWS:
+        raise Unjudgeable("a proxy model's name and rows that are not plain data")
+    if any(type(pk) not in (int, str) for pk in shown):
+        raise Unjudgeable("a row's key that is not plain data")
+    shown = {pk: _outcome(outcome) for pk, outcome in shown.items()}
+
+    def __str__(self):
+        outcome = shown.get(self.pk)
+        if outcome is None:
+            raise KeyError(self.pk)  # a row the notebook's QuerySet did not give
+        if outcome[0] == "str":
+            return outcome[1]
+        if outcome[0] == "not-implemented":
+            raise NotImplementedError
+        raise type(outcome[1], (Exception,), {"__module__": __name__})(outcome[2])
+
+    meta = type("Meta", (), {"proxy": True, "app_label": concrete._meta.app_label, "apps": Apps()})
+    return type(concrete)(name, (concrete,), {"__module__": __name__, "Meta": meta, "__str__": __str__})
+
+
 def rebuild(packed):
     """An answer as the check expects it: a QuerySet again, or the value itself."""
     kind = packed[0]
@@ -176,31 +266,18 @@ def rebuild(packed):
             raise Unjudgeable("a response whose fields are not plain data") from None
     if kind == "queryset":
         _, label, query, iterable, fields, prefetch = packed
-        from django.apps import apps
-        from django.db.models import query as query_module
-
-        try:
-            model = apps.get_model(label)
-        except LookupError:
-            raise Unjudgeable(label) from None
+        model = _project_model(label)
         if query.model is not model:
             raise Unjudgeable(label)
-        queryset = model._base_manager.all()
-        queryset.query = query
-        allowed = {
-            "ModelIterable",
-            "ValuesIterable",
-            "ValuesListIterable",
-            "FlatValuesListIterable",
-            "NamedValuesListIterable",
-        }
-        if iterable not in allowed:
-            raise Unjudgeable(iterable)
-        queryset._iterable_class = getattr(query_module, iterable)
-        queryset._fields = fields
-        if prefetch:
-            queryset = queryset.prefetch_related(*prefetch)
-        return queryset
+        return _queryset(model, query, iterable, fields, prefetch)
+    if kind == "proxy":  # a QuerySet of a proxy model the notebook defines (05's q2)
+        _, label, query, iterable, fields, prefetch, name, shown = packed
+        concrete = _project_model(label)
+        if query.model is not concrete or concrete._meta.proxy:
+            raise Unjudgeable(label)
+        query = query.clone()
+        query.model = proxy_model(concrete, name, shown)
+        return _queryset(query.model, query, iterable, fields, prefetch)
     return packed[1]
 
 
@@ -318,8 +395,34 @@ def _workbook_answers():
     from django.http import HttpResponseBase
     from workbook.checks._probe import recorder
 
+    def shown(row):
+        try:
+            return ("str", str(row))
+        except NotImplementedError:
+            return ("not-implemented",)
+        except Exception as exc:
+            try:
+                lines = str(exc).splitlines()
+            except Exception:
+                lines = []
+            return ("raised", type(exc).__name__, lines[0][:1000] if lines else "")
+
     def pack(value):
         if isinstance(value, QuerySet):
+            model = value.model
+            if model._meta.proxy and model.__module__.partition(".")[0] not in ("posts", "accounts"):
+                # a proxy the notebook defines: its rows' names, as its __str__ gives them now
+                query = value.query.chain()
+                query.model = model._meta.concrete_model
+                names = dict()
+                if value._iterable_class.__name__ == "ModelIterable":
+                    try:
+                        for row in value.all():
+                            names[row.pk] = shown(row)
+                    except Exception:
+                        names = dict()  # the query itself fails: it fails in the judge too
+                return ("proxy", query.model._meta.label, query, value._iterable_class.__name__,
+                        value._fields, list(value._prefetch_related_lookups), model.__name__, names)
             return ("queryset", value.model._meta.label, value.query, value._iterable_class.__name__,
                     value._fields, list(value._prefetch_related_lookups))
         if isinstance(value, HttpResponseBase):
@@ -341,12 +444,12 @@ def _workbook_answers():
         values = (lambda *args: args)({arguments})
     except NameError as exc:
         return "missing " + str(getattr(exc, "name", "") or exc)
-    packed = [pack(v) for v in values]
     import datetime, decimal, uuid
     plain = (str, int, float, bool, type(None), datetime.date, datetime.time, datetime.timedelta,
              decimal.Decimal, uuid.UUID)
     statements = [(sql, params) for sql, params in recorder.statements
                   if params is None or all(isinstance(p, plain) for p in params)]
+    packed = [pack(v) for v in values]  # after: what packing sends is not the notebook's SQL
     try:
         data = pickle.dumps((packed, statements))
     except Exception as exc:

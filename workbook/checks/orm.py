@@ -19,7 +19,6 @@ from ._base import (
     NotAnswered,
     expect_queryset,
     is_queryset,
-    judged_in_kernel,
     ok,
     require_answer,
     takes_an,
@@ -553,10 +552,6 @@ def q1(new_posts, why_no_file) -> None:
     )
 
 
-@judged_in_kernel(
-    "the answer is a QuerySet of a proxy model class the notebook defines, and the judge makes only "
-    "the project's own classes"
-)
 def q2(answer, new_posts) -> None:
     """The posts of q1 as a QuerySet of the learner's proxy, whose __str__ tells them apart."""
     from django.db import models
