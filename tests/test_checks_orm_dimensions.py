@@ -334,3 +334,22 @@ def test_q20_refuses_a_list_ordered_by_id_on_ties(seeded):
 
 def test_q20_refuses_a_list_whose_authors_cost_queries(seeded):
     rejects(check.q20, _run(_top("-n_likes", "-created_at", authors=False)), says="more queries")
+
+
+def test_the_recorder_joins_a_connection_made_anew(seeded):
+    """A connection object made anew (a test that changes settings resets them) starts with no
+    wrappers: the recorder joins it when it connects (Django's `connection_created`, sent from
+    `connect()`), so an exercise cell's aggregate on it is still seen and run again on the probe
+    rows. It was not, and q10 took the number of liked authors for the likers in one test run."""
+    from django.db import connections
+    from django.db.backends.signals import connection_created
+
+    new = connections.create_connection("default")
+    try:
+        assert recorder not in new.execute_wrappers
+        connection_created.send(sender=type(new), connection=new)
+        assert recorder in new.execute_wrappers
+        connection_created.send(sender=type(new), connection=new)
+        assert new.execute_wrappers.count(recorder) == 1
+    finally:
+        new.close()

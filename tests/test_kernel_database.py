@@ -6,8 +6,11 @@ touches neither the tests' server nor the learner's.
 """
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -27,9 +30,13 @@ def embedded(action: str, env: dict) -> None:
 
 
 @pytest.fixture
-def kernel(tmp_path):
+def kernel():
+    # Not under pytest's tmp_path: as root the server runs as a user of its own, which must reach
+    # its folder, and every pytest session that starts (02-cicd's CI demonstration runs some) makes
+    # /tmp/pytest-of-root private again, so stopping the server there failed with "Permission denied".
+    folder = Path(tempfile.mkdtemp(prefix="workbook-kernel-test-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_DB_NAME")}
-    env.update(EMBEDDED_POSTGRES_DATA=str(tmp_path / "pgdata"), DJANGO_DB_NAME="workbook_kernel_test")
+    env.update(EMBEDDED_POSTGRES_DATA=str(folder / "pgdata"), DJANGO_DB_NAME="workbook_kernel_test")
     notebook = nbformat.v4.new_notebook()
     client = NotebookClient(notebook, kernel_name="python3", timeout=120, allow_errors=True)
 
@@ -44,7 +51,10 @@ def kernel(tmp_path):
             run("import workbook\nworkbook.setup()")
             yield run, env
     finally:
-        embedded("stop", env)
+        try:
+            embedded("stop", env)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def text(outputs: list[dict]) -> str:

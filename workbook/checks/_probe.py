@@ -226,8 +226,16 @@ class Recorder:
         self._paused = 0
 
     def install(self) -> None:
-        """Idempotent; called when a check module is imported, so later exercise cells are seen."""
+        """Idempotent; called when a check module is imported, so later exercise cells are seen.
+
+        Also on every new default connection (Django's `connection_created`): a connection object
+        made anew (settings changed, connections reset) starts with no wrappers, and an exercise
+        cell run on it before the next check call would go unrecorded, so a typed-in value would
+        pass for a query's."""
         try:
+            from django.db.backends.signals import connection_created
+
+            connection_created.connect(self._on_connection, weak=False, dispatch_uid="workbook-recorder")
             from django.db import connection
 
             wrappers = connection.execute_wrappers
@@ -235,6 +243,10 @@ class Recorder:
             return
         if self not in wrappers:
             wrappers.append(self)
+
+    def _on_connection(self, sender, connection, **kwargs) -> None:
+        if connection.alias == "default" and self not in connection.execute_wrappers:
+            connection.execute_wrappers.append(self)
 
     def __call__(self, execute, sql, params, many, context):
         if not self._paused and not many:
