@@ -634,10 +634,17 @@ def front_proxy(stack):
 
 
 def _seen_by_nginx(container: str, marker: str) -> str:
-    """The client address nginx logged for the request whose URL holds `marker`."""
-    log = subprocess.run(["docker", "logs", container], capture_output=True, text=True).stdout
-    lines = [line for line in log.splitlines() if marker in line]
-    assert lines, f"no request with {marker} in {container}'s log"
+    """The client address nginx logged for the request whose URL holds `marker`. nginx writes its
+    access log after the answer has gone out, and the Engine's log reaches `docker logs` later
+    still: on a busy machine the line comes a moment after the client has its answer."""
+    deadline = time.monotonic() + 15
+    while True:
+        log = subprocess.run(["docker", "logs", container], capture_output=True, text=True).stdout
+        lines = [line for line in log.splitlines() if marker in line]
+        if lines or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert lines, f"no request with {marker} in {container}'s log 15 s after its answer"
     return lines[-1].split(" ", 1)[0]
 
 
