@@ -307,7 +307,11 @@ def _student_for(path: Path, given: Path) -> str:
         folders = folders[:-1]  # my-notebooks/ko/05-...: the workspace's, as my-notebooks/05-...
     if folders:
         return folders[0]
-    return given.name if NAME_PATTERN.match(path.name) else path.stem
+    if not NAME_PATTERN.match(path.name):
+        return path.stem
+    if is_edition_folder(given):  # `grade my-notebooks/ko`: the workspace's name, not the edition's
+        return given.resolve().parent.name
+    return given.name
 
 
 def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:

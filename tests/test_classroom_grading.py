@@ -218,6 +218,8 @@ def test_a_workspace_with_both_editions_of_the_notebook_is_one_row_of_the_copy_c
     # One workspace given alone: still its student's name and one copy, not a student named ko.
     subs, _ = graded_copies([root / "alice"])
     assert [(s.label, s.path) for s in subs] == [("alice", korean)]
+    subs, _ = graded_copies([root / "alice" / "ko"])
+    assert [(s.label, s.path) for s in subs] == [("alice", korean)]
 
 
 def test_a_student_named_like_an_edition_is_still_a_student(tmp_path):
