@@ -233,3 +233,36 @@ def test_a_student_named_like_an_edition_is_still_a_student(tmp_path):
         ("alice", "05-orm-exercises.ipynb"),
         ("ko", "05-orm-exercises.ipynb"),
     ]
+
+
+def test_grading_the_workspaces_gives_each_student_one_row_and_grades_no_backup(tmp_path):
+    """The whole run, as `grade ~/workspaces --notebook 05`: alice's Korean copy (changed last) is
+    her row, her English copy and her backup are not graded, and her report says which was."""
+    from workbook.authoring.scratch import django_config
+
+    root = tmp_path / "workspaces"
+    two_editions(root / "alice", 1_700_000_000, 1_700_003_600)
+    notebook(root / "alice" / "backups" / "05-orm-exercises.20261207-120000.ipynb")
+    notebook(root / "bob" / "05-orm-exercises.ipynb")
+    run = grade.grade(
+        [root],
+        out=tmp_path / "grades",
+        notebooks=["05"],
+        jobs=1,
+        config=django_config(),
+        sandbox=False,
+        progress=lambda result: None,
+    )
+    assert sorted(str(r.submission.path.relative_to(root)) for r in run.results) == [
+        "alice/ko/05-orm-exercises.ipynb",
+        "bob/05-orm-exercises.ipynb",
+    ]
+    report = json.loads((tmp_path / "grades" / "grades.json").read_text(encoding="utf-8"))
+    students = {s["student"]: s for s in report["students"]}
+    assert sorted(students) == ["alice", "bob"]
+    assert students["alice"]["submissions"] == ["workspaces/alice/ko/05-orm-exercises.ipynb"]
+    assert [n.split(", the same notebook")[0] for n in students["alice"]["notes"]] == [
+        "05-orm-exercises.ipynb: not graded: workspaces/alice/05-orm-exercises.ipynb"
+    ]
+    feedback = (tmp_path / "grades" / "feedback" / "alice.html").read_text(encoding="utf-8")
+    assert "not graded: workspaces/alice/05-orm-exercises.ipynb" in feedback
