@@ -55,6 +55,8 @@ from urllib.parse import quote
 
 from workbook.authoring import asyncrun
 from workbook.authoring.conventions import (
+    BACKUP_PATTERN,
+    BACKUPS,
     NAME_PATTERN,
     check_cells,
     exercise_name,
@@ -63,6 +65,8 @@ from workbook.authoring.conventions import (
 )
 from workbook.authoring.judge import MARKER as ANSWER_MARKER
 from workbook.authoring.judge import extraction_source
+from workbook.i18n import DEFAULT, LANGUAGES
+from workbook.i18n import MARKER as LANGUAGE_MARKER
 from workbook.paths import NOTEBOOKS_DIR, PROJECT_DIR
 
 from .sandbox import (
@@ -268,19 +272,51 @@ class Submission:
     problem: str = ""  # why it cannot run (not a notebook, truncated JSON, ...)
     nb: object = None
     in_folder: bool = False  # found in a folder given (a workspace), not named on the command line
+    notes: list[str] = field(default_factory=list)  # said in the report beside its grades
+
+
+def is_edition_folder(folder: Path) -> bool:
+    """A workspace's folder of another edition (my-notebooks/ko/, as `workbook lab --lang ko`
+    makes it): named after the edition and marked so (.workbook-lang), in a folder that holds
+    workbook notebooks of its own. A hub's workspaces/ko/ (a student named ko) is no such folder:
+    workspaces/ holds the students' folders, no notebook."""
+    folder = Path(folder)
+    if folder.name not in LANGUAGES or folder.name == DEFAULT:
+        return False
+    marker = folder / LANGUAGE_MARKER
+    try:
+        if marker.read_text(encoding="utf-8").strip() != folder.name:
+            return False
+    except (OSError, UnicodeDecodeError):
+        return False
+    return any(NAME_PATTERN.match(p.name) for p in folder.parent.glob("*.ipynb"))
+
+
+def is_backup(path: Path) -> bool:
+    """An older copy `workspace --refresh` kept (backups/05-orm-exercises.20261207-120000.ipynb):
+    no submission of the workspace's."""
+    return path.parent.name == BACKUPS and bool(BACKUP_PATTERN.match(path.name))
 
 
 def _student_for(path: Path, given: Path) -> str:
     if path == given:  # a file named on the command line
         return path.parent.name if NAME_PATTERN.match(path.name) and path.parent.name else path.stem
     rel = path.relative_to(given)
-    if len(rel.parts) > 1:
-        return rel.parts[0]
-    return given.name if NAME_PATTERN.match(path.name) else path.stem
+    folders = rel.parts[:-1]
+    if folders and NAME_PATTERN.match(path.name) and is_edition_folder(path.parent):
+        folders = folders[:-1]  # my-notebooks/ko/05-...: the workspace's, as my-notebooks/05-...
+    if folders:
+        return folders[0]
+    if not NAME_PATTERN.match(path.name):
+        return path.stem
+    if is_edition_folder(given):  # `grade my-notebooks/ko`: the workspace's name, not the edition's
+        return given.resolve().parent.name
+    return given.name
 
 
 def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
-    """Every notebook under the arguments (files are taken as they are, whatever they hold)."""
+    """Every notebook under the arguments (files are taken as they are, whatever they hold). In a
+    folder, hidden ones (.ipynb_checkpoints/) and the backups a workspace keeps are left out."""
     found: list[Submission] = []
     seen: set[Path] = set()
     for argument in arguments:
@@ -289,7 +325,7 @@ def find_submissions(arguments: Iterable[str | Path]) -> list[Submission]:
             files = sorted(
                 p
                 for p in given.rglob("*.ipynb")
-                if not any(part.startswith(".") for part in p.relative_to(given).parts)
+                if not any(part.startswith(".") for part in p.relative_to(given).parts) and not is_backup(p)
             )
         else:
             files = [given]
@@ -385,6 +421,46 @@ def identify(submission: Submission, originals: list[Original]) -> None:
         submission.problem = "not one of the workbook's notebooks with exercises (name it with --notebook NN)"
 
 
+def one_copy_per_workspace(submissions: list[Submission]) -> list[Submission]:
+    """A workspace that holds the same notebook twice, in its own folder and in its edition's
+    (my-notebooks/05-orm-exercises.ipynb and my-notebooks/ko/05-orm-exercises.ipynb), is one
+    student's: the copy changed last is graded (on a tie, the first by path: the workspace's own
+    folder), and its report names the other, not graded. Copies under other names (05-...-final)
+    are submissions of their own, as before."""
+    groups: dict[tuple[Path, str], list[Submission]] = {}
+    for sub in submissions:
+        if sub.in_folder and sub.original is not None and sub.path.name == sub.original.path.name:
+            groups.setdefault((_owner_root(sub), sub.original.key), []).append(sub)
+    left_out: set[int] = set()
+    for copies in groups.values():
+        if len(copies) < 2:
+            continue
+        changed = {id(sub): _changed(sub.path) for sub in copies}
+        # max() keeps the first of equals: by path, the workspace's own folder before ko/.
+        kept = max(sorted(copies, key=lambda sub: str(sub.path)), key=lambda sub: changed[id(sub)])
+        for other in copies:
+            if other is kept:
+                continue
+            left_out.add(id(other))
+            kept.notes.append(
+                f"not graded: {other.shown or other.path.name}, the same notebook in this workspace "
+                f"(changed {_when(changed[id(other)])}); this copy was changed last "
+                f"({_when(changed[id(kept)])})"
+            )
+    return [sub for sub in submissions if id(sub) not in left_out]
+
+
+def _changed(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _when(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(timestamp)) if timestamp else "never"
+
+
 def _give_ids(nb) -> None:
     """Cells without an id (nbformat 4.0 to 4.4 has none) get one, so every cell can be named."""
     taken = {c.get("id") for c in nb.cells if isinstance(c, dict) and c.get("id")}
@@ -421,10 +497,11 @@ def label_students(submissions: list[Submission]) -> None:
 
 
 def _owner_root(sub: Submission) -> Path:
-    """What tells two students apart: the folder that holds one student's work, or the file itself."""
+    """What tells two students apart: the folder that holds one student's work (a workspace, its
+    edition's folder included), or the file itself."""
     path = sub.path.resolve() if sub.path.exists() else sub.path
     if NAME_PATTERN.match(path.name):
-        return path.parent
+        return path.parent.parent if is_edition_folder(path.parent) else path.parent
     return path
 
 
@@ -1351,6 +1428,7 @@ async def grade_submission(
     original = submission.original
     if submission.problem or original is None:
         result.problem = submission.problem or "not one of the workbook's notebooks"
+        result.notes = list(submission.notes)
         names = [e.name for e in original.exercises] if original else []
         result.exercises = {name: _status(ERROR, result.problem) for name in names}
         result.seconds = time.perf_counter() - started
@@ -1360,7 +1438,7 @@ async def grade_submission(
     workdir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}-"))
     try:
         prepared = restore_checks(submission.nb, original)
-        result.notes = prepared.notes
+        result.notes = [*submission.notes, *prepared.notes]
         database, role, url = await asyncio.to_thread(server.make_database, n)
         sandbox = env = judge_sandbox = None
         connections: list = []
@@ -1488,6 +1566,7 @@ def grade(
         submissions = only_the_named(submissions, originals, originals_dir)
     for submission in submissions:
         identify(submission, originals)
+    submissions = one_copy_per_workspace(submissions)
     label_students(submissions)
     grading_server = None
     if sandbox:

@@ -8,10 +8,12 @@ student), so the roster lines up; the roster comes from the hub's class list, in
 """
 
 import json
+import os
 
 import pytest
 
 from classroom import grade
+from workbook.authoring import asyncrun
 from workbook.paths import NOTEBOOKS_DIR
 
 EVERY = sorted(p.name for p in NOTEBOOKS_DIR.glob("[0-9][0-9]-*.ipynb"))
@@ -141,3 +143,126 @@ def test_the_grader_reads_the_class_list_the_hub_writes_in_the_instructors_lab(t
     assert "password" not in path.read_text()
     assert grade.read_roster(path) == ["alice", "bob"]
     assert path.stat().st_mode & 0o077 == 0
+
+
+def test_a_workspaces_backups_are_no_submissions_but_a_backup_named_is_graded(tmp_path):
+    """`workspace --refresh 05` keeps the replaced copy in backups/: not a second 05 of the student."""
+    from workbook.authoring.student import refresh
+
+    root = workspaces(tmp_path / "workspaces")
+    (kept,) = [backup for _, backup in refresh(["05"], root / "alice", directory=NOTEBOOKS_DIR)]
+    assert kept.parent.name == "backups" and kept.name.startswith("05-orm-exercises.")
+    notebook(root / "bob" / "backups" / "05-orm-exercises.20261207-1200.ipynb")
+    notebook(root / "bob" / "ko" / "backups" / "05-orm-exercises.20261207-120000-2.ipynb")
+    assert picked([root], ["05"]) == [("alice", "05-orm-exercises.ipynb"), ("bob", "05-orm-exercises.ipynb")]
+    assert picked([root / "alice"], ["05"]) == [("alice", "05-orm-exercises.ipynb")]
+    # Without --notebook neither: each workspace's notebooks, no backup.
+    found = grade.find_submissions([root])
+    assert len(found) == 2 * len(EVERY) and not any("backups" in s.path.parts for s in found)
+    # Named on the command line, a backup is graded as given.
+    assert picked([kept], ["05"]) == [(kept.stem, kept.name)]
+    # A student whose username is backups keeps their workspace: only stamped copies are backups.
+    notebook(root / "backups" / "05-orm-exercises.ipynb")
+    assert ("backups", "05-orm-exercises.ipynb") in picked([root], ["05"])
+
+
+def two_editions(workspace, english_changed, korean_changed):
+    """A workspace with 05 in English (its own folder) and in Korean (ko/, as `lab --lang ko` makes
+    it), each changed at the time given (seconds since the epoch)."""
+    from workbook.authoring.student import mark_language
+
+    english = notebook(workspace / "05-orm-exercises.ipynb")
+    notebook(workspace / "06-rest-api.ipynb")
+    korean = notebook(workspace / "ko" / "05-orm-exercises.ipynb")
+    mark_language(workspace / "ko", "ko")
+    os.utime(english, (english_changed, english_changed))
+    os.utime(korean, (korean_changed, korean_changed))
+    return english, korean
+
+
+def graded_copies(arguments):
+    """Which copies the grader takes, as `grade(arguments, notebooks=["05"])` does, labelled."""
+    originals = grade.load_originals(NOTEBOOKS_DIR, ["05"])
+    subs = grade.only_the_named(grade.find_submissions(arguments), originals, NOTEBOOKS_DIR)
+    for sub in subs:
+        grade.identify(sub, originals)
+    subs = grade.one_copy_per_workspace(subs)
+    grade.label_students(subs)
+    return subs, originals
+
+
+def test_a_workspace_with_both_editions_of_the_notebook_is_one_row_of_the_copy_changed_last(tmp_path):
+    root = tmp_path / "workspaces"
+    english, korean = two_editions(root / "alice", 1_700_000_000, 1_700_003_600)
+    two_editions(root / "bob", 1_700_003_600, 1_700_000_000)
+    two_editions(root / "carol", 1_700_000_000, 1_700_000_000)
+    subs, originals = graded_copies([root])
+    assert sorted((s.label, str(s.path.relative_to(root))) for s in subs) == [
+        ("alice", "alice/ko/05-orm-exercises.ipynb"),
+        ("bob", "bob/05-orm-exercises.ipynb"),
+        ("carol", "carol/05-orm-exercises.ipynb"),  # a tie: the workspace's own folder
+    ]
+    alice = next(s for s in subs if s.student == "alice")
+    assert len(alice.notes) == 1
+    assert alice.notes[0].startswith("not graded: workspaces/alice/05-orm-exercises.ipynb, the same notebook")
+    assert "this copy was changed last" in alice.notes[0]
+    # The note reaches the report: one row for alice, the note beside it.
+    result = asyncrun.run(
+        grade.grade_submission(alice, None, 0, cell_timeout=5, notebook_timeout=5, memory_mb=64)
+    )
+    assert result.problem.startswith("not a notebook: ")  # the files here are "{}"
+    run = grade.Run([result], originals, ["alice"], 0.0, 0.0, tmp_path / "out")
+    (row,) = grade.rows(run)
+    assert row["student"] == "alice" and row["sources"] == ["workspaces/alice/ko/05-orm-exercises.ipynb"]
+    assert row["notes"] == [f"05-orm-exercises.ipynb: {alice.notes[0]}"]
+    # One workspace given alone: still its student's name and one copy, not a student named ko.
+    subs, _ = graded_copies([root / "alice"])
+    assert [(s.label, s.path) for s in subs] == [("alice", korean)]
+    subs, _ = graded_copies([root / "alice" / "ko"])
+    assert [(s.label, s.path) for s in subs] == [("alice", korean)]
+
+
+def test_a_student_named_like_an_edition_is_still_a_student(tmp_path):
+    """workspaces/ko/ of a hub is the workspace of a student named ko, even in a Korean class."""
+    from workbook.authoring.student import mark_language
+
+    root = workspaces(tmp_path / "workspaces", ["alice", "ko"])
+    mark_language(root / "ko", "ko")
+    subs, _ = graded_copies([root])
+    assert sorted((s.label, s.path.name) for s in subs) == [
+        ("alice", "05-orm-exercises.ipynb"),
+        ("ko", "05-orm-exercises.ipynb"),
+    ]
+
+
+def test_grading_the_workspaces_gives_each_student_one_row_and_grades_no_backup(tmp_path):
+    """The whole run, as `grade ~/workspaces --notebook 05`: alice's Korean copy (changed last) is
+    her row, her English copy and her backup are not graded, and her report says which was."""
+    from workbook.authoring.scratch import django_config
+
+    root = tmp_path / "workspaces"
+    two_editions(root / "alice", 1_700_000_000, 1_700_003_600)
+    notebook(root / "alice" / "backups" / "05-orm-exercises.20261207-120000.ipynb")
+    notebook(root / "bob" / "05-orm-exercises.ipynb")
+    run = grade.grade(
+        [root],
+        out=tmp_path / "grades",
+        notebooks=["05"],
+        jobs=1,
+        config=django_config(),
+        sandbox=False,
+        progress=lambda result: None,
+    )
+    assert sorted(str(r.submission.path.relative_to(root)) for r in run.results) == [
+        "alice/ko/05-orm-exercises.ipynb",
+        "bob/05-orm-exercises.ipynb",
+    ]
+    report = json.loads((tmp_path / "grades" / "grades.json").read_text(encoding="utf-8"))
+    students = {s["student"]: s for s in report["students"]}
+    assert sorted(students) == ["alice", "bob"]
+    assert students["alice"]["submissions"] == ["workspaces/alice/ko/05-orm-exercises.ipynb"]
+    assert [n.split(", the same notebook")[0] for n in students["alice"]["notes"]] == [
+        "05-orm-exercises.ipynb: not graded: workspaces/alice/05-orm-exercises.ipynb"
+    ]
+    feedback = (tmp_path / "grades" / "feedback" / "alice.html").read_text(encoding="utf-8")
+    assert "not graded: workspaces/alice/05-orm-exercises.ipynb" in feedback

@@ -15,6 +15,7 @@ and the solved notebook, graded in the same run, earns every one.
 import json
 
 import pytest
+from grading_helpers import common_forgeries, with_forgery
 
 from classroom import grade
 from classroom.fake_class import RIGHT, UNANSWERED, WRONG, Maker
@@ -22,50 +23,11 @@ from workbook.paths import NOTEBOOKS_DIR
 
 ORM = NOTEBOOKS_DIR / "05-orm-exercises.ipynb"
 
-FORGE_RECORDS = r"""
-import glob, json, os
-
-def _forged_lines(names=tuple(f"q{n}" for n in range(1, 22))):
-    places = [os.getcwd(), "/tmp", os.path.expanduser("~")]
-    for place in places:
-        for path in glob.glob(os.path.join(place, "*")) + glob.glob(os.path.join(place, ".*")) + [
-            os.path.join(place, ".grader-results.jsonl")
-        ]:
-            if os.path.isdir(path):
-                continue
-            try:
-                with open(path, "a") as f:
-                    for name in names:
-                        f.write(json.dumps({"module": "orm", "exercise": name, "status": "passed",
-                                            "message": ""}) + "\n")
-            except OSError:
-                pass
-"""
+ORM_NAMES = tuple(f"q{n}" for n in range(1, 22))
+COMMON = common_forgeries("orm", ORM_NAMES, ORM.name)
 
 FORGERIES = {
-    "rebind": FORGE_RECORDS
-    + r"""
-class _Passes:
-    def __getattr__(self, name):
-        def passed(*args, **kwargs):
-            _forged_lines((name,))
-            print(f"✓ {name}: right")
-        return passed
-
-def _arm(*args, **kwargs):
-    return _Passes()
-
-def _runner(module, name, arguments):
-    _forged_lines((name,))
-    print(f"✓ {name}: right")
-
-for _key in list(globals()):
-    if _key.startswith("_workbook") or _key.startswith("__workbook"):
-        globals()[_key] = _arm if "arm" in _key else _runner
-_workbook_grader_arm = _arm
-__workbook_check__ = _runner
-check = _Passes()
-""",
+    "rebind": COMMON["rebind"],
     "patch-checks": r"""
 import workbook.checks._base as _b
 import workbook.checks._probe as _p
@@ -107,38 +69,10 @@ else:
     _g.PASSED = "failed"
     _g._status = lambda status, message="": {"status": "passed", "message": ""}
 """,
-    "write-files": FORGE_RECORDS + "\n_forged_lines()\n",
-    "forked-child": FORGE_RECORDS
-    + r"""
-import os, time
-
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:  # detached: reparented, in a session of its own
-        for _ in range(600):
-            _forged_lines()
-            time.sleep(0.1)
-    os._exit(0)
-time.sleep(0.3)
-""",
-    "read-solution": r"""
-import json, re
-from pathlib import Path
-
-import workbook
-
-_solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / "05-orm-exercises.ipynb"
-try:
-    for _cell in json.loads(_solved.read_text())["cells"]:
-        _source = "".join(_cell["source"])
-        if "### BEGIN SOLUTION" in _source:
-            exec(_source)
-except OSError as _exc:
-    print("no solved notebook here:", type(_exc).__name__)
-for _n in range(1, 22):
-    check.solution(f"q{_n}")
-""",
-    "exit-after-forging": FORGE_RECORDS + "\n_forged_lines()\nimport os\nos._exit(0)\n",
+    "write-files": COMMON["write-files"],
+    "forked-child": COMMON["forked-child"],
+    "read-solution": COMMON["read-solution"] + "for _n in range(1, 22):\n    check.solution(f'q{_n}')\n",
+    "exit-after-forging": COMMON["write-files"] + "import os\nos._exit(0)\n",
     "loud": "for _ in range(50):\n    print('✓ q1: right\\n' * 80_000)\n",
     # An answer whose SQL calls a function of the submission's that gives every post to carol,
     # so that the check's own reference, evaluated after it, agrees with "every post".
@@ -187,22 +121,7 @@ def forged(maker, folder, forgeries: dict) -> None:
             (folder / kind).mkdir(parents=True)
             (folder / kind / ORM.name).write_text(json.dumps(nb), encoding="utf-8")
             continue
-        at = next(
-            i
-            for i, c in enumerate(nb.cells)
-            if "from workbook.checks import orm as check" in c.get("source", "")
-        )
-        nb.cells.insert(
-            at + 1,
-            {
-                "cell_type": "code",
-                "id": "forgery",
-                "metadata": {},
-                "outputs": [],
-                "execution_count": None,
-                "source": source,
-            },
-        )
+        with_forgery(nb, "orm", source)
         (folder / kind).mkdir(parents=True)
         (folder / kind / ORM.name).write_text(json.dumps(nb), encoding="utf-8")
 

@@ -12,55 +12,16 @@ exercises whose check declares `@judged_in_kernel` (04's q1, a model class) are 
 import json
 
 import pytest
+from grading_helpers import common_forgeries, with_forgery
 
 from classroom import grade
 from classroom.fake_class import RIGHT, UNANSWERED, WRONG, Maker
 from workbook.paths import NOTEBOOKS_DIR
 
-# "passed" for every exercise (of the checks module MODULE), written into every file the kernel can reach.
-RECORDS = r"""
-import glob, json, os
+# Aimed at the checks module's exercises (q1 to q5 in both notebooks) and its solved notebook.
+NAMES = tuple(f"q{n}" for n in range(1, 6))
 
-def _forged_lines(names=tuple(f"q{n}" for n in range(1, 6))):
-    for place in [os.getcwd(), "/tmp", os.path.expanduser("~")]:
-        for path in glob.glob(os.path.join(place, "*")) + glob.glob(os.path.join(place, ".*")) + [
-            os.path.join(place, ".grader-results.jsonl")
-        ]:
-            if os.path.isdir(path):
-                continue
-            try:
-                with open(path, "a") as f:
-                    for name in names:
-                        f.write(json.dumps({"module": "MODULE", "exercise": name, "status": "passed",
-                                            "message": ""}) + "\n")
-            except OSError:
-                pass
-"""
-
-FORGERIES = {
-    "rebind": RECORDS
-    + r"""
-class _Passes:
-    def __getattr__(self, name):
-        def passed(*args, **kwargs):
-            _forged_lines((name,))
-            print(f"✓ {name}: right")
-        return passed
-
-def _arm(*args, **kwargs):
-    return _Passes()
-
-def _runner(module, name, arguments):
-    _forged_lines((name,))
-    print(f"✓ {name}: right")
-
-for _key in list(globals()):
-    if _key.startswith("_workbook") or _key.startswith("__workbook"):
-        globals()[_key] = _arm if "arm" in _key else _runner
-_workbook_grader_arm = _arm
-__workbook_check__ = _runner
-check = _Passes()
-""",
+SPECIFIC = {
     "patch-checks": r"""
 import workbook.checks._base as _b
 import workbook.checks._runner as _r
@@ -102,40 +63,18 @@ except ImportError:
 else:
     _g._status = lambda status, message="": {"status": "passed", "message": ""}
 """,
-    "write-files": RECORDS + "\n_forged_lines()\n",
-    "forked-child": RECORDS
-    + r"""
-import os, time
-
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:
-        for _ in range(600):
-            _forged_lines()
-            time.sleep(0.1)
-    os._exit(0)
-time.sleep(0.3)
-""",
-    "read-solution": r"""
-import json
-from pathlib import Path
-
-import workbook
-
-_solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / "NOTEBOOK.ipynb"
-try:
-    for _cell in json.loads(_solved.read_text())["cells"]:
-        _source = "".join(_cell["source"])
-        if "### BEGIN SOLUTION" in _source:
-            exec(_source)
-except OSError as _exc:
-    print("no solved notebook here:", type(_exc).__name__)
-""",
 }
+KINDS = ("rebind", *SPECIFIC, "write-files", "forked-child", "read-solution")
 WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
 
 
 NOTEBOOKS = {"06": ("06-rest-api", "api"), "04": ("04-data-modeling", "modeling")}
+
+
+def forgeries(module: str, stem: str) -> dict[str, str]:
+    """Every kind, in the order of tests/test_grade_forgery.py, aimed at `module` and `stem`."""
+    every = {**common_forgeries(module, NAMES, f"{stem}.ipynb"), **SPECIFIC}
+    return {kind: every[kind] for kind in KINDS}
 
 
 def write(folder, kind: str, nb, path) -> None:
@@ -152,21 +91,10 @@ def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_pa
     assert in_kernel == ({"q1"} if module == "modeling" else set())
     judged = [name for name in maker.names if name not in in_kernel]
     folder = tmp_path / "class"
-    for kind, source in FORGERIES.items():
-        source = source.replace("MODULE", module).replace("NOTEBOOK", stem)
+    kinds = forgeries(module, stem)
+    for kind, source in kinds.items():
         nb = maker.build(dict.fromkeys(maker.names, WRONG if kind in WITH_WRONG_ANSWERS else UNANSWERED))
-        at = next(i for i, c in enumerate(nb.cells) if f"import {module} as check" in c.get("source", ""))
-        nb.cells.insert(
-            at + 1,
-            {
-                "cell_type": "code",
-                "id": "forgery",
-                "metadata": {},
-                "outputs": [],
-                "execution_count": None,
-                "source": source,
-            },
-        )
+        with_forgery(nb, module, source)
         write(folder, kind, nb, path)
     write(folder, "right", maker.build(dict.fromkeys(maker.names, RIGHT)), path)
     if module == "api":  # q4's count kept from the first run: a number that does not follow the data
@@ -185,7 +113,7 @@ def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_pa
     )
     report = json.loads((tmp_path / "grades" / "grades.json").read_text())
     students = {s["student"]: s for s in report["students"]}
-    assert sorted(students) == sorted([*FORGERIES, "right", *(["kept-count"] if module == "api" else [])])
+    assert sorted(students) == sorted([*kinds, "right", *(["kept-count"] if module == "api" else [])])
     if module == "api":  # the judge's ✓ for the right number, taken away by the kernel's rerun
         kept = {n: o["status"] for n, o in students["kept-count"]["exercises"].items()}
         assert kept == {**dict.fromkeys(maker.names, grade.PASSED), "q4": grade.FAILED}, kept
@@ -195,9 +123,9 @@ def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_pa
     ), students["right"]
     earned = {
         kind: [name for name in judged if students[kind]["exercises"][name]["status"] == grade.PASSED]
-        for kind in FORGERIES
+        for kind in kinds
     }
-    assert earned == dict.fromkeys(FORGERIES, [])
+    assert earned == dict.fromkeys(kinds, [])
     assert not any(s["exercises"][name].get("judged_in_kernel") for s in students.values() for name in judged)
     for kind in ("rebind", "write-files", "forked-child", "read-solution"):
         said = {students[kind]["exercises"][name]["status"] for name in judged}

@@ -25,43 +25,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import LOCAL_SERVER, probe_source, seen_by_probe, write_class_list
 
 from workbook.authoring.conventions import strip_solution
 from workbook.paths import NOTEBOOKS_DIR, REPO_ROOT
 
 NOBODY = 65534
 KEEP = ("orm-000", "orm-001", "orm-003", "orm-006", "orm-007", "orm-008", "orm-016", "orm-017", "orm-018")
-
-PROBE = r"""
-import json, os
-from urllib.parse import urlsplit
-
-import psycopg2
-
-seen = {}
-for name, path in PATHS.items():
-    try:
-        with open(path, "rb") as f:
-            seen[name] = "read %d bytes" % len(f.read(100))
-    except OSError as exc:
-        seen[name] = type(exc).__name__
-mine = urlsplit(os.environ["DATABASE_URL"])
-own = mine.path.lstrip("/")
-attempts = {
-    "own database": dict(dbname=own, user=mine.username, password=mine.password),
-    "the template": dict(dbname=own.rsplit("_", 1)[0] + "_template", user=mine.username,
-                         password=mine.password),
-    "the server at 127.0.0.1:5432": dict(dbname="postgres", user="postgres", host="127.0.0.1",
-                                        port=5432),
-}
-for name, kwargs in attempts.items():
-    try:
-        psycopg2.connect(connect_timeout=3, **kwargs).close()
-        seen[name] = "connected"
-    except Exception as exc:
-        seen[name] = type(exc).__name__ + ": " + " ".join(str(exc).split())
-print("PROBE " + json.dumps(seen))
-"""
 
 GRADE = """
 import json, sys
@@ -140,9 +110,7 @@ def test_an_ordinary_user_grades_in_a_sandbox_of_user_namespaces(home):
 
     python = python_for(home)
     original = two_exercises(home / "originals")
-    secret = home / "instructor" / "class.csv"
-    secret.parent.mkdir()
-    secret.write_text("username,password\nkim,first-login-1\n")
+    secret = write_class_list(home / "instructor" / "class.csv")
     if as_user():
         os.chown(secret.parent, NOBODY, NOBODY)
         os.chown(secret, NOBODY, NOBODY)
@@ -159,7 +127,10 @@ def test_an_ordinary_user_grades_in_a_sandbox_of_user_namespaces(home):
         if cell.get("id") == "orm-017":  # q3 left as the student copy has it
             cell.source = strip_solution(cell.source, "q3")
     at = next(i for i, c in enumerate(nb.cells) if c.get("id") == "orm-008") + 1
-    nb.cells.insert(at, nbformat.v4.new_code_cell(f"PATHS = {paths!r}\n" + PROBE))
+    probe = probe_source(
+        paths, ("own database", "the template"), {"the server at 127.0.0.1:5432": LOCAL_SERVER}
+    )
+    nb.cells.insert(at, nbformat.v4.new_code_cell(probe))
     submissions = home / "submissions" / "kim"
     submissions.mkdir(parents=True)
     nbformat.write(nb, str(submissions / "05-orm-exercises.ipynb"))
@@ -182,9 +153,7 @@ def test_an_ordinary_user_grades_in_a_sandbox_of_user_namespaces(home):
     statuses = {name: exercise["status"] for name, exercise in student["exercises"].items()}
     assert statuses == {"q1": "passed", "q3": "not answered"}, student
     graded = nbformat.read(str(out / "graded" / "kim" / "05-orm-exercises.ipynb"), as_version=4)
-    text = "".join(o.get("text", "") for c in graded.cells for o in c.get("outputs", []))
-    line = next(line for line in text.splitlines() if line.startswith("PROBE "))
-    seen = json.loads(line.removeprefix("PROBE "))
+    seen = seen_by_probe(graded)
     assert seen["the solved notebook"] == "FileNotFoundError", seen
     assert seen["the class list"] == "FileNotFoundError", seen
     assert seen["own database"] == "connected", seen

@@ -8,12 +8,12 @@ lines in the graded copy (a test may; the grader never does) and checks that no 
 submission is left.
 """
 
-import json
 import os
 from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import LOCAL_SERVER, probe_source, seen_by_probe, write_class_list
 
 from classroom import grade
 from classroom.sandbox import UID_BASE
@@ -22,54 +22,21 @@ from workbook.paths import NOTEBOOKS_DIR
 
 MARKER = "3617.25"  # the child's sleep: found in /proc if it outlived the run
 
-PROBE = r"""
-import json, os, subprocess
-from urllib.parse import urlsplit
-
-import psycopg2
-
-seen = {}
-for name, path in PATHS.items():
-    try:
-        with open(path, "rb") as f:
-            seen[name] = "read %d bytes" % len(f.read(100))
-    except OSError as exc:
-        seen[name] = type(exc).__name__
-
-mine = urlsplit(os.environ["DATABASE_URL"])
-own_db = mine.path.lstrip("/")
-attempts = {
-    "own database": dict(dbname=own_db, user=mine.username, password=mine.password),
-    "as superuser, no password": dict(dbname="postgres", user="grader"),
-    "as postgres, no password": dict(dbname="postgres", user="postgres"),
-    "postgres database": dict(dbname="postgres", user=mine.username, password=mine.password),
-    "template1": dict(dbname="template1", user=mine.username, password=mine.password),
-    "the template": dict(dbname=own_db.rsplit("_", 1)[0] + "_template", user=mine.username,
-                         password=mine.password),
-    "another submission": dict(dbname=own_db.rsplit("_", 1)[0] + "_0001", user=mine.username,
-                               password=mine.password),
-}
-for name, where in INSTRUCTOR.items():
-    attempts[name] = where
-for name, kwargs in attempts.items():
-    try:
-        psycopg2.connect(connect_timeout=3, **kwargs).close()
-        seen[name] = "connected"
-    except Exception as exc:
-        seen[name] = type(exc).__name__ + ": " + " | ".join(str(exc).strip().splitlines())
-seen["environment"] = sorted(os.environ)
-subprocess.Popen(["sleep", MARKER], start_new_session=True)
-print(json.dumps(seen))
-"""
+# Every attempt on the grading server the probe knows (tests/grading_helpers.py).
+TRIES = (
+    "own database",
+    "as superuser, no password",
+    "as postgres, no password",
+    "postgres database",
+    "template1",
+    "the template",
+    "another submission",
+)
 
 
 def probe_notebook(path: Path, paths: dict, instructor: dict) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(
-            f"PATHS = {paths!r}\nINSTRUCTOR = {instructor!r}\nMARKER = {MARKER!r}\n" + PROBE
-        )
-    ]
+    nb.cells = [nbformat.v4.new_code_cell(probe_source(paths, TRIES, instructor, leave_behind=MARKER))]
     nbformat.write(nb, str(path))
 
 
@@ -106,15 +73,14 @@ def test_a_graded_submission_reads_nothing_outside_its_sandbox_and_reaches_only_
             host=instructor_config.get("HOST") or "127.0.0.1",
             port=instructor_config.get("PORT") or 5432,
         ),
-        "the server at 127.0.0.1:5432": dict(dbname="postgres", user="postgres", host="127.0.0.1", port=5432),
+        "the server at 127.0.0.1:5432": LOCAL_SERVER,
     }
     classmate = tmp_path / "class" / "lee" / "05-orm-exercises.ipynb"
     classmate.parent.mkdir(parents=True)
     nb = nbformat.v4.new_notebook()  # still running (its database there) while kim's runs
     nb.cells = [nbformat.v4.new_code_cell("answer = 'lee'\nimport time\ntime.sleep(20)")]
     nbformat.write(nb, str(classmate))
-    roster = tmp_path / "class.csv"
-    roster.write_text("username,password\nkim,first-login-1\n")
+    roster = write_class_list(tmp_path / "class.csv")
     paths = {
         "the solved notebook": str(NOTEBOOKS_DIR / "05-orm-exercises.ipynb"),
         "the class list": str(roster),
@@ -145,8 +111,7 @@ def test_a_graded_submission_reads_nothing_outside_its_sandbox_and_reaches_only_
         progress=lambda result: None,
     )
     result = next(r for r in run.results if r.submission.student == "kim")
-    text = "".join(o.get("text", "") for o in result.graded_nb.cells[0].outputs)
-    seen = json.loads(text.strip().splitlines()[-1])
+    seen = seen_by_probe(result.graded_nb)
     assert {name: seen[name] for name in paths} == {
         "the solved notebook": "FileNotFoundError",
         "the class list": "FileNotFoundError",

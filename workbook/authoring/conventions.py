@@ -68,6 +68,9 @@ from ..paths import NOTEBOOKS_DIR
 BOOTSTRAP = "import workbook\nworkbook.setup()"
 
 NAME_PATTERN = re.compile(r"^\d\d-[a-z0-9-]+\.ipynb$")
+# `workspace --refresh NN` keeps the copy it replaces as backups/<name>.<date>-<time>[-n].ipynb.
+BACKUPS = "backups"
+BACKUP_PATTERN = re.compile(r"^\d\d-[a-z0-9-]+\.\d{8}-\d+(?:-\d+)?\.ipynb$")
 CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.MULTILINE)  # at the top level of a cell
 CHECK_IMPORT = re.compile(r"^from workbook\.checks import (\w+) as check$", re.MULTILINE)
 

@@ -14,6 +14,7 @@ from ..checks.hints import skeleton
 from ..i18n import DEFAULT, MARKER
 from ..paths import NOTEBOOKS_DIR, STUDENT_DIR, WORKSPACE_DIR
 from .conventions import (
+    BACKUPS,
     answer_names,
     check_cells,
     check_module,
@@ -179,7 +180,7 @@ def refresh(
         target = Path(workspace) / path.name
         backup = None
         if target.exists():
-            backups = Path(workspace) / "backups"
+            backups = Path(workspace) / BACKUPS
             backups.mkdir(parents=True, exist_ok=True)
             backup = backups / f"{path.stem}.{stamp}.ipynb"
             number = 1
