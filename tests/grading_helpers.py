@@ -18,11 +18,12 @@ from pathlib import Path
 def forge_records(module: str, names: Sequence[str]) -> str:
     """Source of `_forged_lines(names)`: "passed" for each exercise of the checks module `module`,
     appended to every file the kernel can reach in its working folder, /tmp and ~ (the grader's
-    results file, .grader-results.jsonl, included)."""
+    results file, .grader-results.jsonl, included). It returns the paths it wrote to."""
     return rf"""
 import glob, json, os
 
 def _forged_lines(names={tuple(names)!r}):
+    written = []
     for place in [os.getcwd(), "/tmp", os.path.expanduser("~")]:
         for path in glob.glob(os.path.join(place, "*")) + glob.glob(os.path.join(place, ".*")) + [
             os.path.join(place, ".grader-results.jsonl")
@@ -35,7 +36,9 @@ def _forged_lines(names={tuple(names)!r}):
                         f.write(json.dumps({{"module": {module!r}, "exercise": name, "status": "passed",
                                             "message": ""}}) + "\n")
             except OSError:
-                pass
+                continue
+            written.append(path)
+    return written
 """
 
 
@@ -54,25 +57,47 @@ def _runner(module, name, arguments):
     _forged_lines((name,))
     print(f"✓ {name}: right")
 
-for _key in list(globals()):
-    if _key.startswith("_workbook") or _key.startswith("__workbook"):
-        globals()[_key] = _arm if "arm" in _key else _runner
+_found = sorted(k for k in globals() if k.startswith("_workbook") or k.startswith("__workbook"))
+for _key in _found:
+    globals()[_key] = _arm if "arm" in _key else _runner
 _workbook_grader_arm = _arm
 __workbook_check__ = _runner
 check = _Passes()
+if _found:  # the grader's names were there to rebind
+    print("forgery carried out: rebind", *_found)
 """
 
+# The detached child tells the cell through a pipe once it has written, so the cell's line says
+# it is running; whatever happens in a child, it ends there (never a second kernel).
 FORKED_CHILD = r"""
-import os, time
+import os, select, time
 
-if os.fork() == 0:
-    os.setsid()
-    if os.fork() == 0:  # detached: reparented, in a session of its own
-        for _ in range(600):
-            _forged_lines()
-            time.sleep(0.1)
-    os._exit(0)
-time.sleep(0.3)
+_read, _write = os.pipe()
+_child = os.fork()
+if _child == 0:
+    try:
+        os.close(_read)
+        os.setsid()
+        if os.fork() == 0:  # detached: reparented, in a session of its own
+            if _forged_lines():
+                os.write(_write, b"writing")
+            os.close(_write)
+            for _ in range(600):
+                _forged_lines()
+                time.sleep(0.1)
+    finally:
+        os._exit(0)
+os.close(_write)
+os.waitpid(_child, 0)
+if select.select([_read], [], [], 30)[0] and os.read(_read, 16) == b"writing":
+    print("forgery carried out: forked-child")
+os.close(_read)
+"""
+
+WRITE_FILES = r"""
+_written = _forged_lines()
+if _written:
+    print("forgery carried out: write-files,", len(_written), "files")
 """
 
 READ_SOLUTION = r"""
@@ -83,12 +108,17 @@ import workbook
 
 _solved = Path(workbook.__file__).resolve().parent.parent / "notebooks" / NOTEBOOK
 try:
-    for _cell in json.loads(_solved.read_text())["cells"]:
+    _cells = json.loads(_solved.read_text())["cells"]
+except OSError as _exc:
+    print("no solved notebook here:", type(_exc).__name__)
+else:
+    _run = 0
+    for _cell in _cells:
         _source = "".join(_cell["source"])
         if "### BEGIN SOLUTION" in _source:
             exec(_source)
-except OSError as _exc:
-    print("no solved notebook here:", type(_exc).__name__)
+            _run += 1
+    print("forgery carried out: read-solution,", _run, "solutions run")
 """
 
 
@@ -100,10 +130,50 @@ def common_forgeries(module: str, names: Sequence[str], notebook: str) -> dict[s
     records = forge_records(module, names)
     return {
         "rebind": records + REBIND,
-        "write-files": records + "\n_forged_lines()\n",
+        "write-files": records + WRITE_FILES,
         "forked-child": records + FORKED_CHILD,
         "read-solution": f"NOTEBOOK = {notebook!r}\n" + READ_SOLUTION,
     }
+
+
+# The line each of common_forgeries' cells prints once its attack is carried out (the grader's
+# names found and rebound, files written, the detached child writing), or, where the sandbox is
+# to refuse the attack, its refusal: a cell that raised before (a misspelt name, a module moved)
+# prints neither, so a forgery that was never tried cannot pass for one that earned nothing.
+CARRIED_OUT = {
+    "rebind": "forgery carried out: rebind __workbook_check__ _workbook_grader_arm",
+    "write-files": "forgery carried out: write-files",
+    "forked-child": "forgery carried out: forked-child",
+    "read-solution": "no solved notebook here: ",  # the sandbox shows no notebooks/ folder
+}
+
+
+def cell_said(nb, cell_id: str) -> tuple[list[str], list[str]]:
+    """The lines cell `cell_id` of a graded notebook printed (stdout and stderr) and its errors
+    ("ename: evalue"): read by the tests from the graded copies, never by the grader."""
+    cell = next(c for c in nb.cells if c.get("id") == cell_id)
+    text, errors = "", []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            errors.append(f"{output.get('ename')}: {output.get('evalue')}")
+        elif output.get("output_type") == "stream":
+            said = output.get("text", "")
+            text += "".join(said) if isinstance(said, list) else said
+    return text.splitlines(), errors
+
+
+def not_carried_out(graded: Path, notebook: str, expected: dict[str, str], cell_id: str = "forgery") -> dict:
+    """Each kind of `expected` (kind -> the line its forging cell prints when carried out) whose
+    graded copy, graded/<kind>/<notebook>, lacks that line (a line starting with it) or shows an
+    error, with what the cell said: {} when every forgery was tried."""
+    import nbformat
+
+    missing = {}
+    for kind, line in expected.items():
+        lines, errors = cell_said(nbformat.read(graded / kind / notebook, as_version=4), cell_id)
+        if errors or not any(said.startswith(line) for said in lines):
+            missing[kind] = {"expected": line, "printed": lines[-5:], "errors": errors}
+    return missing
 
 
 def with_forgery(nb, module: str, source: str):

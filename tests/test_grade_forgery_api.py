@@ -6,13 +6,14 @@ judges those fields as an answer. 04's q2 (a CREATE UNIQUE INDEX) is tried by th
 temporary copy of the file table. The submissions here are the notebook with every answer blank
 (or wrong) plus one forging cell (the kinds of tests/test_grade_forgery.py, aimed at the
 notebook's checks), and one submission with every answer right, graded in the same run. Only
-exercises whose check declares `@judged_in_kernel` (04's q1, a model class) are left out.
+exercises whose check declares `@judged_in_kernel` (04's q1, a model class) are left out. Each
+forging cell's graded copy shows it was carried out (or refused by the sandbox).
 """
 
 import json
 
 import pytest
-from grading_helpers import common_forgeries, with_forgery
+from grading_helpers import CARRIED_OUT, common_forgeries, not_carried_out, with_forgery
 
 from classroom import grade
 from classroom.fake_class import RIGHT, UNANSWERED, WRONG, Maker
@@ -42,6 +43,7 @@ _m._q2_trials = lambda: {"same post, same position, both live": False,
 _m._on_a_copy = lambda statement, table: ("SELECT 1", table)
 _b.CheckFailed.__init__ = lambda self, *args, **kwargs: None
 _r.run = lambda module, name, arguments: print(f"✓ {name}: right")
+print("forgery carried out: patch-checks")
 """,
     "patch-django": r"""
 from django.http import HttpResponseBase
@@ -49,6 +51,7 @@ from rest_framework.response import Response
 
 HttpResponseBase.status_code = 201
 Response.data = {"results": [], "id": 1}
+print("forgery carried out: patch-django")
 """,
     "patch-grader": r"""
 import workbook.authoring.judge as _j
@@ -59,12 +62,21 @@ _j.MARKER = "nothing"
 try:
     import classroom.grade as _g
 except ImportError:
-    _g = None
+    print("forgery carried out: patch-grader, the judge's module (no classroom here)")
 else:
     _g._status = lambda status, message="": {"status": "passed", "message": ""}
+    print("forgery carried out: patch-grader, the judge's module and the grader")
 """,
 }
 KINDS = ("rebind", *SPECIFIC, "write-files", "forked-child", "read-solution")
+# The line each forging cell prints once its attack is carried out, or the sandbox's refusal
+# (CARRIED_OUT in tests/grading_helpers.py says why).
+CARRIED_OUT_HERE = {
+    **CARRIED_OUT,
+    "patch-checks": "forgery carried out: patch-checks",
+    "patch-django": "forgery carried out: patch-django",
+    "patch-grader": "forgery carried out: patch-grader, the judge's module (no classroom here)",
+}
 WITH_WRONG_ANSWERS = {"patch-checks", "patch-django", "patch-grader"}
 
 
@@ -135,3 +147,6 @@ def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_pa
             outcome = students[kind]["exercises"][name]
             assert outcome["status"] == grade.FAILED, (kind, name, outcome)
             assert outcome["message"].startswith(f"✗ {name}: "), (kind, name, outcome)
+    # Each forgery was carried out (or refused by the sandbox, where it is to be), as its graded
+    # copy shows: none earned nothing by raising before its attack.
+    assert not_carried_out(tmp_path / "grades" / "graded", path.name, CARRIED_OUT_HERE) == {}
