@@ -488,15 +488,26 @@ def test_nginx_rejects_an_oversized_upload_itself(stack):
     assert "smoke=oversized" not in stack.logs("web")
 
 
+def _at_once(send, count: int = 25) -> list:
+    """`count` requests sent together, as a guesser sends them; their answers in order. Sent one
+    after another, each waits for its password hash, and on a busy machine that takes longer than
+    the 3 s in which nginx's limit (20 a minute) gives one back: none would ever be refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(send, range(count)))
+
+
 @pytest.mark.docker
 def test_nginx_limits_the_login_rate_per_address_with_a_json_429(stack):
     import requests
 
     # A user name each: Django's own throttle (10 failures per name) stays out of the way.
-    answers = [
-        requests.post(f"{stack.site}/api/auth/token/", json={"username": f"nobody-{n}", "password": "x"})
-        for n in range(15)
-    ]
+    answers = _at_once(
+        lambda n: requests.post(
+            f"{stack.site}/api/auth/token/", json={"username": f"nobody-{n}", "password": "x"}
+        )
+    )
     statuses = [answer.status_code for answer in answers]
     assert 429 in statuses, statuses
     refused = next(answer for answer in answers if answer.status_code == 429)
@@ -508,10 +519,11 @@ def test_nginx_limits_the_login_rate_per_address_with_a_json_429(stack):
 def test_nginx_429_carries_retry_after_and_says_the_wait_once(stack):
     import requests
 
-    answers = [
-        requests.post(f"{stack.site}/api-auth/login/", data={"username": f"form-{n}", "password": "x"})
-        for n in range(15)
-    ]
+    answers = _at_once(
+        lambda n: requests.post(
+            f"{stack.site}/api-auth/login/", data={"username": f"form-{n}", "password": "x"}
+        )
+    )
     refused = [answer for answer in answers if answer.status_code == 429]
     assert refused, [answer.status_code for answer in answers]  # the browsable API's form is limited too
     assert refused[0].headers["Retry-After"] == "3"
@@ -660,17 +672,13 @@ def test_behind_a_tls_front_on_the_host_nginx_takes_its_client_and_scheme(stack,
     page = api.get(f"{site}/api/posts/?page_size=1&m={marker}", headers=SPOOFED).json()
     assert page["next"].startswith("https://"), page["next"]  # the scheme passed through
     assert _seen_by_nginx(name, marker) == "6.6.6.6"  # the client the front named
-    # Its login limit counts that client, not the front: another client still logs in. At once,
-    # as a guesser sends them (one after another, each waits for its password hash, and the
-    # limit's 20 a minute refills meanwhile).
-    from concurrent.futures import ThreadPoolExecutor
 
+    # Its login limit counts that client, not the front: another client still logs in.
     def guess(n):
         body = {"username": f"n-{n}", "password": "x"}
         return requests.post(f"{site}/api/auth/token/", json=body, headers=SPOOFED).status_code
 
-    with ThreadPoolExecutor(max_workers=25) as pool:
-        statuses = list(pool.map(guess, range(25)))
+    statuses = _at_once(guess)
     assert 429 in statuses, statuses
     other = requests.post(
         f"{site}/api/auth/token/",
