@@ -1535,6 +1535,27 @@ class Run:
     prefix: str = ""  # of every database and role this run made (all dropped by its end)
 
 
+def submissions_to_grade(
+    arguments: Sequence[str | Path],
+    originals: list[Original],
+    *,
+    named: bool,
+    directory: Path = NOTEBOOKS_DIR,
+) -> list[Submission]:
+    """The submissions a run grades, identified and labelled: every notebook under the arguments
+    (with `named`, a workspace's other workbook notebooks left out), one copy of a notebook per
+    workspace. Stops in one sentence when there is nothing to grade."""
+    submissions = find_submissions(arguments)
+    nothing_to_grade(arguments, submissions)
+    if named:
+        submissions = only_the_named(submissions, originals, directory)
+    for submission in submissions:
+        identify(submission, originals)
+    submissions = one_copy_per_workspace(submissions)
+    label_students(submissions)
+    return submissions
+
+
 def grade(
     arguments: Sequence[str | Path],
     *,
@@ -1560,14 +1581,7 @@ def grade(
     originals = load_originals(originals_dir, notebooks)
     if not originals:
         raise ValueError("no notebook with exercises to grade against")
-    submissions = find_submissions(arguments)
-    nothing_to_grade(arguments, submissions)
-    if notebooks:
-        submissions = only_the_named(submissions, originals, originals_dir)
-    for submission in submissions:
-        identify(submission, originals)
-    submissions = one_copy_per_workspace(submissions)
-    label_students(submissions)
+    submissions = submissions_to_grade(arguments, originals, named=bool(notebooks), directory=originals_dir)
     grading_server = None
     if sandbox:
         bwrap()  # says what to install before anything starts

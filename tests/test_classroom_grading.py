@@ -183,12 +183,7 @@ def two_editions(workspace, english_changed, korean_changed):
 def graded_copies(arguments):
     """Which copies the grader takes, as `grade(arguments, notebooks=["05"])` does, labelled."""
     originals = grade.load_originals(NOTEBOOKS_DIR, ["05"])
-    subs = grade.only_the_named(grade.find_submissions(arguments), originals, NOTEBOOKS_DIR)
-    for sub in subs:
-        grade.identify(sub, originals)
-    subs = grade.one_copy_per_workspace(subs)
-    grade.label_students(subs)
-    return subs, originals
+    return grade.submissions_to_grade(arguments, originals, named=True), originals
 
 
 def test_a_workspace_with_both_editions_of_the_notebook_is_one_row_of_the_copy_changed_last(tmp_path):
