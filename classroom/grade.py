@@ -21,7 +21,9 @@
    database role of its own, no function of the submission's executable) rebuilds the answers
    and runs the workbook's own check on them. The kernel's check still runs, for the student's
    copy; its verdict counts only for an exercise whose check declares `@judged_in_kernel(why)`
-   (its answer is code the notebook defines, 04's q1), recorded by a hidden first cell that wraps
+   (its answer is code the notebook defines whose effects or class the check needs, 04's q1; a
+   function of plain data, `@judged_on_returns`, leaves the kernel as the calls the check made to
+   it, and is judged outside), recorded by a hidden first cell that wraps
    every `qN` function. Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 
@@ -213,7 +215,8 @@ def _check_arguments(check_source: str) -> str | None:
 def answers_with_code(check_source: str, exercise_source: str) -> bool:
     """Whether the exercise's answer is code its cell defines (a class, or a function handed to the
     check): such an answer cannot leave the kernel as data, so its check must declare
-    `@judged_in_kernel` (tests/test_grade_judged.py holds every check to that). A proxy model
+    `@judged_in_kernel`, or `@judged_on_returns` for a function of plain data, which leaves it as
+    its calls (tests/test_grade_judged.py holds every check to that). A proxy model
     (`class Meta: proxy = True`) that is not itself handed to the check is data: its rows reach the
     check as a QuerySet, which leaves the kernel as the project's model's query and the names the
     proxy's `__str__` gave (workbook/authoring/judge.py, `proxy_model`)."""
@@ -1154,7 +1157,9 @@ async def _run_kernel(
 
     async def judged(exercise: Exercise, index: int) -> dict:
         """The answer taken out of the kernel as data and judged outside it (judge.py)."""
-        cell = nbformat.v4.new_code_cell(extraction_source(exercise.arguments))
+        cell = nbformat.v4.new_code_cell(
+            extraction_source(exercise.arguments, exercise.module, exercise.name)
+        )
         await hidden(cell, index)
         said = ""
         for output in cell.get("outputs", []):

@@ -4,7 +4,8 @@ Graded code is untrusted. Each kernel runs under bubblewrap (`bwrap`, Debian's `
 
 - a file system of its own, made of what a kernel needs and nothing else: the system's /usr and
   /etc read-only, Python and the virtual environment read-only, `workbook/` and `project/`
-  read-only, a private working folder and /tmp. The solved notebooks (`notebooks/`), the
+  read-only, the site's build, compose, CI and deploy files read-only (`SITE_FILES`, which 01's
+  and 02's cells and checks read), a private working folder and /tmp. The solved notebooks (`notebooks/`), the
   instructor's home and files, the class list, the other submissions and the reports are not in
   it at all, so no permission can be got wrong;
 - no network (a network namespace of its own: only its own loopback). The kernel talks to the
@@ -48,6 +49,20 @@ log = logging.getLogger(__name__)
 
 UID_BASE = 1_500_000_000  # far above any real user's uid; a run picks a block of its own
 KERNEL_PACKAGES = ("workbook", "project")  # the folders of the repository a kernel imports
+# The site's own build, compose, CI and deploy files, which 01's and 02's cells and checks read
+# (workbook/files/): public files of the repository, no answer and no instructor's data in them.
+SITE_FILES = (
+    "pyproject.toml",
+    "Dockerfile",
+    ".dockerignore",
+    "docker-compose.yml",
+    "docker-compose.prod.yml",
+    ".env.example",
+    ".env.prod.example",
+    "docker",
+    "deploy",
+    ".github",
+)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -116,9 +131,10 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
 
     def readable(self) -> list[Path]:
-        """What the kernel may read: Python, the virtual environment, the kernel's packages."""
+        """What the kernel may read: Python, the virtual environment, the kernel's packages, the
+        site's build, CI and deploy files."""
         paths = {Path(sys.prefix), Path(sys.base_prefix), Path(os.path.realpath(sys.executable)).parent}
-        paths.update(REPO_ROOT / name for name in KERNEL_PACKAGES)
+        paths.update(REPO_ROOT / name for name in (*KERNEL_PACKAGES, *SITE_FILES))
         # Packages this Python finds outside its prefix (a .pth file's folder, the user's site):
         # the kernel, the same Python, looks for them there too.
         found = [Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]

@@ -37,7 +37,38 @@ def test_every_exercise_is_judged_outside_the_kernel_or_its_check_says_why_not(o
             assert exercise.in_kernel == bool(declared), where
             assert exercise.why_in_kernel == declared, where
             if grade.answers_with_code(exercise.check_source, exercise_cell_source(original, exercise)):
-                assert declared, f"{where}: its answer is code the notebook defines; declare why"
+                on_returns = getattr(check, "judged_on_returns", False)
+                assert declared or on_returns, (
+                    f"{where}: its answer is code the notebook defines; declare why"
+                )
+                assert not (declared and on_returns), (
+                    f"{where}: judged in the kernel or on its returns, not both"
+                )
+
+
+def test_a_function_judged_on_its_returns_is_a_function_of_plain_data(originals):
+    """`@judged_on_returns` is for a function the exercise cell defines and hands to the check, whose
+    check calls it with plain data and judges what comes back: 01's two and 02-cicd's run_order.
+    A function whose effect on the database is the answer (03-2's transfer) cannot be: it stays in
+    the kernel, and says why."""
+    import ast
+
+    on_returns = {}
+    for original in originals:
+        for exercise in original.exercises:
+            check = getattr(importlib.import_module(f"workbook.checks.{exercise.module}"), exercise.name)
+            if getattr(check, "judged_on_returns", False):
+                tree = ast.parse(exercise_cell_source(original, exercise))
+                defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+                assert exercise.arguments in defined, (original.key, exercise.name)
+                on_returns[(original.key, exercise.name)] = exercise.arguments
+    assert on_returns == {
+        ("01-docker-2-project", "q1"): "parse_image_name",
+        ("01-docker-2-project", "q3"): "waits_for",
+        ("02-cicd", "q2"): "run_order",
+    }
+    in_kernel = {(o.key, e.name) for o in originals for e in o.exercises if e.in_kernel}
+    assert ("03-postgresql-2-engine", "transfer") in in_kernel and not in_kernel & set(on_returns)
 
 
 def test_a_declaration_says_something(originals):

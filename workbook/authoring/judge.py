@@ -20,9 +20,17 @@ its `__str__` gives for each row the QuerySet returns there ({pk: text, or the e
 proxy of the project's model with that name stands in for it (`proxy_model`), whose `__str__`
 gives those texts back: the texts are the learner's answer, handed out as data like any other.
 
-Answers that cannot be rebuilt outside the kernel (a function, or a model class the notebook
-defines whose own code the check needs) are judged by the kernel's check as before, where the
-check declares so (`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
+A function whose check declares that it is judged only by what it returns (`@judged_on_returns`:
+01's and 02-cicd's, plain data in and out) leaves the kernel as the calls the check made to it
+there: each call's arguments and what came back (a value as plain data, or the exception's kind and
+first line). Here the same check is called with a stand-in (`Replay`) that gives those results
+back for those arguments, and stops the check for any other (`NotCalled`). Handing out other
+results is handing out another answer: right only if the results are right for the check's inputs.
+
+Answers that cannot be rebuilt outside the kernel (a function whose effects are the answer, as
+03-2's `transfer`, or a model class the notebook defines whose own code the check needs) are judged
+by the kernel's check as before, where the check declares so (`@judged_in_kernel(why)`,
+workbook/checks/_base.py), and marked so in the grades.
 
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
@@ -245,11 +253,74 @@ def proxy_model(concrete, name, shown):
     return type(concrete)(name, (concrete,), {"__module__": __name__, "Meta": meta, "__str__": __str__})
 
 
+MAX_CALLS = 1000  # calls of a function one answer may hand out
+
+
+class NotCalled(BaseException):
+    """The judge's check called a handed-out function with arguments the kernel's run of the same
+    check never gave it. A BaseException, so that no `except Exception` of a check's (the one that
+    turns what a learner's function raises into a ✗) takes it for the function's own error."""
+
+
+def _called(given) -> str:
+    text = ", ".join(repr(a) for a in given)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _result(outcome) -> tuple:
+    """One call's outcome as the kernel handed it out: ("returned", value), ("opaque", class name,
+    repr), ("not-implemented",) or ("raised", exception class name, first line)."""
+    if type(outcome) is tuple and outcome:
+        if outcome[0] == "returned" and len(outcome) == 2:
+            return outcome
+        if outcome == ("not-implemented",):
+            return outcome
+        if outcome[0] in ("raised", "opaque") and len(outcome) == 3 and _identifier(outcome[1]):
+            if type(outcome[2]) is str and len(outcome[2]) <= MAX_SHOWN:
+                return outcome
+    raise Unjudgeable("a call's result that is not plain, bounded data")
+
+
+class Replay:
+    """Stands in for the learner's function: for the arguments of a call the kernel recorded it
+    gives back what the function gave there (a copy), or raises what it raised (an exception of
+    the same class name and message; NotImplementedError as itself, the stub's "no answer yet").
+    Any other call raises NotCalled. Only data: no code of the submission's runs here."""
+
+    def __init__(self, calls):
+        if type(calls) is not list or len(calls) > MAX_CALLS:
+            raise Unjudgeable("a function's calls that are not a bounded list")
+        table = []
+        for call in calls:
+            if type(call) is not tuple or len(call) != 2 or type(call[0]) is not tuple:
+                raise Unjudgeable("a function's call that is not (arguments, result)")
+            table.append((call[0], _result(call[1])))
+        self.calls = table
+        self.__name__ = "the function handed out"
+
+    def __call__(self, *given):
+        import copy
+
+        outcome = next((result for arguments, result in self.calls if arguments == given), None)
+        if outcome is None:
+            raise NotCalled(_called(given))
+        if outcome[0] == "returned":
+            return copy.deepcopy(outcome[1])
+        if outcome[0] == "opaque":
+            kind = type(outcome[1], (), {"__module__": __name__, "__repr__": lambda self: outcome[2]})
+            return kind()
+        if outcome[0] == "not-implemented":
+            raise NotImplementedError
+        raise type(outcome[1], (Exception,), {"__module__": __name__})(outcome[2])
+
+
 def rebuild(packed):
     """An answer as the check expects it: a QuerySet again, or the value itself."""
     kind = packed[0]
     if kind == "function":
         return packed[1]  # `is_stub`'s verdict only: True stands for a stub, else unjudgeable
+    if kind == "calls":  # a function judged by what it returned (`@judged_on_returns`)
+        return Replay(packed[1])
     if kind == "exception":
         _, error, cause_kind, pgcode, diag = packed
         if not isinstance(error, BaseException):
@@ -297,6 +368,9 @@ def judge(module_name: str, name: str, packed_answers: list, statements: list) -
     values = []
     for packed in packed_answers:
         if packed[0] == "function":
+            if not packed[1] and getattr(check, "judged_on_returns", False):
+                values.append(Replay([]))  # handed out without its calls: it gave no results
+                continue
             if not packed[1]:
                 raise Unjudgeable("a function")
             values.append(None)  # the stub's function: no answer yet
@@ -312,6 +386,12 @@ def judge(module_name: str, name: str, packed_answers: list, statements: list) -
     )
     try:
         check(*values)
+    except NotCalled as exc:
+        return {
+            "status": "failed",
+            "message": f"✗ {name}: the check calls your function with ({exc}), which it was never "
+            "given when the check ran in your kernel: does your function change the arguments it is given?",
+        }
     except NotAnswered as exc:
         return {"status": "not answered", "message": str(exc)}
     except CheckFailed as exc:
@@ -383,17 +463,109 @@ def main() -> int:
 # --- the kernel side ------------------------------------------------------------------------------
 
 
-def extraction_source(arguments: str) -> str:
+def extraction_source(arguments: str, module: str = "", name: str = "") -> str:
     """A cell the grader runs in the kernel right before a check cell: prints the check's arguments
-    (`arguments`, as the check cell writes them) as data after MARKER. The kernel may change what
-    it prints: that only changes the answer."""
+    (`arguments`, as the check cell writes them) as data after MARKER. A function handed to a check
+    that is judged on what the function returns (`module`.`name` declares `@judged_on_returns`)
+    goes out as the calls that check made to it, run here once with its output thrown away. The
+    kernel may change what it prints: that only changes the answer."""
     return f"""
 def _workbook_answers():
-    import base64, pickle
+    import base64, contextlib, copy, importlib, io, pickle, types
     from workbook.answers import is_stub
     from django.db.models.query import QuerySet
     from django.http import HttpResponseBase
     from workbook.checks._probe import recorder
+
+    def first_line(exc):
+        try:
+            lines = str(exc).splitlines()
+        except Exception:
+            lines = []
+        return lines[0][:1000] if lines else ""
+
+    def as_data(value, depth=0):
+        # plain data as its own class (a subclass's __eq__ never reaches the judge), or None
+        if depth > 20:
+            return None
+        if value is None or type(value) in (bool, int, float, str, bytes):
+            return ("returned", value)
+        for kind, made in ((str, str.__str__), (bytes, bytes.__bytes__), (int, int.__int__),
+                           (float, float.__float__)):
+            if isinstance(value, kind):  # a subclass: its value, as the base class holds it
+                return ("returned", made(value))
+        if isinstance(value, dict):
+            items = []
+            for key, item in dict.items(value):
+                key, item = as_data(key, depth + 1), as_data(item, depth + 1)
+                if key is None or item is None or key[0] != "returned" or item[0] != "returned":
+                    return None
+                items.append((key[1], item[1]))
+            return ("returned", dict(items))
+        for kind in (list, tuple, set, frozenset):
+            if isinstance(value, kind):
+                items = [as_data(item, depth + 1) for item in kind.__iter__(value)]
+                if any(item is None or item[0] != "returned" for item in items):
+                    return None
+                return ("returned", kind(item[1] for item in items))
+        return None
+
+    def returned(value):
+        made = as_data(value)
+        if made is not None:
+            return made
+        try:
+            shown = repr(value)[:1000]
+        except Exception:
+            shown = "?"
+        return ("opaque", type(value).__name__, shown)
+
+    def calls_of(values):
+        # the check, run here as its cell will run it, each function it is handed recorded
+        try:
+            check = getattr(importlib.import_module("workbook.checks." + {module!r}), {name!r})
+        except Exception:
+            return dict()
+        if not getattr(check, "judged_on_returns", False):
+            return dict()
+        tables = dict()
+
+        def recording(function, table):
+            def call(*given):
+                outcome = None
+                try:
+                    kept = copy.deepcopy(given)
+                except Exception:
+                    kept = None
+                try:
+                    got = function(*given)
+                except NotImplementedError:
+                    outcome = ("not-implemented",)
+                    raise
+                except Exception as exc:
+                    outcome = ("raised", type(exc).__name__, first_line(exc))
+                    raise
+                else:
+                    outcome = returned(got)
+                    return got
+                finally:
+                    if kept is not None and outcome is not None and len(table) < 1000:
+                        table.append((kept, outcome))
+            return call
+
+        handed = []
+        for value in values:
+            if isinstance(value, types.FunctionType) and not is_stub(value):
+                tables[id(value)] = []
+                value = recording(value, tables[id(value)])
+            handed.append(value)
+        if tables:
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                try:
+                    check(*handed)
+                except Exception:
+                    pass
+        return tables
 
     def shown(row):
         try:
@@ -401,11 +573,7 @@ def _workbook_answers():
         except NotImplementedError:
             return ("not-implemented",)
         except Exception as exc:
-            try:
-                lines = str(exc).splitlines()
-            except Exception:
-                lines = []
-            return ("raised", type(exc).__name__, lines[0][:1000] if lines else "")
+            return ("raised", type(exc).__name__, first_line(exc))
 
     def pack(value):
         if isinstance(value, QuerySet):
@@ -428,7 +596,9 @@ def _workbook_answers():
         if isinstance(value, HttpResponseBase):
             from workbook.checks.api import response_fields
             return ("response", response_fields(value))
-        if callable(getattr(value, "__code__", None)):
+        if isinstance(value, types.FunctionType):
+            if id(value) in calls and not is_stub(value):
+                return ("calls", calls[id(value)])
             return ("function", is_stub(value))
         if isinstance(value, BaseException):
             cause = value.__cause__
@@ -449,6 +619,7 @@ def _workbook_answers():
              decimal.Decimal, uuid.UUID)
     statements = [(sql, params) for sql, params in recorder.statements
                   if params is None or all(isinstance(p, plain) for p in params)]
+    calls = calls_of(values)  # after: the check's calls send no SQL of the notebook's
     packed = [pack(v) for v in values]  # after: what packing sends is not the notebook's SQL
     try:
         data = pickle.dumps((packed, statements))

@@ -48,6 +48,17 @@ def judged_in_kernel(why: str):
     return declare
 
 
+def judged_on_returns(check):
+    """Declares that this check's answer is a function judged only by what it returns (or raises)
+    for the arguments the check gives it: plain data in, plain data out, no database, no files.
+    The grader then runs the check once in the kernel with the function's every call recorded,
+    takes the calls out as data (the arguments, what came back), and the judge runs the same check
+    on a stand-in that gives those results back (workbook/authoring/judge.py, `Replay`): what the
+    kernel hands out is the answer, judged as one, and no code of the submission's runs there."""
+    check.judged_on_returns = True
+    return check
+
+
 def kernel_also_judges(why: str):
     """Declares that part of this check needs the submission's kernel (running the exercise cell
     again on changed data), and why. The grader's judge still gives the verdict; the kernel's own

@@ -18,7 +18,16 @@ import sys
 from pathlib import Path
 
 from ..i18n import _, ngettext
-from ._base import CheckFailed, call_answer, expect_function, judged_in_kernel, ok, require_answer, takes_an
+from ._base import (
+    CheckFailed,
+    call_answer,
+    expect_function,
+    judged_in_kernel,
+    judged_on_returns,
+    ok,
+    require_answer,
+    takes_an,
+)
 from ._probe import guarded
 
 TEST_COMMANDS = ("pytest", "run.py test", "workbook test", "manage.py test")
@@ -435,9 +444,7 @@ def order_problem(workflow: dict, order) -> str | None:
     return None
 
 
-@judged_in_kernel(
-    "the answer is a function the notebook defines, and the judge never runs a submission's code"
-)
+@judged_on_returns
 @guarded
 def q2(function) -> None:
     """A function that orders a workflow's jobs so each comes after the jobs it needs."""

@@ -8,7 +8,7 @@ The truth comes from a reference parser this module owns, from the project's own
 from __future__ import annotations
 
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, call_answer, expect_function, judged_in_kernel, ok, require_answer
+from ._base import CheckFailed, call_answer, expect_function, judged_on_returns, ok, require_answer
 from ._probe import guarded, shown
 
 FIELDS = ("registry", "namespace", "name", "tag", "digest")
@@ -95,9 +95,7 @@ def _hint(key: str, name: str, expected: dict, got: dict) -> str:
     return _(HINTS[key])
 
 
-@judged_in_kernel(
-    "the answer is a function the notebook defines, and the judge never runs a submission's code"
-)
+@judged_on_returns
 @guarded
 def q1(parse) -> None:
     """An image-name parser, fed every name in IMAGE_NAMES."""
@@ -464,9 +462,7 @@ SAMPLE_COMPOSE = {
 }
 
 
-@judged_in_kernel(
-    "the answer is a function the notebook defines, and the judge never runs a submission's code"
-)
+@judged_on_returns
 @guarded
 def q3(function) -> None:
     """A function that finds everything a service waits for, fed the project's compose file and another."""
