@@ -333,11 +333,15 @@ def install_requirements(requirements: Path, installer: str | None = None, base:
         if uv is not None:
             options, env = sources
             # pip too: the venv may have been made without it, and students use %pip in notebooks.
+            # --compile-bytecode, as pip does by default: without the .pyc files every Python that
+            # may not write them (PYTHONDONTWRITEBYTECODE, a grading sandbox's read-only venv, a
+            # non-root lab user) compiles Django, IPython and the rest again at each start.
             command = [
                 str(uv),
                 "pip",
                 "install",
                 "-q",
+                "--compile-bytecode",
                 "--python",
                 str(venv_python()),
                 *options,
