@@ -318,6 +318,15 @@ def chosen_installer() -> str:
     return installer
 
 
+def compile_bytecode(env=None) -> list[str]:
+    """uv's option to compile the installed modules' bytecode (pip always does; uv does not), where
+    no Python here will write it: under PYTHONDONTWRITEBYTECODE every start would compile Django,
+    IPython and the rest again (1.9x a kernel's start, benchmarks/bytecode.py). Elsewhere the first
+    import writes the .pyc of what is used, and the first start is seconds shorter without."""
+    env = os.environ if env is None else env
+    return ["--compile-bytecode"] if env.get("PYTHONDONTWRITEBYTECODE") else []
+
+
 def install_requirements(requirements: Path, installer: str | None = None, base: str | None = None) -> str:
     """Install `requirements` and this project (editable) into the venv: with uv where it can be had
     (several times faster than pip), with pip otherwise or when uv fails. WORKBOOK_INSTALLER=pip or
@@ -333,15 +342,12 @@ def install_requirements(requirements: Path, installer: str | None = None, base:
         if uv is not None:
             options, env = sources
             # pip too: the venv may have been made without it, and students use %pip in notebooks.
-            # --compile-bytecode, as pip does by default: without the .pyc files every Python that
-            # may not write them (PYTHONDONTWRITEBYTECODE, a grading sandbox's read-only venv, a
-            # non-root lab user) compiles Django, IPython and the rest again at each start.
             command = [
                 str(uv),
                 "pip",
                 "install",
                 "-q",
-                "--compile-bytecode",
+                *compile_bytecode(),
                 "--python",
                 str(venv_python()),
                 *options,

@@ -76,6 +76,7 @@ from .sandbox import (
     Sandbox,
     as_root,
     bwrap,
+    compile_venv,
     kernel_environment,
     kernel_manager_class,
     try_one,
@@ -1591,6 +1592,7 @@ def grade(
     if sandbox:
         bwrap()  # says what to install before anything starts
         try_one()  # and says so where no sandbox can be made (a container with Docker's defaults)
+        compile_venv()  # the read-only venv's .pyc files, or every kernel compiles Django again
         grading_server = GradingServer()
         config = grading_server.start() if submissions else grading_server.config()
     elif config is None:

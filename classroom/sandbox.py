@@ -288,6 +288,30 @@ class Sandbox:
             time.sleep(0.05)
 
 
+def compile_venv() -> bool:
+    """The bytecode of the packages a kernel imports, compiled once where it is missing: the sandbox
+    mounts the venv read-only and sets PYTHONDONTWRITEBYTECODE, so each kernel and each judge would
+    otherwise compile Django, IPython and the rest at its start, every time (a kernel's start and
+    first cell 1.9x as long, benchmarks/bytecode.py). A venv pip made, or uv with
+    --compile-bytecode, or one a lab has already imported from, costs a look at a few files.
+    Returns True when it compiled; a venv this user may not write is left as it is."""
+    import compileall
+    import importlib.util
+
+    def compiled(name: str) -> bool:
+        spec = importlib.util.find_spec(name)
+        origin = getattr(spec, "origin", None) or ""
+        return not origin.endswith(".py") or os.path.exists(importlib.util.cache_from_source(origin))
+
+    if all(compiled(name) for name in ("django", "IPython", "ipykernel", "jupyter_client", "rest_framework")):
+        return False
+    folders = {Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+    writable = [f for f in folders if f.is_dir() and os.access(f, os.W_OK)]
+    for folder in writable:
+        compileall.compile_dir(folder, quiet=2, workers=0)
+    return bool(writable)
+
+
 def kernel_manager_class():
     """An AsyncKernelManager whose kernel starts in a `Sandbox` (set on it as `.sandbox`)."""
     from jupyter_client.manager import AsyncKernelManager

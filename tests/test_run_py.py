@@ -280,6 +280,25 @@ def test_uv_installs_from_a_folder_only_pips_configuration_names(small_project, 
     assert module.has_pip(module.venv_python())  # for %pip in a notebook
 
 
+@pytest.mark.parametrize("dont_write", ["1", ""])
+def test_uv_compiles_the_bytecode_only_where_no_python_would_write_it(small_project, monkeypatch, dont_write):
+    """Under PYTHONDONTWRITEBYTECODE no import ever writes a .pyc, so uv compiles them at install,
+    as pip always does; elsewhere the first import writes them, and the install is shorter without."""
+    module, project = small_project
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", dont_write)
+    assert module.install_requirements(project / "requirements.txt", base=sys.executable) == "uv"
+    code = (
+        "import importlib.util as u, os, speedlocaldep as m; "
+        "print(os.path.exists(u.cache_from_source(m.__file__)))"
+    )
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # the check itself writes nothing
+    found = subprocess.run([str(module.venv_python()), "-c", code], env=env, capture_output=True, text=True)
+    assert found.stdout.strip() == str(bool(dont_write)), found
+    assert module.compile_bytecode({"PYTHONDONTWRITEBYTECODE": dont_write}) == (
+        ["--compile-bytecode"] if dont_write else []
+    )
+
+
 def test_when_uv_fails_pip_installs_after_one_line(small_project, tmp_path, monkeypatch, capsys):
     module, project = small_project
     broken = tmp_path / "uv"
