@@ -288,7 +288,10 @@ class Sandbox:
             time.sleep(0.05)
 
 
-def compile_venv() -> bool:
+def compile_venv(
+    probes: tuple[str, ...] = ("django", "IPython", "ipykernel", "jupyter_client", "rest_framework"),
+    paths: list[str] | None = None,
+) -> bool:
     """The bytecode of the packages a kernel imports, compiled once where it is missing: the sandbox
     mounts the venv read-only and sets PYTHONDONTWRITEBYTECODE, so each kernel and each judge would
     otherwise compile Django, IPython and the rest at its start, every time (a kernel's start and
@@ -303,9 +306,13 @@ def compile_venv() -> bool:
         origin = getattr(spec, "origin", None) or ""
         return not origin.endswith(".py") or os.path.exists(importlib.util.cache_from_source(origin))
 
-    if all(compiled(name) for name in ("django", "IPython", "ipykernel", "jupyter_client", "rest_framework")):
+    if all(compiled(name) for name in probes):
         return False
-    folders = {Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+    folders = {
+        Path(p)
+        for p in (sys.path if paths is None else paths)
+        if Path(p).name in ("site-packages", "dist-packages")
+    }
     writable = [f for f in folders if f.is_dir() and os.access(f, os.W_OK)]
     for folder in writable:
         compileall.compile_dir(folder, quiet=2, workers=0)
