@@ -1,5 +1,7 @@
 """The 03-postgresql-2-engine checks: what another connection sees, and a transfer all or nothing."""
 
+import re
+
 import pytest
 from django.db import connection, transaction
 
@@ -114,10 +116,57 @@ def twice_the_amount(source, target, amount):
     atomic_transfer(source, target, 2 * amount)
 
 
+def judged_outside(answer) -> tuple[dict, list]:
+    """The answer as the grader takes it (workbook/authoring/judge.py): the check run once in the
+    "kernel" (here) with the function's observations recorded, the record handed out as data, and
+    the judge's verdict on that record alone, with no database work and no code of the answer's."""
+    import base64
+    import io
+    import sys
+    import types
+
+    from workbook.authoring import judge
+
+    kernel = types.ModuleType("__main__")
+    kernel.transfer = answer
+    main, sys.modules["__main__"] = sys.modules["__main__"], kernel
+    printed, stdout = io.StringIO(), sys.stdout
+    try:
+        sys.stdout = printed
+        exec(judge.extraction_source("transfer", "postgresql", "transfer"), kernel.__dict__)
+    finally:
+        sys.stdout, sys.modules["__main__"] = stdout, main
+    said = printed.getvalue().strip().splitlines()[-1]
+    packed, _statements = judge.loads(base64.b64decode(said.removeprefix(judge.MARKER + "answers ")))
+    return judge.judge("postgresql", "transfer", packed, []), packed
+
+
 @pytest.mark.parametrize("answer", [atomic_transfer, decorated_credit_first, one_statement])
 def test_transfer_accepts_every_way_that_is_all_or_nothing(answer, capsys):
     check.transfer(answer)
     assert capsys.readouterr().out.startswith("✓ transfer: 30 moved")
+    reply, packed = judged_outside(answer)
+    assert reply == {"status": "passed", "message": ""}, reply
+    assert packed[0][0] == "calls" and len(packed[0][1]) == 3  # three transfers observed
+
+
+def test_transfers_record_is_the_answer_judged_as_one():
+    """What the judge is handed is the answer: the right record passes, a record with one transfer's
+    balances changed, or one transfer missing, fails; the judge never runs the function."""
+    from workbook.authoring import judge
+
+    reply, packed = judged_outside(atomic_transfer)
+    calls = packed[0][1]
+    key, (kind, seen) = calls[1]  # 200 from alice to carol, refused
+    assert key[:2] == (judge.OBSERVED, "_attempt_transfer") and kind == "observed"
+    half = {**seen, "balances": {**seen["balances"], "alice": -100}}
+    for forged, says in (
+        ([calls[0], (key, ("observed", half)), calls[2]], "left half of it behind"),
+        ([calls[0], calls[2]], "never given"),
+        ([calls[0], (key, ("observed", {**seen, "ended": "returned", "kind": ""})), calls[2]], "as if it"),
+    ):
+        reply = judge.judge("postgresql", "transfer", [("calls", forged)], [])
+        assert reply["status"] == "failed" and says in reply["message"], reply
 
 
 @pytest.mark.parametrize(
@@ -133,6 +182,8 @@ def test_transfer_accepts_every_way_that_is_all_or_nothing(answer, capsys):
 def test_transfer_rejects_what_is_not_all_or_nothing(answer, says):
     with pytest.raises(CheckFailed, match=f"(?s){says}"):
         check.transfer(answer)
+    reply, _packed = judged_outside(answer)  # the judge, from the kernel's record: the same ✗
+    assert reply["status"] == "failed" and re.search(f"(?s){says}", reply["message"]), reply
 
 
 def test_transfer_says_when_there_is_no_answer_yet():
@@ -141,6 +192,7 @@ def test_transfer_says_when_there_is_no_answer_yet():
 
     with pytest.raises(check.CheckFailed, match="no answer yet"):
         check.transfer(stub)
+    assert judged_outside(stub)[0]["status"] == "not answered"
 
 
 def test_transfer_turns_a_python_error_into_a_hint_and_leaves_the_search_path():
@@ -151,6 +203,8 @@ def test_transfer_turns_a_python_error_into_a_hint_and_leaves_the_search_path():
 
     with pytest.raises(CheckFailed, match="raised NameError"):
         check.transfer(typo)
+    reply, _packed = judged_outside(typo)
+    assert reply["status"] == "failed" and "raised NameError" in reply["message"], reply
     assert sql("SHOW search_path") == before
     assert sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'check_transfer'") == [(0,)]
     assert not connection.in_atomic_block

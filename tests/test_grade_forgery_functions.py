@@ -1,12 +1,13 @@
-"""Functions of plain data, judged on what they return, earn nothing forged (01-docker-2, 02-cicd).
+"""Functions judged on what they return or do earn nothing forged (01-docker-2, 02-cicd, 03-2).
 
 01-docker-2's `parse_image_name` (q1) and `waits_for` (q3) and 02-cicd's `run_order` (q2) leave the
-kernel as the calls their checks made to them there (`@judged_on_returns`, workbook/authoring/
-judge.py). Graded in the sandbox as any other notebook: the solved copies earn every exercise judged
-outside the kernel (the sandbox shows the site's Dockerfile, compose, workflow and deploy files,
-which these notebooks read), while a blank copy that rebinds the grader's names, and a copy with
-wrong answers that patches the checks and their helpers to say yes, earn none of them.
-Judged in the kernel, as before, the rebinding copy got all three.
+kernel as the calls their checks made to them there, 03-2's `transfer` as what the check's
+observer saw each transfer leave in the database (`@judged_on_returns`, workbook/authoring/
+judge.py). Graded in the sandbox as any other notebook: the solved copies earn every exercise
+judged outside the kernel (the sandbox shows the site's Dockerfile, compose, workflow and deploy
+files, which 01 and 02 read), while a blank copy that rebinds the grader's names, and a copy with
+functions that do nothing that patches the checks and their helpers to say yes, earn none of them.
+Judged in the kernel, as they were before, the rebinding copy of 01-docker-2 got q1 and q3.
 """
 
 import json
@@ -21,6 +22,7 @@ from workbook.paths import NOTEBOOKS_DIR
 NOTEBOOKS = {
     "01-docker-2-project": ("docker", ("q1", "q3")),
     "02-cicd": ("cicd", ("q2",)),
+    "03-postgresql-2-engine": ("postgresql", ("transfer",)),
 }
 
 # Every check of the module made to print ✓ and call nothing (the grader puts the checks back before

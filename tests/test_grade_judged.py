@@ -48,9 +48,8 @@ def test_every_exercise_is_judged_outside_the_kernel_or_its_check_says_why_not(o
 
 def test_a_function_judged_on_its_returns_is_a_function_of_plain_data(originals):
     """`@judged_on_returns` is for a function the exercise cell defines and hands to the check, whose
-    check calls it with plain data and judges what comes back: 01's two and 02-cicd's run_order.
-    A function whose effect on the database is the answer (03-2's transfer) cannot be: it stays in
-    the kernel, and says why."""
+    check calls it with plain data and judges what comes back (01's two and 02-cicd's run_order), or
+    what its observer reports the function did (03-2's transfer, the balances it leaves)."""
     import ast
 
     on_returns = {}
@@ -66,9 +65,10 @@ def test_a_function_judged_on_its_returns_is_a_function_of_plain_data(originals)
         ("01-docker-2-project", "q1"): "parse_image_name",
         ("01-docker-2-project", "q3"): "waits_for",
         ("02-cicd", "q2"): "run_order",
+        ("03-postgresql-2-engine", "transfer"): "transfer",
     }
     in_kernel = {(o.key, e.name) for o in originals for e in o.exercises if e.in_kernel}
-    assert ("03-postgresql-2-engine", "transfer") in in_kernel and not in_kernel & set(on_returns)
+    assert in_kernel == {("04-data-modeling", "q1"), ("02-cicd", "own_test")}
 
 
 def test_a_declaration_says_something(originals):

@@ -26,9 +26,13 @@ there: each call's arguments and what came back (a value as plain data, or the e
 first line). Here the same check is called with a stand-in (`Replay`) that gives those results
 back for those arguments, and stops the check for any other (`NotCalled`). Handing out other
 results is handing out another answer: right only if the results are right for the check's inputs.
+A function whose effect is the answer (03-2's `transfer`: the balances it leaves) is judged the
+same way through the check's observer (`workbook.checks._base.observe`): the observer runs in the
+kernel, on the kernel's database, and what it reports (the balances, how the call ended) leaves as
+data, which `Replay.observe` gives back to the judge's check.
 
-Answers that cannot be rebuilt outside the kernel (a function whose effects are the answer, as
-03-2's `transfer`, or a model class the notebook defines whose own code the check needs) are judged
+Answers that cannot be rebuilt outside the kernel (a model class the notebook defines whose own
+code the check needs, 04's q1; a test file pytest runs, 02-cicd's `own_test`) are judged
 by the kernel's check as before, where the check declares so (`@judged_in_kernel(why)`,
 workbook/checks/_base.py), and marked so in the grades.
 
@@ -254,6 +258,7 @@ def proxy_model(concrete, name, shown):
 
 
 MAX_CALLS = 1000  # calls of a function one answer may hand out
+OBSERVED = "observed by"  # the first item of an observation's key: (OBSERVED, observer, *arguments)
 
 
 class NotCalled(BaseException):
@@ -271,7 +276,7 @@ def _result(outcome) -> tuple:
     """One call's outcome as the kernel handed it out: ("returned", value), ("opaque", class name,
     repr), ("not-implemented",) or ("raised", exception class name, first line)."""
     if type(outcome) is tuple and outcome:
-        if outcome[0] == "returned" and len(outcome) == 2:
+        if outcome[0] in ("returned", "observed") and len(outcome) == 2:
             return outcome
         if outcome == ("not-implemented",):
             return outcome
@@ -285,7 +290,11 @@ class Replay:
     """Stands in for the learner's function: for the arguments of a call the kernel recorded it
     gives back what the function gave there (a copy), or raises what it raised (an exception of
     the same class name and message; NotImplementedError as itself, the stub's "no answer yet").
-    Any other call raises NotCalled. Only data: no code of the submission's runs here."""
+    Any other call raises NotCalled. A check's observation of the function (`observe`, 03-2's
+    transfer: what the call left in the database) is answered the same way, from what the observer
+    reported in the kernel. Only data: no code of the submission's runs here."""
+
+    records_observations = True
 
     def __init__(self, calls):
         if type(calls) is not list or len(calls) > MAX_CALLS:
@@ -298,11 +307,20 @@ class Replay:
         self.calls = table
         self.__name__ = "the function handed out"
 
+    def observe(self, observer, *given):
+        import copy
+
+        key = (OBSERVED, getattr(observer, "__name__", ""), *given)
+        outcome = next((result for arguments, result in self.calls if arguments == key), None)
+        if outcome is None or outcome[0] != "observed":
+            raise NotCalled(_called(given))
+        return copy.deepcopy(outcome[1])
+
     def __call__(self, *given):
         import copy
 
         outcome = next((result for arguments, result in self.calls if arguments == given), None)
-        if outcome is None:
+        if outcome is None or outcome[0] == "observed":
             raise NotCalled(_called(given))
         if outcome[0] == "returned":
             return copy.deepcopy(outcome[1])
@@ -530,15 +548,20 @@ def _workbook_answers():
             return dict()
         tables = dict()
 
-        def recording(function, table):
-            def call(*given):
+        class Recording:
+            records_observations = True  # workbook.checks._base.observe asks it, not the observer
+
+            def __init__(self, function, table):
+                self.function, self.table = function, table
+
+            def __call__(self, *given):
                 outcome = None
                 try:
                     kept = copy.deepcopy(given)
                 except Exception:
                     kept = None
                 try:
-                    got = function(*given)
+                    got = self.function(*given)
                 except NotImplementedError:
                     outcome = ("not-implemented",)
                     raise
@@ -549,15 +572,25 @@ def _workbook_answers():
                     outcome = returned(got)
                     return got
                 finally:
-                    if kept is not None and outcome is not None and len(table) < 1000:
-                        table.append((kept, outcome))
-            return call
+                    if kept is not None and outcome is not None and len(self.table) < 1000:
+                        self.table.append((kept, outcome))
+
+            def observe(self, observer, *given):
+                try:
+                    kept = copy.deepcopy(given)
+                except Exception:
+                    kept = None
+                seen = observer(self.function, *given)
+                made = as_data(seen)
+                if kept is not None and made is not None and len(self.table) < 1000:
+                    self.table.append((({OBSERVED!r}, observer.__name__, *kept), ("observed", made[1])))
+                return seen
 
         handed = []
         for value in values:
             if isinstance(value, types.FunctionType) and not is_stub(value):
                 tables[id(value)] = []
-                value = recording(value, tables[id(value)])
+                value = Recording(value, tables[id(value)])
             handed.append(value)
         if tables:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

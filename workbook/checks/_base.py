@@ -50,13 +50,25 @@ def judged_in_kernel(why: str):
 
 def judged_on_returns(check):
     """Declares that this check's answer is a function judged only by what it returns (or raises)
-    for the arguments the check gives it: plain data in, plain data out, no database, no files.
-    The grader then runs the check once in the kernel with the function's every call recorded,
-    takes the calls out as data (the arguments, what came back), and the judge runs the same check
-    on a stand-in that gives those results back (workbook/authoring/judge.py, `Replay`): what the
-    kernel hands out is the answer, judged as one, and no code of the submission's runs there."""
+    for the arguments the check gives it, plain data in and out; or by what it does, as an
+    observer of the check's reports it in plain data (`observe`: 03-2's transfer, the balances it
+    leaves). The grader then runs the check once in the kernel with the function's every call and
+    observation recorded, takes them out as data, and the judge runs the same check on a stand-in
+    that gives those results back (workbook/authoring/judge.py, `Replay`): what the kernel hands out
+    is the answer, judged as one, and no code of the submission's runs there."""
     check.judged_on_returns = True
     return check
+
+
+def observe(function, observer, *args):
+    """`observer(function, *args)`: what the learner's function does, as plain data (the balances a
+    transfer leaves, how the call ended). The grader's record of a kernel's run (judge.Replay, and
+    the recording in judge.extraction_source) answers for itself: the observer runs in the kernel,
+    and the judge gets its result as data."""
+    own = getattr(type(function), "observe", None)
+    if own is not None and getattr(type(function), "records_observations", False):
+        return function.observe(observer, *args)
+    return observer(function, *args)
 
 
 def kernel_also_judges(why: str):

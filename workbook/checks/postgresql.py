@@ -12,7 +12,7 @@ import json
 import re
 
 from ..i18n import N_, _
-from ._base import CheckFailed, expect_queryset, judged_in_kernel, ok, require_answer
+from ._base import CheckFailed, expect_queryset, judged_on_returns, ok, require_answer
 from ._probe import PROBE_IDS, expect_objects, guarded, rolled_back
 
 CONNECTION_KEYS = ("dbname", "user", "password", "host", "port", "connect_timeout")
@@ -501,11 +501,16 @@ def predict_visibility(answer) -> None:
 TRANSFER_SCHEMA = "check_transfer"
 
 
-def _transfer_attempt(function, source: str, target: str, amount: int):
-    """Run the learner's transfer on a fresh accounts table (alice 100, bob 950, carol 0; 0..1000 allowed):
-    (the balances after, the error it let out or None)."""
+def _attempt_transfer(function, source: str, target: str, amount: int) -> dict:
+    """Run the learner's transfer on a fresh accounts table (alice 100, bob 950, carol 0; 0..1000
+    allowed) and say what it did, as plain data: the balances after, and how the call ended
+    ("returned", "database error", "not implemented", "raised", or "in a transaction" when it could
+    not be run), with the exception's class name and first line. The check judges only this, so the
+    grader's judge can judge it from the kernel's record of it (`observe`)."""
     from django.db import DatabaseError, connection
 
+    if connection.in_atomic_block:
+        return {"balances": {}, "ended": "in a transaction", "kind": "", "message": ""}
     schema = TRANSFER_SCHEMA
     with connection.cursor() as cursor:
         cursor.execute("SHOW search_path")
@@ -518,55 +523,65 @@ def _transfer_attempt(function, source: str, target: str, amount: int):
         )
         cursor.execute(f"INSERT INTO {schema}.accounts VALUES ('alice', 100), ('bob', 950), ('carol', 0)")
         cursor.execute(f"SET search_path TO {schema}, public")
-    error = None
+    ended, kind, message = "returned", "", ""
     try:
         function(source, target, amount)
     except NotImplementedError:
-        from ._base import function_not_answered
-
-        raise function_not_answered("transfer") from None
+        ended = "not implemented"
     except DatabaseError as exc:
-        error = exc
+        ended, kind, message = "database error", type(exc).__name__, _first_line(exc)
     except Exception as exc:  # the learner's code
-        raise CheckFailed(
-            "transfer",
-            _("your function raised {kind} on transfer({source!r}, {target!r}, {amount})").format(
-                kind=type(exc).__name__, source=source, target=target, amount=amount
-            ),
-            got=str(exc),
-            hint=_("transfer(source, target, amount) updates the table accounts with sql()"),
-        ) from None
+        ended, kind, message = "raised", type(exc).__name__, str(exc)[:1000]
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT owner, balance FROM {schema}.accounts ORDER BY owner")
             balances = dict(cursor.fetchall())
             cursor.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             cursor.execute(f"SET search_path TO {search_path}")
-    return balances, error
+    return {"balances": balances, "ended": ended, "kind": kind, "message": message}
 
 
-@judged_in_kernel(
-    "the answer is a function the notebook defines, and the judge never runs a submission's code"
-)
+def _transfer_attempt(function, source: str, target: str, amount: int):
+    """(the balances after, the first line of the database error it let out, or None); what the
+    learner's own code raised, or the stub, is a ✗ here."""
+    from ._base import function_not_answered, observe
+
+    seen = observe(function, _attempt_transfer, source, target, amount)
+    if seen["ended"] == "in a transaction":
+        raise CheckFailed(
+            "transfer",
+            _("this check must run outside a transaction"),
+            hint=_("run the check cell on its own"),
+        )
+    if seen["ended"] == "not implemented":
+        raise function_not_answered("transfer")
+    if seen["ended"] == "raised":
+        raise CheckFailed(
+            "transfer",
+            _("your function raised {kind} on transfer({source!r}, {target!r}, {amount})").format(
+                kind=seen["kind"], source=source, target=target, amount=amount
+            ),
+            got=seen["message"],
+            hint=_("transfer(source, target, amount) updates the table accounts with sql()"),
+        )
+    error = seen["message"] or seen["kind"] if seen["ended"] == "database error" else None
+    return seen["balances"], error
+
+
+@judged_on_returns
 def transfer(function) -> None:
     """A transfer between two accounts that changes both balances or neither."""
     from ._base import expect_function
 
     exercise = "transfer"
     expect_function(exercise, function)
-    from django.db import connection
-
-    if connection.in_atomic_block:
-        raise CheckFailed(
-            exercise, _("this check must run outside a transaction"), hint=_("run the check cell on its own")
-        )
     start = {"alice": 100, "bob": 950, "carol": 0}
     balances, error = _transfer_attempt(function, "alice", "carol", 30)
     if error is not None:
         raise CheckFailed(
             exercise,
             _("30 from alice to carol, which breaks no rule, failed"),
-            got=_first_line(error),
+            got=error,
             hint=_("take the amount from the source (the first argument), add it to the target"),
         )
     if balances != {"alice": 70, "bob": 950, "carol": 30}:
