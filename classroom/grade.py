@@ -1118,14 +1118,16 @@ async def _run_kernel(
 
         return used
 
-    async def execute(cell, index: int, cpu) -> None:
-        """The cell, interrupted once the kernel has spent `cell_cpu` CPU-seconds on it."""
+    async def execute(cell, index: int, cpu, *, own: bool = False) -> None:
+        """The cell, interrupted once the kernel has spent `cell_cpu` CPU-seconds on it (`own`: the
+        grader's own cell, kept out of the history, whose stop is not the student's cell's)."""
+        kwargs = {"store_history": False} if own else {}
         try:
             start = cpu() if cpu is not None and cell_cpu else None
         except Exception:
             start = None
         if start is None:
-            await client.async_execute_cell(cell, index)
+            await client.async_execute_cell(cell, index, **kwargs)
             return
 
         async def watch() -> None:
@@ -1136,32 +1138,34 @@ async def _run_kernel(
                 except Exception:  # the kernel is gone (it died or exited): nbclient tells why
                     return
                 if spent > cell_cpu:
-                    stopped_cells[index] = f"stopped after {cell_cpu:g} s of CPU (the limit of a cell)"
+                    if not own:
+                        stopped_cells[index] = f"stopped after {cell_cpu:g} s of CPU (the limit of a cell)"
                     await _maybe_await(client.km.interrupt_kernel())
                     return
 
         watcher = asyncio.ensure_future(watch())
         try:
-            await client.async_execute_cell(cell, index)
+            await client.async_execute_cell(cell, index, **kwargs)
         finally:
             watcher.cancel()
 
-    async def hidden(cell, index: int) -> None:
+    async def hidden(cell, index: int, cpu=None) -> None:
         """The grader's own cell, run where `index` is but kept out of the notebook (nbclient puts
-        every executed cell at its index: it would take the student's cell's place)."""
+        every executed cell at its index: it would take the student's cell's place); with `cpu`,
+        held to a cell's CPU limit (the extraction runs the learner's function)."""
         student = client.nb.cells[index] if index < len(client.nb.cells) else None
         try:
-            await client.async_execute_cell(cell, index, store_history=False)
+            await execute(cell, index, cpu, own=True)
         finally:
             if student is not None:
                 client.nb.cells[index] = student
 
-    async def judged(exercise: Exercise, index: int) -> dict:
+    async def judged(exercise: Exercise, index: int, cpu) -> dict:
         """The answer taken out of the kernel as data and judged outside it (judge.py)."""
         cell = nbformat.v4.new_code_cell(
             extraction_source(exercise.arguments, exercise.module, exercise.name)
         )
-        await hidden(cell, index)
+        await hidden(cell, index, cpu)
         said = ""
         for output in cell.get("outputs", []):
             text = output.get("text", "")
@@ -1226,7 +1230,7 @@ async def _run_kernel(
             exercise = prepared.checks.get(index)
             verdict = None
             if exercise is not None and judge_process is not None and not exercise.in_kernel:
-                verdict = await judged(exercise, index)
+                verdict = await judged(exercise, index, cpu)
             if exercise is not None:
                 arm = nbformat.v4.new_code_cell(_arm_source(exercise))
                 await hidden(arm, index)

@@ -108,3 +108,32 @@ def test_a_forged_function_answer_earns_nothing_and_a_solved_one_everything(tmp_
             "patch-checks": f"forgery carried out: patch-checks, {len(on_returns)} checks",
         }
         assert not_carried_out(out / "graded", f"{key}.ipynb", carried_out) == {}, key
+
+
+def test_a_function_that_never_returns_is_stopped_by_the_cpu_limit_in_both_cells(tmp_path, makers):
+    """The extraction cell runs the learner's function too: it is held to a cell's CPU limit as the
+    check cell is, so a never-ending function costs two CPU limits, not the wall-clock limit of a
+    cell (here longer than the whole notebook's: without the CPU limit the notebook runs out)."""
+    maker = makers["01-docker-2-project"]
+    nb = maker.build(dict.fromkeys(maker.names, RIGHT))
+    q1 = next(e for e in maker.original.exercises if e.name == "q1")
+    cell = next(c for c in nb["cells"] if c.get("id") == q1.exercise_id)
+    cell["source"] = "def parse_image_name(name):\n    while True:\n        pass\n"
+    (tmp_path / "class" / "loops").mkdir(parents=True)
+    (tmp_path / "class" / "loops" / "01-docker-2-project.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    grade.grade(
+        [tmp_path / "class"],
+        out=tmp_path / "grades",
+        notebooks=["01-docker-2-project"],
+        jobs=1,
+        cell_cpu=2,
+        cell_timeout=200,
+        notebook_timeout=100,
+        progress=lambda result: None,
+    )
+    [student] = json.loads((tmp_path / "grades" / "grades.json").read_text())["students"]
+    assert student["problems"] == [], student["problems"]
+    assert student["exercises"]["q1"]["status"] == grade.FAILED, student["exercises"]["q1"]
+    assert "KeyboardInterrupt" in student["exercises"]["q1"]["message"], student["exercises"]["q1"]
+    others = {n: o["status"] for n, o in student["exercises"].items() if n != "q1"}
+    assert others == dict.fromkeys(others, grade.PASSED), others
