@@ -137,7 +137,7 @@ class Sandbox:
         paths.update(REPO_ROOT / name for name in (*KERNEL_PACKAGES, *SITE_FILES))
         # Packages this Python finds outside its prefix (a .pth file's folder, the user's site):
         # the kernel, the same Python, looks for them there too.
-        found = [Path(p) for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+        found = package_folders()
         paths.update(
             p
             for p in found
@@ -288,6 +288,15 @@ class Sandbox:
             time.sleep(0.05)
 
 
+def package_folders(paths: list[str] | None = None) -> list[Path]:
+    """The folders of `paths` (default: this Python's sys.path) that packages are installed in."""
+    return [
+        Path(p)
+        for p in (sys.path if paths is None else paths)
+        if Path(p).name in ("site-packages", "dist-packages")
+    ]
+
+
 def compile_venv(
     probes: tuple[str, ...] = ("django", "IPython", "ipykernel", "jupyter_client", "rest_framework"),
     paths: list[str] | None = None,
@@ -308,12 +317,7 @@ def compile_venv(
 
     if all(compiled(name) for name in probes):
         return False
-    folders = {
-        Path(p)
-        for p in (sys.path if paths is None else paths)
-        if Path(p).name in ("site-packages", "dist-packages")
-    }
-    writable = [f for f in folders if f.is_dir() and os.access(f, os.W_OK)]
+    writable = [f for f in set(package_folders(paths)) if f.is_dir() and os.access(f, os.W_OK)]
     for folder in writable:
         compileall.compile_dir(folder, quiet=2, workers=0)
     return bool(writable)

@@ -267,3 +267,36 @@ def seen_by_probe(nb) -> dict:
     text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     line = next(line for line in text.splitlines() if line.startswith("PROBE "))
     return json.loads(line.removeprefix("PROBE "))
+
+
+# --- the judge's side of an answer ---------------------------------------------------------------
+
+
+def kernel_hands_out(
+    namespace: dict, arguments: str, module: str = "", name: str = "", cells: str = ""
+) -> tuple:
+    """`cells` (a notebook's code: an exercise cell, a forging cell) and then the grader's extraction
+    cell (workbook/authoring/judge.py), run in this process as a kernel runs them, with `namespace`
+    as `__main__`'s (so a class defined there has `__main__` for its module): what the judge is
+    handed, (the packed answers, the SQL statements)."""
+    import base64
+    import contextlib
+    import io
+    import sys
+    import types
+
+    from workbook.authoring import judge
+
+    kernel = types.ModuleType("__main__")
+    kernel.__dict__.update(namespace)
+    main, sys.modules["__main__"] = sys.modules["__main__"], kernel
+    printed = io.StringIO()
+    try:
+        exec(cells, kernel.__dict__)
+        with contextlib.redirect_stdout(printed):
+            exec(judge.extraction_source(arguments, module, name), kernel.__dict__)
+    finally:
+        sys.modules["__main__"] = main
+    said = printed.getvalue().strip().splitlines()[-1]
+    assert said.startswith(judge.MARKER + "answers "), said[:300]
+    return judge.loads(base64.b64decode(said.removeprefix(judge.MARKER + "answers ")))

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import connection, transaction
+from grading_helpers import kernel_hands_out
 
 from workbook.checks import CheckFailed
 from workbook.checks import postgresql as check
@@ -120,24 +121,9 @@ def judged_outside(answer) -> tuple[dict, list]:
     """The answer as the grader takes it (workbook/authoring/judge.py): the check run once in the
     "kernel" (here) with the function's observations recorded, the record handed out as data, and
     the judge's verdict on that record alone, with no database work and no code of the answer's."""
-    import base64
-    import io
-    import sys
-    import types
-
     from workbook.authoring import judge
 
-    kernel = types.ModuleType("__main__")
-    kernel.transfer = answer
-    main, sys.modules["__main__"] = sys.modules["__main__"], kernel
-    printed, stdout = io.StringIO(), sys.stdout
-    try:
-        sys.stdout = printed
-        exec(judge.extraction_source("transfer", "postgresql", "transfer"), kernel.__dict__)
-    finally:
-        sys.stdout, sys.modules["__main__"] = stdout, main
-    said = printed.getvalue().strip().splitlines()[-1]
-    packed, _statements = judge.loads(base64.b64decode(said.removeprefix(judge.MARKER + "answers ")))
+    packed, _statements = kernel_hands_out({"transfer": answer}, "transfer", "postgresql", "transfer")
     return judge.judge("postgresql", "transfer", packed, []), packed
 
 

@@ -8,12 +8,8 @@ function passes written any way, a wrong one fails with the check's own ✗, and
 kernel passes it but results that are right for the check's inputs.
 """
 
-import base64
-import io
-import sys
-import types
-
 import pytest
+from grading_helpers import kernel_hands_out
 
 from workbook.authoring import judge
 from workbook.checks import _base, cicd, docker
@@ -115,22 +111,10 @@ def kernel_packs(module: str, variable: str, source: str, before: str = "") -> l
     kernel runs them, in `__main__`'s namespace: what the judge is handed."""
     from workbook import files
 
-    kernel = types.ModuleType("__main__")
-    namespace = kernel.__dict__
-    namespace["files"] = files
-    main, sys.modules["__main__"] = sys.modules["__main__"], kernel
-    printed, stdout = io.StringIO(), sys.stdout
-    try:
-        exec(before + "\n" + source, namespace)
-        name = next(n for n, (m, v, *_) in CASES.items() if (m, v) == (module, variable))
-        sys.stdout = printed
-        exec(judge.extraction_source(variable, module, name), namespace)
-    finally:
-        sys.stdout = stdout
-        sys.modules["__main__"] = main
-    said = printed.getvalue().strip().splitlines()[-1]
-    assert said.startswith(judge.MARKER + "answers "), said[:300]
-    packed, _statements = judge.loads(base64.b64decode(said.removeprefix(judge.MARKER + "answers ")))
+    name = next(n for n, (m, v, *_) in CASES.items() if (m, v) == (module, variable))
+    packed, _statements = kernel_hands_out(
+        {"files": files}, variable, module, name, cells=before + "\n" + source
+    )
     return packed
 
 

@@ -12,6 +12,7 @@ import pickle
 
 import pytest
 from django.db import connection
+from grading_helpers import kernel_hands_out
 
 from workbook.authoring import judge
 from workbook.checks import CheckFailed, api, modeling
@@ -177,28 +178,8 @@ RIGHT_STR = '        return f"Post #{self.pk} by {self.author.username}: {self.c
 def kernel_packs(body: str, answer: str, new_posts) -> list:
     """The exercise cell and the grader's extraction cell, run as a kernel runs them (the names in
     `__main__`'s namespace, the proxy's module `__main__`); what the judge is handed."""
-    import base64
-    import io
-    import sys
-    import types
-
-    kernel = types.ModuleType("__main__")
-    namespace = kernel.__dict__
-    namespace["new_posts"] = new_posts
-    main, sys.modules["__main__"] = sys.modules["__main__"], kernel
-    try:
-        exec(PROXY_CELL.format(body=body) + f"answer = {answer}\n", namespace)
-        printed, stdout = io.StringIO(), sys.stdout
-        sys.stdout = printed
-        try:
-            exec(judge.extraction_source("answer, new_posts"), namespace)
-        finally:
-            sys.stdout = stdout
-    finally:
-        sys.modules["__main__"] = main
-    said = printed.getvalue().strip()
-    assert said.startswith(judge.MARKER + "answers "), said[:300]
-    packed, _statements = judge.loads(base64.b64decode(said.removeprefix(judge.MARKER + "answers ")))
+    cells = PROXY_CELL.format(body=body) + f"answer = {answer}\n"
+    packed, _statements = kernel_hands_out({"new_posts": new_posts}, "answer, new_posts", cells=cells)
     return packed
 
 

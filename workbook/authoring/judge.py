@@ -214,6 +214,23 @@ def _identifier(name) -> bool:
     return type(name) is str and name.isidentifier() and len(name) <= MAX_NAME
 
 
+def _named_text(outcome, kinds: tuple[str, ...]) -> bool:
+    """(kind, a class's name, a bounded text) with kind one of `kinds`: what was raised, or shown."""
+    return (
+        outcome[0] in kinds
+        and len(outcome) == 3
+        and _identifier(outcome[1])
+        and type(outcome[2]) is str
+        and len(outcome[2]) <= MAX_SHOWN
+    )
+
+
+def _raise_as(name: str, message: str):
+    """Raise an exception of the class name the kernel gave, with its message: made here, never the
+    kernel's own class."""
+    raise type(name, (Exception,), {"__module__": __name__})(message)
+
+
 def _outcome(outcome) -> tuple:
     """One row's `str(row)` as the kernel gave it: ("str", text), ("not-implemented",) or
     ("raised", exception class name, first line of its message); plain, bounded strings only."""
@@ -221,11 +238,8 @@ def _outcome(outcome) -> tuple:
         if outcome[0] == "str" and len(outcome) == 2:
             if type(outcome[1]) is str and len(outcome[1]) <= MAX_SHOWN:
                 return outcome
-        elif outcome == ("not-implemented",):
+        elif outcome == ("not-implemented",) or _named_text(outcome, ("raised",)):
             return outcome
-        elif outcome[0] == "raised" and len(outcome) == 3 and _identifier(outcome[1]):
-            if type(outcome[2]) is str and len(outcome[2]) <= MAX_SHOWN:
-                return outcome
     raise Unjudgeable("a __str__ outcome that is not plain, bounded text")
 
 
@@ -251,7 +265,7 @@ def proxy_model(concrete, name, shown):
             return outcome[1]
         if outcome[0] == "not-implemented":
             raise NotImplementedError
-        raise type(outcome[1], (Exception,), {"__module__": __name__})(outcome[2])
+        _raise_as(outcome[1], outcome[2])
 
     meta = type("Meta", (), {"proxy": True, "app_label": concrete._meta.app_label, "apps": Apps()})
     return type(concrete)(name, (concrete,), {"__module__": __name__, "Meta": meta, "__str__": __str__})
@@ -278,11 +292,8 @@ def _result(outcome) -> tuple:
     if type(outcome) is tuple and outcome:
         if outcome[0] in ("returned", "observed") and len(outcome) == 2:
             return outcome
-        if outcome == ("not-implemented",):
+        if outcome == ("not-implemented",) or _named_text(outcome, ("raised", "opaque")):
             return outcome
-        if outcome[0] in ("raised", "opaque") and len(outcome) == 3 and _identifier(outcome[1]):
-            if type(outcome[2]) is str and len(outcome[2]) <= MAX_SHOWN:
-                return outcome
     raise Unjudgeable("a call's result that is not plain, bounded data")
 
 
@@ -307,21 +318,23 @@ class Replay:
         self.calls = table
         self.__name__ = "the function handed out"
 
+    def _recorded(self, key: tuple, given: tuple, observed: bool) -> tuple:
+        """The outcome recorded for `key`: an observation's, or a call's; NotCalled for none."""
+        outcome = next((result for arguments, result in self.calls if arguments == key), None)
+        if outcome is None or (outcome[0] == "observed") != observed:
+            raise NotCalled(_called(given))
+        return outcome
+
     def observe(self, observer, *given):
         import copy
 
         key = (OBSERVED, getattr(observer, "__name__", ""), *given)
-        outcome = next((result for arguments, result in self.calls if arguments == key), None)
-        if outcome is None or outcome[0] != "observed":
-            raise NotCalled(_called(given))
-        return copy.deepcopy(outcome[1])
+        return copy.deepcopy(self._recorded(key, given, observed=True)[1])
 
     def __call__(self, *given):
         import copy
 
-        outcome = next((result for arguments, result in self.calls if arguments == given), None)
-        if outcome is None or outcome[0] == "observed":
-            raise NotCalled(_called(given))
+        outcome = self._recorded(given, given, observed=False)
         if outcome[0] == "returned":
             return copy.deepcopy(outcome[1])
         if outcome[0] == "opaque":
@@ -329,7 +342,7 @@ class Replay:
             return kind()
         if outcome[0] == "not-implemented":
             raise NotImplementedError
-        raise type(outcome[1], (Exception,), {"__module__": __name__})(outcome[2])
+        _raise_as(outcome[1], outcome[2])
 
 
 def rebuild(packed):
@@ -554,12 +567,19 @@ def _workbook_answers():
             def __init__(self, function, table):
                 self.function, self.table = function, table
 
-            def __call__(self, *given):
-                outcome = None
+            def keep(self, given):
+                # the arguments as they were given, before the function can change them
                 try:
-                    kept = copy.deepcopy(given)
+                    return copy.deepcopy(given)
                 except Exception:
-                    kept = None
+                    return None
+
+            def write(self, key, outcome):
+                if key is not None and outcome is not None and len(self.table) < 1000:
+                    self.table.append((key, outcome))
+
+            def __call__(self, *given):
+                kept, outcome = self.keep(given), None
                 try:
                     got = self.function(*given)
                 except NotImplementedError:
@@ -572,18 +592,14 @@ def _workbook_answers():
                     outcome = returned(got)
                     return got
                 finally:
-                    if kept is not None and outcome is not None and len(self.table) < 1000:
-                        self.table.append((kept, outcome))
+                    self.write(kept, outcome)
 
             def observe(self, observer, *given):
-                try:
-                    kept = copy.deepcopy(given)
-                except Exception:
-                    kept = None
+                kept = self.keep(given)
                 seen = observer(self.function, *given)
                 made = as_data(seen)
-                if kept is not None and made is not None and len(self.table) < 1000:
-                    self.table.append((({OBSERVED!r}, observer.__name__, *kept), ("observed", made[1])))
+                key = None if kept is None else ({OBSERVED!r}, observer.__name__, *kept)
+                self.write(key, None if made is None else ("observed", made[1]))
                 return seen
 
         handed = []

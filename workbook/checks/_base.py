@@ -65,8 +65,7 @@ def observe(function, observer, *args):
     transfer leaves, how the call ended). The grader's record of a kernel's run (judge.Replay, and
     the recording in judge.extraction_source) answers for itself: the observer runs in the kernel,
     and the judge gets its result as data."""
-    own = getattr(type(function), "observe", None)
-    if own is not None and getattr(type(function), "records_observations", False):
+    if getattr(type(function), "records_observations", False):
         return function.observe(observer, *args)
     return observer(function, *args)
 

@@ -541,7 +541,7 @@ def _attempt_transfer(function, source: str, target: str, amount: int) -> dict:
     return {"balances": balances, "ended": ended, "kind": kind, "message": message}
 
 
-def _transfer_attempt(function, source: str, target: str, amount: int):
+def _transfer_result(function, source: str, target: str, amount: int):
     """(the balances after, the first line of the database error it let out, or None); what the
     learner's own code raised, or the stub, is a ✗ here."""
     from ._base import function_not_answered, observe
@@ -576,7 +576,7 @@ def transfer(function) -> None:
     exercise = "transfer"
     expect_function(exercise, function)
     start = {"alice": 100, "bob": 950, "carol": 0}
-    balances, error = _transfer_attempt(function, "alice", "carol", 30)
+    balances, error = _transfer_result(function, "alice", "carol", 30)
     if error is not None:
         raise CheckFailed(
             exercise,
@@ -596,7 +596,7 @@ def transfer(function) -> None:
         ("alice", "carol", 200, _("alice would go below 0")),
         ("alice", "bob", 60, _("bob would go above 1,000")),
     ):
-        balances, error = _transfer_attempt(function, source, target, amount)
+        balances, error = _transfer_result(function, source, target, amount)
         if balances != start:
             raise CheckFailed(
                 exercise,
