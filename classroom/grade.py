@@ -773,12 +773,15 @@ class Server:
         finally:
             conn.close()
         env = _clean_env(self.url(self.owner, self.owner_password, self.template), self.config)
+        # Read as it is written: a console's code page (PYTHONIOENCODING=cp949 on a Korean Windows)
+        # would otherwise reach the child, and its ✓ lines would not decode here.
         result = subprocess.run(
             [python, "-c", "import workbook; workbook.setup()"],
-            env=env,
+            env={**env, "PYTHONIOENCODING": "utf-8"},
             cwd=PROJECT_DIR,
             capture_output=True,
-            text=True,
+            encoding="utf-8",
+            errors="replace",
         )
         if result.returncode != 0:
             raise RuntimeError(f"the template database could not be prepared:\n{result.stderr[-2000:]}")

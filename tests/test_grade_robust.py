@@ -197,3 +197,21 @@ def test_every_solved_notebook_that_needs_no_docker_earns_every_exercise(tmp_pat
     }
     assert not_passed == {}
     assert all(r.exercises for r in run.results)
+
+
+def test_a_console_in_another_code_page_grades_as_any_other(tmp_path, monkeypatch):
+    """An instructor's Korean Windows console (code page cp949, in PYTHONIOENCODING, which every
+    Python the grader starts inherits): what the grader's own child processes print is still read
+    (it failed with UnicodeDecodeError while preparing the template, before any submission)."""
+    monkeypatch.setenv("PYTHONIOENCODING", "cp949")
+    start = Maker(NOTEBOOKS_DIR / "00-start-here.ipynb")
+    (tmp_path / "class" / "kim").mkdir(parents=True)
+    solved = start.build(dict.fromkeys(start.names, RIGHT))
+    (tmp_path / "class" / "kim" / "00-start-here.ipynb").write_text(json.dumps(solved), encoding="utf-8")
+    grade.grade(
+        [tmp_path / "class"], out=tmp_path / "grades", notebooks=["00"], jobs=1, progress=lambda result: None
+    )
+    [student] = json.loads((tmp_path / "grades" / "grades.json").read_text(encoding="utf-8"))["students"]
+    assert student["problems"] == [] and {e["status"] for e in student["exercises"].values()} == {
+        grade.PASSED
+    }
