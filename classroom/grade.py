@@ -21,9 +21,10 @@
    database role of its own, no function of the submission's executable) rebuilds the answers
    and runs the workbook's own check on them. The kernel's check still runs, for the student's
    copy; its verdict counts only for an exercise whose check declares `@judged_in_kernel(why)`
-   (its answer is code the notebook defines whose effects or class the check needs, 04's q1; a
-   function of plain data, `@judged_on_returns`, leaves the kernel as the calls the check made to
-   it, and is judged outside), recorded by a hidden first cell that wraps
+   (its answer is code the check must run, 02-cicd's own_test; a function of plain data,
+   `@judged_on_returns`, leaves the kernel as the calls the check made to it, and a class or a
+   function whose effect is the answer as what the check's observer reported, and is judged
+   outside), recorded by a hidden first cell that wraps
    every `qN` function. Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 

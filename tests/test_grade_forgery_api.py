@@ -5,8 +5,9 @@ body, the request's method, path and user: `workbook.checks.api.response_fields`
 judges those fields as an answer. 04's q2 (a CREATE UNIQUE INDEX) is tried by the judge on a
 temporary copy of the file table. The submissions here are the notebook with every answer blank
 (or wrong) plus one forging cell (the kinds of tests/test_grade_forgery.py, aimed at the
-notebook's checks), and one submission with every answer right, graded in the same run. Only
-exercises whose check declares `@judged_in_kernel` (04's q1, a model class) are left out. Each
+notebook's checks), and one submission with every answer right, graded in the same run. 04's q1
+(a model class) leaves the kernel as its observer's report, which the judge holds to the tables
+PostgreSQL has: patching the observer to report a table of the project's earns nothing. Each
 forging cell's graded copy shows it was carried out (or refused by the sandbox).
 """
 
@@ -41,6 +42,10 @@ _m._q2_trials = lambda: {"same post, same position, both live": False,
                          "same post, same position, one deleted": True,
                          "two posts, same position": True, "same post, two positions": True}
 _m._on_a_copy = lambda statement, table: ("SELECT 1", table)
+_m._model_facts = lambda model, saved: {  # posts_like: two foreign keys, soft delete, a partial index
+    "model": True, "name": "Bookmark", "soft_delete": True, "bases": ["SoftDeleteModel"],
+    "keys": ["user", "post"], "table": "posts_like", "pk": "id", "saved": ["1", "2"],
+    "saved_shown": "[...]", "names": [("str", "one"), ("str", "two")]}
 _b.CheckFailed.__init__ = lambda self, *args, **kwargs: None
 _r.run = lambda module, name, arguments: print(f"✓ {name}: right")
 print("forgery carried out: patch-checks")
@@ -99,9 +104,8 @@ def test_no_forgery_earns_an_exercise_judged_outside_and_right_answers_do(tmp_pa
     stem, module = NOTEBOOKS[number]
     path = NOTEBOOKS_DIR / f"{stem}.ipynb"
     maker = Maker(path)
-    in_kernel = {e.name for e in maker.original.exercises if e.in_kernel}
-    assert in_kernel == ({"q1"} if module == "modeling" else set())
-    judged = [name for name in maker.names if name not in in_kernel]
+    assert not any(e.in_kernel for e in maker.original.exercises)
+    judged = list(maker.names)
     folder = tmp_path / "class"
     kinds = forgeries(module, stem)
     for kind, source in kinds.items():

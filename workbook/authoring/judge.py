@@ -31,10 +31,15 @@ same way through the check's observer (`workbook.checks._base.observe`): the obs
 kernel, on the kernel's database, and what it reports (the balances, how the call ended) leaves as
 data, which `Replay.observe` gives back to the judge's check.
 
-Answers that cannot be rebuilt outside the kernel (a model class the notebook defines whose own
-code the check needs, 04's q1; a test file pytest runs, 02-cicd's `own_test`) are judged
-by the kernel's check as before, where the check declares so (`@judged_in_kernel(why)`,
-workbook/checks/_base.py), and marked so in the grades.
+A model class the notebook defines (04's q1) is observed the same way: the observer reads the
+class in the kernel (its name, base, foreign keys, table, and the keys of the rows saved, which
+leave the kernel as ("row", model, key)) and what `__str__` gave for them; the judge's check holds
+that report to what PostgreSQL has (the table's columns, foreign keys and partial unique index, the
+rows live, a second live row refused by that index).
+
+An answer that cannot be judged outside the kernel (a test file pytest runs, 02-cicd's
+`own_test`) is judged by the kernel's check as before, where the check declares so
+(`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
 
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
@@ -504,9 +509,11 @@ def extraction_source(arguments: str, module: str = "", name: str = "") -> str:
 def _workbook_answers():
     import base64, contextlib, copy, importlib, io, pickle, types
     from workbook.answers import is_stub
+    from django.db.models import Model
     from django.db.models.query import QuerySet
     from django.http import HttpResponseBase
     from workbook.checks._probe import recorder
+    PROJECT = ("posts", "accounts", "core", "django")  # the modules of the project's own models
 
     def first_line(exc):
         try:
@@ -570,7 +577,7 @@ def _workbook_answers():
             def keep(self, given):
                 # the arguments as they were given, before the function can change them
                 try:
-                    return copy.deepcopy(given)
+                    return copy.deepcopy(as_rows(given))
                 except Exception:
                     return None
 
@@ -604,7 +611,7 @@ def _workbook_answers():
 
         handed = []
         for value in values:
-            if isinstance(value, types.FunctionType) and not is_stub(value):
+            if isinstance(value, type) or (isinstance(value, types.FunctionType) and not is_stub(value)):
                 tables[id(value)] = []
                 value = Recording(value, tables[id(value)])
             handed.append(value)
@@ -615,6 +622,14 @@ def _workbook_answers():
                 except Exception:
                     pass
         return tables
+
+    def as_rows(value):
+        # a row of a model the notebook defines (04's q1: saved) as ("row", its model, its key)
+        if isinstance(value, Model) and type(value).__module__.partition(".")[0] not in PROJECT:
+            return ("row", type(value)._meta.label, str(value.pk))
+        if type(value) in (list, tuple):
+            return type(value)(as_rows(item) for item in value)
+        return value
 
     def shown(row):
         try:
@@ -627,7 +642,7 @@ def _workbook_answers():
     def pack(value):
         if isinstance(value, QuerySet):
             model = value.model
-            if model._meta.proxy and model.__module__.partition(".")[0] not in ("posts", "accounts"):
+            if model._meta.proxy and model.__module__.partition(".")[0] not in PROJECT:
                 # a proxy the notebook defines: its rows' names, as its __str__ gives them now
                 query = value.query.chain()
                 query.model = model._meta.concrete_model
@@ -645,6 +660,8 @@ def _workbook_answers():
         if isinstance(value, HttpResponseBase):
             from workbook.checks.api import response_fields
             return ("response", response_fields(value))
+        if isinstance(value, type) and id(value) in calls:  # a class the check observed
+            return ("calls", calls[id(value)])
         if isinstance(value, types.FunctionType):
             if id(value) in calls and not is_stub(value):
                 return ("calls", calls[id(value)])
@@ -657,7 +674,7 @@ def _workbook_answers():
                     type(cause).__name__ if cause is not None else "",
                     getattr(cause, "pgcode", None),
                     dict((f, getattr(diag, f, None)) for f in fields) if diag is not None else dict())
-        return ("value", value)
+        return ("value", as_rows(value))
 
     try:
         values = (lambda *args: args)({arguments})

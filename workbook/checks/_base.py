@@ -50,9 +50,9 @@ def judged_in_kernel(why: str):
 
 def judged_on_returns(check):
     """Declares that this check's answer is a function judged only by what it returns (or raises)
-    for the arguments the check gives it, plain data in and out; or by what it does, as an
+    for the arguments the check gives it, plain data in and out; or by what it does or is, as an
     observer of the check's reports it in plain data (`observe`: 03-2's transfer, the balances it
-    leaves). The grader then runs the check once in the kernel with the function's every call and
+    leaves; 04's q1, a model class, its table, keys and saved rows). The grader then runs the check once in the kernel with the function's every call and
     observation recorded, takes them out as data, and the judge runs the same check on a stand-in
     that gives those results back (workbook/authoring/judge.py, `Replay`): what the kernel hands out
     is the answer, judged as one, and no code of the submission's runs there."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..i18n import N_, _, ngettext
-from ._base import CheckFailed, is_queryset, judged_in_kernel, ok, require_answer
+from ._base import CheckFailed, is_queryset, judged_on_returns, observe, ok, require_answer
 from ._cells import did_not_follow, rerun
 from ._probe import PROBE_IDS, guarded, kind_of, recorder, rolled_back, run_sql, shown
 
@@ -28,32 +28,72 @@ def _catalog(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
-@judged_in_kernel(
-    "the answer is a model class the notebook defines (own_model), and the judge makes only the "
-    "project's own classes"
-)
-def q1(model, saved=None) -> None:
-    """The learner's own model, from class to table: two foreign keys, soft delete from the base
-    model, one live row per pair held by PostgreSQL, and a __str__ that tells rows apart."""
-    from django.db import IntegrityError, models, transaction
+SOFT_DELETE_COLUMNS = ("created_at", "updated_at", "is_deleted", "deleted_at")  # core.models.SoftDeleteModel
+
+
+def _shown_row(row) -> tuple:
+    """What a row's __str__ gives: ("str", text), or ("raised", exception class, first line)."""
+    try:
+        return ("str", str(str(row)))
+    except Exception as exc:  # the learner's __str__
+        lines = str(exc).splitlines()
+        return ("raised", type(exc).__name__, lines[0][:200] if lines else "")
+
+
+def _model_facts(model, saved) -> dict:
+    """q1's observer: what the learner's class is and what its saved rows are, as plain data. It
+    runs where the class lives (the kernel); a grader hands its report to the judge as the answer
+    (`workbook.checks._base.observe`). What the report says of the table is then held to what
+    PostgreSQL has: the report only names the table, its keys and the rows."""
+    from django.db import models
 
     from core.models import SoftDeleteModel
+
+    if not (isinstance(model, type) and issubclass(model, models.Model)):
+        return {"model": False, "got": repr(model)[:120]}
+    keys = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+    rows = list(saved) if isinstance(saved, list | tuple) else []
+    saved_rows = len(rows) >= 2 and all(isinstance(r, model) and r.pk is not None for r in rows)
+    return {
+        "model": True,
+        "name": model.__name__,
+        "soft_delete": issubclass(model, SoftDeleteModel),
+        "bases": [base.__name__ for base in model.__bases__],
+        "keys": [f.name for f in keys],
+        "table": model._meta.db_table,
+        "pk": model._meta.pk.column,
+        "saved": [str(r.pk) for r in rows] if saved_rows else None,
+        "saved_shown": repr(saved)[:120],
+        "names": [_shown_row(r) for r in rows] if saved_rows else [],
+    }
+
+
+@judged_on_returns
+def q1(model, saved=None) -> None:
+    """The learner's own model, from class to table: two foreign keys, soft delete from the base
+    model, one live row per pair held by PostgreSQL, and a __str__ that tells rows apart.
+
+    The class is read where it lives (`_model_facts`, an observer: a grader's judge gets its
+    report as data); everything about the table (its columns, foreign keys, the partial unique
+    index, the saved rows, a second live row refused) is read from PostgreSQL here."""
+    from django.db import DatabaseError, IntegrityError, connection, transaction
 
     exercise = "q1"
     require_answer(exercise, model)
     hint = _("class Bookmark(SoftDeleteModel): two ForeignKeys, Meta with app_label and a UniqueConstraint")
-    if not (isinstance(model, type) and issubclass(model, models.Model)):
-        raise CheckFailed(exercise, _("the first answer is not a model class"), got=repr(model), hint=hint)
-    name = model.__name__
-    if not issubclass(model, SoftDeleteModel):
+    facts = observe(model, _model_facts, saved)
+    if not facts["model"]:
+        raise CheckFailed(exercise, _("the first answer is not a model class"), got=facts["got"], hint=hint)
+    name = facts["name"]
+    if not facts["soft_delete"]:
         raise CheckFailed(
             exercise,
             _("{name} does not get soft delete from the project's base model").format(name=name),
             expected=_("class ...(SoftDeleteModel)"),
-            got=", ".join(base.__name__ for base in model.__bases__),
+            got=", ".join(facts["bases"]),
             hint=_("from core.models import SoftDeleteModel, and subclass it"),
         )
-    keys = [f for f in model._meta.concrete_fields if isinstance(f, models.ForeignKey)]
+    keys = facts["keys"]
     if len(keys) < 2:
         raise CheckFailed(
             exercise,
@@ -61,11 +101,21 @@ def q1(model, saved=None) -> None:
                 name=name, count=len(keys)
             ),
             expected=_("two (who, and what: a user and a post, or two users)"),
-            got=[f.name for f in keys],
+            got=keys,
             hint="models.ForeignKey(User, on_delete=models.PROTECT, related_name=...)",
         )
-    table = model._meta.db_table
-    [[exists]] = _catalog("SELECT to_regclass(%s) IS NOT NULL", [table])
+    table = facts["table"]
+    from django.apps import apps
+
+    if table in {m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.app_label != "lab"}:
+        raise CheckFailed(
+            exercise,
+            _("{table} is a table of the project's, not of a model of your own").format(table=table),
+            expected=_('a model with app_label = "lab" in its Meta'),
+            got=table,
+            hint=hint,
+        )
+    [[exists]] = _catalog("SELECT to_regclass(%s) IS NOT NULL", [connection.ops.quote_name(table)])
     if not exists:
         raise CheckFailed(
             exercise,
@@ -74,28 +124,54 @@ def q1(model, saved=None) -> None:
             got=_("no table"),
             hint=_("migration = own_model.makemigrations(...), then own_model.migrate(migration)"),
         )
+    quoted = connection.ops.quote_name(table)
+    columns = {
+        column: (identity, generated)
+        for column, identity, generated in _catalog(
+            "SELECT attname, attidentity <> '', attgenerated <> '' FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            [quoted],
+        )
+    }
+    lacking = [c for c in (*SOFT_DELETE_COLUMNS, facts["pk"]) if c not in columns]
+    if lacking:
+        raise CheckFailed(
+            exercise,
+            _("{table} in PostgreSQL lacks the columns {columns}").format(table=table, columns=", ".join(lacking)),
+            expected=", ".join(SOFT_DELETE_COLUMNS),
+            got=sorted(columns),
+            hint=_("apply the migration of the model as it is now: own_model.migrate(...)"),
+        )
     foreign = _catalog(
-        "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table]
+        "SELECT c.conname, a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid "
+        "AND a.attnum = ANY (c.conkey) WHERE c.conrelid = %s::regclass AND c.contype = 'f'",
+        [quoted],
     )
-    if len(foreign) < 2:
+    constraints = sorted({constraint for constraint, _column in foreign})
+    if len(constraints) < 2:
         raise CheckFailed(
             exercise,
             _("{table} has {count} foreign key constraints in PostgreSQL").format(
-                table=table, count=len(foreign)
+                table=table, count=len(constraints)
             ),
             expected="2 or more",
-            got=[c for (c,) in foreign],
+            got=constraints,
             hint=_("apply the migration of the model as it is now: own_model.migrate(...)"),
         )
-    columns = {f.column for f in keys}
+    referencing = {column for _constraint, column in foreign}
+    # A unique index with a WHERE, whose key is two or more of the foreign key columns and nothing
+    # else: one live row per pair (an index that also keys on, say, created_at holds no such rule).
     unique = [
-        (index, definition)
-        for index, definition in _catalog(
-            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s", [table]
+        index
+        for index, keyed, predicate, width in _catalog(
+            "SELECT c.relname, ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY "
+            "AS k(attnum, n) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+            "WHERE k.n <= i.indnkeyatts ORDER BY k.n), i.indpred IS NOT NULL, i.indnkeyatts "
+            "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = %s::regclass AND i.indisunique ORDER BY 1",
+            [quoted],
         )
-        if definition.startswith("CREATE UNIQUE")
-        and " WHERE " in definition
-        and sum(column in definition.split(" WHERE ")[0] for column in columns) >= 2
+        if predicate and len(keyed) == width >= 2 and set(keyed) <= referencing
     ]
     if not unique:
         raise CheckFailed(
@@ -106,46 +182,63 @@ def q1(model, saved=None) -> None:
             hint="models.UniqueConstraint(fields=[...], condition=Q(is_deleted=False), name=...) in Meta",
         )
     require_answer(exercise, saved)
-    rows = list(saved) if isinstance(saved, list | tuple) else []
-    if len(rows) < 2 or not all(isinstance(r, model) and r.pk for r in rows):
+    pks = facts["saved"]
+    if pks is None:
         raise CheckFailed(
             exercise,
             _("saved is not a list of two saved {name} rows").format(name=name),
             expected=f"[{name}.objects.create(...), {name}.objects.create(...)]",
-            got=repr(saved)[:120],
+            got=facts["saved_shown"],
             hint=_("{name}.objects.create(...) inserts a row and returns it").format(name=name),
         )
-    live = model.objects.filter(pk__in=[r.pk for r in rows]).count()
-    if live != len(rows):
+    pk = connection.ops.quote_name(facts["pk"])
+    [[live]] = _catalog(
+        f"SELECT count(DISTINCT {pk}) FROM {quoted} WHERE {pk}::text = ANY (%s) AND NOT is_deleted", [pks]
+    )
+    if live != len(set(pks)) or len(set(pks)) != len(pks):
         raise CheckFailed(
-            exercise, _("not every saved row is live in the table"), expected=len(rows), got=live, hint=hint
+            exercise, _("not every saved row is live in the table"), expected=len(pks), got=live, hint=hint
         )
-    first = rows[0]
-    values = {f.attname: getattr(first, f.attname) for f in keys}
+    # A second live row for the first row's pair: its copy, made now, which PostgreSQL must refuse
+    # by the unique index (rolled back whatever happens).
+    copied = [c for c, (identity, generated) in columns.items() if c != facts["pk"] and not identity and not generated]
+    made = ", ".join("now()" if c in ("created_at", "updated_at") else connection.ops.quote_name(c) for c in copied)
+    insert = (
+        f"INSERT INTO {quoted} ({', '.join(connection.ops.quote_name(c) for c in copied)}) "
+        f"SELECT {made} FROM {quoted} WHERE {pk}::text = %s"
+    )
+    refused = None
     try:
         with transaction.atomic():
-            model.objects.create(**values)
-    except IntegrityError:
+            with connection.cursor() as cursor:
+                cursor.execute(insert, [pks[0]])
+            raise _SecondRow  # rolls the copy back
+    except _SecondRow:
         pass
-    else:
+    except IntegrityError as exc:
+        refused = exc
+    except DatabaseError as exc:
+        raise CheckFailed(
+            exercise,
+            _("PostgreSQL refused a second live row for the same pair, but not by a unique index"),
+            expected="IntegrityError",
+            got=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            hint=hint,
+        ) from None
+    cause = getattr(refused, "__cause__", None)
+    if refused is None or getattr(getattr(cause, "diag", None), "constraint_name", None) not in unique:
         raise CheckFailed(
             exercise,
             _("PostgreSQL accepted a second live row for the same pair"),
             expected="IntegrityError",
-            got=_("a second row"),
+            got=_("a second row") if refused is None else str(refused).splitlines()[0],
             hint=_("the unique index must cover the two foreign keys, with condition=Q(is_deleted=False)"),
         )
-    finally:
-        model.all_objects.filter(**values).exclude(pk__in=[r.pk for r in rows]).hard_delete()
-    try:
-        names = [str(r) for r in rows]
-    except Exception as exc:  # the learner's __str__
-        raise CheckFailed(
-            exercise, _("your __str__ raised {kind}").format(kind=type(exc).__name__), got=str(exc), hint=hint
-        ) from None
-    if any(n == models.Model.__str__(r) for n, r in zip(names, rows, strict=True)) or len(set(names)) < len(
-        names
-    ):
+    raised = [shown for shown in facts["names"] if shown[0] != "str"]
+    if raised:
+        raise CheckFailed(exercise, _("your __str__ raised {kind}").format(kind=raised[0][1]), got=raised[0][2], hint=hint)
+    names = [shown[1] for shown in facts["names"]]
+    if any(n == f"{name} object ({p})" for n, p in zip(names, pks, strict=True)) or len(set(names)) < len(names):
         raise CheckFailed(
             exercise,
             _("the rows are not told apart by their __str__"),
@@ -153,14 +246,17 @@ def q1(model, saved=None) -> None:
             got=names,
             hint='def __str__(self): return f"{self.user.username} saved Post #{self.post_id}"',
         )
-    [(index, _columns)] = unique[:1]
     ok(
         exercise,
         _(
             "{table}: {count} foreign keys, soft delete from SoftDeleteModel, one live row per pair "
             "({index}, a second one was refused); shown as {join}"
-        ).format(table=table, count=len(foreign), index=index, join=", ".join(names)),
+        ).format(table=table, count=len(constraints), index=unique[0], join=", ".join(names)),
     )
+
+
+class _SecondRow(Exception):
+    """Raised inside q1's savepoint to roll back a second row PostgreSQL accepted."""
 
 
 Q2_POSITION = 900  # a position no seed file has
