@@ -176,7 +176,9 @@ def _both_ways(model, saved) -> tuple[str, dict, list]:
         kernel = "passed"
     except CheckFailed as exc:
         kernel = str(exc).splitlines()[0]
-    packed, statements = kernel_hands_out({"Bookmark": model, "saved": saved}, "Bookmark, saved", "modeling", "q1")
+    packed, statements = kernel_hands_out(
+        {"Bookmark": model, "saved": saved}, "Bookmark, saved", "modeling", "q1"
+    )
     with transaction.atomic():  # the judge marks its transaction for rollback: a savepoint here
         reply = judge.judge("modeling", "q1", packed, statements)
     return kernel, reply, packed
@@ -201,7 +203,10 @@ def test_q1_the_judge_agrees_with_the_kernel_on_the_report_alone(make, says, use
     _applied(model)
     saved = _rows(model, users)
     kernel, reply, packed = _both_ways(model, saved)
-    assert packed[0][0] == "calls" and packed[1] == ("value", [("row", model._meta.label, str(r.pk)) for r in saved])
+    assert packed[0][0] == "calls" and packed[1] == (
+        "value",
+        [("row", model._meta.label, str(r.pk)) for r in saved],
+    )
     if not says:
         assert kernel == "passed" and reply == {"status": "passed", "message": ""}, (kernel, reply)
     else:
@@ -264,8 +269,11 @@ def test_q1_a_second_row_refused_for_another_reason_is_not_the_rule(users):
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX one_live_stubborn")
         cursor.execute(
-            "CREATE UNIQUE INDEX one_live_stubborn ON lab_stubborn (user_id, post_id) WHERE NOT is_deleted AND id < 0"
+            "CREATE UNIQUE INDEX one_live_stubborn ON lab_stubborn (user_id, post_id) "
+            "WHERE NOT is_deleted AND id < 0"
         )
-        cursor.execute(f"ALTER TABLE lab_stubborn ADD CONSTRAINT only_two CHECK (id <= {max(r.pk for r in saved)})")
+        cursor.execute(
+            f"ALTER TABLE lab_stubborn ADD CONSTRAINT only_two CHECK (id <= {max(r.pk for r in saved)})"
+        )
     with pytest.raises(CheckFailed, match="accepted a second live row"):
         check.q1(model, saved)

@@ -107,7 +107,9 @@ def q1(model, saved=None) -> None:
     table = facts["table"]
     from django.apps import apps
 
-    if table in {m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.app_label != "lab"}:
+    if table in {
+        m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.app_label != "lab"
+    }:
         raise CheckFailed(
             exercise,
             _("{table} is a table of the project's, not of a model of your own").format(table=table),
@@ -137,7 +139,9 @@ def q1(model, saved=None) -> None:
     if lacking:
         raise CheckFailed(
             exercise,
-            _("{table} in PostgreSQL lacks the columns {columns}").format(table=table, columns=", ".join(lacking)),
+            _("{table} in PostgreSQL lacks the columns {columns}").format(
+                table=table, columns=", ".join(lacking)
+            ),
             expected=", ".join(SOFT_DELETE_COLUMNS),
             got=sorted(columns),
             hint=_("apply the migration of the model as it is now: own_model.migrate(...)"),
@@ -201,8 +205,14 @@ def q1(model, saved=None) -> None:
         )
     # A second live row for the first row's pair: its copy, made now, which PostgreSQL must refuse
     # by the unique index (rolled back whatever happens).
-    copied = [c for c, (identity, generated) in columns.items() if c != facts["pk"] and not identity and not generated]
-    made = ", ".join("now()" if c in ("created_at", "updated_at") else connection.ops.quote_name(c) for c in copied)
+    copied = [
+        c
+        for c, (identity, generated) in columns.items()
+        if c != facts["pk"] and not identity and not generated
+    ]
+    made = ", ".join(
+        "now()" if c in ("created_at", "updated_at") else connection.ops.quote_name(c) for c in copied
+    )
     insert = (
         f"INSERT INTO {quoted} ({', '.join(connection.ops.quote_name(c) for c in copied)}) "
         f"SELECT {made} FROM {quoted} WHERE {pk}::text = %s"
@@ -236,9 +246,13 @@ def q1(model, saved=None) -> None:
         )
     raised = [shown for shown in facts["names"] if shown[0] != "str"]
     if raised:
-        raise CheckFailed(exercise, _("your __str__ raised {kind}").format(kind=raised[0][1]), got=raised[0][2], hint=hint)
+        raise CheckFailed(
+            exercise, _("your __str__ raised {kind}").format(kind=raised[0][1]), got=raised[0][2], hint=hint
+        )
     names = [shown[1] for shown in facts["names"]]
-    if any(n == f"{name} object ({p})" for n, p in zip(names, pks, strict=True)) or len(set(names)) < len(names):
+    if any(n == f"{name} object ({p})" for n, p in zip(names, pks, strict=True)) or len(set(names)) < len(
+        names
+    ):
         raise CheckFailed(
             exercise,
             _("the rows are not told apart by their __str__"),
