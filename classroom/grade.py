@@ -20,12 +20,13 @@
    the submission, and a judge process that never runs the submission's code (a sandbox and a
    database role of its own, no function of the submission's executable) rebuilds the answers
    and runs the workbook's own check on them. The kernel's check still runs, for the student's
-   copy; its verdict counts only for an exercise whose check declares `@judged_in_kernel(why)`
-   (its answer is code the check must run, 02-cicd's own_test; a function of plain data,
-   `@judged_on_returns`, leaves the kernel as the calls the check made to it, and a class or a
-   function whose effect is the answer as what the check's observer reported, and is judged
-   outside), recorded by a hidden first cell that wraps
-   every `qN` function. Text outputs are never read as a verdict.
+   copy; its verdict would count only for an exercise whose check declares
+   `@judged_in_kernel(why)`, and none does: a function of plain data (`@judged_on_returns`) leaves
+   the kernel as the calls the check made to it, a class or a function whose effect is the answer
+   as what the check's observer reported, and a test file (`@judged_on_runs`, 02-cicd's own_test)
+   as its text, which the grader runs in sandboxes of its own (`run_test_file`) for the judge.
+   The kernel's own verdicts are recorded by a hidden first cell that wraps every `qN` function.
+   Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
 
 Out (in --out, default grades/): grades.csv (student × exercise, totals), grades.json (with the
@@ -73,6 +74,10 @@ from workbook.i18n import MARKER as LANGUAGE_MARKER
 from workbook.paths import NOTEBOOKS_DIR, PROJECT_DIR
 
 from .sandbox import (
+    JUDGE,
+    KERNEL,
+    RUNS,
+    UIDS_PER_SUBMISSION,
     GradingServer,
     Sandbox,
     as_root,
@@ -873,6 +878,61 @@ class Server:
             for (signature,) in cur.fetchall():
                 cur.execute(f'REVOKE ALL ON FUNCTION {signature} FROM PUBLIC, "{name}_judge"')
 
+    def scratch(self, name: str) -> str:
+        """A role and two empty databases of its own for one run of a learner's test file: `name`
+        (where Django connects first) and `test_<name>` (pytest-django's, used as it is with
+        --reuse-db, since the role may create no database); the role's URL."""
+        from psycopg2 import sql
+
+        password = secrets.token_urlsafe(18)
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(name)), [password]
+                )
+                self.hold(cur, name)
+                for database in (name, f"test_{name}"):
+                    cur.execute(
+                        sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                            sql.Identifier(database), sql.Identifier(name)
+                        )
+                    )
+                    cur.execute(
+                        sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
+                    )
+        finally:
+            conn.close()
+        return self.url(name, password, name)
+
+    def let_in(self, role: str, login: bool) -> None:
+        """The submission's role may log in, or (`login=False`, while its test file runs) may not:
+        a run that knows the kernel's password (a file written with it) finds no way in."""
+        from psycopg2 import sql
+
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL(f"ALTER ROLE {{}} {'LOGIN' if login else 'NOLOGIN'}").format(sql.Identifier(role))
+                )
+        finally:
+            conn.close()
+
+    def drop_scratch(self, name: str) -> None:
+        from psycopg2 import sql
+
+        conn = self._connect()
+        try:
+            with conn.cursor() as cur:
+                for database in (f"test_{name}", name):
+                    cur.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+                    )
+                cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+        finally:
+            conn.close()
+
     def drop(self, name: str, role: str | None = None) -> None:
         from psycopg2 import sql
 
@@ -895,7 +955,10 @@ class Server:
         try:
             with conn.cursor() as cur:
                 like = self.run.replace("_", r"\_") + r"\_%"
-                cur.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])
+                cur.execute(
+                    "SELECT datname FROM pg_database WHERE datname LIKE %s OR datname LIKE %s",
+                    [like, "test\\_" + like],
+                )
                 for (name,) in cur.fetchall():
                     cur.execute(
                         sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
@@ -925,18 +988,105 @@ def _clean_env(database_url: str, config: dict) -> dict:
 
 
 class Sandboxes:
-    """The run's sandboxes: a uid of its own for each submission (as root), one grading server."""
+    """The run's sandboxes: uids of their own for each submission (as root), one grading server."""
 
     def __init__(self, socket_dir: Path):
         self.socket_dir = socket_dir
         self.first_uid = uid_block() if as_root() else None
 
-    def make(self, workdir: Path, n: int, judge: bool = False) -> Sandbox:
-        """The kernel's sandbox, or (`judge`) the judge's: another uid, so neither can signal the other."""
-        uid = None if self.first_uid is None else self.first_uid + 2 * n + int(judge)
+    def make(self, workdir: Path, n: int, role: int = KERNEL) -> Sandbox:
+        """Submission `n`'s kernel's sandbox, or its judge's (`JUDGE`), or a run of its test file's
+        (`RUNS + i`): each another uid, so none can signal another."""
+        uid = None if self.first_uid is None else self.first_uid + UIDS_PER_SUBMISSION * n + role
         sandbox = Sandbox(workdir=workdir, socket_dir=self.socket_dir, uid=uid)
         sandbox.prepare()
         return sandbox
+
+
+def run_test_file(
+    name: str,
+    text: str,
+    server: Server,
+    sandboxes: Sandboxes,
+    n: int,
+    database: str,
+    base: Path,
+    timeout: int,
+) -> dict:
+    """A learner's test file (a check `@judged_on_runs`: 02-cicd's own_test) run as CI's test step
+    runs it, on a copy of the site and on each copy with one of workbook.pipeline.BREAKS in it.
+
+    Each run has a sandbox of its own (a new uid as root; a new user and PID namespace always), a
+    copy of the site of its own, and a role with two empty databases made for it alone; all of it
+    goes when the run ends, before the next begins. So nothing carries from one run to the next:
+    the only thing a run's test decides is its own exit status, which is the answer (pass on the
+    site, fail on each broken copy). The submission's kernel is stopped meanwhile, and its role
+    (`database`'s) may not log in: a file written with the kernel's password cannot use its
+    database to tell one run from the next. Returns {copy: [exit status, counts, pytest's FAILED
+    and E lines]}."""
+    from workbook.pipeline import BREAKS
+
+    if name != Path(name).name or not name.startswith("test_") or not name.endswith(".py"):
+        raise ValueError(f"not a test file's name: {name!r}")
+    runs: dict[str, list] = {}
+    server.let_in(database, login=False)
+    try:
+        for i, key in enumerate(("site", *BREAKS)):
+            runs[key] = _run_once(name, text, key, i, server, sandboxes, n, database, base, timeout)
+    finally:
+        server.let_in(database, login=True)
+    return runs
+
+
+def _run_once(
+    name: str,
+    text: str,
+    key: str,
+    i: int,
+    server: Server,
+    sandboxes: Sandboxes,
+    n: int,
+    database: str,
+    base: Path,
+    timeout: int,
+) -> list:
+    """One of run_test_file's runs, on the copy `key`: [exit status, counts, failures]."""
+    import subprocess
+
+    from workbook.pipeline import ProjectCopy, TestRun, pytest_command
+
+    folder, scratch, sandbox = base / f"{database}-run{i}", f"{database}_run{i}", None
+    try:
+        copy = ProjectCopy(folder=folder)
+        if key != "site":
+            copy.put_in(key)
+        target = folder / "project" / "posts" / "tests" / name
+        target.write_text(text, encoding="utf-8")
+        url = server.scratch(scratch)
+        sandbox = sandboxes.make(folder, n, role=RUNS + i)
+        env = kernel_environment(url, sandboxes.socket_dir, folder)
+        env["PYTHONPATH"] = os.pathsep.join((str(folder), str(folder / "project")))
+        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        command = sandbox.command(pytest_command(target.relative_to(folder).as_posix()), env)
+        with tempfile.TemporaryFile() as output:
+            process = subprocess.Popen(
+                command, cwd=folder, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+            )
+            try:
+                status = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                return [-1, f"stopped after {timeout} s (the time limit of a run)", []]
+            output.seek(0, os.SEEK_END)
+            output.seek(max(0, output.tell() - 200_000))
+            run = TestRun.read(status, output.read().decode("utf-8", "replace"))
+        return [run.status, run.counts, run.failures]
+    finally:
+        if sandbox is not None:
+            sandbox.kill_everything()
+        server.drop_scratch(scratch)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class JudgeProcess:
@@ -946,6 +1096,7 @@ class JudgeProcess:
         self.sandbox = sandbox
         # A lock held by the stopped kernel makes the judge's statement fail, not wait forever.
         self.env = {**env, "HOME": str(sandbox.workdir), "PGOPTIONS": "-c lock_timeout=5000"}
+        self.env.pop("WORKBOOK_GRADING_SANDBOX", None)  # a kernel's: the judge judges
         self.env["WORKBOOK_HOME"] = str(sandbox.workdir / ".workbook")
         self.process = None
         self.ready = False
@@ -1047,6 +1198,7 @@ async def _run_kernel(
     judge_sandbox: Sandbox | None = None,
     judge_url: str = "",
     before_judging: Callable[[], None] = lambda: None,
+    run_file: Callable[[str, str], dict] | None = None,
     spent: dict[str, float] | None = None,
 ) -> tuple[dict[str, dict], list[str]]:
     """Execute the prepared notebook (in `sandbox` when given); returns (exercise results, problems met)."""
@@ -1192,6 +1344,12 @@ async def _run_kernel(
         try:
             await asyncio.to_thread(before_judging)
             reply = await judge_process.ask(request, timeout=max(cell_timeout, 30))
+            if reply.get("status") == "runs wanted":  # a file to run (`@judged_on_runs`), then judged
+                if run_file is None:
+                    reply = _status(ERROR, "this answer is a file to run, and no sandbox was there to run it")
+                else:
+                    runs = await asyncio.to_thread(run_file, str(reply.get("file")), str(reply.get("text")))
+                    reply = await judge_process.ask({**request, "runs": runs}, timeout=max(cell_timeout, 30))
         finally:
             if sandbox is not None:
                 sandbox.thaw(frozen)
@@ -1463,10 +1621,15 @@ async def grade_submission(
                 connections.append(server._connect(database))
             return connections[0]
 
+        run_file = None
         if sandboxes is not None:
             sandbox = sandboxes.make(workdir, n)
-            judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, judge=True)
+            judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, role=JUDGE)
             env = kernel_environment(url, sandboxes.socket_dir, workdir)
+
+            def run_file(name: str, text: str) -> dict:
+                return run_test_file(name, text, server, sandboxes, n, database, workdir.parent, cell_timeout)
+
         records, problems = await _run_kernel(
             prepared,
             spent=result.cpu,
@@ -1474,6 +1637,7 @@ async def grade_submission(
             judge_sandbox=judge_sandbox,
             judge_url=server.judges.get(database, ""),
             before_judging=lambda: server.before_judging(admin(), database),
+            run_file=run_file,
             env=env or _clean_env(url, server.config),
             cwd=workdir,
             results_file=workdir / ".grader-results.jsonl",

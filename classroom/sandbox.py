@@ -48,6 +48,10 @@ from workbook.paths import PROJECT_DIR, REPO_ROOT
 log = logging.getLogger(__name__)
 
 UID_BASE = 1_500_000_000  # far above any real user's uid; a run picks a block of its own
+# A submission's uids in the block (as root): its kernel's, its judge's, and one per run of a test
+# file it hands out (RUNS + i; 02-cicd's own_test runs three).
+KERNEL, JUDGE, RUNS = 0, 1, 2
+UIDS_PER_SUBMISSION = 8
 KERNEL_PACKAGES = ("workbook", "project")  # the folders of the repository a kernel imports
 # The site's own build, compose, CI and deploy files, which 01's and 02's cells and checks read
 # (workbook/files/): public files of the repository, no answer and no instructor's data in them.
@@ -181,7 +185,9 @@ class Sandbox:
             "--bind",
             str(self.workdir),
             str(self.workdir),
-            "--bind",
+            # Read-only: connecting to a Unix socket needs no write on its folder, and a sandbox
+            # must leave nothing there for another to read.
+            "--ro-bind",
             str(self.socket_dir),
             str(self.socket_dir),
         ]
@@ -365,6 +371,8 @@ def kernel_environment(database_url: str, socket_dir: Path, workdir: Path) -> di
         "IPYTHONDIR": str(workdir / ".ipython"),
         "MPLCONFIGDIR": str(workdir / ".matplotlib"),
         "PYTHONDONTWRITEBYTECODE": "1",
+        # Read by 02-cicd's own_test: its file is run by the grader, not in the kernel.
+        "WORKBOOK_GRADING_SANDBOX": "1",
     }
     if os.environ.get("WORKBOOK_LANG"):
         env["WORKBOOK_LANG"] = os.environ["WORKBOOK_LANG"]

@@ -159,8 +159,22 @@ def test_own_test_rejects_tests_pytest_would_not_run_or_that_assert_nothing(tmp_
 
 
 def test_own_test_says_no_answer_yet_for_the_student_copys_stub(tmp_path):
-    with pytest.raises(NotAnswered):
-        check.own_test(written(tmp_path, "# Your answer here\n"))
+    """The stub as the student copy's exercise cell writes it (a comment, then `name = None`, in
+    either edition), and a file of comments only: no answer yet, in the kernel and in the judge."""
+    from workbook.authoring import judge
+    from workbook.authoring.conventions import read, strip_solution
+    from workbook.paths import NOTEBOOKS_DIR
+
+    stubs = ["# Your answer here\n"]
+    for path in (NOTEBOOKS_DIR / "02-cicd.ipynb", NOTEBOOKS_DIR / "ko" / "02-cicd.ipynb"):
+        cell = next(c for c in read(path).cells if c.source.startswith("%%writefile"))
+        stubs.append(strip_solution(cell.source, "own_test").split("\n", 1)[1])
+    assert all("= None" in stub for stub in stubs[1:]), stubs
+    for stub in stubs:
+        with pytest.raises(NotAnswered):
+            check.own_test(written(tmp_path, stub))
+        reply = judge.judge("cicd", "own_test", [("file", "test_my_own.py", stub)], [])
+        assert reply["status"] == "not answered", (stub, reply)
     with pytest.raises(NotAnswered):
         check.own_test(None)
 
@@ -173,3 +187,63 @@ def test_own_test_answers_every_hostile_value_with_a_cross(tmp_path):
             check.own_test(value)
     with pytest.raises(CheckFailed, match="no file"):
         check.own_test(tmp_path / "missing.py")
+
+
+# --- judged outside the kernel: the file's text handed out, the grader's runs judged -------------
+
+PASSES = [0, "1 passed", []]
+FAILS = [1, "1 failed", ["E       assert 2 not in [2, 1]"]]
+
+
+def test_the_kernel_hands_the_file_out_as_its_name_and_text(tmp_path):
+    from grading_helpers import kernel_hands_out
+
+    path = written(tmp_path, REFERENCE)
+    packed, _statements = kernel_hands_out({"OWN_TEST": path}, "OWN_TEST", "cicd", "own_test")
+    assert packed == [("file", "test_my_own.py", REFERENCE)]
+    packed, _statements = kernel_hands_out({"OWN_TEST": tmp_path / "gone.py"}, "OWN_TEST", "cicd", "own_test")
+    assert packed[0][0] == "value"  # no file: the check says so, in the judge too
+
+
+@pytest.mark.parametrize(
+    "runs, status, says",
+    [
+        ({"site": PASSES, "manager": FAILS, "posts_view": FAILS}, "passed", ""),
+        ({"site": FAILS, "manager": FAILS, "posts_view": FAILS}, "failed", "fails on the site as it is"),
+        (
+            {"site": PASSES, "manager": PASSES, "posts_view": FAILS},
+            "failed",
+            "default manager returns deleted",
+        ),
+        ({"site": PASSES, "manager": FAILS, "posts_view": PASSES}, "failed", "posts API lists all_objects"),
+        ({"site": [5, "", []], "manager": FAILS, "posts_view": FAILS}, "failed", "collected no test"),
+    ],
+)
+def test_the_judge_asks_for_the_runs_then_judges_them_as_the_kernel_would(runs, status, says):
+    """The judge runs nothing: for the handed file it asks for the runs, and the same check judges
+    the runs the grader hands it (their exit statuses are the answer)."""
+    from workbook.authoring import judge
+    from workbook.checks import _base
+
+    handed = [("file", "test_my_own.py", REFERENCE)]
+    asked = judge.judge("cicd", "own_test", handed, [])
+    assert asked == {"status": "runs wanted", "file": "test_my_own.py", "text": REFERENCE}
+    reply = judge.judge("cicd", "own_test", handed, [], runs=runs)
+    assert reply["status"] == status and says in reply["message"], reply
+    assert _base.HANDED_RUNS is None
+
+
+def test_the_judge_reads_the_file_as_the_kernel_does_before_any_run():
+    from workbook.authoring import judge
+
+    for text, says in (
+        (CANNOT_FAIL.replace("assert", "print(") + ")", "asserts nothing"),
+        ("# nothing\n", ""),
+    ):
+        reply = judge.judge("cicd", "own_test", [("file", "test_my_own.py", text)], [])
+        assert reply["status"] in ("failed", "not answered") and says in reply["message"], reply
+    for name in ("../test_x.py", ".test_x.py", "a/test_x.py"):
+        with pytest.raises(judge.Unjudgeable):
+            judge.judge("cicd", "own_test", [("file", name, REFERENCE)], [])
+    with pytest.raises(judge.Unjudgeable):
+        judge.judge("cicd", "own_test", [("file", "test_my_own.py", REFERENCE)], [], runs={"site": "yes"})

@@ -28,12 +28,37 @@ class TestRun(NamedTuple):
     counts: str  # "2 failed, 24 passed"
     failures: list[str]  # pytest's FAILED and E lines
 
+    @classmethod
+    def read(cls, status: int, output: str) -> TestRun:
+        """A run as pytest's -q output and exit status tell it."""
+        last = output.splitlines()[-1] if output else ""
+        counts = ", ".join(f"{n} {word}" for n, word in re.findall(r"(\d+) (passed|failed|error)", last))
+        failures = [line for line in output.splitlines() if line.startswith(("FAILED", "E   "))]
+        return cls(status, counts, failures[:50])
+
+
+def pytest_command(*paths: str) -> list[str]:
+    """pytest as CI's test step runs it on `paths` of a copy of the site; --reuse-db keeps (or uses
+    the existing) test database.
+
+    Only pytest-django is loaded: the site's tests need no other plugin, and importing every one
+    installed here (nbval, schemathesis with hypothesis, xdist) took about 3 s of each run.
+    pyproject.toml's addopts name nbval's options, so they are replaced for the same reason (and
+    PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 goes in the run's environment)."""
+    plugins = ["-p", "pytest_django.plugin", "-o", "addopts=-p no:cacheprovider"]
+    return [sys.executable, "-m", "pytest", *plugins, *paths, "-q", "--reuse-db", "--color=no"]
+
 
 class ProjectCopy:
     """The site and pytest's configuration in a temporary folder."""
 
-    def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="workbook-ci-"))
+    def __init__(self, folder: Path | None = None) -> None:
+        """The copy in a new temporary folder, or in `folder` (made here; the grader's sandbox)."""
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="workbook-ci-"))
+        else:
+            folder.mkdir(parents=True)
+        self.folder = folder
         shutil.copy2(REPO_ROOT / "pyproject.toml", self.folder / "pyproject.toml")
         shutil.copytree(
             REPO_ROOT / "project",
@@ -46,10 +71,7 @@ class ProjectCopy:
         return sorted(path.name for path in self.folder.iterdir())
 
     def run_tests(self, *paths: str) -> TestRun:
-        """pytest as the CI step runs it, on `paths` of the copy; --reuse-db keeps its test database."""
-        # Only pytest-django is loaded: the site's tests need no other plugin, and importing every
-        # one installed here (nbval, schemathesis with hypothesis, xdist) took about 3 s of each run.
-        # pyproject.toml's addopts name nbval's options, so they are replaced for the same reason.
+        """pytest as the CI step runs it, on `paths` of the copy (`pytest_command`)."""
         env = dict(os.environ, DJANGO_DB_NAME=self.db_name, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
         env.pop("DJANGO_SETTINGS_MODULE", None)  # pytest's configuration sets it, as on the runner
         if not database_url():
@@ -57,19 +79,15 @@ class ProjectCopy:
             # and start a second server there (seconds of initdb, left running once the copy is
             # deleted); this one keeps the copy on the notebook's server, as DATABASE_URL does.
             env["EMBEDDED_POSTGRES_DATA"] = str(embedded_data_dir())
-        plugins = ["-p", "pytest_django.plugin", "-o", "addopts=-p no:cacheprovider"]
         result = subprocess.run(
-            [sys.executable, "-m", "pytest", *plugins, *paths, "-q", "--reuse-db", "--color=no"],
+            pytest_command(*paths),
             cwd=self.folder,
             env=env,
             capture_output=True,
             text=True,
             timeout=300,
         )
-        last = result.stdout.splitlines()[-1] if result.stdout else ""
-        counts = ", ".join(f"{n} {word}" for n, word in re.findall(r"(\d+) (passed|failed|error)", last))
-        failures = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "E   "))]
-        return TestRun(result.returncode, counts, failures)
+        return TestRun.read(result.returncode, result.stdout)
 
     def databases(self) -> int:
         """How many of the runs' databases (the copy's and pytest's test_ one) exist on the server."""
@@ -98,19 +116,24 @@ class ProjectCopy:
             drop_database(connection.settings_dict, name)
         return not self.folder.exists() and self.databases() == 0
 
-    @contextmanager
-    def broken(self, name: str):
-        """The copy with one of BREAKS put in, for the time of the block; then as it was."""
+    def put_in(self, name: str) -> str:
+        """One of BREAKS put into the copy; returns the file's text as it was."""
         _what, relative, right, wrong = BREAKS[name]
         path = self.folder / relative
         before = path.read_text(encoding="utf-8")
         if before.count(right) != 1:
             raise RuntimeError(f"{relative} no longer holds the line {name!r} breaks: {right.strip()}")
         path.write_text(before.replace(right, wrong), encoding="utf-8")
+        return before
+
+    @contextmanager
+    def broken(self, name: str):
+        """The copy with one of BREAKS put in, for the time of the block; then as it was."""
+        before = self.put_in(name)
         try:
             yield
         finally:
-            path.write_text(before, encoding="utf-8")
+            (self.folder / BREAKS[name][1]).write_text(before, encoding="utf-8")
 
 
 # Bugs a test of the soft delete must catch, each put into a copy of the site: (what it breaks,

@@ -37,9 +37,15 @@ leave the kernel as ("row", model, key)) and what `__str__` gave for them; the j
 that report to what PostgreSQL has (the table's columns, foreign keys and partial unique index, the
 rows live, a second live row refused by that index).
 
-An answer that cannot be judged outside the kernel (a test file pytest runs, 02-cicd's
-`own_test`) is judged by the kernel's check as before, where the check declares so
-(`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the grades.
+A test file (02-cicd's `own_test`, `@judged_on_runs`) leaves the kernel as its name and text,
+written here into a folder of the judge's own for the check to read. The check asks for the runs
+(`RunsWanted`: the reply is {"status": "runs wanted", "file", "text"}); the grader runs the file
+in sandboxes of its own and asks again with their outcomes ("runs" in the request), which the
+same check then judges. No run happens here.
+
+An answer that could not be judged outside the kernel would be judged by the kernel's check, where
+the check declares so (`@judged_in_kernel(why)`, workbook/checks/_base.py), and marked so in the
+grades; no check declares it now.
 
 Protocol (stdin/stdout, one JSON line each way): the request names the checks module, the check,
 and carries the pickled answers and the SQL the kernel's cells sent (for checks that trace a value
@@ -357,6 +363,8 @@ def rebuild(packed):
         return packed[1]  # `is_stub`'s verdict only: True stands for a stub, else unjudgeable
     if kind == "calls":  # a function judged by what it returned (`@judged_on_returns`)
         return Replay(packed[1])
+    if kind == "file":  # a file to run (`@judged_on_runs`): written here, where the check reads it
+        return _handed_file(packed)
     if kind == "exception":
         _, error, cause_kind, pgcode, diag = packed
         if not isinstance(error, BaseException):
@@ -388,13 +396,44 @@ def rebuild(packed):
     return packed[1]
 
 
-def judge(module_name: str, name: str, packed_answers: list, statements: list) -> dict:
-    """The workbook's own check, run here on the rebuilt answers."""
+MAX_FILE = 200_000  # characters of a file an answer may hand out
+
+
+_handed_folder: list = []  # the folder of the files handed out, made once per process
+
+
+def _handed_file(packed) -> str:
+    """A file the kernel handed out as (file, its name, its text), written into a folder of the
+    judge's own (removed when the process ends) under that name; its path, which the check reads
+    as it reads the kernel's."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    if len(packed) != 3 or type(packed[1]) is not str or type(packed[2]) is not str:
+        raise Unjudgeable("a file that is not a name and a text")
+    name, text = packed[1], packed[2]
+    if len(text) > MAX_FILE or not name or name != Path(name).name or name.startswith("."):
+        raise Unjudgeable("a file that is too long or whose name is a path")
+    if not _handed_folder:
+        _handed_folder.append(Path(tempfile.mkdtemp(prefix="handed-")))
+        atexit.register(shutil.rmtree, _handed_folder[0], True)
+    path = _handed_folder[0] / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def judge(
+    module_name: str, name: str, packed_answers: list, statements: list, runs: dict | None = None
+) -> dict:
+    """The workbook's own check, run here on the rebuilt answers. A check `@judged_on_runs` gets the
+    grader's `runs` of the file it was handed, or asks for them: {"status": "runs wanted", ...}."""
     import importlib
 
     from ..answers import is_stub
-    from ..checks import hints
-    from ..checks._base import CheckFailed, NotAnswered
+    from ..checks import _base, hints
+    from ..checks._base import CheckFailed, NotAnswered, RunsWanted
     from ..checks._probe import recorder
 
     module = importlib.import_module(f"workbook.checks.{module_name}")
@@ -420,8 +459,11 @@ def judge(module_name: str, name: str, packed_answers: list, statements: list) -
     recorder.statements.extend(
         (str(sql), tuple(params) if params is not None else None) for sql, params in statements
     )
+    _base.HANDED_RUNS = {"runs": _checked_runs(runs)} if getattr(check, "judged_on_runs", False) else None
     try:
         check(*values)
+    except RunsWanted as exc:
+        return {"status": "runs wanted", "file": exc.name, "text": exc.text}
     except NotCalled as exc:
         return {
             "status": "failed",
@@ -444,9 +486,22 @@ def judge(module_name: str, name: str, packed_answers: list, statements: list) -
     finally:
         from django.db import connection
 
+        _base.HANDED_RUNS = None
         if connection.in_atomic_block:
             connection.set_rollback(True)
     return {"status": "passed", "message": ""}
+
+
+def _checked_runs(runs) -> dict | None:
+    """The grader's runs as the check reads them: {copy: (status, counts, failures)}."""
+    if runs is None:
+        return None
+    if type(runs) is not dict or not all(
+        type(v) is list and len(v) == 3 and type(v[0]) is int and type(v[1]) is str and type(v[2]) is list
+        for v in runs.values()
+    ):
+        raise Unjudgeable("runs that are not (status, counts, failures)")
+    return runs
 
 
 def one_statement(execute, sql, params, many, context):
@@ -487,7 +542,7 @@ def main() -> int:
             request = json.loads(line)
             try:
                 answers, statements = loads(base64.b64decode(request["answers"]))
-                reply = judge(request["module"], request["name"], answers, statements)
+                reply = judge(request["module"], request["name"], answers, statements, request.get("runs"))
             except Unjudgeable as exc:
                 reply = {"status": "unjudgeable", "message": str(exc)}
         except Exception as exc:  # a request the judge cannot read: the answer is not judged right
@@ -507,7 +562,7 @@ def extraction_source(arguments: str, module: str = "", name: str = "") -> str:
     kernel may change what it prints: that only changes the answer."""
     return f"""
 def _workbook_answers():
-    import base64, contextlib, copy, importlib, io, pickle, types
+    import base64, contextlib, copy, importlib, io, os, pathlib, pickle, types
     from workbook.answers import is_stub
     from django.db.models import Model
     from django.db.models.query import QuerySet
@@ -666,6 +721,15 @@ def _workbook_answers():
             if id(value) in calls and not is_stub(value):
                 return ("calls", calls[id(value)])
             return ("function", is_stub(value))
+        if runs_file and isinstance(value, (str, os.PathLike)):
+            # the file a check `@judged_on_runs` runs: its name and text (it is the answer)
+            try:
+                path = pathlib.Path(value)
+                if path.is_file() and path.stat().st_size <= {MAX_FILE}:
+                    return ("file", path.name, path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                pass
+            return ("value", os.fspath(value))  # no such file: the check says so
         if isinstance(value, BaseException):
             cause = value.__cause__
             diag = getattr(cause, "diag", None)
@@ -685,6 +749,11 @@ def _workbook_answers():
              decimal.Decimal, uuid.UUID)
     statements = [(sql, params) for sql, params in recorder.statements
                   if params is None or all(isinstance(p, plain) for p in params)]
+    try:
+        runs_file = getattr(getattr(importlib.import_module("workbook.checks." + {module!r}), {name!r}),
+                            "judged_on_runs", False)
+    except Exception:
+        runs_file = False
     calls = calls_of(values)  # after: the check's calls send no SQL of the notebook's
     packed = [pack(v) for v in values]  # after: what packing sends is not the notebook's SQL
     try:

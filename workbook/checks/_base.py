@@ -52,12 +52,59 @@ def judged_on_returns(check):
     """Declares that this check's answer is a function judged only by what it returns (or raises)
     for the arguments the check gives it, plain data in and out; or by what it does or is, as an
     observer of the check's reports it in plain data (`observe`: 03-2's transfer, the balances it
-    leaves; 04's q1, a model class, its table, keys and saved rows). The grader then runs the check once in the kernel with the function's every call and
-    observation recorded, takes them out as data, and the judge runs the same check on a stand-in
+    leaves; 04's q1, a model class, its table, keys and saved rows). The grader then runs the
+    check once in the kernel with the function's every call and observation recorded, takes them
+    out as data, and the judge runs the same check on a stand-in
     that gives those results back (workbook/authoring/judge.py, `Replay`): what the kernel hands out
     is the answer, judged as one, and no code of the submission's runs there."""
     check.judged_on_returns = True
     return check
+
+
+def judged_on_runs(check):
+    """Declares that this check's answer is a file the check runs (02-cicd's own_test: a pytest
+    file, run on a copy of the site and on broken copies). The grader hands the file's text out of
+    the kernel as data; the judge reads it as the check does, and asks the grader (`RunsWanted`)
+    to run it, each run in a new sandbox with a database of its own that nothing else can reach;
+    the same check then judges the runs' outcomes (`test_runs`). No run happens in the kernel or in
+    the judge, and no run can see another: a test's exit status is its own answer."""
+    check.judged_on_runs = True
+    return check
+
+
+class RunsWanted(BaseException):
+    """Raised in the judge by a check `@judged_on_runs` that has no runs yet: the grader runs the
+    file (`name`, `text`) and asks again with the outcomes. A BaseException, so that no
+    `except Exception` of a check's takes it for the answer's error."""
+
+    def __init__(self, name: str, text: str):
+        super().__init__(name)
+        self.name, self.text = name, text
+
+
+# Where the runs of a `@judged_on_runs` answer come from: None, the check runs the file itself (a
+# learner's kernel); in the judge, for one request, {"runs": the grader's outcomes or None}.
+HANDED_RUNS: dict | None = None
+
+
+def test_runs(name: str, text: str, run_here):
+    """`run(key)`: the outcome of the learner's file `name` (its `text`) on the copy `key` ("site",
+    or one of workbook.pipeline.BREAKS) as (status, counts, failures). Run here by `run_here`
+    (a context manager that yields such a function), or, in the judge, read from what the grader
+    handed; without that, RunsWanted asks for it."""
+    import contextlib
+
+    if HANDED_RUNS is None:
+        return run_here(name, text)
+    runs = HANDED_RUNS.get("runs")
+    if runs is None:
+        raise RunsWanted(name, text)
+
+    def handed(key: str):
+        status, counts, failures = runs[key]
+        return int(status), str(counts), [str(line) for line in failures]
+
+    return contextlib.nullcontext(handed)
 
 
 def observe(function, observer, *args):

@@ -10,7 +10,9 @@ runs them.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,15 +20,17 @@ import sys
 from pathlib import Path
 
 from ..i18n import _, ngettext
+from . import _base
 from ._base import (
     CheckFailed,
     call_answer,
     expect_function,
-    judged_in_kernel,
     judged_on_returns,
+    judged_on_runs,
     ok,
     require_answer,
     takes_an,
+    test_runs,
 )
 from ._probe import guarded
 
@@ -714,6 +718,18 @@ def _asserts(function) -> bool:
     return False
 
 
+def _unset(statement) -> bool:
+    """`name = None`, all the student copy's stub holds besides its comment."""
+    import ast
+
+    return (
+        isinstance(statement, ast.Assign)
+        and isinstance(statement.value, ast.Constant)
+        and statement.value.value is None
+        and all(isinstance(t, ast.Name) for t in statement.targets)
+    )
+
+
 def _own_test_text(exercise: str, answer) -> tuple[str, str]:
     """(the file's name, its text) from the path the exercise cell wrote."""
     import ast
@@ -733,23 +749,45 @@ def _own_test_text(exercise: str, answer) -> tuple[str, str]:
         raise CheckFailed(
             exercise, _("your test file is not valid Python"), got=f"{exc.msg} (line {exc.lineno})", hint=hint
         ) from None
-    if not tree.body:  # comments only: the student copy's stub
+    if all(_unset(statement) for statement in tree.body):  # the student copy's stub: `name = None`
         require_answer(exercise, None)
     return path.name, text
 
 
-@judged_in_kernel(
-    "the answer is a test file the kernel wrote into its copy of the site; the check runs pytest on"
-    " it in fresh copies, each with a database of its own, which the judge's role may not create"
-)
+@contextlib.contextmanager
+def _runs_on_copies(name: str, text: str):
+    """`run(key)` for the learner's file on a copy of the site made here ("site"), or with one of
+    pipeline.BREAKS put in; the copy and the databases its runs made go at the end."""
+    from ..pipeline import ProjectCopy
+
+    work = ProjectCopy()
+    kept_databases = work.databases() > 0  # the notebook's own copy made them: leave them to it
+    target = work.folder / "project" / "posts" / "tests" / name
+    target.write_text(text, encoding="utf-8")
+    relative = target.relative_to(work.folder).as_posix()
+
+    def run(key: str):
+        if key == "site":
+            return work.run_tests(relative)
+        with work.broken(key):
+            return work.run_tests(relative)
+
+    try:
+        yield run
+    finally:
+        work.remove(databases=not kept_databases)
+
+
+@judged_on_runs
 @guarded(asks_for=(str, Path))
 def own_test(answer) -> None:
     """The learner's pytest-django test: collected and passing on a fresh copy of the site, and
     failing on each copy with one of pipeline.BREAKS in it (a test that cannot fail is no test).
-    Run with the command and configuration of CI's test step, on PostgreSQL."""
+    Run with the command and configuration of CI's test step, on PostgreSQL: here, on copies this
+    check makes; in a grader's judge, by the grader, each run in a sandbox of its own (`test_runs`)."""
     import ast
 
-    from ..pipeline import BREAKS, ProjectCopy
+    from ..pipeline import BREAKS, TestRun
 
     exercise = "own_test"
     require_answer(exercise, answer)
@@ -774,13 +812,18 @@ def own_test(answer) -> None:
             _("{names} asserts nothing: it passes whatever the site does").format(names=", ".join(silent)),
             hint=_("end with an assert on what the API answered, e.g. the ids in response.data"),
         )
-    work = ProjectCopy()
-    kept_databases = work.databases() > 0  # the notebook's own copy made them: leave them to it
-    try:
-        target = work.folder / "project" / "posts" / "tests" / name
-        target.write_text(text, encoding="utf-8")
-        relative = target.relative_to(work.folder).as_posix()
-        run = work.run_tests(relative)
+    if _base.HANDED_RUNS is None and os.environ.get("WORKBOOK_GRADING_SANDBOX"):
+        # A grader's kernel: the grader runs the file in sandboxes of its own, and its judge judges
+        # (where HANDED_RUNS is set).
+        print(
+            _(
+                "… {exercise}: the grader runs your test file outside this notebook; "
+                "the grade says how it went"
+            ).format(exercise=exercise)
+        )
+        return
+    with test_runs(name, text, _runs_on_copies) as run_on:
+        run = TestRun(*run_on("site"))
         if run.status != 0:
             output = "\n".join(run.failures)
             if "Database access not allowed" in output:
@@ -796,8 +839,7 @@ def own_test(answer) -> None:
                 hint = _("run it on the copy and read pytest's E lines")
             raise CheckFailed(exercise, problem, got=run.failures[:3] or run.counts, hint=hint)
         for key, (what, *_rest) in BREAKS.items():
-            with work.broken(key):
-                broken_run = work.run_tests(relative)
+            broken_run = TestRun(*run_on(key))
             if broken_run.status == 0:
                 raise CheckFailed(
                     exercise,
@@ -810,8 +852,6 @@ def own_test(answer) -> None:
                     if key == "posts_view"
                     else _("soft-delete a post in the test, then assert it is not in what the site shows"),
                 )
-    finally:
-        work.remove(databases=not kept_databases)
     ok(
         exercise,
         _(
