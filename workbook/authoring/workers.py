@@ -49,6 +49,8 @@ COSTS: dict[str, tuple[float, float]] = {
     "notebooks/ko/02-cicd.ipynb": (50, 50),
     "tests/test_lab.py": (45, 45),
     "tests/test_grade.py": (45, 45),
+    "tests/test_grade_forgery_functions.py": (45, 45),
+    "tests/test_grade_own_test.py": (40, 40),
     "tests/test_cli.py": (40, 40),
     "tests/test_workflows.py": (40, 40),
     "tests/test_check_runner.py": (30, 30),
