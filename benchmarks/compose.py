@@ -94,7 +94,14 @@ class Bench:
         self.project = f"wbbench{os.getpid()}"
         self.values = stack.throwaway_env()
         self.env_file = context.parent / "bench.env"  # outside the build context: it holds secrets
+        # The file web and lab read their secrets from (compose's `secrets:`), mode 600 as `run.py
+        # env` writes it, owned by the uid they run as.
+        self.values["WORKBOOK_ENV_FILE"] = str(self.env_file)
         self.env_file.write_text("".join(f"{k}={v}\n" for k, v in self.values.items()))
+        self.env_file.chmod(0o600)
+        if hasattr(os, "getuid") and os.getuid() == 0:
+            uid, gid = self.values.get("LAB_UID") or "1000", self.values.get("LAB_GID") or "1000"
+            os.chown(self.env_file, int(uid), int(gid))
         self.env = stack.compose_env(self.values)
         self.tags: set[str] = set()
 

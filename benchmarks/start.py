@@ -5,15 +5,18 @@ Not a test: it measures and prints a table.
     (GET /api/health/, which asks the database too) and for django-on-docker's production stack
     (GET /, its upload page), alternating run by run so both see the same load;
   - this stack until all four services are healthy, on an existing and on a fresh volume;
-  - the idle memory of both stacks (`docker stats`, a minute after the start), and the lab
-    image's size over its base.
+  - the same start with the machine busy (`--busy N`: N processes that spin on the CPU, started
+    before each start and stopped after it, the same for both stacks);
+  - the idle memory of both stacks (`docker stats`, a minute after the start), service by service:
+    this stack's db + web + proxy beside django-on-docker's three, and the lab on its own; and the
+    lab image's size over its base.
 django-on-docker is read from a local clone of its repository, named by --django-on-docker or the
 DJANGO_ON_DOCKER variable (nothing of it is committed here; get one with
 `git clone https://github.com/testdrivenio/django-on-docker`), its HEAD extracted into a temporary
 folder and built with the smallest patch this machine needs: base images that exist here
 (python:3.11-slim for 3.11.4-slim-buster, netcat-openbsd for buster's netcat), its sample .env
 files, and a free loopback port instead of 1337. Without a clone its column says how to get one.
-Usage: .venv/bin/python benchmarks/start.py [--runs 3] [--django-on-docker PATH]
+Usage: .venv/bin/python benchmarks/start.py [--runs 3] [--busy 2] [--django-on-docker PATH]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -76,9 +80,30 @@ def mib(usage: str) -> float:
     return float(value) * {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}.get(unit, 1)
 
 
-def stats(ids: list[str]) -> float:
-    out = run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids]).stdout
-    return sum(mib(line) for line in out.strip().splitlines())
+def stats(ids: list[str], project: str) -> dict[str, float]:
+    """MiB each service of compose project `project` holds ({service: MiB}), from `docker stats`."""
+    out = run(["docker", "stats", "--no-stream", "--format", "{{.Name}}\t{{.MemUsage}}", *ids]).stdout
+    found: dict[str, float] = {}
+    for line in out.strip().splitlines():
+        name, usage = line.split("\t", 1)
+        match = re.fullmatch(rf"{re.escape(project)}[-_](.+?)[-_]\d+", name)
+        service = match.group(1) if match else name
+        found[service] = found.get(service, 0.0) + mib(usage)
+    return found
+
+
+@contextmanager
+def busy(processes: int, limit: float = 300):
+    """`processes` Pythons spinning on the CPU for the time of the block (each stops itself after
+    `limit` seconds if the block never ends)."""
+    spin = f"import time\nend = time.monotonic() + {limit}\nwhile time.monotonic() < end: pass\n"
+    spinning = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for one in spinning:
+            one.kill()
+            one.wait()
 
 
 class Anchor:
@@ -157,8 +182,16 @@ def main() -> int:
         default=os.environ.get("DJANGO_ON_DOCKER") or None,
         help=f"a git clone of {ANCHOR_URL} (default: $DJANGO_ON_DOCKER; without one, only this stack runs)",
     )
+    parser.add_argument(
+        "--busy",
+        type=int,
+        default=os.cpu_count() or 2,
+        metavar="N",
+        help="spinning processes beside the busy starts (default: one per core; 0: no busy starts)",
+    )
     args = parser.parse_args()
     runs = max(1, min(args.runs, 10))
+    spinners = max(0, min(args.busy, 16))
     clone = anchor_clone(args.django_on_docker)
     cli = compose_cli()
     loads = [load()]
@@ -184,7 +217,9 @@ def main() -> int:
             if anchor:
                 anchor.compose("build")
             fresh_200, fresh_healthy, again_200, again_healthy, anchor_200 = [], [], [], [], []
-            memory = anchor_memory = 0.0
+            busy_200, anchor_busy_200, busy_loads = [], [], []
+            memory: dict[str, float] = {}
+            anchor_memory: dict[str, float] = {}
             for i in range(runs):
                 bench.compose("down", "-v", "--timeout", "10")
                 first, healthy = ours_up(bench)
@@ -192,7 +227,7 @@ def main() -> int:
                 fresh_healthy.append(healthy)
                 if i == 0:  # the idle memory, a minute after all four are healthy
                     time.sleep(IDLE)
-                    memory = stats(bench.compose("ps", "-q").stdout.split())
+                    memory = stats(bench.compose("ps", "-q").stdout.split(), bench.project)
                 bench.compose("down", "--timeout", "10")
                 first, healthy = ours_up(bench)
                 again_200.append(first)
@@ -202,10 +237,22 @@ def main() -> int:
                     if i == 0:  # its volume made once, then started on it like ours
                         anchor.up_to_200()
                         time.sleep(IDLE)
-                        anchor_memory = stats(anchor.compose("ps", "-q").stdout.split())
+                        anchor_memory = stats(anchor.compose("ps", "-q").stdout.split(), anchor.project)
                         anchor.compose("down", "--timeout", "10")
                     anchor_200.append(anchor.up_to_200())
                     anchor.compose("down", "--timeout", "10")
+                if spinners:  # the same start with the machine busy, for each stack in turn
+                    with busy(spinners):
+                        time.sleep(2)  # the load settles before the start
+                        busy_200.append(ours_up(bench)[0])
+                        busy_loads.append(load())
+                    bench.compose("down", "--timeout", "10")
+                    if anchor:
+                        with busy(spinners):
+                            time.sleep(2)
+                            anchor_busy_200.append(anchor.up_to_200())
+                            busy_loads.append(load())
+                        anchor.compose("down", "--timeout", "10")
                 loads.append(load())
             base = f"python:{bench.values['PYTHON_VERSION']}-slim"
             lab_added, _ = added_layers(f"{bench.project}-lab", base)
@@ -220,10 +267,39 @@ def main() -> int:
     rows.append(("up -d, existing volume → all four healthy", med(again_healthy), "(no healthchecks)", "-"))
     rows.append(("up -d, fresh volume → first 200 through nginx", med(fresh_200), "-", "-"))
     rows.append(("up -d, fresh volume → all four healthy", med(fresh_healthy), "-", "-"))
-    mem_ratio = f"{memory / anchor_memory:.2f}×" if anchor_memory else "-"
-    rows.append(("idle memory, whole stack", f"{memory:.0f} MiB", f"{anchor_memory:.0f} MiB", mem_ratio))
+    if spinners:
+        ratio = (
+            f"{statistics.median(busy_200) / statistics.median(anchor_busy_200):.2f}×"
+            if anchor_busy_200
+            else f"- ({why})"
+        )
+        rows.append(
+            (
+                f"up -d, existing volume → first 200, {spinners} processes spinning",
+                med(busy_200),
+                med(anchor_busy_200),
+                ratio,
+            )
+        )
+    three = sum(v for k, v in memory.items() if k != "lab")
+    theirs = sum(anchor_memory.values())
+    mem_ratio = f"{three / theirs:.2f}×" if theirs else "-"
+    shown = ", ".join(f"{k} {v:.0f}" for k, v in sorted(memory.items()) if k != "lab")
+    shown_theirs = ", ".join(f"{k} {v:.0f}" for k, v in sorted(anchor_memory.items())) or "-"
+    rows.append(
+        (
+            "idle memory, db + web + proxy (MiB)",
+            f"{three:.0f} ({shown})",
+            f"{theirs:.0f} ({shown_theirs})" if theirs else "-",
+            mem_ratio,
+        )
+    )
+    rows.append(("idle memory, the lab with no kernel", f"{memory.get('lab', 0):.0f} MiB", "(no lab)", "-"))
+    rows.append(("idle memory, whole stack", f"{sum(memory.values()):.0f} MiB", f"{theirs:.0f} MiB", "-"))
     rows.append(("lab image, added over its Python base", f"{lab_added / 1e6:.0f} MB", "-", "-"))
     print(f"\ncompose: {' '.join(cli)}; load average (1, 5, 15 min) by round: {' | '.join(loads)}")
+    if busy_loads:
+        print(f"load average during the busy starts: {' | '.join(busy_loads)}")
     print("\n| measure | this workbook | django-on-docker | ratio |\n|---|---|---|---|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
