@@ -24,7 +24,7 @@
    `@judged_in_kernel(why)`, and none does: a function of plain data (`@judged_on_returns`) leaves
    the kernel as the calls the check made to it, a class or a function whose effect is the answer
    as what the check's observer reported, and a test file (`@judged_on_runs`, 02-cicd's own_test)
-   as its text, which the grader runs in sandboxes of its own (`run_test_file`) for the judge.
+   as its text, which the grader runs in sandboxes of its own (`FileRuns`) for the judge.
    The kernel's own verdicts are recorded by a hidden first cell that wraps every `qN` function.
    Text outputs are never read as a verdict.
 5. The database and the role are dropped after each submission, the template after the run.
@@ -798,22 +798,7 @@ class Server:
         from psycopg2 import sql
 
         name = f"{self.run}_{n:04d}"
-        password = secrets.token_urlsafe(18)
-        conn = self._connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(name)), [password]
-                )
-                self.hold(cur, name)
-                cur.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
-                        sql.Identifier(name), sql.Identifier(self.template), sql.Identifier(name)
-                    )
-                )
-                cur.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
-        finally:
-            conn.close()
+        password = self._role_with_databases(name, [name], template=self.template)
         self.judge_url(name)
         conn = self._connect(name)
         try:
@@ -882,6 +867,12 @@ class Server:
         """A role and two empty databases of its own for one run of a learner's test file: `name`
         (where Django connects first) and `test_<name>` (pytest-django's, used as it is with
         --reuse-db, since the role may create no database); the role's URL."""
+        password = self._role_with_databases(name, [name, f"test_{name}"])
+        return self.url(name, password, name)
+
+    def _role_with_databases(self, role: str, databases: list[str], template: str = "") -> str:
+        """A login role with a new password, owning `databases` (copies of `template`, or empty),
+        which no one else may connect to; returns the password."""
         from psycopg2 import sql
 
         password = secrets.token_urlsafe(18)
@@ -889,21 +880,22 @@ class Server:
         try:
             with conn.cursor() as cur:
                 cur.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(name)), [password]
+                    sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(role)), [password]
                 )
-                self.hold(cur, name)
-                for database in (name, f"test_{name}"):
-                    cur.execute(
-                        sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                            sql.Identifier(database), sql.Identifier(name)
-                        )
+                self.hold(cur, role)
+                for database in databases:
+                    made = sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(database), sql.Identifier(role)
                     )
+                    if template:
+                        made = sql.SQL("{} TEMPLATE {}").format(made, sql.Identifier(template))
+                    cur.execute(made)
                     cur.execute(
                         sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(database))
                     )
         finally:
             conn.close()
-        return self.url(name, password, name)
+        return password
 
     def let_in(self, role: str, login: bool) -> None:
         """The submission's role may log in, or (`login=False`, while its test file runs) may not:
@@ -1003,90 +995,80 @@ class Sandboxes:
         return sandbox
 
 
-def run_test_file(
-    name: str,
-    text: str,
-    server: Server,
-    sandboxes: Sandboxes,
-    n: int,
-    database: str,
-    base: Path,
-    timeout: int,
-) -> dict:
+@dataclass
+class FileRuns:
     """A learner's test file (a check `@judged_on_runs`: 02-cicd's own_test) run as CI's test step
-    runs it, on a copy of the site and on each copy with one of workbook.pipeline.BREAKS in it.
+    runs it, on a copy of the site and on each copy with one of workbook.pipeline.BREAKS in it:
+    `runs(name, text)` for submission `n`, whose database (and role) is `database`.
 
     Each run has a sandbox of its own (a new uid as root; a new user and PID namespace always), a
     copy of the site of its own, and a role with two empty databases made for it alone; all of it
     goes when the run ends, before the next begins. So nothing carries from one run to the next:
     the only thing a run's test decides is its own exit status, which is the answer (pass on the
     site, fail on each broken copy). The submission's kernel is stopped meanwhile, and its role
-    (`database`'s) may not log in: a file written with the kernel's password cannot use its
-    database to tell one run from the next. Returns {copy: [exit status, counts, pytest's FAILED
-    and E lines]}."""
-    from workbook.pipeline import BREAKS
+    may not log in: a file written with the kernel's password cannot use its database to tell one
+    run from the next."""
 
-    if name != Path(name).name or not name.startswith("test_") or not name.endswith(".py"):
-        raise ValueError(f"not a test file's name: {name!r}")
-    runs: dict[str, list] = {}
-    server.let_in(database, login=False)
-    try:
-        for i, key in enumerate(("site", *BREAKS)):
-            runs[key] = _run_once(name, text, key, i, server, sandboxes, n, database, base, timeout)
-    finally:
-        server.let_in(database, login=True)
-    return runs
+    server: Server
+    sandboxes: Sandboxes
+    n: int
+    database: str
+    base: Path  # where the runs' folders are made
+    timeout: int  # seconds of one run
 
+    def __call__(self, name: str, text: str) -> dict:
+        """{copy: [exit status, counts, pytest's FAILED and E lines]}."""
+        from workbook.pipeline import BREAKS
 
-def _run_once(
-    name: str,
-    text: str,
-    key: str,
-    i: int,
-    server: Server,
-    sandboxes: Sandboxes,
-    n: int,
-    database: str,
-    base: Path,
-    timeout: int,
-) -> list:
-    """One of run_test_file's runs, on the copy `key`: [exit status, counts, failures]."""
-    import subprocess
+        if name != Path(name).name or not name.startswith("test_") or not name.endswith(".py"):
+            raise ValueError(f"not a test file's name: {name!r}")
+        runs: dict[str, list] = {}
+        self.server.let_in(self.database, login=False)
+        try:
+            for i, key in enumerate(("site", *BREAKS)):
+                runs[key] = self.once(name, text, key, i)
+        finally:
+            self.server.let_in(self.database, login=True)
+        return runs
 
-    from workbook.pipeline import ProjectCopy, TestRun, pytest_command
+    def once(self, name: str, text: str, key: str, i: int) -> list:
+        """One run, on the copy `key` (the i-th): [exit status, counts, failures]."""
+        import subprocess
 
-    folder, scratch, sandbox = base / f"{database}-run{i}", f"{database}_run{i}", None
-    try:
-        copy = ProjectCopy(folder=folder)
-        if key != "site":
-            copy.put_in(key)
-        target = folder / "project" / "posts" / "tests" / name
-        target.write_text(text, encoding="utf-8")
-        url = server.scratch(scratch)
-        sandbox = sandboxes.make(folder, n, role=RUNS + i)
-        env = kernel_environment(url, sandboxes.socket_dir, folder)
-        env["PYTHONPATH"] = os.pathsep.join((str(folder), str(folder / "project")))
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-        command = sandbox.command(pytest_command(target.relative_to(folder).as_posix()), env)
-        with tempfile.TemporaryFile() as output:
-            process = subprocess.Popen(
-                command, cwd=folder, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
-            )
-            try:
-                status = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                return [-1, f"stopped after {timeout} s (the time limit of a run)", []]
-            output.seek(0, os.SEEK_END)
-            output.seek(max(0, output.tell() - 200_000))
-            run = TestRun.read(status, output.read().decode("utf-8", "replace"))
-        return [run.status, run.counts, run.failures]
-    finally:
-        if sandbox is not None:
-            sandbox.kill_everything()
-        server.drop_scratch(scratch)
-        shutil.rmtree(folder, ignore_errors=True)
+        from workbook.pipeline import ProjectCopy, TestRun, pytest_command
+
+        folder, scratch, sandbox = self.base / f"{self.database}-run{i}", f"{self.database}_run{i}", None
+        try:
+            copy = ProjectCopy(folder=folder)
+            if key != "site":
+                copy.put_in(key)
+            target = folder / "project" / "posts" / "tests" / name
+            target.write_text(text, encoding="utf-8")
+            url = self.server.scratch(scratch)
+            sandbox = self.sandboxes.make(folder, self.n, role=RUNS + i)
+            env = kernel_environment(url, self.sandboxes.socket_dir, folder)
+            env["PYTHONPATH"] = os.pathsep.join((str(folder), str(folder / "project")))
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+            command = sandbox.command(pytest_command(target.relative_to(folder).as_posix()), env)
+            with tempfile.TemporaryFile() as output:
+                process = subprocess.Popen(
+                    command, cwd=folder, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+                )
+                try:
+                    status = process.wait(timeout=self.timeout)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                    return [-1, f"stopped after {self.timeout} s (the time limit of a run)", []]
+                output.seek(0, os.SEEK_END)
+                output.seek(max(0, output.tell() - 200_000))
+                run = TestRun.read(status, output.read().decode("utf-8", "replace"))
+            return [run.status, run.counts, run.failures]
+        finally:
+            if sandbox is not None:
+                sandbox.kill_everything()
+            self.server.drop_scratch(scratch)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 class JudgeProcess:
@@ -1627,8 +1609,7 @@ async def grade_submission(
             judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, role=JUDGE)
             env = kernel_environment(url, sandboxes.socket_dir, workdir)
 
-            def run_file(name: str, text: str) -> dict:
-                return run_test_file(name, text, server, sandboxes, n, database, workdir.parent, cell_timeout)
+            run_file = FileRuns(server, sandboxes, n, database, workdir.parent, cell_timeout)
 
         records, problems = await _run_kernel(
             prepared,

@@ -3,7 +3,7 @@
 The kernel hands the file's text out; the judge reads it as the check does and asks the grader to
 run it; the grader runs it on a copy of the site and on each broken copy, each run in a sandbox of
 its own with a role and two empty databases made for it alone, while the kernel is stopped and its
-role may not log in (classroom/grade.py, `run_test_file`). A test's exit status is then its own
+role may not log in (classroom/grade.py, `FileRuns`). A test's exit status is then its own
 answer: it can only pass the exercise by passing on the site and failing on each broken copy.
 
 Graded here in the sandbox: the solved copy earns own_test; a file that passes the first time it
