@@ -49,7 +49,7 @@ def _ran_before():
             open(mark, "a").close()
         except OSError:
             pass
-    for url in (KERNEL_URL, os.environ.get("DATABASE_URL", "")):
+    for url in dict.fromkeys((KERNEL_URL, os.environ.get("DATABASE_URL", ""))):  # once each
         if not url:
             continue
         try:
