@@ -912,37 +912,31 @@ class Server:
             conn.close()
 
     def drop_scratch(self, name: str) -> None:
+        """What `scratch(name)` made."""
+        self._drop([f"test_{name}", name], [name])
+
+    def drop(self, name: str, role: str | None = None) -> None:
+        self._drop([name], [role, f"{name}_judge"] if role else [])
+        self.judges.pop(name, None)
+
+    def _drop(self, databases: list[str], roles: list[str]) -> None:
+        """The databases (their connections ended), then the roles, where they exist."""
         from psycopg2 import sql
 
         conn = self._connect()
         try:
             with conn.cursor() as cur:
-                for database in (f"test_{name}", name):
+                for database in databases:
                     cur.execute(
                         sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
                     )
-                cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
-        finally:
-            conn.close()
-
-    def drop(self, name: str, role: str | None = None) -> None:
-        from psycopg2 import sql
-
-        conn = self._connect()
-        try:
-            with conn.cursor() as cur:
-                cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-                if role:
+                for role in roles:
                     cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-                    cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{name}_judge")))
         finally:
             conn.close()
-        self.judges.pop(name, None)
 
     def drop_everything(self) -> None:
         """Whatever this run made and still exists (after a crash too)."""
-        from psycopg2 import sql
-
         conn = self._connect()
         try:
             with conn.cursor() as cur:
@@ -951,15 +945,12 @@ class Server:
                     "SELECT datname FROM pg_database WHERE datname LIKE %s OR datname LIKE %s",
                     [like, "test\\_" + like],
                 )
-                for (name,) in cur.fetchall():
-                    cur.execute(
-                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                    )
+                databases = [name for (name,) in cur.fetchall()]
                 cur.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s", [like])
-                for (role,) in cur.fetchall():
-                    cur.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+                roles = [role for (role,) in cur.fetchall()]
         finally:
             conn.close()
+        self._drop(databases, roles)
 
 
 def _clean_env(database_url: str, config: dict) -> dict:
@@ -1608,9 +1599,7 @@ async def grade_submission(
             sandbox = sandboxes.make(workdir, n)
             judge_sandbox = sandboxes.make(workdir.parent / f"{workdir.name}-judge", n, role=JUDGE)
             env = kernel_environment(url, sandboxes.socket_dir, workdir)
-
             run_file = FileRuns(server, sandboxes, n, database, workdir.parent, cell_timeout)
-
         records, problems = await _run_kernel(
             prepared,
             spent=result.cpu,

@@ -613,12 +613,8 @@ def _workbook_answers():
             shown = "?"
         return ("opaque", type(value).__name__, shown)
 
-    def calls_of(values):
+    def calls_of(values, check):
         # the check, run here as its cell will run it, each function it is handed recorded
-        try:
-            check = getattr(importlib.import_module("workbook.checks." + {module!r}), {name!r})
-        except Exception:
-            return dict()
         if not getattr(check, "judged_on_returns", False):
             return dict()
         tables = dict()
@@ -750,11 +746,11 @@ def _workbook_answers():
     statements = [(sql, params) for sql, params in recorder.statements
                   if params is None or all(isinstance(p, plain) for p in params)]
     try:
-        runs_file = getattr(getattr(importlib.import_module("workbook.checks." + {module!r}), {name!r}),
-                            "judged_on_runs", False)
+        check = getattr(importlib.import_module("workbook.checks." + {module!r}), {name!r})
     except Exception:
-        runs_file = False
-    calls = calls_of(values)  # after: the check's calls send no SQL of the notebook's
+        check = None
+    runs_file = getattr(check, "judged_on_runs", False)  # its answer is a file: handed out as text
+    calls = calls_of(values, check)  # after: the check's calls send no SQL of the notebook's
     packed = [pack(v) for v in values]  # after: what packing sends is not the notebook's SQL
     try:
         data = pickle.dumps((packed, statements))

@@ -34,7 +34,7 @@ SOFT_DELETE_COLUMNS = ("created_at", "updated_at", "is_deleted", "deleted_at")  
 def _shown_row(row) -> tuple:
     """What a row's __str__ gives: ("str", text), or ("raised", exception class, first line)."""
     try:
-        return ("str", str(str(row)))
+        return ("str", str(row))
     except Exception as exc:  # the learner's __str__
         lines = str(exc).splitlines()
         return ("raised", type(exc).__name__, lines[0][:200] if lines else "")
@@ -76,7 +76,8 @@ def q1(model, saved=None) -> None:
     The class is read where it lives (`_model_facts`, an observer: a grader's judge gets its
     report as data); everything about the table (its columns, foreign keys, the partial unique
     index, the saved rows, a second live row refused) is read from PostgreSQL here."""
-    from django.db import DatabaseError, IntegrityError, connection, transaction
+    from django.apps import apps
+    from django.db import DatabaseError, IntegrityError, connection
 
     exercise = "q1"
     require_answer(exercise, model)
@@ -105,8 +106,6 @@ def q1(model, saved=None) -> None:
             hint="models.ForeignKey(User, on_delete=models.PROTECT, related_name=...)",
         )
     table = facts["table"]
-    from django.apps import apps
-
     if table in {
         m._meta.db_table for m in apps.get_models(include_auto_created=True) if m._meta.app_label != "lab"
     }:
@@ -117,7 +116,8 @@ def q1(model, saved=None) -> None:
             got=table,
             hint=hint,
         )
-    [[exists]] = _catalog("SELECT to_regclass(%s) IS NOT NULL", [connection.ops.quote_name(table)])
+    quoted = connection.ops.quote_name(table)
+    [[exists]] = _catalog("SELECT to_regclass(%s) IS NOT NULL", [quoted])
     if not exists:
         raise CheckFailed(
             exercise,
@@ -126,7 +126,6 @@ def q1(model, saved=None) -> None:
             got=_("no table"),
             hint=_("migration = own_model.makemigrations(...), then own_model.migrate(migration)"),
         )
-    quoted = connection.ops.quote_name(table)
     columns = {
         column: (identity, generated)
         for column, identity, generated in _catalog(
@@ -219,12 +218,8 @@ def q1(model, saved=None) -> None:
     )
     refused = None
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(insert, [pks[0]])
-            raise _SecondRow  # rolls the copy back
-    except _SecondRow:
-        pass
+        with rolled_back(), connection.cursor() as cursor:
+            cursor.execute(insert, [pks[0]])
     except IntegrityError as exc:
         refused = exc
     except DatabaseError as exc:
@@ -267,10 +262,6 @@ def q1(model, saved=None) -> None:
             "({index}, a second one was refused); shown as {join}"
         ).format(table=table, count=len(constraints), index=unique[0], join=", ".join(names)),
     )
-
-
-class _SecondRow(Exception):
-    """Raised inside q1's savepoint to roll back a second row PostgreSQL accepted."""
 
 
 Q2_POSITION = 900  # a position no seed file has
