@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compose import Bench, added_layers, compose_cli, copy_repository, run  # noqa: E402
+from compose import STOP, Bench, added_layers, compose_cli, copy_repository, run  # noqa: E402
 
 from workbook.authoring import stack  # noqa: E402
 
@@ -130,6 +130,9 @@ class Anchor:
     def up_to_200(self) -> float:
         compose = [*self.cli, "-f", "docker-compose.prod.yml", "-p", self.project]
         return up_to_200(compose, self.folder, None, f"http://127.0.0.1:{self.port}/")
+
+    def stop(self) -> None:
+        self.compose(*STOP)
 
     def clean(self) -> None:
         self.compose("down", "-v", "--rmi", "local", "--timeout", "10", check=False)
@@ -228,31 +231,31 @@ def main() -> int:
                 if i == 0:  # the idle memory, a minute after all four are healthy
                     time.sleep(IDLE)
                     memory = stats(bench.compose("ps", "-q").stdout.split(), bench.project)
-                bench.compose("down", "--timeout", "10")
+                bench.stop()
                 first, healthy = ours_up(bench)
                 again_200.append(first)
                 again_healthy.append(healthy)
-                bench.compose("down", "--timeout", "10")
+                bench.stop()
                 if anchor:
                     if i == 0:  # its volume made once, then started on it like ours
                         anchor.up_to_200()
                         time.sleep(IDLE)
                         anchor_memory = stats(anchor.compose("ps", "-q").stdout.split(), anchor.project)
-                        anchor.compose("down", "--timeout", "10")
+                        anchor.stop()
                     anchor_200.append(anchor.up_to_200())
-                    anchor.compose("down", "--timeout", "10")
+                    anchor.stop()
                 if spinners:  # the same start with the machine busy, for each stack in turn
                     with busy(spinners):
                         time.sleep(2)  # the load settles before the start
                         busy_200.append(ours_up(bench)[0])
                         busy_loads.append(load())
-                    bench.compose("down", "--timeout", "10")
+                    bench.stop()
                     if anchor:
                         with busy(spinners):
                             time.sleep(2)
                             anchor_busy_200.append(anchor.up_to_200())
                             busy_loads.append(load())
-                        anchor.compose("down", "--timeout", "10")
+                        anchor.stop()
                 loads.append(load())
             base = f"python:{bench.values['PYTHON_VERSION']}-slim"
             lab_added, _ = added_layers(f"{bench.project}-lab", base)
