@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from workbook import forks
 from workbook.scratch_app import ScratchApp
 
 real_mkdtemp = tempfile.mkdtemp
@@ -29,7 +30,10 @@ def app():
     made.remove()
 
 
-def test_the_cycle_adds_a_column_and_migrating_back_drops_it(app, capsys, git_status):
+@pytest.mark.parametrize("forked", [True, False], ids=["forked", "new-python"])
+def test_the_cycle_adds_a_column_and_migrating_back_drops_it(app, capsys, git_status, forked, monkeypatch):
+    """Each manage.py a fork of the helper (Linux), or a new Python (Windows, macOS): the same."""
+    monkeypatch.setattr(forks, "FORKS", forked and forks.FORKS)
     before = git_status()
     app.write_models(FIRST)
     assert app.manage("makemigrations", "journal") == 0
@@ -54,6 +58,8 @@ def test_the_cycle_adds_a_column_and_migrating_back_drops_it(app, capsys, git_st
     assert app.manage("migrate", "journal", "zero") == 0
     assert app.columns("journal_entry") == []
     assert git_status() == before  # nothing written into the project
+    if forks.FORKS:  # each command was the helper's
+        assert forks._current is not None and forks._current.alive()
 
 
 def test_remove_leaves_no_folder_and_no_database():

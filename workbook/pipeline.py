@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from . import forks
 from .database import DEFAULT_DB_NAME, connect, database_name, database_url, drop_database, embedded_data_dir
 from .i18n import N_, _
 from .paths import REPO_ROOT
@@ -55,6 +55,7 @@ class ProjectCopy:
     def __init__(self, folder: Path | None = None) -> None:
         """The copy in a new temporary folder, or in `folder` (made here; the grader's sandbox)."""
         if folder is None:
+            forks.start()  # for run_tests, importing while the copy is made
             folder = Path(tempfile.mkdtemp(prefix="workbook-ci-"))
         else:
             folder.mkdir(parents=True)
@@ -79,14 +80,9 @@ class ProjectCopy:
             # and start a second server there (seconds of initdb, left running once the copy is
             # deleted); this one keeps the copy on the notebook's server, as DATABASE_URL does.
             env["EMBEDDED_POSTGRES_DATA"] = str(embedded_data_dir())
-        result = subprocess.run(
-            pytest_command(*paths),
-            cwd=self.folder,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        # A fork of a helper that has pytest and Django imported (workbook.forks): the run starts
+        # without a new Python importing them again, and imports the copy's own modules afresh.
+        result = forks.run(pytest_command(*paths), cwd=self.folder, env=env, timeout=300)
         return TestRun.read(result.returncode, result.stdout)
 
     def databases(self) -> int:

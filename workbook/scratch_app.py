@@ -5,7 +5,9 @@ the project, with a settings module that adds it to the project's INSTALLED_APPS
 of its own on the same server as the notebook. `manage()` runs the project's real manage.py there,
 as a learner would in a terminal: `makemigrations` writes its files into that folder, `migrate`
 changes that database only. The project's migrations, files and data are never touched, and
-`remove()` deletes the folder and the database.
+`remove()` deletes the folder and the database. Each manage.py is a fork of a helper that has
+Django imported already (`workbook.forks`), so a command starts in a fraction of the time a new
+Python takes.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
+from . import forks
 from .database import DEFAULT_DB_NAME, connect, database_name, drop_database
 from .i18n import _
 from .paths import PROJECT_DIR
@@ -51,6 +53,7 @@ class ScratchApp:
                 _("{label} is one of the project's apps: choose another name").format(label=label)
             )
         self.label = label
+        forks.start()
         self.folder = Path(tempfile.mkdtemp(prefix="workbook-app-"))
         migrations = self.folder / label / "migrations"
         migrations.mkdir(parents=True)
@@ -101,12 +104,10 @@ class ScratchApp:
             PYTHONPATH=os.pathsep.join([str(self.folder), str(PROJECT_DIR)]),
             PYTHONDONTWRITEBYTECODE="1",
         )
-        result = subprocess.run(
+        result = forks.run(
             [sys.executable, str(PROJECT_DIR / "manage.py"), *args, "--no-color"],
             cwd=self.folder,
             env=env,
-            capture_output=True,
-            text=True,
             timeout=120,
         )
         print(f"$ python manage.py {' '.join(args)}")
