@@ -31,7 +31,7 @@ import threading
 from pathlib import Path
 
 FORKS = sys.platform.startswith("linux")
-# Seconds the helper waits for a command before it ends, giving its memory back (about 60 MiB);
+# Seconds the helper waits for a command before it ends, giving its memory back (56 MiB here);
 # the next command starts it again. WORKBOOK_FORKS_IDLE sets another.
 IDLE = float(os.environ.get("WORKBOOK_FORKS_IDLE") or 600)
 # Imported once by the helper: libraries only (never the project's modules, which a cell may
