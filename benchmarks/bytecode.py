@@ -19,14 +19,14 @@ Python finds none and writes none), alternating, so both see the same load:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from pairs import load, report
 
 ROOT = Path(__file__).resolve().parent.parent
 IMPORTS = (
@@ -44,11 +44,6 @@ first = next(c for c in nb.cells if c.cell_type == "code")
 nb.cells = [first]
 NotebookClient(nb, timeout=120, kernel_name="python3").execute()
 """
-
-
-def load() -> str:
-    path = Path("/proc/loadavg")
-    return " ".join(path.read_text().split()[:3]) if path.exists() else "?"
 
 
 def timed(argv: list[str], env: dict) -> float:
@@ -89,12 +84,7 @@ def main() -> int:
                 for variant, env in variants.items():
                     times.setdefault((name, variant), []).append(timed(argv, env))
     print(f"load after:  {load()}")
-    print(f"{'':24} {'with .pyc':>10} {'without':>10} {'ratio':>7}   (medians of {args.runs}, alternating)")
-    for name in steps:
-        with_pyc = statistics.median(times[(name, "with .pyc")])
-        without = statistics.median(times[(name, "without .pyc")])
-        print(f"{name:24} {with_pyc:9.2f}s {without:9.2f}s {without / with_pyc:6.2f}x")
-    print(json.dumps({f"{n} / {v}": [round(t, 3) for t in ts] for (n, v), ts in times.items()}))
+    report(times, "with .pyc", "without .pyc", args.runs)
     return 0
 
 

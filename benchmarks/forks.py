@@ -21,12 +21,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
+
+from pairs import load, report
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,11 +41,6 @@ class Entry(models.Model):
 """
 SECOND = FIRST + "    published = models.BooleanField(default=False)\n"
 TESTS = "project/posts/tests/test_models.py"
-
-
-def load() -> str:
-    path = Path("/proc/loadavg")
-    return " ".join(path.read_text().split()[:3]) if path.exists() else "?"
 
 
 def cycle() -> float:
@@ -119,12 +114,7 @@ def main() -> int:
         forks.close()
         copy.remove()
     print(f"load average (1, 5, 15 min) by round: {' | '.join(loads)}")
-    print(f"{'':38} {'new Python':>11} {'forked':>9} {'ratio':>7}   (medians of {runs}, alternating)")
-    for name in dict.fromkeys(name for name, _ in times):
-        new = statistics.median(times[(name, "new Python")])
-        forked = statistics.median(times[(name, "forked")])
-        print(f"{name:38} {new:10.2f}s {forked:8.2f}s {forked / new:6.2f}x")
-    print(json.dumps({f"{n} / {v}": [round(t, 3) for t in ts] for (n, v), ts in times.items()}))
+    report(times, "new Python", "forked", runs)
     return 0
 
 
