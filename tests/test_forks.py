@@ -3,6 +3,7 @@
 they are now, is killed at its time limit, and leaves no helper behind the process that used it."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -214,3 +215,20 @@ def test_an_idle_helper_ends_and_the_next_command_starts_another(folder, monkeyp
     assert first.wait(timeout=20) == 0
     assert forks.run(argv, cwd=folder, env=dict(os.environ), timeout=30).returncode == 3
     assert forks._current.process.pid != first.pid
+
+
+def test_pytest_forked_reports_as_pytest_in_a_new_python(folder):
+    """02's runs: the same report, asserts rewritten, no warning about a plugin imported before
+    pytest could rewrite it."""
+    from workbook.pipeline import pytest_command
+
+    (folder / "test_two.py").write_text(
+        "def test_passes():\n    assert 1\n\n\ndef test_fails():\n    assert [1] == [2]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    forked, new = both(pytest_command("test_two.py"), cwd=folder, env=env)
+    timing = re.compile(r" in [0-9.]+s")
+    assert forked.returncode == new.returncode == 1
+    assert timing.sub("", forked.stdout) == timing.sub("", new.stdout)
+    assert "At index 0 diff: 1 != 2" in forked.stdout and "warning" not in forked.stdout

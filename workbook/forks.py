@@ -54,8 +54,9 @@ LIBRARIES = (
     "rest_framework",
     "environ",
     "pytest",
-    "pytest_django.plugin",
 )
+# Not pytest-django: a plugin pytest is given with -p must be imported by pytest itself, which
+# rewrites its asserts ("Module already imported so cannot be rewritten" otherwise).
 
 
 def run(
