@@ -41,6 +41,11 @@ if how == "interrupt":
 if how == "atexit":
     import atexit
     atexit.register(lambda: print("at exit"))
+if how == "thread":
+    import threading, time
+    threading.Thread(target=lambda: (time.sleep(0.3), print("the thread's last line"))).start()
+if how == "newlines":
+    print("a line\\r\\nprogress 50%\\rprogress 100%")
 """
 
 
@@ -65,7 +70,9 @@ def both(argv, **kwargs):
     return forked, new
 
 
-@pytest.mark.parametrize("how", ["fine", "status", "text", "raise", "exit", "signal", "interrupt", "atexit"])
+@pytest.mark.parametrize(
+    "how", ["fine", "status", "text", "raise", "exit", "signal", "interrupt", "atexit", "thread", "newlines"]
+)
 def test_a_forked_command_answers_as_a_new_python_does(folder, how):
     env = dict(os.environ, WORKBOOK_FORK_TEST="given ✓")
     argv = [sys.executable, str(folder / "code" / "script.py"), how, "two words"]
@@ -137,15 +144,26 @@ def test_the_helper_is_started_again_when_it_has_gone(folder):
     assert forks._current.process.pid != first.pid
 
 
-def test_a_command_interrupted_in_the_kernel_leaves_no_answer_for_the_next(folder, monkeypatch):
-    """Interrupted while it waits (a kernel's stop button), the helper goes: the next command's
-    answer is its own, not the interrupted one's."""
+def test_a_command_interrupted_in_the_kernel_ends_and_leaves_no_answer_for_the_next(folder, monkeypatch):
+    """Interrupted while it waits (a kernel's stop button), the helper goes and the command with it,
+    as subprocess.run kills its child: the next command's answer is its own."""
+    pid_file = folder / "pid"
+    (folder / "code" / "forever.py").write_text(
+        "import os, signal, time\n"
+        "signal.signal(signal.SIGINT, signal.SIG_IGN)  # a command that does not stop on ^C\n"
+        f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+        "while True:\n    time.sleep(0.05)\n"
+    )
     forks.start()
     helper = forks._current
     real = helper.process.stdout
 
     class Interrupted:
         def readline(self):
+            for _ in range(400):  # the command is running
+                if pid_file.exists() and pid_file.read_text():
+                    break
+                time.sleep(0.05)
             raise KeyboardInterrupt
 
         def close(self):
@@ -154,12 +172,22 @@ def test_a_command_interrupted_in_the_kernel_leaves_no_answer_for_the_next(folde
     monkeypatch.setattr(helper.process, "stdout", Interrupted())
     with pytest.raises(KeyboardInterrupt):
         forks.run(
-            [sys.executable, str(folder / "code" / "script.py"), "status"],
+            [sys.executable, str(folder / "code" / "forever.py")],
             cwd=folder,
             env=dict(os.environ),
-            timeout=30,
+            timeout=60,
         )
     assert helper.process.wait(timeout=10) is not None
+    command = int(pid_file.read_text())
+    for _ in range(100):
+        try:
+            os.kill(command, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.kill(command, signal.SIGKILL)
+        pytest.fail("the interrupted command outlived its helper")
     answer = forks.run(
         [sys.executable, str(folder / "code" / "script.py"), "fine"],
         cwd=folder,
@@ -232,3 +260,39 @@ def test_pytest_forked_reports_as_pytest_in_a_new_python(folder):
     assert forked.returncode == new.returncode == 1
     assert timing.sub("", forked.stdout) == timing.sub("", new.stdout)
     assert "At index 0 diff: 1 != 2" in forked.stdout and "warning" not in forked.stdout
+
+
+def test_without_pidfd_the_time_limit_still_holds(monkeypatch):
+    """Linux before 5.3, or a seccomp profile that refuses pidfd_open: the helper polls instead."""
+
+    def refused(pid):
+        raise OSError("refused")
+
+    monkeypatch.setattr(os, "pidfd_open", refused)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    quick = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        started = time.monotonic()
+        assert forks._ended(sleeper.pid, 0.5) is False
+        assert 0.5 <= time.monotonic() - started < 5
+        assert forks._ended(quick.pid, 20) is True
+        assert quick.wait(timeout=5) == 0  # left to be reaped
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_missing_folder_or_script_is_reported_as_a_new_python_reports_it(folder):
+    with pytest.raises(FileNotFoundError):
+        forks.run(
+            [sys.executable, str(folder / "code" / "script.py")],
+            cwd=folder / "gone",
+            env=dict(os.environ),
+            timeout=30,
+        )
+    forked, new = (
+        forks.run([sys.executable, "absent.py"], cwd=folder, env=dict(os.environ), timeout=30),
+        subprocess.run([sys.executable, "absent.py"], cwd=folder, capture_output=True, text=True, timeout=30),
+    )
+    assert forked.returncode == new.returncode == 2
+    assert forked.stderr == new.stderr and "can't open file" in forked.stderr

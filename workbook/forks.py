@@ -64,26 +64,29 @@ def run(
 ) -> subprocess.CompletedProcess:
     """`subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)`,
     forked from the helper where it can be (see the module's text)."""
-    if FORKS and _forkable(argv):
+    if FORKS and _forkable(argv, cwd):
         helper = _helper()
         if helper is not None:
             answer = helper.ask({"argv": list(argv), "cwd": str(cwd), "env": dict(env), "timeout": timeout})
             if answer is not None:
-                if answer["timed_out"]:
-                    raise subprocess.TimeoutExpired(argv, timeout, answer["stdout"], answer["stderr"])
-                return subprocess.CompletedProcess(
-                    argv, answer["returncode"], answer["stdout"], answer["stderr"]
+                # as text=True reads them: universal newlines
+                out, err = (
+                    answer[key].replace("\r\n", "\n").replace("\r", "\n") for key in ("stdout", "stderr")
                 )
+                if answer["timed_out"]:
+                    raise subprocess.TimeoutExpired(argv, timeout, out, err)
+                return subprocess.CompletedProcess(argv, answer["returncode"], out, err)
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def _forkable(argv: list[str]) -> bool:
-    """`python FILE ...` or `python -m NAME ...`, with this kernel's Python."""
-    if len(argv) < 2 or argv[0] != sys.executable:
+def _forkable(argv: list[str], cwd: str | Path) -> bool:
+    """`python FILE ...` (a file that exists) or `python -m NAME ...`, with this kernel's Python, in a
+    folder that exists: anything else runs in a new Python, which reports it as it does."""
+    if len(argv) < 2 or argv[0] != sys.executable or not os.path.isdir(cwd):
         return False
     if argv[1] == "-m":
         return len(argv) >= 3 and not argv[2].startswith("-")
-    return not argv[1].startswith("-")
+    return not argv[1].startswith("-") and os.path.isfile(os.path.join(cwd, argv[1]))
 
 
 HELPER = "import runpy, sys; runpy.run_path(sys.argv[1], run_name='__helper__')"
@@ -218,20 +221,13 @@ def _serve() -> None:
         for output in outputs:
             output.seek(0)
             output.truncate()
+        request["helper"] = os.getpid()
         pid = os.fork()
         if pid == 0:
             _child(request, base, [output.fileno() for output in outputs])
-        timed_out = False
-        try:
-            handle = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            handle = None
-        if handle is not None:
-            ready, _, _ = select.select([handle], [], [], request["timeout"])
-            os.close(handle)
-            if not ready:
-                timed_out = True
-                os.kill(pid, signal.SIGKILL)
+        timed_out = not _ended(pid, request["timeout"])
+        if timed_out:
+            os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         answer = {"returncode": os.waitstatus_to_exitcode(status), "timed_out": timed_out}
         for key, output in zip(("stdout", "stderr"), outputs, strict=True):
@@ -239,6 +235,28 @@ def _serve() -> None:
             answer[key] = output.read().decode("utf-8", errors="replace")
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
+
+
+def _ended(pid: int, timeout: float) -> bool:
+    """Whether the child ended within `timeout` seconds (it is left to be reaped)."""
+    import select
+    import time
+
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # Linux before 5.3, or a seccomp profile that refuses it
+        handle = None
+    if handle is not None:
+        try:
+            return bool(select.select([handle], [], [], timeout)[0])
+        finally:
+            os.close(handle)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        time.sleep(0.01)
+    return False
 
 
 def _child(request: dict, base: list[str], outputs: list[int]) -> None:
@@ -250,6 +268,16 @@ def _child(request: dict, base: list[str], outputs: list[int]) -> None:
 
     code = 1
     try:
+        # Killed with the helper (the kernel kills it when interrupted midway), as subprocess.run
+        # kills its child: never a command left running with no time limit.
+        try:
+            import ctypes
+
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != request["helper"]:
+            os._exit(1)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         os.environ.clear()
@@ -292,7 +320,9 @@ def _child(request: dict, base: list[str], outputs: list[int]) -> None:
         code = 1
     finally:
         try:
-            atexit._run_exitfuncs()  # what the command registered, as a Python's exit runs it
+            # As a Python's exit: wait for the command's threads, then run what it registered.
+            threading._shutdown()
+            atexit._run_exitfuncs()
         except Exception:  # noqa: BLE001
             pass
         for stream in (sys.stdout, sys.stderr):
