@@ -62,6 +62,19 @@ def folder(tmp_path):
     forks.close()
 
 
+def gone_within(pid: int, seconds: float = 5) -> bool:
+    """Whether process `pid` ends within `seconds`; killed if it does not."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return False
+
+
 def both(argv, **kwargs):
     """The same command forked and in a new Python: (forked, new)."""
     forked = forks.run(argv, timeout=30, **kwargs)
@@ -178,15 +191,7 @@ def test_a_command_interrupted_in_the_kernel_ends_and_leaves_no_answer_for_the_n
             timeout=60,
         )
     assert helper.process.wait(timeout=10) is not None
-    command = int(pid_file.read_text())
-    for _ in range(100):
-        try:
-            os.kill(command, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(command, signal.SIGKILL)
+    if not gone_within(int(pid_file.read_text())):
         pytest.fail("the interrupted command outlived its helper")
     answer = forks.run(
         [sys.executable, str(folder / "code" / "script.py"), "fine"],
@@ -209,15 +214,7 @@ def test_the_helper_ends_with_the_process_that_started_it(folder):
         os._exit(0)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    helper = int(out.stdout.split()[-1])
-    for _ in range(100):
-        try:
-            os.kill(helper, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        os.kill(helper, signal.SIGKILL)
+    if not gone_within(int(out.stdout.split()[-1])):
         pytest.fail("the helper outlived the process that started it")
 
 
