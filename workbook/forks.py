@@ -194,15 +194,9 @@ def _serve() -> None:
     # An interrupt of the kernel reaches its whole process group: the running command stops, as a
     # subprocess would, and the helper carries on for the next one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # It also ends with the process that started it even while it imports (Linux's parent-death
-    # signal), before its input could tell it so.
-    try:
-        import ctypes
-
-        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != int(sys.argv[2]):  # it has already gone
+    # It also ends with the process that started it even while it imports, before its input could
+    # tell it so.
+    if not _dies_with_parent(signal.SIGTERM, int(sys.argv[2])):
         return
     sys.path[:] = base = [entry for entry in sys.path if entry not in ("", os.getcwd())]
     for name in LIBRARIES:
@@ -213,6 +207,7 @@ def _serve() -> None:
     # The outputs: two files with no name (removed as soon as made), so a helper killed midway
     # leaves nothing on disk. The child writes into them from the start; the helper reads them back.
     outputs = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    helper = os.getpid()
     while select.select([sys.stdin], [], [], IDLE)[0]:
         line = sys.stdin.readline()
         if not line:
@@ -221,10 +216,9 @@ def _serve() -> None:
         for output in outputs:
             output.seek(0)
             output.truncate()
-        request["helper"] = os.getpid()
         pid = os.fork()
         if pid == 0:
-            _child(request, base, [output.fileno() for output in outputs])
+            _child(request, base, [output.fileno() for output in outputs], helper)
         timed_out = not _ended(pid, request["timeout"])
         if timed_out:
             os.kill(pid, signal.SIGKILL)
@@ -235,6 +229,18 @@ def _serve() -> None:
             answer[key] = output.read().decode("utf-8", errors="replace")
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
+
+
+def _dies_with_parent(sig: int, parent: int) -> bool:
+    """Have Linux send this process `sig` when its parent ends (PR_SET_PDEATHSIG); False when the
+    parent, `parent`, has ended already."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, sig)
+    except (OSError, AttributeError):
+        pass
+    return os.getppid() == parent
 
 
 def _ended(pid: int, timeout: float) -> bool:
@@ -259,7 +265,7 @@ def _ended(pid: int, timeout: float) -> bool:
     return False
 
 
-def _child(request: dict, base: list[str], outputs: list[int]) -> None:
+def _child(request: dict, base: list[str], outputs: list[int], helper: int) -> None:
     """The command, in the forked child; never returns."""
     import io
     import runpy
@@ -270,13 +276,7 @@ def _child(request: dict, base: list[str], outputs: list[int]) -> None:
     try:
         # Killed with the helper (the kernel kills it when interrupted midway), as subprocess.run
         # kills its child: never a command left running with no time limit.
-        try:
-            import ctypes
-
-            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != request["helper"]:
+        if not _dies_with_parent(signal.SIGKILL, helper):
             os._exit(1)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
